@@ -1,0 +1,58 @@
+"""The ``amn`` command line: a thin layer over the Python API.
+
+Errors caused by bad input (:class:`amn.errors.AMNError`) are printed as one
+line, ``amn: error: <file>: <problem>``, and the process exits with status 2,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from amn import __version__
+from amn.errors import AMNError
+
+
+class _InputError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # one line, no "Error:" prefix of click
+        click.echo(f"amn: error: {self.message}", err=True)
+
+
+class AMNGroup(click.Group):
+    """A click group that turns :class:`AMNError` into a one-line message and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AMNError as exc:
+            raise _InputError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
+@click.group(cls=AMNGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="amn")
+def main() -> None:
+    """Artificial Metabolic Networks: metabolic models made trainable.
+
+    Typical workflow: `amn network MODEL` (unidirectional network and its
+    matrices), then training-set generation, training, and experiments.
+    `amn demo` runs the pipeline on the E. coli core model shipped with COBRApy.
+    """
+
+
+def _register() -> None:
+    from amn.cli.data import data
+    from amn.cli.demo import demo
+    from amn.cli.network import network
+
+    for command in (network, demo, data):
+        main.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
