@@ -7,7 +7,14 @@ solvers) -> ... with a thin command line (``amn``) on top.
 
 __version__ = "0.1.0"
 
-from amn.errors import AMNError, DataError, MediumError, ModelLoadError, UnknownReactionError
+from amn.errors import (
+    AMNError,
+    DataError,
+    DatasetMismatchError,
+    MediumError,
+    ModelLoadError,
+    UnknownReactionError,
+)
 from amn.network import (
     NetworkMatrices,
     UnidirectionalNetwork,
@@ -22,6 +29,7 @@ __all__ = [
     "__version__",
     "AMNError",
     "DataError",
+    "DatasetMismatchError",
     "MediumError",
     "ModelLoadError",
     "UnknownReactionError",

@@ -29,3 +29,7 @@ class MediumError(AMNError):
 
 class DataError(AMNError):
     """A data file could not be located, downloaded or verified."""
+
+
+class DatasetMismatchError(AMNError):
+    """A flux or training table does not fit the model it is used with (ids, NaNs, shapes)."""

@@ -1,0 +1,5 @@
+"""``python -m amn`` runs the command line."""
+
+from amn.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""Medium specification files (published format).
+
+CSV with a header ``name,<uptake ids of the unidirectional model>`` and rows
+``level``, ``max_value`` and ``ratio_drawing`` (only its first value is read).
+``level <= 1``: always open at ``max_value`` (minimal medium); ``level > 1``:
+a variable exchange reaction drawn per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from amn.errors import MediumError, UnknownReactionError
+
+
+@dataclass(frozen=True)
+class MediumSpec:
+    """Uptake reaction ids with their levels, maximal bounds and the drawing ratio."""
+
+    reaction_ids: tuple[str, ...]
+    level: np.ndarray
+    max_value: np.ndarray
+    ratio_drawing: float
+    source: str = "medium"
+
+    @property
+    def minimal(self) -> list[str]:
+        """Uptakes always open (level <= 1)."""
+        return [r for r, lv in zip(self.reaction_ids, self.level) if lv <= 1]
+
+    @property
+    def variable(self) -> list[str]:
+        """Variable exchange reactions (level > 1)."""
+        return [r for r, lv in zip(self.reaction_ids, self.level) if lv > 1]
+
+    def check(self, network) -> None:
+        """Raise :class:`UnknownReactionError` naming the file if the network lacks an uptake."""
+        known = set(network.reaction_ids)
+        missing = [r for r in self.reaction_ids if r not in known]
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise UnknownReactionError(f"{self.source}: reaction(s) not in model {network.model.id}: {shown}")
+
+
+def read_medium(path: str | Path) -> MediumSpec:
+    """Read and validate a medium specification file; errors name the file and the problem."""
+    path = Path(path)
+    if not path.exists():
+        raise MediumError(f"{path}: no such file")
+    try:
+        table = pd.read_csv(path, index_col=0, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise MediumError(f"{path}: not a medium CSV ({str(exc).splitlines()[0]})") from None
+    rows = {str(i).strip(): i for i in table.index}
+    for needed in ("level", "max_value", "ratio_drawing"):
+        if needed not in rows:
+            raise MediumError(f"{path}: missing row '{needed}' (expected rows level, max_value, ratio_drawing)")
+    ids = [str(c).strip() for c in table.columns]
+    if not ids or any(not c or c.startswith("Unnamed") for c in ids):
+        raise MediumError(f"{path}: the header must name one uptake reaction per column")
+    if len(set(ids)) != len(ids):
+        raise MediumError(f"{path}: duplicated reaction id(s) in the header")
+
+    def numbers(row: str) -> np.ndarray:
+        values = table.loc[rows[row]].to_numpy()
+        out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+        bad = [ids[i] for i in np.flatnonzero(~np.isfinite(out))]
+        if bad:
+            raise MediumError(f"{path}: non-numeric or missing '{row}' for {', '.join(bad[:5])}")
+        return out
+
+    level, max_value = numbers("level"), numbers("max_value")
+    if (level < 0).any() or (max_value < 0).any():
+        raise MediumError(f"{path}: levels and max_value must be >= 0")
+    ratio_text = table.loc[rows["ratio_drawing"]].iloc[0]
+    try:
+        ratio = float(ratio_text)
+    except ValueError:
+        raise MediumError(f"{path}: ratio_drawing '{ratio_text}' is not a number") from None
+    if not 0.0 <= ratio <= 1.0:
+        raise MediumError(f"{path}: ratio_drawing {ratio} is outside [0, 1]")
+    return MediumSpec(tuple(ids), level, max_value, ratio, source=str(path))

@@ -1,0 +1,43 @@
+"""Essential exchange reactions: uptakes without which the network cannot grow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from amn.errors import MediumError
+from amn.network.unidirectional import UnidirectionalNetwork
+from amn.solve.highs import HighsLP
+
+
+def uptake_growth_screen(network: UnidirectionalNetwork, open_bound: float = 1000.0) -> tuple[float, dict[str, float]]:
+    """Growth with all uptakes open at ``open_bound``, and with each uptake closed in turn.
+
+    Returns the all-open growth and, per uptake reaction id, the growth when it
+    alone is closed (NaN when the LP becomes infeasible).  One HiGHS LP is kept
+    warm across the screen.
+    """
+    lp = HighsLP.from_network(network)
+    columns = network.index(network.uptake_ids)
+    zeros = np.zeros(len(columns))
+    lp.set_bounds(columns, zeros, np.full(len(columns), open_bound))
+    base = lp.solve()
+    if not base.optimal:
+        raise MediumError(f"model {network.model.id}: infeasible with every uptake open ({base.status})")
+    growth = {}
+    for column, rid in zip(columns, network.uptake_ids):
+        lp.set_bounds([column], [0.0], [0.0])
+        growth[rid] = lp.solve().objective
+        lp.set_bounds([column], [0.0], [open_bound])
+    return base.objective, growth
+
+
+def essential_uptakes(
+    network: UnidirectionalNetwork, open_bound: float = 1000.0, threshold: float = 1e-6
+) -> list[str]:
+    """Uptake reactions (``*_i``) that, closed alone with all others open at ``open_bound``,
+    leave growth below ``threshold`` (or make the LP infeasible).
+
+    The published AMN work keeps these always open in every medium.
+    """
+    _, growth = uptake_growth_screen(network, open_bound)
+    return [rid for rid, g in growth.items() if not g >= threshold]

@@ -1,0 +1,94 @@
+"""Reading and writing metabolic models (SBML, COBRApy JSON) with readable errors."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+import cobra
+
+from amn import data
+from amn.errors import DataError, ModelLoadError
+
+#: Name of the E. coli core model that COBRApy ships; loads with no data directory.
+BUNDLED_MODEL = "textbook"
+
+
+def _bundled_textbook() -> Path:
+    return Path(str(resources.files("cobra.data").joinpath("textbook.xml.gz")))
+
+
+def resolve_model_path(source: str | Path) -> Path:
+    """Path of a model given as a file path, a BiGG id of the data directory, or ``textbook``."""
+    path = Path(source)
+    if path.exists():
+        return path
+    name = str(source)
+    if name == BUNDLED_MODEL:
+        return _bundled_textbook()
+    if path.suffix == "" and path.parent == Path("."):
+        try:
+            return data.model_path(name)
+        except DataError as exc:
+            raise ModelLoadError(f"{name}: no such file, and {exc}") from None
+    raise ModelLoadError(f"{source}: no such file")
+
+
+def _read(path: Path) -> cobra.Model:
+    name = path.name.lower()
+    if name.endswith(".json") or name.endswith(".json.gz"):
+        try:
+            return cobra.io.load_json_model(str(path))
+        except Exception as exc:  # cobra raises many types for a malformed file
+            raise ModelLoadError(f"{path}: not a COBRApy JSON model ({_first_line(exc)})") from None
+    try:
+        with _quiet_cobra():
+            return cobra.io.read_sbml_model(str(path))
+    except Exception as exc:
+        raise ModelLoadError(f"{path}: not a valid SBML model ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _quiet_cobra:
+    """Silence COBRApy's per-element SBML warnings while reading (errors still raise)."""
+
+    def __enter__(self) -> None:
+        self._logger = logging.getLogger("cobra.io.sbml")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc_info) -> None:
+        self._logger.setLevel(self._level)
+
+
+def load_model(source: str | Path | cobra.Model) -> cobra.Model:
+    """Load a metabolic model and check that it has an objective.
+
+    ``source`` is a ``cobra.Model`` (returned as is), a path to SBML (``.xml``,
+    ``.xml.gz``, ``.sbml``) or COBRApy JSON (``.json``), a BiGG model id found in
+    the data directory (``iML1515``), or ``textbook`` for COBRApy's bundled
+    E. coli core model.  Raises :class:`~amn.errors.ModelLoadError`.
+    """
+    if isinstance(source, cobra.Model):
+        model, label = source, f"model {source.id}"
+    else:
+        path = resolve_model_path(source)
+        model, label = _read(path), str(path)
+    if not any(r.objective_coefficient for r in model.reactions):
+        raise ModelLoadError(f"{label}: the model has no objective (no reaction with an objective coefficient)")
+    return model
+
+
+def write_sbml(model: cobra.Model, path: str | Path) -> Path:
+    """Write a model as SBML level 3 with fbc (``.xml`` or ``.xml.gz``)."""
+    path = Path(path)
+    try:
+        cobra.io.write_sbml_model(model, str(path))
+    except OSError as exc:
+        raise ModelLoadError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    return path

@@ -1,0 +1,112 @@
+"""A network LP kept alive in HiGHS, re-solved warm as bounds change.
+
+FBA is ``max c.v  s.t.  S v = 0,  lb <= v <= ub``.  Building the LP once and
+changing only column bounds between solves lets HiGHS start from the previous
+basis, which is what makes screens (essential uptakes) and training-set
+generation fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import os
+from contextlib import contextmanager
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+
+@contextmanager
+def _stdout_silenced():
+    """Mute C-level stdout: HiGHS prints a banner when the first instance is built."""
+    fd = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+        yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+@dataclass
+class LPSolution:
+    """Outcome of one solve: ``optimal`` is False for infeasible or unbounded LPs."""
+
+    optimal: bool
+    status: str
+    objective: float
+    x: np.ndarray
+
+
+class HighsLP:
+    """``max`` (or ``min``) ``c.v`` subject to ``S v = 0`` and column bounds, in one HiGHS instance."""
+
+    def __init__(
+        self,
+        S: sp.spmatrix,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        c: np.ndarray,
+        maximize: bool = True,
+    ) -> None:
+        S = sp.csc_matrix(S, dtype=float)
+        m, n = S.shape
+        self.n = n
+        self.lower0 = np.asarray(lower, dtype=float).copy()
+        self.upper0 = np.asarray(upper, dtype=float).copy()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = np.asarray(c, dtype=float)
+        lp.col_lower_ = self.lower0
+        lp.col_upper_ = self.upper0
+        lp.row_lower_ = np.zeros(m)
+        lp.row_upper_ = np.zeros(m)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = S.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = S.indices.astype(np.int32)
+        lp.a_matrix_.value_ = S.data
+        lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+        with _stdout_silenced():
+            self._highs = highspy.Highs()
+        self._highs.setOptionValue("output_flag", False)
+        self._highs.setOptionValue("threads", 1)
+        self._highs.passModel(lp)
+
+    @classmethod
+    def from_network(cls, network) -> "HighsLP":
+        """FBA of a :class:`~amn.network.UnidirectionalNetwork` (its bounds and objective)."""
+        from amn.network.matrices import stoichiometric_matrix
+
+        reactions = network.model.reactions
+        c = np.array([r.objective_coefficient for r in reactions])
+        return cls(
+            stoichiometric_matrix(network.model),
+            np.array([r.lower_bound for r in reactions]),
+            np.array([r.upper_bound for r in reactions]),
+            c,
+            maximize=network.model.objective_direction == "max",
+        )
+
+    def set_bounds(self, columns: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds of some columns (the basis is kept for a warm start)."""
+        columns = np.asarray(columns, dtype=np.int32)
+        self._highs.changeColsBounds(
+            len(columns), columns, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+        )
+
+    def reset_bounds(self) -> None:
+        """Back to the bounds the LP was built with."""
+        self.set_bounds(np.arange(self.n), self.lower0, self.upper0)
+
+    def solve(self) -> LPSolution:
+        self._highs.run()
+        status = self._highs.getModelStatus()
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        if not optimal:
+            return LPSolution(False, self._highs.modelStatusToString(status), float("nan"), np.full(self.n, np.nan))
+        value = self._highs.getInfo().objective_function_value
+        x = np.asarray(self._highs.getSolution().col_value, dtype=float)
+        return LPSolution(True, "optimal", float(value), x)

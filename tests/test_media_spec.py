@@ -1,0 +1,51 @@
+"""Medium specification files: the shared ones parse, malformed ones fail with the file named."""
+
+from __future__ import annotations
+
+import pytest
+
+from amn.data import locate
+from amn.errors import DataError, MediumError, UnknownReactionError
+from amn.media import read_medium
+
+
+def _shared(relpath):
+    try:
+        return locate(relpath)
+    except DataError:
+        pytest.skip(f"{relpath} not in the data directory")
+
+
+def test_shared_e_coli_core_medium(textbook_net):
+    spec = read_medium(_shared("media/e_coli_core.csv"))
+    assert len(spec.minimal) == 7 and len(spec.variable) == 13 and spec.ratio_drawing == 0.5
+    spec.check(textbook_net)
+
+
+def test_unknown_reaction_names_the_file(tmp_path, textbook_net):
+    path = tmp_path / "m.csv"
+    path.write_text("name,EX_glc__D_e_i,EX_foo_e_i\nlevel,1,5\nmax_value,10,10\nratio_drawing,0.5,\n")
+    with pytest.raises(UnknownReactionError, match=r"m\.csv.*EX_foo_e_i"):
+        read_medium(path).check(textbook_net)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("name,EX_glc__D_e_i\nlevel,abc\nmax_value,10\nratio_drawing,0.5\n", "non-numeric"),
+        ("name,EX_glc__D_e_i\nlevel,1\nmax_value,10\nratio_drawing,1.5\n", "outside"),
+        ("name,EX_glc__D_e_i\nlevel,1\nmax_value,-1\nratio_drawing,0.5\n", ">= 0"),
+        ("name,EX_glc__D_e_i\nlevel,1\nratio_drawing,0.5\n", "missing row 'max_value'"),
+        ("", "not a medium CSV"),
+    ],
+)
+def test_malformed_medium_files(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(MediumError, match=message):
+        read_medium(path)
+
+
+def test_missing_medium_file(tmp_path):
+    with pytest.raises(MediumError, match="no such file"):
+        read_medium(tmp_path / "absent.csv")

@@ -1,0 +1,60 @@
+"""Reduction by a flux dataset keeps every sample's optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from cobra.flux_analysis import pfba
+
+from amn.errors import DatasetMismatchError, UnknownReactionError
+from amn.network import reduce_network
+from amn.solve import HighsLP
+from tests.conftest import random_media
+
+
+def _pfba_dataset(textbook, network, media):
+    rows = []
+    for medium in media:
+        with network.model:
+            for rid, bound in medium.items():
+                network.model.reactions.get_by_id(f"{rid}_i").upper_bound = bound
+            if np.isnan(network.model.slim_optimize()):
+                continue
+            rows.append(pfba(network.model).fluxes[network.reaction_ids])
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def test_reduced_network_keeps_growth_of_every_sample(textbook, textbook_net):
+    media = random_media(textbook, 15, seed=11)
+    fluxes = _pfba_dataset(textbook, textbook_net, media)
+    keep = ["EX_fru_e_i"]
+    reduced = reduce_network(textbook_net, fluxes, keep=keep)
+    dropped = set(textbook_net.reaction_ids) - set(reduced.reaction_ids)
+    assert dropped and all((fluxes[r].abs() == 0).all() for r in dropped)
+    assert "EX_fru_e_i" in reduced.reaction_ids and reduced.objective == textbook_net.objective
+    assert all(m.reactions for m in reduced.model.metabolites)  # no orphan metabolites
+    full_lp, small_lp = HighsLP.from_network(textbook_net), HighsLP.from_network(reduced)
+    for medium in media:
+        growth = []
+        for net, lp in ((textbook_net, full_lp), (reduced, small_lp)):
+            lp.reset_bounds()
+            cols = net.index([f"{r}_i" for r in medium if f"{r}_i" in net.reaction_ids])
+            kept = [b for r, b in medium.items() if f"{r}_i" in net.reaction_ids]
+            lp.set_bounds(cols, np.zeros(len(cols)), np.array(kept))
+            growth.append(lp.solve().objective)
+        if not np.isnan(growth[0]):
+            assert growth[1] == pytest.approx(growth[0], rel=1e-6, abs=1e-9)
+    assert reduced.recombination.shape == (len(textbook_net.original_ids), len(reduced.reaction_ids))
+
+
+def test_mismatched_flux_table_is_rejected(textbook_net):
+    table = pd.DataFrame(np.ones((2, len(textbook_net.reaction_ids))), columns=textbook_net.reaction_ids)
+    with pytest.raises(DatasetMismatchError, match="no flux for 1"):
+        reduce_network(textbook_net, table.drop(columns=["PGI_for"]))
+    with pytest.raises(DatasetMismatchError, match="unknown"):
+        reduce_network(textbook_net, table.assign(XYZ=1.0))
+    with pytest.raises(DatasetMismatchError, match="NaN"):
+        reduce_network(textbook_net, table.assign(PGI_for=np.nan))
+    with pytest.raises(UnknownReactionError):
+        reduce_network(textbook_net, table, keep=["not_a_reaction"])
