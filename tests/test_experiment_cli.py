@@ -120,3 +120,19 @@ def test_design_bad_input(args, message):
     result = CliRunner().invoke(experiment, ["design", *args, "--seed", "0"])
     assert isinstance(result.exception, MediumError)  # the root `amn` group prints it as one line, exit 2
     assert message in str(result.exception)
+
+
+def test_bad_input_is_one_line_exit_2_under_the_root_group(tmp_path):
+    import click
+
+    from amn.cli import AMNGroup
+
+    @click.group(cls=AMNGroup)
+    def root() -> None:
+        """Stand-in for the `amn` root group."""
+
+    root.add_command(experiment)
+    result = CliRunner().invoke(root, ["experiment", "growth-rates", str(tmp_path), "--out", str(tmp_path / "g.csv")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"amn: error: {tmp_path / 'plates.json'}: cannot read the plate curation")
+    assert len(result.stderr.splitlines()) == 1

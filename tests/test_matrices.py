@@ -118,3 +118,15 @@ def test_lp_split_iml1515_is_invertible(iml1515):
     split = network.matrices(medium=network.uptake_ids).lp_split()
     G = (split.S_int @ split.S_int.T).toarray()
     assert np.linalg.cond(G) < 1e12
+
+
+def test_independent_rows_with_planted_dependencies():
+    rng = np.random.default_rng(3)
+    base = sp.random(60, 120, density=0.05, random_state=4, format="csr")
+    base = sp.vstack([base, sp.random(20, 120, density=0.3, random_state=5)])  # dense core, no singletons
+    mix = rng.integers(-2, 3, size=(15, base.shape[0])).astype(float)
+    A = sp.vstack([base, sp.csr_matrix(mix) @ base], format="csr")  # 15 dependent rows
+    rows = independent_rows(A)
+    dense = A.toarray()
+    assert len(rows) == np.linalg.matrix_rank(dense)
+    assert np.linalg.matrix_rank(dense[rows]) == len(rows)

@@ -46,9 +46,10 @@ def main() -> None:
 def _register() -> None:
     from amn.cli.data import data
     from amn.cli.demo import demo
+    from amn.cli.experiment import experiment
     from amn.cli.network import network
 
-    for command in (network, demo, data):
+    for command in (network, demo, data, experiment):
         main.add_command(command)
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-import numpy as np  # noqa: E402
-from matplotlib.ticker import FormatStrFormatter, LogLocator, NullLocator  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from amn.experiment.growth_rates import ROWS, WINDOW, read_plate, smooth  # noqa: E402
+from amn.experiment.growth_rates import ROWS, WINDOW, read_plate, smooth
 
 ALL_WELLS = [f"{row}{col}" for row in ROWS for col in range(1, 13)]
 KEPT, EXCLUDED, OTHER = "tab:blue", "tab:red", "0.6"
@@ -27,7 +25,9 @@ def plot_plate(
     ``wells`` has one row per layout well with columns well, growth_rate, fit_start, excluded.
     """
     info = wells.set_index("well")
-    fig, axes = plt.subplots(len(ROWS), 12, figsize=(24, 14), sharex=True, sharey=True)
+    fig = Figure(figsize=(24, 14))  # Agg canvas, no pyplot: no global backend state, nothing left open
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(ROWS), 12, sharex=True, sharey=True)
     for ax, well in zip(axes.flat, ALL_WELLS):
         ax.set_title(well, fontsize=8, pad=2)
         if well not in od:
@@ -58,7 +58,6 @@ def plot_plate(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)
-    plt.close(fig)
     return path
 
 

@@ -41,21 +41,34 @@ def selection_matrix(indices: np.ndarray, n: int) -> sp.csr_matrix:
 def independent_rows(A: sp.spmatrix, rtol: float | None = None) -> np.ndarray:
     """Indices of a maximal set of linearly independent rows of ``A`` (sorted).
 
-    Rank-revealing QR with column pivoting on ``A^T`` (LAPACK ``geqp3``): the
-    first ``rank`` pivots are independent rows.  This replaces the published
-    recursive row-echelon form, spans the same row space, and keeps rows of
-    the original matrix (so each still names one metabolite).
+    Replaces the published recursive row-echelon form; it spans the same row
+    space and keeps rows of the original matrix (each still names a
+    metabolite).  Two steps:
+
+    1. peeling: a row that is the only one with a non-zero in some column
+       cannot take part in a linear dependency, so it is kept and removed;
+       repeated until no such row is left (most metabolites go this way);
+    2. rank-revealing QR with column pivoting (LAPACK ``geqp3``) on the
+       transposed rest: its first ``rank`` pivots are independent rows.
     """
     A = sp.csr_matrix(A)
-    nonzero = np.flatnonzero(np.diff(A.indptr))  # empty rows are never independent
-    if len(nonzero) == 0:
-        return nonzero
-    dense_t = A[nonzero].T.toarray()
-    _, R, pivots = scipy.linalg.qr(dense_t, mode="economic", pivoting=True, check_finite=False)
-    diag = np.abs(np.diag(R))
-    tol = (rtol if rtol is not None else max(dense_t.shape) * np.finfo(float).eps) * diag[0]
-    rank = int(np.sum(diag > tol))
-    return np.sort(nonzero[pivots[:rank]])
+    rows = np.flatnonzero(np.diff(A.indptr))  # empty rows are never independent
+    kept: list[np.ndarray] = []
+    while len(rows):
+        sub = sp.csc_matrix(A[rows])
+        singleton_cols = np.flatnonzero(np.diff(sub.indptr) == 1)
+        if not len(singleton_cols):
+            break
+        peeled = np.unique(sub.indices[sub.indptr[singleton_cols]])
+        kept.append(rows[peeled])
+        rows = np.delete(rows, peeled)
+    if len(rows):
+        dense_t = A[rows].T.toarray()
+        _, R, pivots = scipy.linalg.qr(dense_t, mode="economic", pivoting=True, check_finite=False)
+        diag = np.abs(np.diag(R))
+        tol = (rtol if rtol is not None else max(dense_t.shape) * np.finfo(float).eps) * diag[0]
+        kept.append(rows[pivots[: int(np.sum(diag > tol))]])
+    return np.sort(np.concatenate(kept)) if kept else rows
 
 
 def to_torch(matrix: sp.spmatrix, dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
