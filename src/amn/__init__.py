@@ -7,6 +7,7 @@ solvers) -> ... with a thin command line (``amn``) on top.
 
 __version__ = "0.1.0"
 
+from amn.dataset import Dataset, generate, load_dataset
 from amn.errors import (
     AMNError,
     DataError,
@@ -28,6 +29,9 @@ from amn.network import (
 __all__ = [
     "__version__",
     "AMNError",
+    "Dataset",
+    "generate",
+    "load_dataset",
     "DataError",
     "DatasetMismatchError",
     "MediumError",

@@ -47,9 +47,10 @@ def _register() -> None:
     from amn.cli.data import data
     from amn.cli.demo import demo
     from amn.cli.experiment import experiment
+    from amn.cli.generate import dataset, generate
     from amn.cli.network import network
 
-    for command in (network, demo, data, experiment):
+    for command in (network, generate, dataset, demo, data, experiment):
         main.add_command(command)
 
 

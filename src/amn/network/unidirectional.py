@@ -11,6 +11,7 @@ unidirectional model can be read back and recognised.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,24 @@ class UnidirectionalNetwork:
             shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             raise UnknownReactionError(f"model {self.model.id}: unknown {what} id(s) {shown}")
         return np.array([position[rid] for rid in reaction_ids], dtype=int)
+
+    def sha256(self) -> str:
+        """Fingerprint of the network: ids, stoichiometry, bounds and objective.
+
+        Datasets and trained models record it, so that they are never used with
+        another network by mistake.
+        """
+        from amn.network.matrices import stoichiometric_matrix
+
+        digest = hashlib.sha256()
+        S = stoichiometric_matrix(self.model)
+        digest.update("\n".join(self.reaction_ids).encode())
+        digest.update("\n".join(self.metabolite_ids).encode())
+        for array in (S.indptr, S.indices, S.data):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        for r in self.model.reactions:
+            digest.update(np.array([r.lower_bound, r.upper_bound, r.objective_coefficient]).tobytes())
+        return digest.hexdigest()
 
     def recombine(self, fluxes: np.ndarray | pd.DataFrame) -> np.ndarray | pd.DataFrame:
         """Original-model fluxes from unidirectional ones (samples x reactions, or one vector)."""

@@ -1,6 +1,7 @@
 """A network LP kept alive in HiGHS, re-solved warm as bounds change.
 
-FBA is ``max c.v  s.t.  S v = 0,  lb <= v <= ub``.  Building the LP once and
+FBA is ``max c.v  s.t.  S v = 0,  lb <= v <= ub``; extra rows (pFBA's
+``c.v >= growth``) have their own bounds.  Building the LP once and
 changing only column bounds between solves lets HiGHS start from the previous
 basis, which is what makes screens (essential uptakes) and training-set
 generation fast.
@@ -42,7 +43,8 @@ class LPSolution:
 
 
 class HighsLP:
-    """``max`` (or ``min``) ``c.v`` subject to ``S v = 0`` and column bounds, in one HiGHS instance."""
+    """``max`` (or ``min``) ``c.v`` subject to ``row_lower <= A v <= row_upper`` and column
+    bounds, in one HiGHS instance (rows default to ``A v = 0``)."""
 
     def __init__(
         self,
@@ -51,6 +53,8 @@ class HighsLP:
         upper: np.ndarray,
         c: np.ndarray,
         maximize: bool = True,
+        row_lower: np.ndarray | None = None,
+        row_upper: np.ndarray | None = None,
     ) -> None:
         S = sp.csc_matrix(S, dtype=float)
         m, n = S.shape
@@ -62,8 +66,8 @@ class HighsLP:
         lp.col_cost_ = np.asarray(c, dtype=float)
         lp.col_lower_ = self.lower0
         lp.col_upper_ = self.upper0
-        lp.row_lower_ = np.zeros(m)
-        lp.row_upper_ = np.zeros(m)
+        lp.row_lower_ = np.zeros(m) if row_lower is None else np.asarray(row_lower, dtype=float)
+        lp.row_upper_ = np.zeros(m) if row_upper is None else np.asarray(row_upper, dtype=float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = S.indptr.astype(np.int32)
         lp.a_matrix_.index_ = S.indices.astype(np.int32)
@@ -96,6 +100,14 @@ class HighsLP:
         self._highs.changeColsBounds(
             len(columns), columns, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         )
+
+    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        """Change the bounds of one row."""
+        self._highs.changeRowBounds(int(row), float(lower), float(upper))
+
+    def clear_basis(self) -> None:
+        """Forget the previous solution, so that the next solve starts cold (reproducibly)."""
+        self._highs.clearSolver()
 
     def reset_bounds(self) -> None:
         """Back to the bounds the LP was built with."""

@@ -1,0 +1,230 @@
+"""Training-set generation: draw media, label them by FBA/pFBA, store chunk by chunk.
+
+Samples are cut into fixed chunks of ``chunk_size``.  Each chunk starts its
+solver cold and draws every sample from the sample's own generator, so a chunk
+gives the same rows wherever and whenever it runs: the dataset depends on the
+seed and the chunk size only, not on the number of workers, and a rerun after
+an interruption (even ``kill -9``) only computes the chunks that are missing.
+Chunks run in-process, on a local Dask cluster (``workers > 1``) or on an
+existing Dask cluster (``dask_address``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from amn import __version__
+from amn.dataset.store import Dataset, assemble, done_chunks, open_partial, write_chunk
+from amn.errors import MediumError
+from amn.media.draw import GuidedMedia, RandomMedia, sample_rng
+from amn.solve.pfba import METHODS, CobraLabeler, FluxProblem, HighsLabeler
+
+BOUND_MODES = ("UB", "EB")
+BACKENDS = ("highs", "cobra")
+
+
+@dataclass(frozen=True)
+class LabelTask:
+    """What a worker needs, with the problem, to label a range of samples."""
+
+    media: RandomMedia | GuidedMedia
+    method: str = "pfba"
+    bound: str = "UB"
+    seed: int = 0
+    output_columns: tuple[int, ...] = ()
+    max_tries: int = 5
+    min_growth: float = 1e-3
+
+
+_LABELERS: dict[tuple[str, str], HighsLabeler] = {}  # one warm labeler per worker process
+
+
+def _highs_labeler(problem: FluxProblem, method: str) -> HighsLabeler:
+    key = (problem.key, method)
+    if key not in _LABELERS:
+        _LABELERS.clear()  # a worker serves one dataset at a time
+        _LABELERS[key] = HighsLabeler(problem, method)
+    return _LABELERS[key]
+
+
+def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, labeler=None) -> tuple[dict, list]:
+    """Label samples ``start..stop-1``: arrays X, Y, growth, sample, and the infeasible draws."""
+    labeler = labeler or _highs_labeler(problem, task.method)
+    labeler.restart()
+    medium_columns = problem.medium_columns
+    outputs = np.asarray(task.output_columns, dtype=int)
+    X, Y, growth, samples, infeasible = [], [], [], [], []
+    for i in range(start, stop):
+        rng = sample_rng(task.seed, i)
+        for _ in range(task.max_tries):
+            bounds = task.media.draw(rng, i)
+            label = labeler.label(bounds)
+            if label.fluxes is not None and label.growth >= task.min_growth:
+                break
+        else:
+            infeasible.append(
+                {
+                    "sample": i,
+                    "tries": task.max_tries,
+                    "last_growth": None if np.isnan(label.growth) else float(label.growth),
+                    "status": label.status,
+                    "last_bounds": [float(b) for b in bounds],
+                }
+            )
+            continue
+        X.append(bounds if task.bound == "UB" else label.fluxes[medium_columns])
+        Y.append(label.fluxes[outputs])
+        growth.append(label.growth)
+        samples.append(i)
+    n_in = len(medium_columns)
+    arrays = {
+        "X": np.array(X, dtype=float).reshape(-1, n_in),
+        "Y": np.array(Y, dtype=float).reshape(-1, len(outputs)),
+        "growth": np.array(growth, dtype=float),
+        "sample": np.array(samples, dtype=np.int64),
+    }
+    return arrays, infeasible
+
+
+def _chunks(size: int, chunk_size: int) -> list[tuple[int, int, int]]:
+    return [(k, start, min(start + chunk_size, size)) for k, start in enumerate(range(0, size, chunk_size))]
+
+
+def generate(
+    network,
+    media: RandomMedia | GuidedMedia,
+    out: str | Path,
+    *,
+    method: str = "pfba",
+    bound: str = "UB",
+    seed: int = 0,
+    outputs: list[str] | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    chunk_size: int = 100,
+    backend: str = "highs",
+    progress: bool = True,
+    extra_metadata: dict | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Dataset:
+    """Generate (or resume) a training set and write it to ``out``; see the module docstring.
+
+    ``media`` fixes the number of samples and how each medium is drawn; ``bound``
+    is ``UB`` (X = the uptake bounds given) or ``EB`` (X = the uptake fluxes of
+    the solution); ``outputs`` are the reaction ids of Y (default: all).
+    """
+    if method not in METHODS:
+        raise MediumError(f"method must be one of {', '.join(METHODS)} (got {method})")
+    if bound not in BOUND_MODES:
+        raise MediumError(f"bound must be UB or EB (got {bound})")
+    if backend not in BACKENDS:
+        raise MediumError(f"backend must be one of {', '.join(BACKENDS)} (got {backend})")
+    if backend == "cobra" and (workers > 1 or dask_address):
+        raise MediumError("the cobra backend is the single-process reference; use --backend highs to parallelise")
+    if chunk_size < 1:
+        raise MediumError(f"chunk size must be >= 1 (got {chunk_size})")
+    out = Path(out)
+    media.spec.check(network)
+    problem = FluxProblem.from_network(network, media.spec.reaction_ids)
+    output_ids = list(outputs) if outputs else network.reaction_ids
+    task = LabelTask(media, method, bound, seed, tuple(int(j) for j in network.index(output_ids, "output reaction")))
+
+    spec = media.spec
+    manifest = {
+        "model_sha256": network.sha256(),
+        "medium": {
+            "source": spec.source,
+            "reaction_ids": list(spec.reaction_ids),
+            "level": spec.level.tolist(),
+            "max_value": spec.max_value.tolist(),
+            "ratio_drawing": spec.ratio_drawing,
+        },
+        "media": media.describe(),
+        "guided_presence_sha": _presence_digest(media),
+        "method": method,
+        "bound": bound,
+        "seed": seed,
+        "chunk_size": chunk_size,
+        "outputs": output_ids if outputs else "all",
+        "backend": backend,
+        "max_tries": task.max_tries,
+        "min_growth": task.min_growth,
+    }
+    directory = open_partial(out, manifest)
+    chunks = _chunks(media.size, chunk_size)
+    done = done_chunks(directory)
+    todo = [c for c in chunks if c[0] not in done]
+    started = time.perf_counter()
+    bar = tqdm(
+        total=media.size,
+        initial=sum(stop - start for k, start, stop in chunks if k in done),
+        unit="sample",
+        desc=f"{method} {out.name}",
+        disable=not progress,
+        smoothing=0.1,
+    )
+
+    def finished(index: int, arrays: dict, infeasible: list) -> None:
+        write_chunk(directory, index, arrays, infeasible)
+        start, stop = chunks[index][1], chunks[index][2]
+        bar.update(stop - start)
+        if on_chunk is not None:
+            on_chunk(index)
+
+    try:
+        if workers <= 1 and not dask_address:
+            labeler = CobraLabeler(network, spec.reaction_ids, method) if backend == "cobra" else None
+            for index, start, stop in todo:
+                finished(index, *label_chunk(problem, task, start, stop, labeler))
+        else:
+            _run_dask(problem, task, todo, workers, dask_address, finished)
+    finally:
+        bar.close()
+    metadata = {
+        **manifest,
+        "model": network.model.id,
+        "package_version": __version__,
+        "x_mode": bound,
+        "elapsed_s": round(time.perf_counter() - started, 3),
+        "workers": workers if not dask_address else f"dask {dask_address}",
+        **(extra_metadata or {}),
+    }
+    x_columns = list(spec.reaction_ids)
+    return assemble(directory, out, len(chunks), x_columns, output_ids, metadata)
+
+
+def _presence_digest(media) -> str | None:
+    if isinstance(media, GuidedMedia):
+        import hashlib
+
+        return hashlib.sha256(np.ascontiguousarray(media.presence).tobytes()).hexdigest()
+    return None
+
+
+def _run_dask(problem, task, todo, workers, dask_address, finished) -> None:
+    """Run the chunks on Dask workers; results are written as they arrive."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if dask_address:
+        client = Client(dask_address)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        shared = client.scatter(problem, broadcast=True)
+        futures = {
+            client.submit(label_chunk, shared, task, start, stop, pure=False): index for index, start, stop in todo
+        }
+        for future in as_completed(futures):
+            finished(futures[future], *future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,103 @@
+"""Random and experiment-guided media, drawn as published and reproducibly.
+
+A *medium* is a vector of upper bounds for the uptakes named by a
+:class:`~amn.media.spec.MediumSpec` (every other uptake of the model is
+closed).  Each sample ``i`` draws from its own generator seeded with
+``(seed, i)``, so a dataset is the same whatever the number of workers or the
+order in which chunks run; a redraw (``attempt > 0``) continues that stream.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from amn.errors import MediumError
+from amn.media.spec import MediumSpec
+
+
+def sample_rng(seed: int, sample: int) -> np.random.Generator:
+    """The generator of sample ``sample`` of a dataset seeded with ``seed``."""
+    return np.random.default_rng([seed, sample])
+
+
+def _levels_to_bounds(spec: MediumSpec, active: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Bounds: level-1 uptakes at max_value, active variable ones at k*max/(level-1), others closed."""
+    bounds = np.where(spec.level <= 1, spec.max_value, 0.0)
+    for j in np.flatnonzero(active):
+        levels = int(spec.level[j])
+        k = rng.integers(1, levels)  # uniform in 1..level-1
+        bounds[j] = k * spec.max_value[j] / (levels - 1)
+    return bounds
+
+
+class RandomMedia:
+    """Published random media: Binomial(n_VER, p) variable uptakes activated, at least one."""
+
+    def __init__(self, spec: MediumSpec, size: int) -> None:
+        if size < 1:
+            raise MediumError(f"{spec.source}: the number of samples must be >= 1 (got {size})")
+        self.spec = spec
+        self.size = size
+        self.variable = np.flatnonzero(spec.level > 1)
+
+    def draw(self, rng: np.random.Generator, sample: int) -> np.ndarray:
+        active = np.zeros(len(self.spec.reaction_ids), dtype=bool)
+        if len(self.variable):
+            count = max(1, rng.binomial(len(self.variable), self.spec.ratio_drawing))
+            active[rng.choice(self.variable, size=count, replace=False)] = True
+        return _levels_to_bounds(self.spec, active, rng)
+
+    def describe(self) -> dict:
+        return {"kind": "random", "size": self.size}
+
+
+class GuidedMedia:
+    """Media guided by an experimental table: ``per_medium`` draws per row, random levels for
+    the compounds present, absent ones (0) closed, level-1 ones at their maximum.
+
+    Uptakes of the specification that the table has no column for keep the
+    specification's default: open at max if level <= 1, closed otherwise."""
+
+    def __init__(self, spec: MediumSpec, table: pd.DataFrame, per_medium: int, source: str = "table") -> None:
+        if per_medium < 1:
+            raise MediumError(f"{source}: --per-medium must be >= 1 (got {per_medium})")
+        columns = [c for c in table.columns if c in spec.reaction_ids]
+        if not columns:
+            raise MediumError(f"{source}: no column names an uptake of {spec.source}")
+        presence = table[columns].apply(pd.to_numeric, errors="coerce")
+        bad = presence.isna() | ~presence.isin([0, 1])
+        if bad.to_numpy().any():
+            row, col = np.argwhere(bad.to_numpy())[0]
+            raise MediumError(f"{source}: row {row + 1}, column {columns[col]}: presence must be 0 or 1")
+        position = {rid: j for j, rid in enumerate(spec.reaction_ids)}
+        # compounds the table does not mention: the minimal medium stays open, the rest closed
+        self.presence = np.tile(spec.level <= 1, (len(table), 1))
+        for col in columns:
+            self.presence[:, position[col]] = presence[col].to_numpy() == 1
+        self.spec = spec
+        self.per_medium = per_medium
+        self.size = len(table) * per_medium
+        self.source = source
+
+    @classmethod
+    def from_csv(cls, spec: MediumSpec, path: str | Path, per_medium: int) -> "GuidedMedia":
+        path = Path(path)
+        if not path.exists():
+            raise MediumError(f"{path}: no such file")
+        try:
+            table = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise MediumError(f"{path}: not a CSV table ({str(exc).splitlines()[0]})") from None
+        return cls(spec, table, per_medium, source=str(path))
+
+    def draw(self, rng: np.random.Generator, sample: int) -> np.ndarray:
+        present = self.presence[sample // self.per_medium]
+        bounds = _levels_to_bounds(self.spec, present & (self.spec.level > 1), rng)
+        bounds[~present] = 0.0
+        return bounds
+
+    def describe(self) -> dict:
+        return {"kind": "guided", "size": self.size, "per_medium": self.per_medium, "table": self.source}
