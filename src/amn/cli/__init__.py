@@ -49,8 +49,9 @@ def _register() -> None:
     from amn.cli.experiment import experiment
     from amn.cli.generate import dataset, generate
     from amn.cli.network import network
+    from amn.cli.train import evaluate, predict, train
 
-    for command in (network, generate, dataset, demo, data, experiment):
+    for command in (network, generate, dataset, train, evaluate, predict, demo, data, experiment):
         main.add_command(command)
 
 

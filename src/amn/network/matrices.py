@@ -29,7 +29,9 @@ def stoichiometric_matrix(model: cobra.Model) -> sp.csr_matrix:
             rows.append(row_of[met.id])
             cols.append(j)
             vals.append(coef)
-    return sp.csr_matrix((vals, (rows, cols)), shape=(len(model.metabolites), len(model.reactions)))
+    S = sp.csr_matrix((vals, (rows, cols)), shape=(len(model.metabolites), len(model.reactions)))
+    S.sum_duplicates()  # canonical form (sorted indices): equal networks give equal arrays
+    return S
 
 
 def selection_matrix(indices: np.ndarray, n: int) -> sp.csr_matrix:

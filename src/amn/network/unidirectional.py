@@ -87,7 +87,7 @@ class UnidirectionalNetwork:
         for array in (S.indptr, S.indices, S.data):
             digest.update(np.ascontiguousarray(array).tobytes())
         for r in self.model.reactions:
-            digest.update(np.array([r.lower_bound, r.upper_bound, r.objective_coefficient]).tobytes())
+            digest.update((np.array([r.lower_bound, r.upper_bound, r.objective_coefficient]) + 0.0).tobytes())
         return digest.hexdigest()
 
     def recombine(self, fluxes: np.ndarray | pd.DataFrame) -> np.ndarray | pd.DataFrame:
@@ -209,7 +209,9 @@ def make_unidirectional(source) -> UnidirectionalNetwork:
     uptakes, outflows, split = [], [], []
     for i, r in enumerate(original.reactions):
         lb, ub = r.lower_bound, r.upper_bound
-        forward, backward = (max(lb, 0.0), max(ub, 0.0)), (max(-ub, 0.0), max(-lb, 0.0))
+        # "+ 0.0" turns -0.0 into 0.0, so that bounds survive an SBML round trip bit for bit
+        forward = (max(lb, 0.0) + 0.0, max(ub, 0.0) + 0.0)
+        backward = (max(-ub, 0.0) + 0.0, max(-lb, 0.0) + 0.0)
         if r.id in exchanges:
             # the outflow is the direction that consumes the external metabolite
             coef = next(iter(r.metabolites.values()))

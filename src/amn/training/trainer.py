@@ -1,0 +1,138 @@
+"""Mini-batch training with Adam, early stopping on a validation split, checkpoints and resumption."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from amn.training.checkpoint import load_checkpoint, save_checkpoint
+from amn.training.loss import TERMS, AMNLoss
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings, stored as given."""
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int = 20
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    """Per-epoch history (loss terms on training and validation data, seconds) and the best epoch."""
+
+    history: list[dict]
+    best_epoch: int
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return float(np.mean([row["seconds"] for row in self.history])) if self.history else float("nan")
+
+
+def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _evaluate(module: torch.nn.Module, loss: AMNLoss, X: torch.Tensor, Y: torch.Tensor, batch: int = 1024) -> dict[str, float]:
+    module.eval()
+    sums: dict[str, float] = {}
+    with torch.no_grad():
+        for start in range(0, len(X), batch):
+            xb, yb = X[start:start + batch], Y[start:start + batch]
+            total, terms = loss(module(xb), xb, yb)
+            for name, value in {"loss": total, **terms}.items():
+                sums[name] = sums.get(name, 0.0) + float(value) * len(xb)
+    return {name: value / len(X) for name, value in sums.items()}
+
+
+def train(
+    module: torch.nn.Module,
+    loss: AMNLoss,
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    config: TrainConfig,
+    X_val: torch.Tensor | None = None,
+    Y_val: torch.Tensor | None = None,
+    checkpoint_dir: Path | None = None,
+    progress: bool = False,
+    description: str = "train",
+    on_epoch: Callable[[int], None] | None = None,
+) -> TrainResult:
+    """Train ``module`` in place and leave it with the weights of the best validation epoch.
+
+    Early stopping watches the validation loss (the training loss when no
+    validation data is given).  With ``checkpoint_dir``, the full state is saved
+    after every epoch and a later call with the same directory and config
+    resumes where it stopped, with the same result as an uninterrupted run.
+    """
+    torch.manual_seed(config.seed)
+    shuffle = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.Adam(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    history: list[dict] = []
+    best_state = _snapshot(module)
+    best_loss, best_epoch, start_epoch = float("inf"), 0, 0
+    if checkpoint_dir is not None:
+        restored = load_checkpoint(checkpoint_dir, module, optimizer)
+        if restored is not None:
+            record, best_state, rng = restored
+            if record["config"] != config.as_dict():
+                raise ValueError(f"{checkpoint_dir}: checkpoint of a run with other settings; delete it to start over")
+            history, best_loss, best_epoch = record["history"], record["best_loss"], record["best_epoch"]
+            start_epoch = record["epoch"] + 1
+            torch.set_rng_state(rng["torch"])
+            shuffle.set_state(rng["shuffle"])
+    n = len(X)
+    bar = tqdm(range(start_epoch, config.epochs), initial=start_epoch, total=config.epochs, desc=description,
+               unit="epoch", disable=not progress, leave=False)
+    for epoch in bar:
+        if epoch - best_epoch > config.patience and history:
+            break
+        started = time.perf_counter()
+        module.train()
+        sums = {name: torch.zeros(()) for name in ("loss", *TERMS)}
+        order = torch.randperm(n, generator=shuffle)
+        for start in range(0, n, config.batch_size):
+            index = order[start:start + config.batch_size]
+            xb, yb = X[index], Y[index]
+            optimizer.zero_grad(set_to_none=True)
+            total, terms = loss(module(xb), xb, yb)
+            total.backward()
+            optimizer.step()
+            for name, value in {"loss": total.detach(), **terms}.items():
+                sums[name] = sums[name] + value.cpu() * len(index)
+        row = {"epoch": epoch, **{f"train_{k}": float(v) / n for k, v in sums.items() if k == "loss" or k in loss.terms_reported}}
+        watched = row["train_loss"]
+        if X_val is not None and len(X_val):
+            val = _evaluate(module, loss, X_val, Y_val)
+            row.update({f"val_{k}": v for k, v in val.items()})
+            watched = val["loss"]
+        row["seconds"] = time.perf_counter() - started
+        history.append(row)
+        if watched < best_loss:
+            best_loss, best_epoch = watched, epoch
+            best_state = _snapshot(module)
+        bar.set_postfix({k.replace("train_", ""): f"{v:.3g}" for k, v in row.items() if k.startswith(("train_", "val_loss"))})
+        if checkpoint_dir is not None:
+            save_checkpoint(
+                checkpoint_dir, module, optimizer, best_state,
+                {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state()},
+                {"config": config.as_dict(), "epoch": epoch, "history": history, "best_loss": best_loss, "best_epoch": best_epoch},
+            )
+        if on_epoch is not None:
+            on_epoch(epoch)
+    bar.close()
+    module.load_state_dict(best_state)
+    return TrainResult(history, best_epoch)
