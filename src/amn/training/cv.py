@@ -77,7 +77,7 @@ def cross_validate(
             record = json.loads(done.read_text())
             rows.append(record["row"])
             measured = record["measured"]
-            if record.get("test_prediction") is not None:
+            if X_test is not None and record.get("test_prediction") is not None:
                 test_predictions.append(np.array(record["test_prediction"]))
             continue
         model = clone(estimator)
@@ -98,7 +98,7 @@ def cross_validate(
             done.write_text(json.dumps({"row": row, "measured": measured,
                                         "test_prediction": None if prediction is None else prediction.tolist()}))
     test_q2 = None
-    if test_predictions:
+    if test_predictions and Y_test is not None:
         mean = np.mean(test_predictions, axis=0)
         test_q2 = r2(Y_test[measured].to_numpy(), mean)
     return CVResult(pd.DataFrame(rows), test_q2)
