@@ -49,3 +49,11 @@ def test_malformed_medium_files(tmp_path, text, message):
 def test_missing_medium_file(tmp_path):
     with pytest.raises(MediumError, match="no such file"):
         read_medium(tmp_path / "absent.csv")
+
+
+def test_core_medium_built_in_code_equals_the_published_file(textbook_net):
+    from amn.media.spec import core_medium
+
+    built, published = core_medium(textbook_net), read_medium(_shared("media/e_coli_core.csv"))
+    as_dict = lambda s: {r: (lv, mx) for r, lv, mx in zip(s.reaction_ids, s.level, s.max_value)}  # noqa: E731
+    assert as_dict(built) == as_dict(published) and built.ratio_drawing == published.ratio_drawing

@@ -32,11 +32,12 @@ def core_data(tmp_path_factory, textbook_net):
 
 def test_loss_terms_closed_form():
     S = torch.tensor([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]])
-    loss = AMNLoss(S, torch.tensor([0]), torch.tensor([2]), bound="UB", weights=LossWeights(1, 2, 3, 4))
+    loss = AMNLoss(S, torch.tensor([0]), torch.tensor([2]), bound="UB", weights=LossWeights(1, 2, 3, 4),
+                   target_var=torch.tensor([0.5]), flux_scale=2.0)
     V = torch.tensor([[2.0, 1.0, -1.0]])
     x, y = torch.tensor([[1.5]]), torch.tensor([[0.5]])
     total, terms = loss(V, x, y)
-    expected = {"mse": 1.5**2, "sv": (1.0**2 + 2.0**2) / 2, "bound": 0.5**2, "neg": 1.0 / 3}
+    expected = {"mse": 1.5**2 / 0.5, "sv": (1.0**2 + 2.0**2) / 2 / 2, "bound": 0.5**2 / 2, "neg": 1.0 / 3 / 2}
     assert {k: float(v) for k, v in terms.items()} == pytest.approx(expected)
     assert float(total) == pytest.approx(expected["mse"] + 2 * expected["sv"] + 3 * expected["bound"] + 4 * expected["neg"])
     eb = AMNLoss(S, torch.tensor([0]), torch.tensor([2]), bound="EB")

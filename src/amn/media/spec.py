@@ -84,3 +84,20 @@ def read_medium(path: str | Path) -> MediumSpec:
     if not 0.0 <= ratio <= 1.0:
         raise MediumError(f"{path}: ratio_drawing {ratio} is outside [0, 1]")
     return MediumSpec(tuple(ids), level, max_value, ratio, source=str(path))
+
+
+#: The minimal medium of the E. coli core model in the published work; every
+#: other uptake of that model is a variable carbon/nitrogen source.
+CORE_MINIMAL = ("EX_co2_e_i", "EX_glc__D_e_i", "EX_h_e_i", "EX_h2o_e_i", "EX_nh4_e_i", "EX_o2_e_i", "EX_pi_e_i")
+
+
+def core_medium(network, levels: int = 5, max_value: float = 10.0, ratio: float = 0.5) -> MediumSpec:
+    """The published E. coli core medium specification, built from the model (no data file).
+
+    The seven uptakes of :data:`CORE_MINIMAL` are always open at ``max_value``;
+    the other uptakes are variable with ``levels`` levels up to ``max_value``,
+    about ``ratio`` of them drawn per medium.
+    """
+    ids = tuple(network.uptake_ids)
+    level = np.array([1.0 if r in CORE_MINIMAL else float(levels) for r in ids])
+    return MediumSpec(ids, level, np.full(len(ids), max_value), ratio, source=f"core medium of {network.model.id}")

@@ -11,6 +11,32 @@ from amn.models.dense import Dense
 
 ARCHITECTURES = ("ann-dense", "ann-sv", "amn-w", "amn-eb", "amn-ub", "amn-qp", "amn-pdhg")
 
+#: Layer settings inside learning (no growth objective: the loss supplies the targets),
+#: with few unrolled steps as in the published AMNs; override with ``layer_params``.
+LAYER_DEFAULTS = {
+    "w": {"iterations": 4},
+    "eb": {"objective": False, "iterations": 4},
+    "ub": {"objective": False, "iterations": 4},
+    "qp": {"objective": False, "iterations": 4},
+    "pdhg": {"objective": False, "iterations": 20},
+}
+
+
+def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
+    """The mechanistic layer ``kind`` (w, eb, ub, qp, pdhg) for learning."""
+    from amn import layers
+
+    settings = {**LAYER_DEFAULTS[kind], **params}
+    if kind == "w":
+        return layers.RNNW(mats, **settings)
+    if kind == "eb":
+        return layers.RNNEB(mats, **settings)
+    if kind == "ub":
+        return layers.RNNUB(mats, **settings)
+    if kind == "qp":
+        return layers.QP(mats, bound=bound, **settings)
+    return layers.PDHG(mats, bound=bound, **settings)
+
 
 class AMN(nn.Module):
     """A dense prior predicts initial fluxes from the medium; the mechanistic layer corrects them.
@@ -38,7 +64,5 @@ def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[s
         return Dense(n_in, len(measured), hidden, dropout), mats
     if arch == "ann-sv":
         return Dense(n_in, n, hidden, dropout), mats
-    from amn.layers import make_layer  # torch layers are only needed by the AMNs
-
     layer = make_layer(arch.removeprefix("amn-"), mats, bound=bound, **layer_params)
     return AMN(Dense(n_in, n, hidden, dropout), layer), mats

@@ -157,6 +157,9 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         self.module_, mats = build_module(self.arch, self.network_, self.medium_, self.measured_, self.bound,
                                           self.hidden, self.dropout, self.layer_params or {})
         self.module_.to(device=self.device_, dtype=getattr(torch, self.dtype))
+        variance = y_np.var(axis=0)
+        self.loss_scales_ = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
+                             "flux_scale": float(np.mean(X_np**2)) or 1.0}
         self.loss_ = self._loss(mats)
         if self.val_fraction and len(X_np) * self.val_fraction >= 1:
             X_tr, X_va, y_tr, y_va = train_test_split(X_np, y_np, test_size=self.val_fraction, random_state=self.seed)
@@ -184,6 +187,8 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
             torch.as_tensor(mats.medium_index, dtype=torch.long),
             torch.as_tensor(mats.measured_index, dtype=torch.long),
             bound=self.bound, weights=weights, all_fluxes=all_fluxes,
+            target_var=torch.as_tensor(self.loss_scales_["target_var"], dtype=dtype),
+            flux_scale=self.loss_scales_["flux_scale"],
         ).to(self.device_)
 
     def _forward(self, X) -> np.ndarray:

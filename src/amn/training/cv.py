@@ -28,6 +28,7 @@ class CVResult:
 
     folds: pd.DataFrame
     test_q2_mean_prediction: float | None = None
+    oof: np.ndarray | None = None  # out-of-fold predictions of the measured fluxes (NaN where not evaluated)
 
     def summary(self) -> dict[str, float]:
         """Mean and standard deviation of every metric over folds."""
@@ -68,6 +69,7 @@ def cross_validate(
     ``max_folds`` evaluates only the first folds (quick runs).
     """
     rows, test_predictions, measured = [], [], None
+    oof = None
     splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (train, val) in enumerate(splitter.split(X)):
         if max_folds is not None and k >= max_folds:
@@ -77,6 +79,7 @@ def cross_validate(
             record = json.loads(done.read_text())
             rows.append(record["row"])
             measured = record["measured"]
+            oof = _store(oof, len(X), val, np.array(record["val_prediction"]))
             if X_test is not None and record.get("test_prediction") is not None:
                 test_predictions.append(np.array(record["test_prediction"]))
             continue
@@ -86,6 +89,8 @@ def cross_validate(
         row = {"fold": k}
         row.update(_scores(model, X.iloc[train], Y.iloc[train], "r2_train"))
         row.update(_scores(model, X.iloc[val], Y.iloc[val], "q2_val"))
+        val_prediction = np.asarray(model.predict(X.iloc[val])).reshape(len(val), -1)
+        oof = _store(oof, len(X), val, val_prediction)
         row.update({f"val_{name}": value for name, value in model.loss_terms(X.iloc[val], Y.iloc[val]).items()})
         row.update(seconds_per_epoch=model.seconds_per_epoch_, epochs=len(model.history_), n_params=model.n_params_)
         prediction = None
@@ -95,10 +100,17 @@ def cross_validate(
             test_predictions.append(prediction)
         rows.append(row)
         if done is not None:
-            done.write_text(json.dumps({"row": row, "measured": measured,
+            done.write_text(json.dumps({"row": row, "measured": measured, "val_prediction": val_prediction.tolist(),
                                         "test_prediction": None if prediction is None else prediction.tolist()}))
     test_q2 = None
     if test_predictions and Y_test is not None:
         mean = np.mean(test_predictions, axis=0)
         test_q2 = r2(Y_test[measured].to_numpy(), mean)
-    return CVResult(pd.DataFrame(rows), test_q2)
+    return CVResult(pd.DataFrame(rows), test_q2, oof)
+
+
+def _store(oof: np.ndarray | None, n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    if oof is None:
+        oof = np.full((n, values.shape[1]), np.nan)
+    oof[rows] = values
+    return oof

@@ -28,8 +28,11 @@ class AMNLoss(nn.Module):
 
     The bound term is ``||ReLU(Pin V - x)||^2`` for upper-bound inputs (``UB``)
     and ``||Pin V - x||^2`` for exact-bound inputs (``EB``).  Each term is a mean
-    over the batch and its entries, so that weights carry across networks of
-    different sizes.  With ``all_fluxes=False`` (ANN-Dense) the prediction is
+    over the batch and its entries, made dimensionless: ``mse`` is divided by
+    the variance of each measured flux (``target_var``; the term is then about
+    1 - R^2), the constraint terms by ``flux_scale`` (the mean squared medium
+    input, which sets the size of the fluxes), so that default weights of 1
+    balance the terms on any network and any units.  With ``all_fluxes=False`` (ANN-Dense) the prediction is
     already the measured fluxes and only ``mse`` is used.
 
     ``forward`` returns the weighted total and the unweighted terms (detached
@@ -37,8 +40,11 @@ class AMNLoss(nn.Module):
     """
 
     def __init__(self, S: torch.Tensor, Pin_index: torch.Tensor, Pout_index: torch.Tensor,
-                 bound: str = "UB", weights: LossWeights = LossWeights(), all_fluxes: bool = True) -> None:
+                 bound: str = "UB", weights: LossWeights = LossWeights(), all_fluxes: bool = True,
+                 target_var: torch.Tensor | None = None, flux_scale: float = 1.0) -> None:
         super().__init__()
+        self.register_buffer("target_var", torch.ones(len(Pout_index)) if target_var is None else target_var)
+        self.flux_scale = float(flux_scale)
         if bound not in ("UB", "EB"):
             raise ValueError(f"bound must be UB or EB, got {bound!r}")
         self.register_buffer("S", S)
@@ -55,13 +61,14 @@ class AMNLoss(nn.Module):
 
     def terms(self, V: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         if not self.all_fluxes:
-            return {"mse": torch.mean((V - y) ** 2)}
+            return {"mse": torch.mean((V - y) ** 2 / self.target_var)}
         gap = V[:, self.Pin_index] - x
+        scale = self.flux_scale
         return {
-            "mse": torch.mean((V[:, self.Pout_index] - y) ** 2),
-            "sv": torch.mean(apply(self.S, V) ** 2),
-            "bound": torch.mean(torch.relu(gap) ** 2 if self.bound == "UB" else gap**2),
-            "neg": torch.mean(torch.relu(-V) ** 2),
+            "mse": torch.mean((V[:, self.Pout_index] - y) ** 2 / self.target_var),
+            "sv": torch.mean(apply(self.S, V) ** 2) / scale,
+            "bound": torch.mean(torch.relu(gap) ** 2 if self.bound == "UB" else gap**2) / scale,
+            "neg": torch.mean(torch.relu(-V) ** 2) / scale,
         }
 
     def forward(self, V: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
