@@ -1,0 +1,125 @@
+"""AMN-QP: gradient descent with momentum on the constraint violations (Faure et al. 2023), unrolled."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+from amn.layers.base import State, UnrolledLayer, as_matrices, objective_vector, sparse_buffer, spectral_norm, spmm
+from amn.network.matrices import NetworkMatrices
+
+
+class QP(UnrolledLayer):
+    """Gradient descent with momentum on a penalty loss; uptakes as bounds (``UB``) or exact (``EB``).
+
+    Loss per sample::
+
+        L(V) = ||S V||^2 + ||ReLU(Pin V - Vin)||^2        (UB; EB: uptakes held at Vin)
+             + ||ReLU(lo - V)||^2 + ||ReLU(V - up)||^2     (lo = 0 or the model's lower bound;
+                                                             up only for capped/closed reactions)
+             + ||Pout V - Vout||^2                         (when targets Vout are given)
+             - w c.V                                       (solver mode, w = objective_weight)
+
+    and ``D <- momentum D - lr grad L``, ``V <- V + D`` (the gradient is
+    written out, as in the published layer, so each step costs two sparse
+    mat-vecs).  ``lr`` defaults to ``1 / (2 ||S||^2 + 2)``, the inverse
+    Lipschitz constant of the quadratic part; with ``precondition=True`` it
+    is a per-reaction step ``1 / (2 sum_k |S^T S|_jk + 2)`` (Jacobi with a
+    Gershgorin bound, so still stable), which lets reactions outside the
+    biomass column move much faster.  The published ``||ReLU(-V)||``
+    is generalised to the model's lower bounds (e.g. the ATP maintenance).
+    A penalty method: with ``w > 0`` the constraints are met only up to
+    ``O(w)``.  State: ``(V, D)``.
+    """
+
+    def __init__(
+        self,
+        matrices: NetworkMatrices,
+        medium: Sequence[str] | None = None,
+        *,
+        bound: str = "UB",
+        objective=True,
+        objective_weight: float = 1e-3,
+        lr: float | None = None,
+        momentum: float = 0.9,
+        precondition: bool = True,
+        iterations: int = 1000,
+        checkpoint_every: int | None = None,
+    ) -> None:
+        matrices = as_matrices(matrices, medium)
+        super().__init__(matrices, iterations, checkpoint_every)
+        if bound not in ("UB", "EB"):
+            raise ValueError(f"bound must be 'UB' or 'EB', got {bound!r}")
+        if not 0 <= momentum < 1 or (lr is not None and lr <= 0):
+            raise ValueError("need 0 <= momentum < 1 and lr > 0")
+        self.bound = bound
+        self.objective_weight, self.momentum = float(objective_weight), float(momentum)
+        self.lr = float(lr) if lr is not None else 1.0 / (2 * spectral_norm(matrices.S) ** 2 + 2)
+        self.precondition = bool(precondition)
+        StS = sp.csr_matrix(matrices.S.T @ matrices.S)
+        step = 1.0 / (2 * np.asarray(abs(StS).sum(axis=1)).ravel() + 2) if precondition else np.full(self.n, self.lr)
+        c = objective_vector(matrices, objective)
+        default = np.max(np.abs(np.concatenate([matrices.upper, matrices.lower])))
+        capped = (matrices.upper < default).astype(float)
+        capped[matrices.medium_index] = 0.0
+        self.register_buffer("S", sparse_buffer(matrices.S))
+        self.register_buffer("StS", sparse_buffer(StS))
+        self.register_buffer("step", torch.as_tensor(step))
+        self.register_buffer("Pout", sparse_buffer(matrices.Pout))
+        self.register_buffer("Pout_index", torch.as_tensor(matrices.measured_index, dtype=torch.long))
+        self.register_buffer("capped", torch.as_tensor(capped))
+        self.register_buffer("wc", torch.as_tensor(self.objective_weight * c))
+        self.n_out = len(matrices.measured)
+
+    def _prepare(self, inputs: Tensor) -> State:
+        return (inputs,)
+
+    def run(self, inputs, V0=None, state0=None, iterations=None, trace_at=(), targets: Tensor | None = None):
+        """As :meth:`UnrolledLayer.run`, plus optional ``targets`` Vout (batch x n_out) for ``Pout V``."""
+        self._targets = None
+        if targets is not None:
+            targets = torch.as_tensor(targets, dtype=self.lower.dtype, device=self.lower.device)
+            if targets.dim() != 2 or targets.shape != (torch.as_tensor(inputs).shape[0], self.n_out):
+                raise ValueError(f"QP: targets must be batch x {self.n_out}, got {tuple(targets.shape)}")
+            self._targets = targets
+        try:
+            return super().run(inputs, V0=V0, state0=state0, iterations=iterations, trace_at=trace_at)
+        finally:
+            self._targets = None
+
+    def forward(self, inputs: Tensor, V0: Tensor | None = None, state0=None, targets: Tensor | None = None) -> Tensor:
+        return self.run(inputs, V0=V0, state0=state0, targets=targets).V
+
+    def _init_state(self, ctx, inputs, V0, state0) -> State:
+        if state0 is not None:
+            return tuple(state0[:2])
+        V = self.scatter_medium(inputs, inputs.shape[0]) if V0 is None else V0.to(inputs)
+        if self.bound == "EB":
+            V = V.index_copy(1, self.medium_index, inputs)
+        return V, torch.zeros_like(V)
+
+    def gradient(self, V: Tensor, inputs: Tensor) -> Tensor:
+        """Gradient of the loss (see class docstring) at ``V``."""
+        g = 2 * spmm(self.StS, V) - 2 * torch.relu(self.lower - V) + 2 * self.capped * torch.relu(V - self.upper) - self.wc
+        if self.bound == "UB":
+            excess = torch.relu(V.index_select(1, self.medium_index) - inputs)
+            g = g + 2 * self.scatter_medium(excess, V.shape[0])
+        if self._targets is not None:
+            miss = V.index_select(1, self.Pout_index) - self._targets
+            g = g + 2 * spmm(self.Pout.t(), miss)
+        if self.bound == "EB":
+            g = g.index_fill(1, self.medium_index, 0.0)
+        return g
+
+    def _step(self, ctx, state, t) -> State:
+        (inputs,) = ctx
+        V, D = state
+        D = self.momentum * D - self.step * self.gradient(V, inputs)
+        return V + D, D
+
+    def _fluxes(self, ctx, state) -> Tensor:
+        return state[0]

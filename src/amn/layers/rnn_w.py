@@ -1,0 +1,83 @@
+"""RNN-W (AMN-Wt, Faure et al. 2023, Fig. 1): fluxes propagated through metabolites with learned branching ratios."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor, nn
+
+from amn.layers.base import State, UnrolledLayer, as_matrices, sparse_buffer, spmm
+from amn.network.matrices import NetworkMatrices
+
+
+class RNNW(UnrolledLayer):
+    """``M = V2M V``;  ``V <- mask * ((W (.) M2V~) M) + Pin^T Vin``, iterated; exact uptakes ``Vin`` as input.
+
+    ``M2V~`` is ``M2V`` with each reaction's row divided by its number of
+    substrates (as in the published cell), ``W`` a weight per non-zero of
+    ``M2V`` (substrate -> reaction pairs only: the network's topology is the
+    mask), ``mask`` zeroes the uptake columns, which are held at their
+    inputs.  A fixed point with ``sum_j W_ji = 1`` over the consumers ``j``
+    of every metabolite ``i`` (single-substrate reactions) is a steady state
+    ``S V = 0``; ``W`` starts at ``1 / (number of consumers of i)`` (even
+    branching) and is learned.  No objective: it is a learning layer.
+    State: ``(V,)``.
+    """
+
+    bound = "EB"
+
+    def __init__(
+        self,
+        matrices: NetworkMatrices,
+        medium: Sequence[str] | None = None,
+        *,
+        iterations: int = 100,
+        checkpoint_every: int | None = None,
+    ) -> None:
+        matrices = as_matrices(matrices, medium)
+        super().__init__(matrices, iterations, checkpoint_every)
+        M2V = sp.coo_matrix(matrices.M2V)
+        substrates = np.maximum(np.bincount(M2V.row, minlength=self.n), 1)
+        consumers = np.maximum(np.bincount(M2V.col, minlength=M2V.shape[1]), 1)
+        self.register_buffer("V2M", sparse_buffer(matrices.V2M))
+        self.register_buffer("rows", torch.as_tensor(M2V.row, dtype=torch.long))
+        self.register_buffer("cols", torch.as_tensor(M2V.col, dtype=torch.long))
+        self.register_buffer("m2v", torch.as_tensor(M2V.data / substrates[M2V.row]))
+        self.W = nn.Parameter(torch.as_tensor(1.0 / consumers[M2V.col]))
+        mask = np.ones(self.n)
+        mask[matrices.medium_index] = 0.0
+        self.register_buffer("mask", torch.as_tensor(mask))
+
+    def set_branching(self, weights: dict[tuple[str, str], float], metabolite_ids: Sequence[str]) -> None:
+        """Set ``W`` for (metabolite id, reaction id) pairs; unknown pairs raise ``ValueError``."""
+        met = {m: i for i, m in enumerate(metabolite_ids)}
+        rxn = {r: j for j, r in enumerate(self.reaction_ids)}
+        pos = {(int(i), int(j)): k for k, (j, i) in enumerate(zip(self.rows.tolist(), self.cols.tolist()))}
+        with torch.no_grad():
+            for (m, r), value in weights.items():
+                key = (met.get(m, -1), rxn.get(r, -1))
+                if key not in pos:
+                    raise ValueError(f"RNNW: {r} does not consume {m}")
+                self.W[pos[key]] = value
+
+    def _prepare(self, inputs: Tensor) -> State:
+        return (self.scatter_medium(inputs, inputs.shape[0]),)
+
+    def _init_state(self, ctx, inputs, V0, state0) -> State:
+        (Vin,) = ctx
+        if state0 is not None:
+            return (state0[0],)
+        return (Vin if V0 is None else V0.to(Vin) * self.mask + Vin,)
+
+    def _step(self, ctx, state, t) -> State:
+        (Vin,) = ctx
+        M = spmm(self.V2M, state[0])
+        weights = (self.W * self.m2v).to(M.dtype)
+        V = torch.zeros_like(state[0]).index_add(1, self.rows, M.index_select(1, self.cols) * weights)
+        return (V * self.mask + Vin,)
+
+    def _fluxes(self, ctx, state) -> Tensor:
+        return state[0]
