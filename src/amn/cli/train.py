@@ -60,9 +60,10 @@ def _layer_params(pairs: tuple[str, ...]) -> dict:
 @click.option("--layer-param", multiple=True, help="Mechanistic layer setting KEY=VALUE (repeatable), e.g. iterations=8.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+@click.option("--compile", "compile_", is_flag=True, help="Compile the training step (torch.compile): ~20 s once, then ~2x faster epochs.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_size, lr, patience, folds, test_path,
-          w_sv, w_bound, w_neg, layer_param, seed, device, quiet) -> None:
+          w_sv, w_bound, w_neg, layer_param, seed, device, compile_, quiet) -> None:
     """Cross-validate an architecture on a dataset, then train it on all samples and save it.
 
     Progress (epoch, loss terms, time left) is shown per fold.  Every fold and
@@ -77,7 +78,7 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
         measured=[m.strip() for m in measured.split(",")] if measured else None,
         bound=bound, hidden=tuple(int(h) for h in hidden.split(",") if h), dropout=dropout, epochs=epochs,
         batch_size=batch_size, lr=lr, patience=patience, w_sv=w_sv, w_bound=w_bound, w_neg=w_neg,
-        layer_params=_layer_params(layer_param), seed=seed, device=device, verbose=not quiet,
+        layer_params=_layer_params(layer_param), seed=seed, device=device, compile=compile_, verbose=not quiet,
     )
     checkpoints = out / "checkpoints"
     metrics: dict = {}

@@ -82,6 +82,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         device: str = "auto",
         dtype: str = "float32",
         threads: int | None = 1,
+        compile: bool = False,
         verbose: bool = False,
     ) -> None:
         self.arch = arch
@@ -106,6 +107,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         self.device = device
         self.dtype = dtype
         self.threads = threads
+        self.compile = compile
         self.verbose = verbose
 
     # -- data -----------------------------------------------------------------
@@ -165,7 +167,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
             X_tr, X_va, y_tr, y_va = train_test_split(X_np, y_np, test_size=self.val_fraction, random_state=self.seed)
         else:
             X_tr, y_tr, X_va, y_va = X_np, y_np, X_np[:0], y_np[:0]
-        config = TrainConfig(self.epochs, self.batch_size, self.lr, self.weight_decay, self.patience, self.seed)
+        config = TrainConfig(self.epochs, self.batch_size, self.lr, self.weight_decay, self.patience, self.seed, self.compile)
         started = time.perf_counter()
         with cpu_threads(self.threads if self.device_.type == "cpu" else None):
             result = train(self.module_, self.loss_, self._tensor(X_tr), self._tensor(y_tr), config,
