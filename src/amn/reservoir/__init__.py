@@ -1,0 +1,11 @@
+"""Reservoir computing with a trained AMN: learn uptake bounds from medium composition.
+
+A trained AMN (or the exact FBA layer) is frozen; a small trainable layer in
+front maps each medium's composition to uptake bounds, trained on measured
+growth rates.  The learned bounds are the biology: they can be applied to the
+COBRApy model and used by plain FBA.
+"""
+
+from amn.reservoir.model import ReservoirRegressor, UptakeLayer
+
+__all__ = ["ReservoirRegressor", "UptakeLayer"]

@@ -1,0 +1,144 @@
+"""The uptake layer and the reservoir estimator (scikit-learn API)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from torch import nn
+
+from amn.errors import DatasetMismatchError
+
+
+class UptakeLayer(nn.Module):
+    """Composition ``C`` (batch x n_c, 0/1) -> uptake bounds (batch x n_in).
+
+    Uptake ``j`` of a compound present in the medium gets
+    ``max_j * sigmoid(w_j . C + b_j)``: it depends on the whole composition (a
+    carbon source can be taken up less when another is present), stays within
+    the range the frozen model was trained on, and is zero when the compound is
+    absent.  Medium uptakes with no composition column are fixed at ``fixed``.
+    """
+
+    def __init__(self, composition_index: np.ndarray, fixed: np.ndarray, maximum: np.ndarray, n_c: int) -> None:
+        super().__init__()
+        n_in = len(maximum)
+        self.linear = nn.Linear(n_c, n_in)
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)  # start at half of the maximum
+        self.register_buffer("composition_index", torch.as_tensor(composition_index, dtype=torch.long))
+        self.register_buffer("fixed", torch.as_tensor(fixed, dtype=torch.float32))
+        self.register_buffer("maximum", torch.as_tensor(maximum, dtype=torch.float32))
+
+    def forward(self, C: torch.Tensor) -> torch.Tensor:
+        learned = self.maximum * torch.sigmoid(self.linear(C))
+        has_column = self.composition_index >= 0
+        present = torch.where(has_column, C[:, self.composition_index.clamp(min=0)], torch.ones_like(learned))
+        return torch.where(has_column, present * learned, self.fixed.expand_as(learned))
+
+
+class ReservoirRegressor(RegressorMixin, BaseEstimator):
+    """Growth from medium composition through a frozen growth model (AMN or exact FBA).
+
+    ``growth_model`` is a fitted :class:`~amn.models.AMNRegressor` (or a saved
+    model directory), whose medium inputs are uptake bounds; only the
+    :class:`UptakeLayer` is trained, on measured growth rates.  ``maximum``
+    bounds the learned uptakes (default: the largest value of each uptake in the
+    growth model's training data, given as ``max_bounds``).
+    """
+
+    def __init__(
+        self,
+        growth_model=None,
+        max_bounds: dict[str, float] | None = None,
+        epochs: int = 400,
+        lr: float = 0.05,
+        batch_size: int = 16,
+        weight_decay: float = 1e-4,
+        seed: int = 0,
+    ) -> None:
+        self.growth_model = growth_model
+        self.max_bounds = max_bounds
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.seed = seed
+
+    def _frozen(self):
+        from amn.models.persist import load_model_dir
+
+        model = self.growth_model
+        if isinstance(model, (str, Path)):
+            model = load_model_dir(model)
+        if not hasattr(model, "module_"):
+            raise ValueError("growth_model must be a fitted AMNRegressor or a saved model directory")
+        return model
+
+    def _compositions(self, C) -> np.ndarray:
+        if isinstance(C, pd.DataFrame):
+            missing = [c for c in self.columns_ if c not in C.columns]
+            if missing:
+                raise DatasetMismatchError(f"compositions lack column(s) {', '.join(missing[:5])}")
+            C = C[self.columns_]
+        C = np.asarray(C, dtype=np.float32)
+        if C.shape[1] != len(self.columns_) or not np.isin(C, (0.0, 1.0)).all():
+            raise DatasetMismatchError(f"compositions must be {len(self.columns_)} columns of 0/1")
+        return C
+
+    def fit(self, C, y) -> "ReservoirRegressor":
+        """Train the uptake layer on compositions ``C`` (DataFrame of uptake ids) and growth rates ``y``."""
+        model = self._frozen()
+        self.growth_model_ = model
+        medium = list(model.medium_)
+        self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
+        if not self.columns_:
+            raise DatasetMismatchError("no composition column names an uptake of the growth model's medium")
+        position = {c: i for i, c in enumerate(self.columns_)}
+        composition_index = np.array([position.get(m, -1) for m in medium])
+        maximum = np.array([(self.max_bounds or {}).get(m, 1.0) for m in medium], dtype=float)
+        fixed = maximum.copy()
+        torch.manual_seed(self.seed)
+        self.layer_ = UptakeLayer(composition_index, fixed, maximum, len(self.columns_))
+        module = model.module_.float().eval()
+        for p in module.parameters():
+            p.requires_grad_(False)
+        growth_index = model.network_.index(model.measured_[:1])[0] if model.arch != "ann-dense" else 0
+        self.growth_index_ = int(growth_index)
+        Ct = torch.as_tensor(self._compositions(C))
+        yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
+        optimizer = torch.optim.Adam(self.layer_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        generator = torch.Generator().manual_seed(self.seed)
+        self.loss_history_ = []
+        for _ in range(self.epochs):
+            order = torch.randperm(len(Ct), generator=generator)
+            total = 0.0
+            for start in range(0, len(Ct), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                optimizer.zero_grad(set_to_none=True)
+                loss = torch.mean((self._growth(Ct[idx]) - yt[idx]) ** 2)
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(idx)
+            self.loss_history_.append(total / len(Ct))
+        return self
+
+    def _growth(self, Ct: torch.Tensor) -> torch.Tensor:
+        out = self.growth_model_.module_(self.layer_(Ct))
+        return out[:, self.growth_index_]
+
+    def predict(self, C) -> np.ndarray:
+        """Predicted growth rates."""
+        with torch.no_grad():
+            return self._growth(torch.as_tensor(self._compositions(C))).double().numpy()
+
+    def uptake_bounds(self, C) -> pd.DataFrame:
+        """The learned uptake bounds of each medium (columns = the growth model's medium uptakes)."""
+        with torch.no_grad():
+            bounds = self.layer_(torch.as_tensor(self._compositions(C))).double().numpy()
+        index = C.index if isinstance(C, pd.DataFrame) else None
+        return pd.DataFrame(bounds, columns=list(self.growth_model_.medium_), index=index)

@@ -1,0 +1,56 @@
+"""Reservoir: the uptake layer's semantics, and learning bounds that reproduce a growth law."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from amn.dataset import generate
+from amn.media import RandomMedia
+from amn.media.spec import core_medium
+from amn.models import AMNRegressor
+from amn.models.persist import save_model
+from amn.reservoir import ReservoirRegressor, UptakeLayer
+
+
+def test_uptake_layer_closes_absent_compounds_and_stays_in_range():
+    layer = UptakeLayer(np.array([0, 1, -1]), fixed=np.array([0.0, 0.0, 7.0]), maximum=np.array([2.0, 3.0, 7.0]), n_c=2)
+    with torch.no_grad():
+        layer.linear.weight.normal_(0, 5.0)
+        layer.linear.bias.normal_(0, 5.0)
+    C = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    V = layer(C)
+    assert torch.all(V[:, 0][C[:, 0] == 0] == 0) and torch.all(V[:, 1][C[:, 1] == 0] == 0)
+    assert torch.all(V[:, :2] <= torch.tensor([2.0, 3.0])) and torch.all(V >= 0)
+    assert torch.all(V[:, 2] == 7.0)  # no composition column: fixed
+
+
+@pytest.fixture(scope="module")
+def growth_model_dir(tmp_path_factory, textbook_net):
+    spec = core_medium(textbook_net)
+    path = tmp_path_factory.mktemp("res")
+    data = generate(textbook_net, RandomMedia(spec, 400), path / "core.npz", seed=0, progress=False)
+    model = AMNRegressor(arch="ann-sv", network=textbook_net, epochs=60, batch_size=16, lr=3e-3).fit(data.X, data.Y)
+    save_model(model, path / "model")
+    return path / "model", model
+
+
+def test_reservoir_learns_bounds_that_explain_growth(growth_model_dir, textbook_net):
+    directory, model = growth_model_dir
+    compounds = ["EX_fru_e_i", "EX_succ_e_i", "EX_pyr_e_i", "EX_ac_e_i"]
+    rng = np.random.default_rng(0)
+    C = pd.DataFrame(rng.integers(0, 2, size=(40, 4)), columns=compounds)
+    base = {r: 10.0 for r in model.medium_}
+    base.update({c: 0.0 for c in compounds})
+    truth = {"EX_fru_e_i": 7.5, "EX_succ_e_i": 2.5, "EX_pyr_e_i": 5.0, "EX_ac_e_i": 10.0}
+    X = pd.DataFrame([{**base, **{c: truth[c] * row[c] for c in compounds}} for _, row in C.iterrows()])
+    y = model.predict(X[model.medium_])  # growth law of the frozen model at hidden bounds
+    maximum = {c: 10.0 for c in compounds}
+    maximum.update({r: 10.0 for r in model.medium_ if r not in compounds})
+    reservoir = ReservoirRegressor(growth_model=str(directory), max_bounds=maximum, epochs=150, lr=0.05).fit(C, y)
+    assert reservoir.score(C, y) > 0.9
+    bounds = reservoir.uptake_bounds(C)
+    assert (bounds.loc[C["EX_fru_e_i"] == 0, "EX_fru_e_i"] == 0).all()
+    assert list(bounds.columns) == list(model.medium_)
