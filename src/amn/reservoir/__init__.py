@@ -6,6 +6,6 @@ growth rates.  The learned bounds are the biology: they can be applied to the
 COBRApy model and used by plain FBA.
 """
 
-from amn.reservoir.model import ReservoirRegressor, UptakeLayer
+from amn.reservoir.model import ReservoirFBA, ReservoirRegressor, UptakeLayer
 
-__all__ = ["ReservoirRegressor", "UptakeLayer"]
+__all__ = ["ReservoirFBA", "ReservoirRegressor", "UptakeLayer"]

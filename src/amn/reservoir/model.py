@@ -142,3 +142,26 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
             bounds = self.layer_(torch.as_tensor(self._compositions(C))).double().numpy()
         index = C.index if isinstance(C, pd.DataFrame) else None
         return pd.DataFrame(bounds, columns=list(self.growth_model_.medium_), index=index)
+
+
+class ReservoirFBA(ReservoirRegressor):
+    """The reservoir's learned uptake bounds given to plain FBA (HiGHS) on ``network``.
+
+    ``fit`` trains the reservoir; ``predict`` returns the FBA growth with each
+    medium's learned bounds (other uptakes of the network closed), so its score
+    says how well the learned bounds work for a modeller using COBRApy.
+    """
+
+    def __init__(self, growth_model=None, max_bounds=None, epochs: int = 400, lr: float = 0.05,
+                 batch_size: int = 16, weight_decay: float = 1e-4, seed: int = 0, network=None) -> None:
+        super().__init__(growth_model, max_bounds, epochs, lr, batch_size, weight_decay, seed)
+        self.network = network
+
+    def predict(self, C) -> np.ndarray:
+        from amn.network import ensure_network
+        from amn.solve.pfba import FluxProblem, HighsLabeler
+
+        network = ensure_network(self.network if self.network is not None else self.growth_model_.network_)
+        bounds = self.uptake_bounds(C)
+        labeler = HighsLabeler(FluxProblem.from_network(network, list(bounds.columns)), "fba")
+        return np.array([labeler.label(row).growth for row in bounds.to_numpy()])

@@ -1,0 +1,149 @@
+"""Figures and a Markdown report of the experimental benchmark.
+
+:func:`plot_predicted_vs_measured` draws one method's pooled validation
+predictions against the measurements (identity line, Q² in the title), as PNG
+and SVG, through a matplotlib ``Figure`` on the Agg canvas (no pyplot state).
+:func:`method_table` lines our protocol results up with the published values
+(:data:`PUBLISHED`), and :func:`write_report` gathers table, notes and figures.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from amn.experiment.protocol import CVResult
+
+#: Published Q² on the E. coli DH5-alpha table (AMN paper, Nature Communications 2023), and the
+#: reference figures of this protocol (``../shared/REFERENCE.md``), by method name of the table.
+PUBLISHED: dict[str, str] = {
+    "AMN-LP": "0.785 ± 0.012",
+    "AMN-QP": "0.778 ± 0.029",
+    "AMN-W": "0.774",
+    "reservoir": "0.760 ± 0.025",
+    "FBA, reservoir bounds": "0.786",
+    "ANN-Dense": "0.777",
+    "random forest": "0.715 (reference run: 0.709)",
+    "FBA, best single bound + affine": "R² 0.518",
+    "ridge": "0.798 (reference run)",
+    "Gaussian process (ARD)": "0.800 (reference run)",
+    "noise ceiling": "0.911",
+}
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def plot_predicted_vs_measured(result: CVResult, stem: str | Path, unit: str = "1/h") -> list[Path]:
+    """``<stem>.png`` and ``<stem>.svg``: the prediction averaged over repeats against the measurement,
+    the identity line, and the title ``<method>: Q² mean ± SD (Q² of the mean prediction)``."""
+    y, p = result.y, result.mean_prediction
+    fig = Figure(figsize=(4.8, 4.6))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    low, high = float(min(y.min(), p.min())), float(max(y.max(), p.max()))
+    pad = 0.05 * (high - low or 1.0)
+    ax.plot([low - pad, high + pad], [low - pad, high + pad], "-", color="0.5", linewidth=1, label="identity")
+    if len(result.seeds) > 1:
+        spread = result.predictions.std(axis=0, ddof=1)
+        ax.errorbar(y, p, yerr=spread, fmt="o", markersize=3.5, elinewidth=0.6, alpha=0.8, label="mean ± SD over repeats")
+    else:
+        ax.plot(y, p, "o", markersize=3.5, alpha=0.8, label="validation prediction")
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(low - pad, high + pad)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"measured ({unit})")
+    ax.set_ylabel(f"predicted ({unit})")
+    spread_text = f" ± {result.sd():.3f}" if len(result.seeds) > 1 else ""
+    ax.set_title(f"{result.name}\nQ² = {result.mean():.3f}{spread_text} (of mean: {result.score_of_mean():.3f})", fontsize=9)
+    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    fig.tight_layout()
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=150)
+    fig.savefig(paths[1])
+    return paths
+
+
+def figure_stem(outdir: str | Path, result: CVResult) -> Path:
+    """Where :func:`write_figures` puts a method's figure: ``<outdir>/pred_vs_measured_<method>``."""
+    return Path(outdir) / f"pred_vs_measured_{_slug(result.name)}"
+
+
+def _format(mean: float, sd: float, of_mean: float, repeats: int) -> tuple[str, str]:
+    if math.isnan(mean):
+        return "", ""
+    return (f"{mean:.3f} ± {sd:.3f}" if repeats > 1 else f"{mean:.3f}"), f"{of_mean:.3f}"
+
+
+def method_table(
+    results: Sequence[CVResult],
+    published: Mapping[str, str] = PUBLISHED,
+    notes: Mapping[str, str] | None = None,
+    computed: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """One row per method: ours (mean ± SD over repeats, score of the mean prediction), the published
+    value, seconds, note; then the published rows we have no CV result for, with a value we computed
+    otherwise (``computed``, e.g. the noise ceiling) or empty."""
+    notes, computed = notes or {}, computed or {}
+    rows = []
+    for r in results:
+        metric = r.metric
+        ours, of_mean = _format(r.mean(), r.sd(), r.score_of_mean(), len(r.seeds))
+        rows.append({
+            "method": r.name,
+            f"{metric} (ours)": ours,
+            f"{metric} of mean prediction": of_mean,
+            "published": published.get(r.name, ""),
+            "seconds": f"{r.seconds:.1f}",
+            "note": notes.get(r.name, ""),
+        })
+    metric = results[0].metric if results else "q2"
+    ours_names = {r.name for r in results}
+    for name, value in published.items():
+        if name not in ours_names:
+            ours = f"{computed[name]:.3f}" if name in computed else ""
+            rows.append({"method": name, f"{metric} (ours)": ours, f"{metric} of mean prediction": "",
+                         "published": value, "seconds": "", "note": notes.get(name, "" if ours else "not run here")})
+    return pd.DataFrame(rows)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A DataFrame as a GitHub Markdown table (no tabulate dependency)."""
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def write_report(
+    path: str | Path,
+    table: pd.DataFrame,
+    figures: Sequence[Path] = (),
+    title: str = "Experimental growth rates",
+    sections: Mapping[str, str] | None = None,
+) -> Path:
+    """A Markdown report: the method table, free-text ``sections`` (heading -> Markdown) and the PNG figures
+    (linked relative to the report)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = [f"# {title}", "", markdown_table(table), ""]
+    for heading, body in (sections or {}).items():
+        parts += [f"## {heading}", "", body.strip(), ""]
+    pngs = [Path(f) for f in figures if Path(f).suffix == ".png"]
+    if pngs:
+        parts += ["## Predicted vs measured", ""]
+        for png in pngs:
+            parts.append(f"![{png.stem}]({Path(os.path.relpath(png, path.parent)).as_posix()})")
+        parts.append("")
+    path.write_text("\n".join(parts))
+    return path
