@@ -72,17 +72,18 @@ def reservoir_growth_model(outdir: Path, network, medium, per_medium: int, epoch
     return directory
 
 
-def registry(network, medium, growth_model: Path | None = None, reservoir_epochs: int = 200) -> list[Method]:
+def registry(network, medium, growth_model: Path | None = None, reservoir_epochs: int = 200,
+             reservoir_fba: bool = True) -> list[Method]:
     """Every method of the table; a new method (AMN, reservoir, exact FBA) is one more entry here."""
     methods = [*statistical_methods(), *fba_methods(network, medium)]
     if growth_model is not None:
         maximum = dict(zip(medium.reaction_ids, medium.max_value))
-        methods += [
-            Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs),
-                   "frozen AMN-QP (guided pFBA data), uptake layer trained on the training folds"),
-            Method("FBA with reservoir bounds", lambda t: ReservoirFBA(str(growth_model), maximum, epochs=reservoir_epochs, network=network),
-                   "the reservoir's learned uptake bounds given to plain FBA on iML1515, no calibration"),
-        ]
+        methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs),
+                              "frozen AMN-QP (guided pFBA data), uptake layer trained on the training folds"))
+        if reservoir_fba:
+            methods.append(Method("FBA with reservoir bounds",
+                                  lambda t: ReservoirFBA(str(growth_model), maximum, epochs=reservoir_epochs, network=network),
+                                  "the reservoir's learned uptake bounds given to plain FBA on iML1515, no calibration"))
     return methods
 
 
@@ -107,7 +108,7 @@ def main() -> None:
     print(f"{table.source}: {len(table)} media, {len(table.variable_ids)} variable compounds; seeds {seeds}")
 
     growth_model = reservoir_growth_model(args.outdir, network, medium, *((20, 30) if args.quick else (100, 60)))
-    methods = registry(network, medium, growth_model, reservoir_epochs=100 if args.quick else 200)
+    methods = registry(network, medium, growth_model, reservoir_epochs=60 if args.quick else 200, reservoir_fba=not args.quick)
     results = run_methods(methods, table, seeds=seeds, progress=_progress)
     notes = {m.name: m.note for m in methods}
     ceiling = noise_ceiling(table.y, replicates["GR_STD"])

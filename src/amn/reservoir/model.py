@@ -149,7 +149,9 @@ class ReservoirFBA(ReservoirRegressor):
 
     ``fit`` trains the reservoir; ``predict`` returns the FBA growth with each
     medium's learned bounds (other uptakes of the network closed), so its score
-    says how well the learned bounds work for a modeller using COBRApy.
+    says how well the learned bounds work for a modeller using COBRApy.  A
+    medium whose bounds cannot sustain the network (infeasible LP, e.g. below
+    the maintenance demand) gets growth 0, which is what FBA predicts for it.
     """
 
     def __init__(self, growth_model=None, max_bounds=None, epochs: int = 400, lr: float = 0.05,
@@ -164,4 +166,5 @@ class ReservoirFBA(ReservoirRegressor):
         network = ensure_network(self.network if self.network is not None else self.growth_model_.network_)
         bounds = self.uptake_bounds(C)
         labeler = HighsLabeler(FluxProblem.from_network(network, list(bounds.columns)), "fba")
-        return np.array([labeler.label(row).growth for row in bounds.to_numpy()])
+        growth = np.array([labeler.label(row).growth for row in bounds.to_numpy()])
+        return np.nan_to_num(growth, nan=0.0)

@@ -113,6 +113,19 @@ class HighsLP:
         """Back to the bounds the LP was built with."""
         self.set_bounds(np.arange(self.n), self.lower0, self.upper0)
 
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """Status of each column and row in the last optimal basis, as ``int8`` codes of
+        ``highspy.HighsBasisStatus`` (0 at lower, 1 basic, 2 at upper): what sensitivities need."""
+        basis = self._highs.getBasis()
+        col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
+        row = np.array([int(s) for s in basis.row_status], dtype=np.int8)
+        return col, row
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Reduced costs of the columns and duals of the rows of the last solve (HiGHS's signs)."""
+        solution = self._highs.getSolution()
+        return np.asarray(solution.col_dual, dtype=float), np.asarray(solution.row_dual, dtype=float)
+
     def solve(self) -> LPSolution:
         self._highs.run()
         status = self._highs.getModelStatus()
