@@ -71,6 +71,8 @@ def main() -> None:
     for name, dataset in sets.items():
         for arch in archs[name]:
             results[(name, arch)] = row(name, arch, dataset, core, epochs, 5, max_folds)
+        # consistency check, never the best unrolled result: the exact pFBA layer, untrained
+        row(name, "amn-exact", dataset, core, 0, 5, max_folds)
 
     if not args.quick:
         iml = amn.make_unidirectional("iML1515")

@@ -151,3 +151,10 @@ def test_train_evaluate_predict_commands(textbook_net, tmp_path):
     bad.write_text("EX_glc__D_e_i\n1\n")
     result = runner.invoke(main, ["predict", str(out), "--media", str(bad), "--out", str(tmp_path / "g.csv")])
     assert result.exit_code == 2 and "missing medium column" in result.output
+
+
+def test_amn_exact_untrained_is_pfba(core_data):
+    est = AMNRegressor(arch="amn-exact", epochs=0, val_fraction=0).fit(core_data.X.iloc[:20], core_data.Y.iloc[:20])
+    assert est.score(core_data.X, core_data.Y) == pytest.approx(1.0, abs=1e-9)
+    fluxes = est.predict_fluxes(core_data.X.iloc[:30]).to_numpy()
+    assert np.allclose(fluxes.sum(axis=1), core_data.Y.iloc[:30].to_numpy().sum(axis=1), rtol=1e-6)  # total flux is unique

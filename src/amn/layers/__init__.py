@@ -5,6 +5,7 @@
 - :class:`QP`: gradient descent with momentum on constraint violations (AMN-QP).
 - :class:`ProjectedPDHG` / :class:`PDHG`: first-order primal-dual solvers of the pFBA-like
   problem, orders of magnitude faster than the published layers when used as solvers.
+- :class:`ExactFBA`: FBA/pFBA solved exactly by HiGHS, with gradients from the optimal basis.
 
 All take :class:`~amn.network.matrices.NetworkMatrices` (or a network plus
 medium ids), map a batch x n_in medium tensor to batch x n fluxes, support
@@ -12,9 +13,10 @@ float32/float64, any device and gradient checkpointing (``checkpoint_every``).
 """
 
 from amn.layers.base import Solution, UnrolledLayer
+from amn.layers.exact import ExactFBA
 from amn.layers.lp import RNNEB, RNNUB
 from amn.layers.pdhg import PDHG, ProjectedPDHG
 from amn.layers.qp import QP
 from amn.layers.rnn_w import RNNW
 
-__all__ = ["PDHG", "QP", "RNNEB", "RNNUB", "RNNW", "ProjectedPDHG", "Solution", "UnrolledLayer"]
+__all__ = ["ExactFBA", "PDHG", "QP", "RNNEB", "RNNUB", "RNNW", "ProjectedPDHG", "Solution", "UnrolledLayer"]

@@ -9,7 +9,7 @@ from torch import nn
 
 from amn.models.dense import Dense
 
-ARCHITECTURES = ("ann-dense", "ann-sv", "amn-w", "amn-eb", "amn-ub", "amn-qp", "amn-pdhg")
+ARCHITECTURES = ("ann-dense", "ann-sv", "amn-w", "amn-eb", "amn-ub", "amn-qp", "amn-pdhg", "amn-exact")
 
 #: Layer settings inside learning (no growth objective: the loss supplies the targets),
 #: with few unrolled steps as in the published AMNs; override with ``layer_params``.
@@ -55,6 +55,23 @@ class AMN(nn.Module):
         return self.layer(x, self.prior(x))
 
 
+class ExactAMN(nn.Module):
+    """AMN-exact: a learned scale per medium input (1 at start), then the exact pFBA layer.
+
+    Untrained it is pFBA itself, so on simulated pFBA data it is a consistency
+    check rather than a model; on experimental data the scales learn effective
+    uptake bounds.  Inputs with a zero scale gradient (closed uptakes) stay put.
+    """
+
+    def __init__(self, layer: nn.Module, n_in: int) -> None:
+        super().__init__()
+        self.log_scale = nn.Parameter(torch.zeros(n_in))
+        self.layer = layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x * torch.exp(self.log_scale).to(x.dtype))
+
+
 def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[str], bound: str,
                  hidden: Sequence[int], dropout: float, layer_params: dict):
     """The ``torch.nn.Module`` of an architecture and the network matrices it uses."""
@@ -64,5 +81,9 @@ def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[s
         return Dense(n_in, len(measured), hidden, dropout), mats
     if arch == "ann-sv":
         return Dense(n_in, n, hidden, dropout), mats
+    if arch == "amn-exact":
+        from amn.layers import ExactFBA
+
+        return ExactAMN(ExactFBA(mats, bound=bound, **{"method": "pfba", **layer_params}), n_in), mats
     layer = make_layer(arch.removeprefix("amn-"), mats, bound=bound, **layer_params)
     return AMN(Dense(n_in, n, hidden, dropout), layer), mats
