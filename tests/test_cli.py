@@ -28,10 +28,13 @@ def test_version_and_help(run):
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_demo(run, textbook):
-    result = run("demo")
+def test_demo_runs_the_simulated_pipeline(run, textbook, tmp_path):
+    result = run("demo", "--out", tmp_path / "demo", "--size", 120, "--epochs", 5)
     assert result.exit_code == 0, result.output
-    assert f"{textbook.slim_optimize():.6f} /h (HiGHS" in result.output
+    assert f"FBA growth {textbook.slim_optimize():.4f} (COBRApy {textbook.slim_optimize():.4f})" in result.output
+    assert "amn-qp    growth Q2" in result.output and "ann-dense growth Q2" in result.output
+    assert (tmp_path / "demo" / "model" / "model.safetensors").exists()
+    assert (tmp_path / "demo" / "growth_cv.png").stat().st_size > 10_000
 
 
 def test_network_json_and_written_sbml(run, tmp_path):

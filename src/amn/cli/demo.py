@@ -64,6 +64,6 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     figure = predicted_vs_reference(
         dataset.growth.to_numpy(), cv.oof[:, 0], out / "growth_cv.png", title=f"{arch}, 5-fold CV",
         xlabel="pFBA growth rate (1/h)", ylabel="predicted growth rate (1/h)",
-        others={"ann-dense": results["ann-dense"][0].oof[:, 0]},
+        others={"ann-dense": results["ann-dense"][0].oof[:, 0]}, label=arch,
     )
     click.echo(f"saved     {out / 'model'} and {figure} in {time.perf_counter() - t0:.1f} s")
