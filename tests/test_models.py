@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from sklearn.model_selection import cross_val_score
 
 from amn.cli import main
-from amn.data import locate
 from amn.dataset import generate, load_dataset
-from amn.errors import DataError, DatasetMismatchError, ModelLoadError
-from amn.media import RandomMedia, read_medium
+from amn.errors import DatasetMismatchError, ModelLoadError
+from amn.media import RandomMedia
+from amn.media.spec import core_medium
 from amn.models import AMNRegressor
 from amn.models.persist import load_model_dir, save_model
 from amn.training import AMNLoss, LossWeights, TrainConfig, train
@@ -22,10 +22,7 @@ from amn.training.cv import cross_validate
 
 @pytest.fixture(scope="module")
 def core_data(tmp_path_factory, textbook_net):
-    try:
-        spec = read_medium(locate("media/e_coli_core.csv"))
-    except DataError:
-        pytest.skip("media/e_coli_core.csv not in the data directory")
+    spec = core_medium(textbook_net)  # the published core medium, built in code: no data file needed
     path = tmp_path_factory.mktemp("data") / "core.npz"
     return generate(textbook_net, RandomMedia(spec, 300), path, seed=0, progress=False)
 
@@ -132,8 +129,7 @@ def test_estimator_rejects_bad_inputs(core_data):
 
 def test_train_evaluate_predict_commands(textbook_net, tmp_path):
     dataset = tmp_path / "core.npz"
-    generate(textbook_net,
-             RandomMedia(read_medium(locate("media/e_coli_core.csv")), 60), dataset, progress=False,
+    generate(textbook_net, RandomMedia(core_medium(textbook_net), 60), dataset, progress=False,
              extra_metadata={"model_source": "textbook"})
     runner = CliRunner()
     out = tmp_path / "model"
