@@ -61,13 +61,6 @@ def _matrix(X, columns: Sequence[str] | None = None) -> np.ndarray:
 # FBA on media given by composition indicators
 
 
-class _DualLP(HighsLP):
-    """:class:`HighsLP` that also reads the reduced costs of the last optimal solve."""
-
-    def reduced_costs(self) -> np.ndarray:
-        return np.asarray(self._highs.getSolution().col_dual, dtype=float)
-
-
 class UptakeModel:
     """FBA growth of media given as 0/1 composition rows on one unidirectional network.
 
@@ -92,7 +85,7 @@ class UptakeModel:
         self._fixed = np.array([fixed.get(r, np.nan) for r in self.composition_ids])
         self._extra = np.array([fixed[r] for r in self.extra_ids])
         self._variable = np.flatnonzero(np.isnan(self._fixed))
-        self._lp: _DualLP | None = None
+        self._lp: HighsLP | None = None
         self._memo: dict[bytes, float] = {}
 
     @classmethod
@@ -129,10 +122,10 @@ class UptakeModel:
         per_compound[self._variable] = variable_bounds
         return np.hstack([A * per_compound, np.broadcast_to(self._extra, (len(A), len(self._extra)))])
 
-    def _solver(self) -> _DualLP:
+    def _solver(self) -> HighsLP:
         if self._lp is None:
             p = self.problem
-            self._lp = _DualLP(p.S, p.lower, p.upper, p.c, maximize=p.maximize)
+            self._lp = HighsLP(p.S, p.lower, p.upper, p.c, maximize=p.maximize)
             closed = np.zeros(len(p.uptake_columns))
             self._lp.set_bounds(p.uptake_columns, closed, closed)
         return self._lp
@@ -164,7 +157,7 @@ class UptakeModel:
             if solution.optimal:
                 growth[i] = solution.objective
                 if grad is not None:
-                    grad[i] = lp.reduced_costs()[columns]
+                    grad[i] = lp.duals()[0][columns]
             if key is not None:
                 self._memo[key] = growth[i]
         return growth, grad
