@@ -78,11 +78,13 @@ def registry(network, medium, growth_model: Path | None = None, reservoir_epochs
     methods = [*statistical_methods(), *fba_methods(network, medium)]
     if growth_model is not None:
         maximum = dict(zip(medium.reaction_ids, medium.max_value))
-        methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs),
-                              "frozen AMN-QP (guided pFBA data), uptake layer trained on the training folds"))
+        methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs, learn_base=True),
+                              "frozen AMN-QP (guided pFBA data), uptake layer (base medium too) trained on the training folds"))
+        methods.append(Method("reservoir, base medium fixed", lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs),
+                              "only the 10 variable compounds learned: bounds that plain FBA reproduces"))
         if reservoir_fba:
             methods.append(Method("FBA with reservoir bounds",
-                                  lambda t: ReservoirFBA(str(growth_model), maximum, epochs=reservoir_epochs, network=network),
+                                  lambda t: ReservoirFBA(str(growth_model), maximum, epochs=reservoir_epochs, network=network, learn_base=True),
                                   "the reservoir's learned uptake bounds given to plain FBA on iML1515, no calibration"))
     return methods
 

@@ -54,3 +54,23 @@ def test_reservoir_learns_bounds_that_explain_growth(growth_model_dir, textbook_
     bounds = reservoir.uptake_bounds(C)
     assert (bounds.loc[C["EX_fru_e_i"] == 0, "EX_fru_e_i"] == 0).all()
     assert list(bounds.columns) == list(model.medium_)
+
+
+def test_experiment_fit_command_writes_bounds_that_fba_reproduces(growth_model_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from amn.cli import main
+
+    directory, model = growth_model_dir
+    compounds = ["EX_fru_e_i", "EX_succ_e_i", "EX_pyr_e_i"]
+    rng = np.random.default_rng(1)
+    C = pd.DataFrame(rng.integers(0, 2, size=(30, 3)), columns=compounds)
+    C["GR"] = rng.uniform(0.5, 1.0, size=30)
+    C.to_csv(tmp_path / "table.csv", index=False)
+    out = tmp_path / "bounds.csv"
+    result = CliRunner().invoke(main, ["experiment", "fit", "--data", str(tmp_path / "table.csv"), "--target", "GR",
+                                       "--growth-model", str(directory), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    bounds = pd.read_csv(out, index_col=0)
+    assert bounds.shape == (30, len(model.medium_))
+    assert "FBA with the learned bounds vs the reservoir: 30 media" in result.output

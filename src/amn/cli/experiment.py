@@ -1,4 +1,5 @@
-"""``amn experiment``: plate-reader curves to growth-rate tables, and media design."""
+"""``amn experiment``: plate-reader curves to growth-rate tables, media design, and learning from
+measured growth (the published protocol, baselines, reservoir)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from amn.experiment.growth_rates import PlateReaderError, curated_growth_rates, 
 
 @click.group(name="experiment")
 def experiment() -> None:
-    """Plate-reader experiments: growth-rate tables and the design of media to test."""
+    """Experiments: growth-rate tables, media design, and models of measured growth."""
 
 
 @experiment.command("growth-rates")
@@ -84,3 +85,84 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(out)
         click.echo(f"{out}: {len(table)} media")
+
+
+def _table_and_network(data: Path, target: str, model: str | None):
+    from amn.experiment.table import read_table
+    from amn.network import make_unidirectional
+
+    network = make_unidirectional(model) if model else None
+    return read_table(data, target=target, network=network), network
+
+
+@experiment.command("cv")
+@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table: 0/1 composition columns named by uptake ids, and the target.")
+@click.option("--target", default="GR_AVG", show_default=True, help="Target column (growth rate, or 0/1 for grows / does not grow).")
+@click.option("--model", help="Metabolic model for the FBA baselines (path, BiGG id or textbook).")
+@click.option("--medium", type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds (FBA baselines).")
+@click.option("--growth-model", type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes: adds the reservoir.")
+@click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the 10-fold protocol.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/experiment"), show_default=True, help="Directory for results.csv and report.md.")
+def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_model: Path | None, seeds: str, out: Path) -> None:
+    """Run the published protocol (10-fold CV stratified on binned target, repeated) for every method.
+
+    Statistical baselines always run; FBA baselines with --model; the
+    reservoir with --growth-model.  Prints the method table and writes it
+    with a Markdown report to --out.
+    """
+    from amn.experiment.baselines import fba_methods, statistical_methods
+    from amn.experiment.protocol import Method, run_methods
+    from amn.experiment.report import method_table, write_report
+    from amn.media import read_medium
+    from amn.reservoir import ReservoirRegressor
+
+    table, network = _table_and_network(data, target, model)
+    methods = statistical_methods(table.task)
+    if network is not None and table.task == "regression":
+        methods += fba_methods(network, read_medium(medium) if medium else None)
+    if growth_model is not None:
+        methods.append(Method("reservoir", lambda t: ReservoirRegressor(str(growth_model))))
+    from tqdm import tqdm
+
+    with tqdm(total=len(methods), unit="method", desc="protocol") as bar:
+        def progress(name: str, done: int, total: int) -> None:
+            bar.set_postfix_str(f"{name} fold {done}/{total}")
+            if done == total:
+                bar.update()
+
+        results = run_methods(methods, table, seeds=[int(s) for s in seeds.split(",")], progress=progress)
+    summary = method_table(results, notes={m.name: m.note for m in methods})
+    click.echo(summary.to_string(index=False))
+    out.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(out / "results.csv", index=False)
+    click.echo(str(write_report(out / "report.md", summary)))
+
+
+@experiment.command("fit")
+@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (0/1 compositions + target).")
+@click.option("--target", default="GR_AVG", show_default=True)
+@click.option("--growth-model", required=True, type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes.")
+@click.option("--max-bound", type=float, default=None, help="Largest uptake bound the reservoir may learn [default: the largest input the AMN was trained on].")
+@click.option("--learn-base", is_flag=True, help="Also learn the bounds of the compounds present in every medium.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV of learned uptake bounds per medium (reaction ids as columns).")
+def fit(data: Path, target: str, growth_model: Path, max_bound: float | None, learn_base: bool, out: Path) -> None:
+    """Train the reservoir on all media; write the learned uptake bounds and check them with FBA.
+
+    The bounds table can be applied to the COBRApy model with
+    amn.experiment.bounds.uptake_bounds(model, row) inside a `with` block.
+    """
+    from amn.experiment.bounds import check_bounds
+    from amn.reservoir import ReservoirRegressor
+
+    table, _ = _table_and_network(data, target, None)
+    reservoir = ReservoirRegressor(str(growth_model), learn_base=learn_base)
+    if max_bound is not None:
+        reservoir.set_params(max_bounds=dict.fromkeys(table.composition_ids, max_bound))
+    reservoir.fit(table.X, table.y)
+    bounds = reservoir.uptake_bounds(table.X)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    bounds.to_csv(out)
+    predicted = reservoir.predict(table.X)
+    click.echo(f"{out}: {len(bounds)} media x {bounds.shape[1]} uptake bounds; training R2 {reservoir.score(table.X, table.y):.4f}")
+    agreement = check_bounds(reservoir.growth_model_.network_.model, bounds, predicted)
+    click.echo(f"FBA with the learned bounds vs the reservoir: {agreement.summary()}")

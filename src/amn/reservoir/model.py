@@ -46,9 +46,16 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
 
     ``growth_model`` is a fitted :class:`~amn.models.AMNRegressor` (or a saved
     model directory), whose medium inputs are uptake bounds; only the
-    :class:`UptakeLayer` is trained, on measured growth rates.  ``maximum``
-    bounds the learned uptakes (default: the largest value of each uptake in the
-    growth model's training data, given as ``max_bounds``).
+    :class:`UptakeLayer` is trained, on measured growth rates.  ``max_bounds``
+    (uptake id -> bound) caps the learned uptakes; by default each is capped at
+    the largest value the growth model saw in training, where it is valid.
+    Pass a saved model directory rather than a fitted object when the reservoir
+    is cloned (cross-validation): cloning would reset a fitted estimator.
+
+    ``learn_base=True`` also learns the bounds of the compounds present in every
+    medium (the base medium).  If the growth model never saw those bounds vary,
+    this extrapolates: on the E. coli data it fits better but FBA with the
+    learned bounds no longer reproduces the reservoir's growth (see the README).
     """
 
     def __init__(
@@ -60,6 +67,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         batch_size: int = 16,
         weight_decay: float = 1e-4,
         seed: int = 0,
+        learn_base: bool = False,
     ) -> None:
         self.growth_model = growth_model
         self.max_bounds = max_bounds
@@ -68,6 +76,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.weight_decay = weight_decay
         self.seed = seed
+        self.learn_base = learn_base
 
     def _frozen(self):
         from amn.models.persist import load_model_dir
@@ -98,10 +107,15 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
         if not self.columns_:
             raise DatasetMismatchError("no composition column names an uptake of the growth model's medium")
-        position = {c: i for i, c in enumerate(self.columns_)}
+        # by default only compounds that vary between media are learned; the base medium stays
+        # where the growth model was trained (a frozen AMN is only valid inside its training range)
+        C_np = self._compositions(C)
+        varying = {c for j, c in enumerate(self.columns_) if self.learn_base or len(np.unique(C_np[:, j])) > 1}
+        position = {c: i for i, c in enumerate(self.columns_) if c in varying}
         composition_index = np.array([position.get(m, -1) for m in medium])
-        maximum = np.array([(self.max_bounds or {}).get(m, 1.0) for m in medium], dtype=float)
-        fixed = maximum.copy()
+        seen = dict(zip(medium, model.input_max_))
+        maximum = np.array([(self.max_bounds or {}).get(m, seen[m]) for m in medium], dtype=float)
+        fixed = np.array([seen[m] for m in medium], dtype=float)
         torch.manual_seed(self.seed)
         self.layer_ = UptakeLayer(composition_index, fixed, maximum, len(self.columns_))
         module = model.module_.float().eval()
@@ -109,7 +123,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
             p.requires_grad_(False)
         growth_index = model.network_.index(model.measured_[:1])[0] if model.arch != "ann-dense" else 0
         self.growth_index_ = int(growth_index)
-        Ct = torch.as_tensor(self._compositions(C))
+        Ct = torch.as_tensor(C_np)
         yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
         optimizer = torch.optim.Adam(self.layer_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         generator = torch.Generator().manual_seed(self.seed)
@@ -155,8 +169,9 @@ class ReservoirFBA(ReservoirRegressor):
     """
 
     def __init__(self, growth_model=None, max_bounds=None, epochs: int = 400, lr: float = 0.05,
-                 batch_size: int = 16, weight_decay: float = 1e-4, seed: int = 0, network=None) -> None:
-        super().__init__(growth_model, max_bounds, epochs, lr, batch_size, weight_decay, seed)
+                 batch_size: int = 16, weight_decay: float = 1e-4, seed: int = 0, learn_base: bool = False,
+                 network=None) -> None:
+        super().__init__(growth_model, max_bounds, epochs, lr, batch_size, weight_decay, seed, learn_base)
         self.network = network
 
     def predict(self, C) -> np.ndarray:
