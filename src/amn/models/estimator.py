@@ -159,7 +159,8 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         self.module_, mats = build_module(self.arch, self.network_, self.medium_, self.measured_, self.bound,
                                           self.hidden, self.dropout, self.layer_params or {})
         self.module_.to(device=self.device_, dtype=getattr(torch, self.dtype))
-        self.input_max_ = X_np.max(axis=0).tolist()  # the range the model has seen, per medium input
+        self.input_min_ = X_np.min(axis=0).tolist()  # the range the model has seen, per medium input
+        self.input_max_ = X_np.max(axis=0).tolist()
         variance = y_np.var(axis=0)
         self.loss_scales_ = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
                              "flux_scale": float(np.mean(X_np**2)) or 1.0}

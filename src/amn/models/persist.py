@@ -52,6 +52,7 @@ def save_model(estimator: AMNRegressor, directory: str | Path, metrics: dict | N
         "network_sha256": estimator.network_.sha256(),
         "n_params": estimator.n_params_,
         "loss_scales": estimator.loss_scales_,
+        "input_min": estimator.input_min_,
         "input_max": estimator.input_max_,
         "best_epoch": estimator.best_epoch_,
         "seconds_per_epoch": estimator.seconds_per_epoch_,
@@ -100,6 +101,7 @@ def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     module.load_state_dict(load_file(str(directory / "model.safetensors")))
     estimator.module_ = module.to(device=estimator.device_, dtype=getattr(torch, estimator.dtype))
     estimator.loss_scales_ = description["loss_scales"]
+    estimator.input_min_ = description["input_min"]
     estimator.input_max_ = description["input_max"]
     estimator.loss_ = estimator._loss(mats)
     estimator.history_ = description["history"]

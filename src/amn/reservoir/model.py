@@ -52,10 +52,12 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     Pass a saved model directory rather than a fitted object when the reservoir
     is cloned (cross-validation): cloning would reset a fitted estimator.
 
-    ``learn_base=True`` also learns the bounds of the compounds present in every
-    medium (the base medium).  If the growth model never saw those bounds vary,
-    this extrapolates: on the E. coli data it fits better but FBA with the
-    learned bounds no longer reproduces the reservoir's growth (see the README).
+    A bound is learned for each compound that varies between media or whose
+    input varied in the growth model's training data; the others stay at the
+    value the growth model was trained with.  ``learn_base=True`` learns every
+    present compound: where the growth model never saw a bound vary, that
+    extrapolates, and FBA with the learned bounds stops reproducing the
+    reservoir's growth (measured on the E. coli data, see the README).
     """
 
     def __init__(
@@ -107,10 +109,13 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
         if not self.columns_:
             raise DatasetMismatchError("no composition column names an uptake of the growth model's medium")
-        # by default only compounds that vary between media are learned; the base medium stays
-        # where the growth model was trained (a frozen AMN is only valid inside its training range)
+        # by default a compound's bound is learned if it varies between media or the growth model
+        # saw it vary in training; the rest stays where the growth model was trained (a frozen AMN
+        # is only valid inside its training range)
         C_np = self._compositions(C)
-        varying = {c for j, c in enumerate(self.columns_) if self.learn_base or len(np.unique(C_np[:, j])) > 1}
+        seen_varying = {m for m, lo, hi in zip(medium, model.input_min_, model.input_max_) if hi > lo}
+        varying = {c for j, c in enumerate(self.columns_)
+                   if self.learn_base or c in seen_varying or len(np.unique(C_np[:, j])) > 1}
         position = {c: i for i, c in enumerate(self.columns_) if c in varying}
         composition_index = np.array([position.get(m, -1) for m in medium])
         seen = dict(zip(medium, model.input_max_))
