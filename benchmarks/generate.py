@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from cobra.flux_analysis import pfba
 
 import amn

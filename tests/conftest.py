@@ -6,7 +6,7 @@ import cobra
 import numpy as np
 import pytest
 
-from amn.data import model_path
+from amn.data import locate, model_path
 from amn.errors import DataError
 from amn.network import load_model, make_unidirectional
 
@@ -53,3 +53,12 @@ def random_media(model: cobra.Model, n: int, seed: int, max_bound: float = 20.0)
         chosen = rng.choice(exchanges, size=k, replace=False)
         media.append(dict(zip(chosen, rng.uniform(0.0, max_bound, size=k))))
     return media
+
+
+@pytest.fixture(scope="module")
+def raw_dir():
+    """The directory of the published plate-reader runs."""
+    try:
+        return locate("experimental/ecoli_dh5a_growth/raw/plates.json").parent
+    except DataError:
+        pytest.skip("plate-reader data not available (set AMN_DATA_DIR)")

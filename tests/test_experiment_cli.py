@@ -11,19 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from amn.cli.experiment import experiment
-from amn.data import locate
-from amn.errors import DataError, MediumError
+from amn.errors import MediumError
 
 GROWTH = "experimental/ecoli_dh5a_growth"
 PLATE = "20220504"
-
-
-@pytest.fixture(scope="module")
-def raw_dir():
-    try:
-        return locate(f"{GROWTH}/raw/plates.json").parent
-    except DataError:
-        pytest.skip("plate-reader data not available (set AMN_DATA_DIR)")
 
 
 def _one_plate_dir(raw_dir, tmp_path, edit_data=None):

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amn.data import locate
-from amn.errors import AMNError, DataError
+from amn.errors import AMNError
 from amn.experiment.curation import auto_growth_rates, compare, robust_outliers
 from amn.experiment.growth_rates import (
     REPLICATES,
@@ -23,14 +22,6 @@ from amn.experiment.growth_rates import curated_growth_rates as curated_run
 
 GROWTH = "experimental/ecoli_dh5a_growth"
 RATES = REPLICATES + ["GR_AVG", "GR_STD"]
-
-
-@pytest.fixture(scope="module")
-def raw_dir():
-    try:
-        return locate(f"{GROWTH}/raw/plates.json").parent
-    except DataError:
-        pytest.skip("plate-reader data not available (set AMN_DATA_DIR)")
 
 
 @pytest.fixture(scope="module")

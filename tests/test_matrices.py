@@ -10,7 +10,7 @@ import torch
 from cobra.flux_analysis import pfba
 
 from amn.errors import UnknownReactionError
-from amn.network import independent_rows, make_unidirectional
+from amn.network import independent_rows
 from tests.conftest import random_media
 
 

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
 from amn.dataset import generate
 from amn.media import RandomMedia

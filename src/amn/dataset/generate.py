@@ -12,7 +12,7 @@ existing Dask cluster (``dask_address``).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
