@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from amn.cli.experiment import experiment
 from amn.errors import MediumError
 
-GROWTH = "experimental/ecoli_dh5a_growth"
 PLATE = "20220504"
 
 

@@ -20,7 +20,6 @@ from amn.experiment.growth_rates import (
 )
 from amn.experiment.growth_rates import curated_growth_rates as curated_run
 
-GROWTH = "experimental/ecoli_dh5a_growth"
 RATES = REPLICATES + ["GR_AVG", "GR_STD"]
 
 
