@@ -3,15 +3,18 @@ is compared with them; bad plate files give clear per-well messages."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from amn.errors import AMNError
-from amn.experiment.curation import auto_growth_rates, compare, robust_outliers
+from amn.experiment.curation import AutoCuration, auto_growth_rates, compare, robust_outliers
 from amn.experiment.growth_rates import (
     REPLICATES,
     PlateReaderError,
+    layout_wells,
     max_growth_rate,
     read_curation,
     read_plate,
@@ -65,8 +68,10 @@ def test_malformed_outlier_entry_reported(raw_dir):
 def test_auto_curation_against_curated(raw_dir, curated):
     result = compare(auto_growth_rates(raw_dir), curated)
     assert result.n_media == 110
-    # The curators kept or dropped replicates by eye (often a minority of 2 of 8 wells), which no
-    # robust statistic reproduces: with their own fit windows but all wells, R^2 is 0.89 already.
+    # The fit windows are not the gap (auto windows with the curators' rejections: R^2 0.98); the
+    # curators' rejections are (their windows, all wells: 0.89). Their kept subsets are further from
+    # the replicate consensus than random subsets of the same sizes (R^2 0.965), so no robust
+    # statistic of the replicates reproduces them; benchmarks/platereader.py prints this diagnosis.
     assert result.r2 >= 0.85
     assert result.median_abs_diff <= 0.015
     assert set(result.rejected_not_curated).isdisjoint(result.kept_not_curated)
@@ -87,6 +92,59 @@ def test_exponential_curve_rate_recovered():
     assert rate == pytest.approx(0.3, rel=1e-9)
     rate, first = max_growth_rate(times, od, start=5.0, stop=10.0)
     assert times[first] >= 5.0 - 1e-9 and times[first + 5] <= 10.0 - 2 / 6 + 1e-9
+
+
+def _lag_logistic(times, rate, lag, od0=0.01, capacity=1.0):
+    """OD of a culture that waits ``lag`` hours, then grows logistically at ``rate`` (1/h)."""
+    grown = np.clip(times - lag, 0, None)
+    return capacity / (1 + (capacity / od0 - 1) * np.exp(-rate * grown))
+
+
+@pytest.mark.parametrize("rate, lag", [(0.2, 3.0), (0.45, 8.0), (0.8, 1.0)])
+def test_rate_of_noisy_lagged_logistic_recovered(rate, lag):
+    times = np.arange(0, 30, 1 / 6)
+    # 0.5 % multiplicative reader noise; the largest of many noisy slopes is biased upwards, by
+    # ~3 % at 0.2/h here and ~8 % with 1 % noise, which the tolerance covers
+    od = _lag_logistic(times, rate, lag) * np.exp(np.random.default_rng(1).normal(0, 0.005, times.size))
+    got, first = max_growth_rate(times, od)
+    assert got == pytest.approx(rate, rel=0.05)
+    assert times[first] >= lag - 1e-9  # the window is in the exponential phase, not in the lag
+
+
+def _synthetic_plate(raw_dir, rates, spoil):
+    """A one-plate raw directory: medium m grows at ``rates[m]`` with 8 noisy replicates whose lags
+    differ; ``spoil`` maps a well to a function that damages its curve."""
+    times = np.arange(0, 24, 1 / 6)
+    rng = np.random.default_rng(0)
+    columns = {}
+    for k, well in enumerate(layout_wells()):
+        od = _lag_logistic(times, rates[k // 8] * rng.normal(1, 0.03), lag=rng.uniform(1, 4))
+        columns[well] = spoil.get(well, lambda t, y: y)(times, od) * np.exp(rng.normal(0, 0.005, times.size))
+    _write_plate(raw_dir / "P1_data.csv", times, columns)
+    pd.DataFrame(np.eye(10, dtype=int), index=range(1, 11), columns=[f"c{i}" for i in range(10)]).to_csv(
+        raw_dir / "design.csv"
+    )
+    plates = {"P1": {"compositions_file": "design.csv", "rows": [0, 10], "outlier_wells": []}}
+    (raw_dir / "plates.json").write_text(json.dumps({"window_size_points": 6, "plates": plates}))
+
+
+def test_auto_curation_rejects_aberrant_replicates(tmp_path):
+    rates = np.linspace(0.2, 0.65, 10)
+    spoil = {
+        "C2": lambda t, y: _lag_logistic(t, 2.5 * rates[0], lag=2.0),  # rate far from its replicates
+        "E3": lambda t, y: np.minimum(y, 0.05),  # stops at a sixth of the others' yield: evaporated, bubble...
+        "A4": lambda t, y: np.full_like(y, 0.01),  # never grows
+    }
+    _synthetic_plate(tmp_path, rates, spoil)
+    result = auto_growth_rates(tmp_path)
+    reasons = result.wells.set_index("well")["reason"]
+    assert reasons["C2"].startswith("aberrant rate")
+    assert reasons["E3"].startswith("aberrant yield")
+    assert reasons["A4"].startswith("no growth")
+    assert result.wells["excluded"].sum() == 3
+    np.testing.assert_allclose(result.table["GR_AVG"], rates, rtol=0.05)
+    lenient = auto_growth_rates(tmp_path, AutoCuration(rate_cutoff=np.inf, yield_cutoff=np.inf))
+    assert set(lenient.wells.loc[lenient.wells["excluded"], "well"]) == {"A4"}
 
 
 def test_robust_outliers_flags_aberrant_replicate():

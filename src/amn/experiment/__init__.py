@@ -1,7 +1,7 @@
 """Plate-reader experiments: growth-rate tables from OD curves (published and automatic curation),
 per-plate figures, and the design of media to test."""
 
-from amn.experiment.curation import Comparison, auto_growth_rates, compare
+from amn.experiment.curation import AutoCuration, Comparison, auto_growth_rates, compare
 from amn.experiment.design import combinations_design, parse_compounds
 from amn.experiment.growth_rates import (
     GrowthRates,
@@ -13,6 +13,7 @@ from amn.experiment.growth_rates import (
 )
 
 __all__ = [
+    "AutoCuration",
     "Comparison",
     "GrowthRates",
     "PlateReaderError",
