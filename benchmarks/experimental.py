@@ -44,7 +44,8 @@ from amn.experiment.report import (
 )
 from amn.experiment.table import read_table
 from amn.media.spec import read_medium
-from amn.dataset import generate
+from amn.dataset import generate, load_dataset
+from amn.experiment.direct import CompositionAMN
 from amn.media import GuidedMedia
 from amn.models import AMNRegressor
 from amn.models.persist import save_model
@@ -56,14 +57,22 @@ FBA_NAME = "FBA, best single bound + affine"
 RESERVOIR_NAME = "reservoir"
 
 
-def reservoir_growth_model(outdir: Path, network, medium, per_medium: int, epochs: int) -> Path:
-    """The frozen AMN of the reservoir: AMN-QP trained on pFBA data guided by the 110 media (cached)."""
-    directory = outdir / f"reservoir_amn_{per_medium}x{epochs}"
+def guided_data(outdir: Path, network, medium, per_medium: int):
+    """pFBA data guided by the 110 media (cached) and the network reduced to the reactions it uses."""
+    path = outdir / f"iML1515_guided_{per_medium}.npz"
+    if path.exists():
+        data = load_dataset(path)
+    else:
+        guided = GuidedMedia.from_csv(medium, locate(f"{DATA}/iML1515_EXP.csv"), per_medium=per_medium)
+        data = generate(network, guided, path, seed=0, progress=False)
+    return data, reduce_network(network, data.Y, keep=list(medium.reaction_ids), tol=1e-9)
+
+
+def reservoir_growth_model(outdir: Path, data, reduced, epochs: int) -> Path:
+    """The frozen AMN of the reservoir: AMN-QP trained on the guided pFBA data (cached)."""
+    directory = outdir / f"reservoir_amn_{len(data.X)}x{epochs}"
     if (directory / "model.json").exists():
         return directory
-    guided = GuidedMedia.from_csv(medium, locate(f"{DATA}/iML1515_EXP.csv"), per_medium=per_medium)
-    data = generate(network, guided, outdir / f"iML1515_guided_{per_medium}.npz", seed=0, progress=False)
-    reduced = reduce_network(network, data.Y, keep=list(medium.reaction_ids), tol=1e-9)
     model = AMNRegressor(arch="amn-qp", network=reduced, epochs=epochs, batch_size=64, lr=2e-3)
     model.fit(data.X, data.Y[reduced.reaction_ids])
     print(f"reservoir AMN: {len(reduced.reaction_ids)} reactions, {len(data.X)} guided pFBA samples, "
@@ -72,10 +81,13 @@ def reservoir_growth_model(outdir: Path, network, medium, per_medium: int, epoch
     return directory
 
 
-def registry(network, medium, growth_model: Path | None = None, reservoir_epochs: int = 200,
-             reservoir_fba: bool = True) -> list[Method]:
+def registry(network, medium, reduced=None, growth_model: Path | None = None, reservoir_epochs: int = 200,
+             reservoir_fba: bool = True, amn_epochs: int = 200) -> list[Method]:
     """Every method of the table; a new method (AMN, reservoir, exact FBA) is one more entry here."""
     methods = [*statistical_methods(), *fba_methods(network, medium)]
+    if reduced is not None:
+        methods.append(Method("AMN-QP", lambda t: CompositionAMN(reduced, medium, epochs=amn_epochs),
+                              f"method 1: trained on the measured growth rates, {amn_epochs} epochs, reduced iML1515"))
     if growth_model is not None:
         maximum = dict(zip(medium.reaction_ids, medium.max_value))
         methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs, learn_base=True),
@@ -109,8 +121,11 @@ def main() -> None:
     replicates = pd.read_csv(locate(f"{DATA}/EXP110.csv"), index_col=0)
     print(f"{table.source}: {len(table)} media, {len(table.variable_ids)} variable compounds; seeds {seeds}")
 
-    growth_model = reservoir_growth_model(args.outdir, network, medium, *((20, 30) if args.quick else (100, 60)))
-    methods = registry(network, medium, growth_model, reservoir_epochs=60 if args.quick else 200, reservoir_fba=not args.quick)
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    data, reduced = guided_data(args.outdir, network, medium, 20 if args.quick else 100)
+    growth_model = reservoir_growth_model(args.outdir, data, reduced, 30 if args.quick else 60)
+    methods = registry(network, medium, reduced, growth_model, reservoir_epochs=60 if args.quick else 200,
+                       reservoir_fba=not args.quick, amn_epochs=100 if args.quick else 200)
     results = run_methods(methods, table, seeds=seeds, progress=_progress)
     notes = {m.name: m.note for m in methods}
     ceiling = noise_ceiling(table.y, replicates["GR_STD"])
