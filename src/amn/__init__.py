@@ -14,6 +14,7 @@ from amn.errors import (
     DatasetMismatchError,
     MediumError,
     ModelLoadError,
+    UnknownGeneError,
     UnknownReactionError,
 )
 from amn.network import (
@@ -36,6 +37,7 @@ __all__ = [
     "DatasetMismatchError",
     "MediumError",
     "ModelLoadError",
+    "UnknownGeneError",
     "UnknownReactionError",
     "NetworkMatrices",
     "UnidirectionalNetwork",

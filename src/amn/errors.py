@@ -23,6 +23,10 @@ class UnknownReactionError(AMNError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownGeneError(UnknownReactionError):
+    """Knockouts naming ids that are neither genes nor reactions of the model."""
+
+
 class MediumError(AMNError):
     """A medium specification or medium table is malformed or infeasible."""
 

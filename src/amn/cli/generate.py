@@ -11,8 +11,9 @@ from amn.dataset import generate as generate_dataset
 from amn.dataset import load_dataset
 from amn.dataset.store import partial_dir
 from amn.media import GuidedMedia, RandomMedia, read_medium
-from amn.network import make_unidirectional
+from amn.network import RandomKnockouts, make_unidirectional
 from amn.network.io import BUNDLED_MODEL
+from amn.network.knockouts import read_gene_list
 
 
 @click.command()
@@ -30,27 +31,35 @@ from amn.network.io import BUNDLED_MODEL
 @click.option("--dask", "dask_address", help="Address of an existing Dask scheduler (tcp://host:8786) to run on.")
 @click.option("--chunk-size", type=int, default=100, show_default=True, help="Samples per chunk (unit of work, of storage and of resumption).")
 @click.option("--backend", type=click.Choice(["highs", "cobra"]), default="highs", show_default=True, help="HiGHS kept warm (fast) or COBRApy (reference).")
+@click.option("--knockouts", "knockouts_source", help="Single-gene knockouts per sample: `all` (every gene of the model) or a file of candidate gene ids (one per line).")
+@click.option("--wild-type", type=float, default=0.1, show_default=True, help="With --knockouts: fraction of samples without knockout.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def generate(model, medium, size, experimental, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, quiet) -> None:
+def generate(model, medium, size, experimental, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, knockouts_source, wild_type, quiet) -> None:
     """Draw media, label them by FBA/pFBA, and write a training set.
 
     Random media follow the medium file (published semantics); with
     --experimental, each row of the table gives --per-medium samples.  The run
     is written chunk by chunk: interrupt it at any time (Ctrl-C, kill -9) and
     rerun the same command to resume; the result is identical to an
-    uninterrupted run.
+    uninterrupted run.  With --knockouts, each sample also knocks out one
+    candidate gene (or none), X gains the indicator columns KO:<gene>, and the
+    labels are those of the knocked-out network.
     """
     spec = read_medium(medium)
     if (size is None) == (experimental is None):
         raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
     media = GuidedMedia.from_csv(spec, experimental, per_medium) if experimental else RandomMedia(spec, size)
     network = make_unidirectional(model)
+    knockouts = None
+    if knockouts_source:
+        genes = None if knockouts_source == "all" else read_gene_list(knockouts_source)
+        knockouts = RandomKnockouts.from_network(network, genes, wild_type, source=knockouts_source)
     try:
         dataset = generate_dataset(
             network, media, out, method=method, bound=bound, seed=seed,
             outputs=[s.strip() for s in outputs.split(",")] if outputs else None,
             workers=workers, dask_address=dask_address, chunk_size=chunk_size, backend=backend,
-            progress=not quiet, extra_metadata={"model_source": str(model)},
+            progress=not quiet, extra_metadata={"model_source": str(model)}, knockouts=knockouts,
         )
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; finished chunks are kept in {partial_dir(out)}: rerun the same command to resume", err=True)

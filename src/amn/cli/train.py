@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from amn.dataset import load_dataset
-from amn.errors import DatasetMismatchError
+from amn.errors import DatasetMismatchError, UnknownGeneError
 from amn.models import ARCHITECTURES, AMNRegressor
 from amn.models.persist import load_model_dir, save_model
 from amn.network import make_unidirectional
+from amn.network.knockouts import KO_PREFIX, parse_knockouts
 from amn.training.cv import cross_validate
 from amn.training.metrics import r2
 
@@ -74,7 +75,7 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     network = _network_of(data, model)
     bound = data.metadata.get("bound", "UB")
     estimator = AMNRegressor(
-        arch=arch, network=network, medium=list(data.X.columns),
+        arch=arch, network=network, medium=[c for c in data.X.columns if not str(c).startswith(KO_PREFIX)],
         measured=[m.strip() for m in measured.split(",")] if measured else None,
         bound=bound, hidden=tuple(int(h) for h in hidden.split(",") if h), dropout=dropout, epochs=epochs,
         batch_size=batch_size, lr=lr, patience=patience, w_sv=w_sv, w_bound=w_bound, w_neg=w_neg,
@@ -124,14 +125,18 @@ def evaluate(model_dir: Path, dataset: Path) -> None:
 @click.command()
 @click.argument("model_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--media", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV with one row per medium, columns = the model's medium uptake ids.")
+@click.option("--knockouts", "knockouts_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with one row per medium row and a column `knockouts`: `;`-separated gene (or reaction) ids, empty = wild type.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV of predicted fluxes (columns = reaction ids).")
-def predict(model_dir: Path, media: Path, out: Path) -> None:
-    """Predict the fluxes of a saved model for the media of a CSV table."""
+def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path) -> None:
+    """Predict the fluxes of a saved model for the media of a CSV table.
+
+    Knockouts come from KO:<gene> indicator columns of the media table (1 = knocked
+    out) and from --knockouts; AMNs remove the reactions of the knocked-out genes
+    through the gene-reaction rules, for any gene of the network.
+    """
     estimator = load_model_dir(model_dir)
-    try:
-        table = pd.read_csv(media, index_col=None)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DatasetMismatchError(f"{media}: not a CSV table ({str(exc).splitlines()[0]})") from None
+    table = _read_table(media)
     missing = [c for c in estimator.medium_ if c not in table.columns]
     if missing:
         raise DatasetMismatchError(f"{media}: missing medium column(s) {', '.join(missing[:5])}")
@@ -139,9 +144,41 @@ def predict(model_dir: Path, media: Path, out: Path) -> None:
     if values.isna().any().any():
         row, col = np.argwhere(values.isna().to_numpy())[0]
         raise DatasetMismatchError(f"{media}: row {row + 1}, column {estimator.medium_[col]}: not a number")
+    flags = table[[c for c in table.columns if str(c).startswith(KO_PREFIX)]].apply(pd.to_numeric, errors="coerce")
+    if flags.isna().any().any():
+        row, col = np.argwhere(flags.isna().to_numpy())[0]
+        raise DatasetMismatchError(f"{media}: row {row + 1}, column {flags.columns[col]}: not a number")
+    values = pd.concat([values, flags], axis=1)
+    knockouts = None
+    if knockouts_path is not None:
+        knockouts = _read_knockouts(knockouts_path, len(values))
+        try:
+            estimator.knockouts_.mask(knockouts)
+        except UnknownGeneError as exc:
+            raise UnknownGeneError(f"{knockouts_path}: {exc}") from None
     if estimator.arch == "ann-dense":
-        fluxes = pd.DataFrame(np.asarray(estimator.predict(values)).reshape(len(values), -1), columns=estimator.measured_)
+        fluxes = pd.DataFrame(np.asarray(estimator.predict(values, knockouts)).reshape(len(values), -1),
+                              columns=estimator.measured_)
     else:
-        fluxes = estimator.predict_fluxes(values)
+        fluxes = estimator.predict_fluxes(values, knockouts)
     fluxes.to_csv(out, index=False)
     click.echo(f"{out}: {len(fluxes)} media x {fluxes.shape[1]} fluxes")
+
+
+def _read_table(path: Path, **options) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, index_col=None, **options)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DatasetMismatchError(f"{path}: not a CSV table ({str(exc).splitlines()[0]})") from None
+
+
+def _read_knockouts(path: Path, rows: int) -> list[frozenset[str]]:
+    """Per-row knockout sets of a ``--knockouts`` table (column ``knockouts``, one row per medium)."""
+    if not Path(path).exists():
+        raise DatasetMismatchError(f"{path}: no such file")
+    table = _read_table(path, skip_blank_lines=False)  # a blank line is a wild-type row
+    if "knockouts" not in table.columns:
+        raise DatasetMismatchError(f"{path}: no column 'knockouts' (`;`-separated gene ids per medium row)")
+    if len(table) != rows:
+        raise DatasetMismatchError(f"{path}: {len(table)} rows, the media table has {rows}")
+    return parse_knockouts("" if pd.isna(value) else str(value) for value in table["knockouts"])

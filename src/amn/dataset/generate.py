@@ -7,6 +7,15 @@ seed and the chunk size only, not on the number of workers, and a rerun after
 an interruption (even ``kill -9``) only computes the chunks that are missing.
 Chunks run in-process, on a local Dask cluster (``workers > 1``) or on an
 existing Dask cluster (``dask_address``).
+
+With ``knockouts`` (:class:`~amn.network.knockouts.RandomKnockouts`), each sample
+also draws one knocked-out gene (or none) from a stream of its own, so the
+media are those of the wild-type dataset of the same seed.  A medium is redrawn
+while the *wild type* cannot grow on it; the knockout is then labelled with
+its reactions closed, and a lethal knockout is kept (growth 0; when its LP is
+infeasible, because a fixed demand such as the ATP maintenance can no longer
+be met, its fluxes are 0 too).  X gains one indicator column ``KO:<gene>`` per
+candidate gene, and the dataset records the wild-type growth of every sample.
 """
 
 from __future__ import annotations
@@ -23,7 +32,8 @@ from amn import __version__
 from amn.dataset.store import Dataset, assemble, done_chunks, open_partial, write_chunk
 from amn.errors import MediumError
 from amn.media.draw import GuidedMedia, RandomMedia, sample_rng
-from amn.solve.pfba import METHODS, CobraLabeler, FluxProblem, HighsLabeler
+from amn.network.knockouts import RandomKnockouts, indicator_columns, knockout_rng
+from amn.solve.pfba import METHODS, CobraLabeler, FluxProblem, HighsLabeler, Label
 
 BOUND_MODES = ("UB", "EB")
 BACKENDS = ("highs", "cobra")
@@ -40,6 +50,7 @@ class LabelTask:
     output_columns: tuple[int, ...] = ()
     max_tries: int = 5
     min_growth: float = 1e-3
+    knockouts: RandomKnockouts | None = None
 
 
 _LABELERS: dict[tuple[str, str], HighsLabeler] = {}  # one warm labeler per worker process
@@ -59,9 +70,11 @@ def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, la
     labeler.restart()
     medium_columns = problem.medium_columns
     outputs = np.asarray(task.output_columns, dtype=int)
-    X, Y, growth, samples, infeasible = [], [], [], [], []
+    X, Y, growth, samples, infeasible, wild_type = [], [], [], [], [], []
+    knockouts = task.knockouts
     for i in range(start, stop):
         rng = sample_rng(task.seed, i)
+        gene = knockouts.draw(knockout_rng(task.seed, i)) if knockouts is not None else -1
         for _ in range(task.max_tries):
             bounds = task.media.draw(rng, i)
             label = labeler.label(bounds)
@@ -78,17 +91,27 @@ def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, la
                 }
             )
             continue
-        X.append(bounds if task.bound == "UB" else label.fluxes[medium_columns])
+        x = bounds
+        if knockouts is not None:
+            wild_type.append(label.growth)
+            if gene >= 0 and knockouts.columns[gene]:
+                label = labeler.label(bounds, np.array(knockouts.columns[gene]))
+                if label.fluxes is None:  # lethal: fixed demands (ATP maintenance) cannot be met
+                    label = Label(0.0, np.zeros(len(problem.c)), label.status)
+            x = np.r_[bounds, np.arange(len(knockouts.genes)) == gene]
+        X.append(x if task.bound == "UB" else np.r_[label.fluxes[medium_columns], x[len(medium_columns):]])
         Y.append(label.fluxes[outputs])
         growth.append(label.growth)
         samples.append(i)
-    n_in = len(medium_columns)
+    n_in = len(medium_columns) + (len(knockouts.genes) if knockouts is not None else 0)
     arrays = {
         "X": np.array(X, dtype=float).reshape(-1, n_in),
         "Y": np.array(Y, dtype=float).reshape(-1, len(outputs)),
         "growth": np.array(growth, dtype=float),
         "sample": np.array(samples, dtype=np.int64),
     }
+    if knockouts is not None:
+        arrays["wild_type_growth"] = np.array(wild_type, dtype=float)
     return arrays, infeasible
 
 
@@ -112,12 +135,14 @@ def generate(
     progress: bool = True,
     extra_metadata: dict | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    knockouts: RandomKnockouts | None = None,
 ) -> Dataset:
     """Generate (or resume) a training set and write it to ``out``; see the module docstring.
 
     ``media`` fixes the number of samples and how each medium is drawn; ``bound``
     is ``UB`` (X = the uptake bounds given) or ``EB`` (X = the uptake fluxes of
-    the solution); ``outputs`` are the reaction ids of Y (default: all).
+    the solution); ``outputs`` are the reaction ids of Y (default: all);
+    ``knockouts`` draws a single-gene knockout (or none) per sample.
     """
     if method not in METHODS:
         raise MediumError(f"method must be one of {', '.join(METHODS)} (got {method})")
@@ -133,7 +158,8 @@ def generate(
     media.spec.check(network)
     problem = FluxProblem.from_network(network, media.spec.reaction_ids)
     output_ids = list(outputs) if outputs else network.reaction_ids
-    task = LabelTask(media, method, bound, seed, tuple(int(j) for j in network.index(output_ids, "output reaction")))
+    task = LabelTask(media, method, bound, seed, tuple(int(j) for j in network.index(output_ids, "output reaction")),
+                     knockouts=knockouts)
 
     spec = media.spec
     manifest = {
@@ -156,6 +182,8 @@ def generate(
         "max_tries": task.max_tries,
         "min_growth": task.min_growth,
     }
+    if knockouts is not None:
+        manifest["knockouts"] = knockouts.describe()
     directory = open_partial(out, manifest)
     chunks = _chunks(media.size, chunk_size)
     done = done_chunks(directory)
@@ -195,7 +223,7 @@ def generate(
         "workers": workers if not dask_address else f"dask {dask_address}",
         **(extra_metadata or {}),
     }
-    x_columns = list(spec.reaction_ids)
+    x_columns = list(spec.reaction_ids) + (indicator_columns(knockouts.genes) if knockouts is not None else [])
     return assemble(directory, out, len(chunks), x_columns, output_ids, metadata)
 
 

@@ -27,16 +27,19 @@ import pandas as pd
 from amn.errors import DatasetMismatchError
 
 ARRAYS = ("X", "Y", "growth", "sample")
+OPTIONAL = ("wild_type_growth",)  # knockout datasets: the growth of the wild type on each medium
 
 
 @dataclass
 class Dataset:
-    """A training set: inputs ``X`` (medium), outputs ``Y`` (fluxes), growth, and how it was made."""
+    """A training set: inputs ``X`` (medium, then knockout indicators if any), outputs ``Y`` (fluxes),
+    growth, how it was made, and for knockout sets the wild-type growth on each sample's medium."""
 
     X: pd.DataFrame
     Y: pd.DataFrame
     growth: pd.Series
     metadata: dict
+    wild_type_growth: pd.Series | None = None
 
     @property
     def infeasible(self) -> list[dict]:
@@ -103,12 +106,12 @@ def done_chunks(directory: Path) -> set[int]:
 
 def assemble(directory: Path, out: Path, n_chunks: int, x_columns, y_columns, metadata: dict) -> Dataset:
     """Concatenate the chunks in order into ``out`` (atomically), then remove the chunk directory."""
-    parts = {name: [] for name in ARRAYS}
+    parts: dict[str, list] = {}
     infeasible: list[dict] = []
     for index in range(n_chunks):
         with np.load(chunk_path(directory, index), allow_pickle=False) as chunk:
-            for name in ARRAYS:
-                parts[name].append(chunk[name])
+            for name in (*ARRAYS, *(n for n in OPTIONAL if n in chunk.files)):
+                parts.setdefault(name, []).append(chunk[name])
             infeasible += json.loads(str(chunk["infeasible"]))
     arrays = {name: np.concatenate(values) for name, values in parts.items()}
     metadata = {**metadata, "samples": int(len(arrays["sample"])), "infeasible": infeasible}
@@ -130,7 +133,8 @@ def load_dataset(path: str | Path) -> Dataset:
         raise DatasetMismatchError(f"{path}: no such file")
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in (*ARRAYS, "x_columns", "y_columns", "metadata")}
+            names = (*ARRAYS, "x_columns", "y_columns", "metadata", *(n for n in OPTIONAL if n in data.files))
+            arrays = {name: data[name] for name in names}
     except (OSError, ValueError, KeyError) as exc:
         raise DatasetMismatchError(f"{path}: not an amn dataset ({str(exc).splitlines()[0]})") from None
     index = pd.Index(arrays["sample"], name="sample")
@@ -139,4 +143,6 @@ def load_dataset(path: str | Path) -> Dataset:
         Y=pd.DataFrame(arrays["Y"], index=index, columns=list(arrays["y_columns"])),
         growth=pd.Series(arrays["growth"], index=index, name="growth"),
         metadata=json.loads(str(arrays["metadata"])),
+        wild_type_growth=(pd.Series(arrays["wild_type_growth"], index=index, name="wild_type_growth")
+                          if "wild_type_growth" in arrays else None),
     )

@@ -102,6 +102,12 @@ class UnrolledLayer(nn.Module):
     kept differentiable), ``_init_state``, ``_step`` and ``_fluxes``.
     Buffers are created in float64; call ``.float()`` / ``.to(device)`` as
     for any module.
+
+    Knockouts: ``run``/``forward`` take an optional ``knockout`` mask (batch x n,
+    bool or 0/1, true = removed).  Those fluxes get bounds 0 (layers whose
+    ``_prepare`` builds bounds), are set to 0 after every step (a projection of
+    the first state entry, the flux-shaped iterate of every layer) and are 0 in
+    the output; the mask is a constant, so gradients flow through the other fluxes.
     """
 
     bound: str = "UB"
@@ -148,10 +154,20 @@ class UnrolledLayer(nn.Module):
             )
         return inputs.to(dtype=self._ref.dtype, device=self._ref.device)
 
-    def bounds(self, inputs: Tensor) -> tuple[Tensor, Tensor]:
+    def _keep(self, knockout, batch: int) -> Tensor | None:
+        """``1 - knockout`` in the layer's dtype (None without knockout); checks the shape."""
+        if knockout is None:
+            return None
+        knockout = torch.as_tensor(knockout, device=self._ref.device)
+        if tuple(knockout.shape) != (batch, self.n):
+            raise ValueError(f"{type(self).__name__}: knockout mask must be batch x {self.n}, got {tuple(knockout.shape)}")
+        return (knockout == 0).to(self._ref.dtype)
+
+    def bounds(self, inputs: Tensor, keep: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Per-sample flux bounds (batch x n): the network's, with the medium columns set from the inputs.
 
-        ``UB``: uptake ``j`` in ``[0, inputs[:, j]]``; ``EB``: fixed at ``inputs[:, j]``.
+        ``UB``: uptake ``j`` in ``[0, inputs[:, j]]``; ``EB``: fixed at ``inputs[:, j]``;
+        columns with ``keep == 0`` (knocked out) in ``[0, 0]``.
         Differentiable with respect to ``inputs``.
         """
         batch = inputs.shape[0]
@@ -160,6 +176,8 @@ class UnrolledLayer(nn.Module):
         idx = self.medium_index.expand(batch, -1)
         up = up.scatter(1, idx, inputs)
         lo = lo.scatter(1, idx, inputs if self.bound == "EB" else torch.zeros_like(inputs))
+        if keep is not None:
+            lo, up = lo * keep, up * keep
         return lo, up
 
     def scatter_medium(self, values: Tensor, batch: int) -> Tensor:
@@ -168,7 +186,7 @@ class UnrolledLayer(nn.Module):
         return out.index_copy(1, self.medium_index, values)
 
     # -- the loop -------------------------------------------------------------
-    def _prepare(self, inputs: Tensor) -> State:
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
         raise NotImplementedError
 
     def _init_state(self, ctx: State, inputs: Tensor, V0: Tensor | None, state0: State | None) -> State:
@@ -180,9 +198,17 @@ class UnrolledLayer(nn.Module):
     def _fluxes(self, ctx: State, state: State) -> Tensor:
         raise NotImplementedError
 
-    def _block(self, start: int, steps: int, ctx: State, *state: Tensor) -> State:
+    @staticmethod
+    def _knock_out(state: State, keep: Tensor | None) -> State:
+        return state if keep is None else (state[0] * keep, *state[1:])
+
+    def _output(self, ctx: State, state: State, keep: Tensor | None) -> Tensor:
+        V = self._fluxes(ctx, state)
+        return V if keep is None else V * keep + 0.0  # + 0.0: knocked-out fluxes are +0, never -0
+
+    def _block(self, start: int, steps: int, ctx: State, keep: Tensor | None, *state: Tensor) -> State:
         for t in range(start, start + steps):
-            state = self._step(ctx, state, t)
+            state = self._knock_out(self._step(ctx, state, t), keep)
         return state
 
     def run(
@@ -192,36 +218,40 @@ class UnrolledLayer(nn.Module):
         state0: State | None = None,
         iterations: int | None = None,
         trace_at: Sequence[int] = (),
+        knockout: Tensor | None = None,
     ) -> Solution:
         """Unroll ``iterations`` steps (default ``self.iterations``) from ``V0`` / ``state0``.
 
-        ``trace_at``: iterations (1-based) at which to record a detached copy of the fluxes.
+        ``trace_at``: iterations (1-based) at which to record a detached copy of the fluxes;
+        ``knockout``: batch x n mask of removed fluxes (see the class docstring).
         """
         inputs = self._check(inputs, V0)
         total = self.iterations if iterations is None else int(iterations)
-        ctx = self._prepare(inputs)
-        state = self._init_state(ctx, inputs, V0, state0)
+        keep = self._keep(knockout, inputs.shape[0])
+        ctx = self._prepare(inputs, keep)
+        state = self._knock_out(self._init_state(ctx, inputs, V0, state0), keep)
         stops = sorted({t for t in trace_at if 0 < t <= total} | {total})
         block = self.checkpoint_every or total or 1
         trace: dict[int, Tensor] = {}
         if 0 in trace_at:
-            trace[0] = self._fluxes(ctx, state).detach()
+            trace[0] = self._output(ctx, state, keep).detach()
         t = 0
         for stop in stops:
             while t < stop:
                 steps = min(block, stop - t)
                 if self.checkpoint_every and torch.is_grad_enabled():
-                    state = checkpoint(self._block, t, steps, ctx, *state, use_reentrant=False)
+                    state = checkpoint(self._block, t, steps, ctx, keep, *state, use_reentrant=False)
                 else:
-                    state = self._block(t, steps, ctx, *state)
+                    state = self._block(t, steps, ctx, keep, *state)
                 t += steps
             if stop in trace_at:
-                trace[stop] = self._fluxes(ctx, state).detach()
-        return Solution(self._fluxes(ctx, state), tuple(state), trace)
+                trace[stop] = self._output(ctx, state, keep).detach()
+        return Solution(self._output(ctx, state, keep), tuple(state), trace)
 
-    def forward(self, inputs: Tensor, V0: Tensor | None = None, state0: State | None = None) -> Tensor:
-        """Fluxes (batch x n) after ``self.iterations`` steps."""
-        return self.run(inputs, V0=V0, state0=state0).V
+    def forward(self, inputs: Tensor, V0: Tensor | None = None, state0: State | None = None,
+                knockout: Tensor | None = None) -> Tensor:
+        """Fluxes (batch x n) after ``self.iterations`` steps (``knockout``: removed fluxes, batch x n)."""
+        return self.run(inputs, V0=V0, state0=state0, knockout=knockout).V
 
     def extra_repr(self) -> str:
         return f"n={self.n}, n_in={self.n_in}, iterations={self.iterations}, checkpoint_every={self.checkpoint_every}"

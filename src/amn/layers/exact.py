@@ -176,6 +176,8 @@ class ExactFBA(nn.Module):
     Inputs: batch x n_in uptake upper bounds (``bound="UB"``, other model uptakes closed) or exact
     uptake fluxes (``"EB"``); output: batch x n fluxes in the input's dtype and device (solved on
     the CPU in float64).  Infeasible samples give NaN rows (with a warning) and zero gradients.
+    ``knockout`` (batch x n, bool or 0/1): fluxes removed per sample, solved with bounds 0
+    (a knocked-out medium column has no gradient).
     """
 
     def __init__(
@@ -234,9 +236,30 @@ class ExactFBA(nn.Module):
         improving = dual[self.columns] * (1.0 if maximize else -1.0) > 0
         return (status == AT_UPPER) | ((u <= 0) & (status != BASIC) & improving)
 
-    def _solve(self, u: np.ndarray) -> tuple[np.ndarray, _Record | str]:
+    def _lps(self) -> list[HighsLP]:
+        return [self.lp1] + ([self.lp2] if self.method != "fba" else [])
+
+    def _solve(self, u: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, _Record | str]:
+        """One sample with the columns ``off`` knocked out (their bounds back to the network's after)."""
         lo_u = self._medium_lower(u)
-        self.lp1.set_bounds(self.columns, lo_u, u)
+        for lp in self._lps():
+            lp.set_bounds(self.columns, lo_u, u)
+            lp.set_bounds(off, np.zeros(len(off)), np.zeros(len(off)))
+        try:
+            V, record = self._solve_set(u, off)
+        finally:
+            for lp in self._lps():
+                lp.set_bounds(off, self.lower[off], self.upper[off])
+        if not isinstance(record, str):
+            on = ~np.isin(self.columns, off)
+            record.active1 &= on
+            if record.active2 is not None:
+                record.active2 &= on
+        return V, record
+
+    def _solve_set(self, u: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, _Record | str]:
+        """One sample on LPs whose bounds are set (medium and knockouts)."""
+        lo_u = self._medium_lower(u)
         first = self.lp1.solve()
         if not first.optimal:
             return first.x, first.status
@@ -245,7 +268,6 @@ class ExactFBA(nn.Module):
         if self.method == "fba":
             return first.x, record
         target, _ = _target(first.objective, self.maximize)
-        self.lp2.set_bounds(self.columns, lo_u, u)
         if self.maximize:
             self.lp2.set_row_bounds(self.S.shape[0], target, np.inf)
         else:
@@ -259,6 +281,7 @@ class ExactFBA(nn.Module):
             return second.x, record
         lo, up = self.lower.copy(), self.upper.copy()
         lo[self.columns], up[self.columns] = lo_u, u
+        lo[off], up[off] = 0.0, 0.0
         solved = self.qp.solve(second.x, np.r_[np.zeros(self.S.shape[0]), target], lo, up)
         if solved is None:
             return np.full(self.n, np.nan), "qp active set cycling"
@@ -269,13 +292,16 @@ class ExactFBA(nn.Module):
             record.active2 = ~record.free[self.columns] & np.where(u > 0, v[self.columns] >= u, lam[self.columns] < 0)
         return v, record
 
-    def solve(self, inputs: np.ndarray) -> tuple[np.ndarray, list[_Record | str]]:
+    def solve(self, inputs: np.ndarray, knockout: np.ndarray | None = None) -> tuple[np.ndarray, list[_Record | str]]:
         """Fluxes (batch x n, float64) and per-sample records (a status string when not optimal)."""
         inputs = np.atleast_2d(np.asarray(inputs, dtype=float))
+        knockout = np.zeros((len(inputs), self.n), dtype=bool) if knockout is None else np.asarray(knockout) != 0
+        if knockout.shape != (len(inputs), self.n):
+            raise ValueError(f"ExactFBA: knockout mask must be batch x {self.n}, got {knockout.shape}")
         out = np.empty((len(inputs), self.n))
         records = []
         for i, u in enumerate(inputs):
-            out[i], record = self._solve(u)
+            out[i], record = self._solve(u, np.flatnonzero(knockout[i]))
             records.append(record)
         failed = [r for r in records if isinstance(r, str)]
         if failed:
@@ -315,13 +341,14 @@ class ExactFBA(nn.Module):
             raise ValueError(f"ExactFBA: medium input must be float32 or float64, got {inputs.dtype}")
         return inputs
 
-    def forward(self, inputs: Tensor) -> Tensor:
+    def forward(self, inputs: Tensor, knockout: Tensor | None = None) -> Tensor:
         """Fluxes (batch x n) of the optimum of each sample, differentiable w.r.t. ``inputs``."""
-        return _ExactFunction.apply(self._check(inputs), self)
+        mask = None if knockout is None else torch.as_tensor(knockout).detach().cpu().numpy()
+        return _ExactFunction.apply(self._check(inputs), self, mask)
 
-    def growth(self, inputs: Tensor) -> Tensor:
+    def growth(self, inputs: Tensor, knockout: Tensor | None = None) -> Tensor:
         """The objective value ``c.V`` of each sample (batch,), differentiable (gradient = LP duals)."""
-        V = self(inputs)
+        V = self(inputs, knockout)
         return V @ self.objective.to(dtype=V.dtype, device=V.device)
 
     def extra_repr(self) -> str:
@@ -332,17 +359,17 @@ class _ExactFunction(torch.autograd.Function):
     """HiGHS forward, sensitivity backward (no double backward: the outputs are piecewise linear)."""
 
     @staticmethod
-    def forward(ctx, inputs: Tensor, layer: ExactFBA) -> Tensor:
-        V, records = layer.solve(inputs.detach().cpu().double().numpy())
+    def forward(ctx, inputs: Tensor, layer: ExactFBA, knockout: np.ndarray | None) -> Tensor:
+        V, records = layer.solve(inputs.detach().cpu().double().numpy(), knockout)
         ctx.layer, ctx.records = layer, records
         return torch.as_tensor(V, dtype=inputs.dtype, device=inputs.device)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None, None]:
         g = grad.detach().cpu().double().numpy()
         out = np.zeros((len(g), ctx.layer.n_in))
         for i, record in enumerate(ctx.records):
             if not isinstance(record, str) and np.any(g[i]):
                 out[i] = ctx.layer.vjp(record, g[i])
-        return torch.as_tensor(out, dtype=grad.dtype, device=grad.device), None
+        return torch.as_tensor(out, dtype=grad.dtype, device=grad.device), None, None

@@ -71,7 +71,7 @@ class RNNUB(UnrolledLayer):
         uptake = sp.csr_matrix(-(B / np.maximum((B**2).sum(axis=0), 1e-300)).T) @ S_E
         self.register_buffer("uptake", sparse_buffer(uptake))
 
-    def _prepare(self, inputs: Tensor) -> State:
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
         batch = inputs.shape[0]
         b_ext = torch.cat([inputs @ self.B.T, self.b_fixed.expand(batch, -1)], dim=1)
         return (b_ext,)
@@ -145,8 +145,8 @@ class RNNEB(UnrolledLayer):
         self.register_buffer("St", sparse_buffer(matrices.S.T))
         self.register_buffer("f", torch.as_tensor(-self.objective_scale * objective_vector(matrices, objective)))
 
-    def _prepare(self, inputs: Tensor) -> State:
-        return self.bounds(inputs)
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
+        return self.bounds(inputs, keep)
 
     def _init_state(self, ctx, inputs, V0, state0) -> State:
         lo, up = ctx

@@ -128,8 +128,8 @@ class ProjectedPDHG(_PFBAProblem):
         """Orthogonal projection of a batch onto ``{S V = 0}``."""
         return X - spmm(self.S_r, X) @ self.QT
 
-    def _prepare(self, inputs: Tensor) -> State:
-        return self.bounds(inputs)
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
+        return self.bounds(inputs, keep)
 
     def _init_state(self, ctx, inputs, V0, state0) -> State:
         lo, up = ctx
@@ -232,8 +232,8 @@ class PDHG(_PFBAProblem):
         self.register_buffer("Kt", sparse_buffer(K.T))
         self.register_buffer("dc", torch.as_tensor(dc))
 
-    def _prepare(self, inputs: Tensor) -> State:
-        lo, up = self.bounds(inputs)
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
+        lo, up = self.bounds(inputs, keep)
         return lo / self.dc, up / self.dc
 
     def _operator(self, ctx, x, y, w, anchor) -> tuple[Tensor, Tensor]:

@@ -75,10 +75,11 @@ class QP(UnrolledLayer):
         self.register_buffer("wc", torch.as_tensor(self.objective_weight * c))
         self.n_out = len(matrices.measured)
 
-    def _prepare(self, inputs: Tensor) -> State:
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
         return (inputs,)
 
-    def run(self, inputs, V0=None, state0=None, iterations=None, trace_at=(), targets: Tensor | None = None):
+    def run(self, inputs, V0=None, state0=None, iterations=None, trace_at=(), targets: Tensor | None = None,
+            knockout: Tensor | None = None):
         """As :meth:`UnrolledLayer.run`, plus optional ``targets`` Vout (batch x n_out) for ``Pout V``."""
         self._targets = None
         if targets is not None:
@@ -87,12 +88,13 @@ class QP(UnrolledLayer):
                 raise ValueError(f"QP: targets must be batch x {self.n_out}, got {tuple(targets.shape)}")
             self._targets = targets
         try:
-            return super().run(inputs, V0=V0, state0=state0, iterations=iterations, trace_at=trace_at)
+            return super().run(inputs, V0=V0, state0=state0, iterations=iterations, trace_at=trace_at, knockout=knockout)
         finally:
             self._targets = None
 
-    def forward(self, inputs: Tensor, V0: Tensor | None = None, state0=None, targets: Tensor | None = None) -> Tensor:
-        return self.run(inputs, V0=V0, state0=state0, targets=targets).V
+    def forward(self, inputs: Tensor, V0: Tensor | None = None, state0=None, targets: Tensor | None = None,
+                knockout: Tensor | None = None) -> Tensor:
+        return self.run(inputs, V0=V0, state0=state0, targets=targets, knockout=knockout).V
 
     def _init_state(self, ctx, inputs, V0, state0) -> State:
         if state0 is not None:

@@ -63,7 +63,7 @@ class RNNW(UnrolledLayer):
                     raise ValueError(f"RNNW: {r} does not consume {m}")
                 self.W[pos[key]] = value
 
-    def _prepare(self, inputs: Tensor) -> State:
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
         return (self.scatter_medium(inputs, inputs.shape[0]),)
 
     def _init_state(self, ctx, inputs, V0, state0) -> State:

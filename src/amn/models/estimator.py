@@ -10,6 +10,13 @@ Parameters are stored as given (scikit-learn convention); fitting builds the
 
 ``predict`` returns the measured fluxes (the growth rate by default),
 ``predict_fluxes`` every flux of the network.
+
+Knockouts: the ``KO:<gene>`` indicator columns of a training table (see
+:mod:`amn.network.knockouts`) become inputs of the dense network; AMNs also
+give their mechanistic layer the mask of the fluxes the knocked-out genes
+remove (through the gene-reaction rules).  ``predict(X, knockouts=...)`` takes
+per-sample knockouts of any gene or reaction of the network: genes without an
+indicator column (never seen in training) act through the mask only.
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from sklearn.model_selection import train_test_split
 
 from amn.errors import DatasetMismatchError
 from amn.models.architectures import ARCHITECTURES, build_module
-from amn.network import UnidirectionalNetwork, ensure_network
+from amn.network import Knockouts, UnidirectionalNetwork, ensure_network
+from amn.network.knockouts import KO_PREFIX, indicator_genes, parse_knockouts
 from amn.training.loss import AMNLoss, LossWeights
 from amn.training.trainer import TrainConfig, train
 
@@ -114,18 +122,50 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
     def _tensor(self, values) -> torch.Tensor:
         return torch.as_tensor(np.asarray(values, dtype=float), dtype=getattr(torch, self.dtype), device=self.device_)
 
-    def _inputs(self, X) -> np.ndarray:
+    def _inputs(self, X, knockouts=None) -> np.ndarray:
+        """Module inputs: the medium, then with knockouts the indicators and (AMNs) the mask of removed fluxes.
+
+        Knocked-out ids of a sample: its non-zero ``KO:<gene>`` columns (DataFrame ``X``, or the
+        columns after the medium of an array) plus ``knockouts[i]`` (ids or a ``;``-separated string).
+        """
+        genes = self.knockout_genes_
+        n_in = len(self.medium_)
+        flags, flag_genes = None, genes
         if isinstance(X, pd.DataFrame):
             missing = [c for c in self.medium_ if c not in X.columns]
             if missing:
                 raise DatasetMismatchError(f"inputs lack medium column(s) {', '.join(missing[:5])}")
+            flag_columns = [c for c in X.columns if str(c).startswith(KO_PREFIX)]
+            flags, flag_genes = X[flag_columns].to_numpy(dtype=float), indicator_genes(flag_columns)
             X = X[self.medium_]
         X = np.asarray(X, dtype=float)
-        if X.ndim != 2 or X.shape[1] != len(self.medium_):
-            raise DatasetMismatchError(f"inputs have {X.shape[-1]} columns, the model expects {len(self.medium_)} medium uptakes")
-        if not np.isfinite(X).all():
+        if genes and X.ndim == 2 and X.shape[1] == n_in + len(genes):
+            X, flags = X[:, :n_in], X[:, n_in:]
+        if X.ndim != 2 or X.shape[1] != n_in:
+            raise DatasetMismatchError(f"inputs have {X.shape[-1]} columns, the model expects {n_in} medium uptakes"
+                                       + (f" (+ {len(genes)} knockout indicators)" if genes else ""))
+        if not np.isfinite(X).all() or (flags is not None and not np.isfinite(flags).all()):
             raise DatasetMismatchError("inputs contain NaN or infinite values")
-        return X
+        sets = [set() for _ in range(len(X))]
+        if flags is not None:
+            for i, j in np.argwhere(flags != 0):
+                sets[i].add(flag_genes[j])
+        if knockouts is not None:
+            knockouts = parse_knockouts(knockouts)
+            if len(knockouts) != len(X):
+                raise DatasetMismatchError(f"{len(knockouts)} knockout sets for {len(X)} input rows")
+            for s, extra in zip(sets, knockouts):
+                s |= extra
+        if not genes and not any(sets):
+            return X
+        position = {g: j for j, g in enumerate(genes)}
+        indicators = np.zeros((len(X), len(genes)))
+        for i, s in enumerate(sets):
+            indicators[i, [position[g] for g in s if g in position]] = 1.0
+        parts = [X, indicators]
+        if self.arch.startswith("amn-"):
+            parts.append(self.knockouts_.mask(sets))
+        return np.hstack(parts)
 
     def _targets(self, y) -> np.ndarray:
         if isinstance(y, pd.DataFrame):
@@ -151,19 +191,23 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"unknown architecture {self.arch!r}; choose from {', '.join(ARCHITECTURES)}")
         self.device_ = resolve_device(self.device)
         self.network_ = ensure_network(self.network)
+        columns = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else []
         self.medium_ = list(self.medium) if self.medium is not None else (
-            list(X.columns) if isinstance(X, pd.DataFrame) else list(self.network_.uptake_ids))
+            [c for c in columns if not c.startswith(KO_PREFIX)] if columns else list(self.network_.uptake_ids))
         self.measured_ = list(self.measured) if self.measured is not None else [self.network_.objective_id]
+        self.knockout_genes_ = indicator_genes(columns)
+        self.knockouts_ = Knockouts(self.network_)
         X_np, y_np = self._inputs(X), self._targets(y)
+        medium = X_np[:, : len(self.medium_)]
         torch.manual_seed(self.seed)
         self.module_, mats = build_module(self.arch, self.network_, self.medium_, self.measured_, self.bound,
-                                          self.hidden, self.dropout, self.layer_params or {})
+                                          self.hidden, self.dropout, self.layer_params or {}, len(self.knockout_genes_))
         self.module_.to(device=self.device_, dtype=getattr(torch, self.dtype))
-        self.input_min_ = X_np.min(axis=0).tolist()  # the range the model has seen, per medium input
-        self.input_max_ = X_np.max(axis=0).tolist()
+        self.input_min_ = medium.min(axis=0).tolist()  # the range the model has seen, per medium input
+        self.input_max_ = medium.max(axis=0).tolist()
         variance = y_np.var(axis=0)
         self.loss_scales_ = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
-                             "flux_scale": float(np.mean(X_np**2)) or 1.0}
+                             "flux_scale": float(np.mean(medium**2)) or 1.0}
         self.loss_ = self._loss(mats)
         if self.val_fraction and len(X_np) * self.val_fraction >= 1:
             X_tr, X_va, y_tr, y_va = train_test_split(X_np, y_np, test_size=self.val_fraction, random_state=self.seed)
@@ -195,14 +239,18 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
             flux_scale=self.loss_scales_["flux_scale"],
         ).to(self.device_)
 
-    def _forward(self, X) -> np.ndarray:
+    def _forward(self, X, knockouts=None) -> np.ndarray:
         self.module_.eval()
         with torch.no_grad():
-            return self.module_(self._tensor(self._inputs(X))).cpu().double().numpy()
+            return self.module_(self._tensor(self._inputs(X, knockouts))).cpu().double().numpy()
 
-    def predict(self, X) -> np.ndarray:
-        """Measured fluxes (1-D when one flux is measured, as scikit-learn expects)."""
-        out = self._forward(X)
+    def predict(self, X, knockouts=None) -> np.ndarray:
+        """Measured fluxes (1-D when one flux is measured, as scikit-learn expects).
+
+        ``knockouts``: per-sample knocked-out gene or reaction ids (iterables or ``;``-separated
+        strings), added to the ``KO:`` columns of ``X``.
+        """
+        out = self._forward(X, knockouts)
         if self.arch != "ann-dense":
             out = out[:, self.network_.index(self.measured_)]
         return out[:, 0] if out.shape[1] == 1 else out
@@ -214,12 +262,12 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         y_true = self._targets(y)
         return float(r2_score(y_true[:, 0] if y_true.shape[1] == 1 else y_true, self.predict(X), sample_weight=sample_weight))
 
-    def predict_fluxes(self, X) -> pd.DataFrame:
-        """Every flux of the network (architectures with all fluxes as output)."""
+    def predict_fluxes(self, X, knockouts=None) -> pd.DataFrame:
+        """Every flux of the network (architectures with all fluxes as output); ``knockouts`` as in :meth:`predict`."""
         if self.arch == "ann-dense":
             raise ValueError("ann-dense predicts the measured fluxes only; use ann-sv or an AMN for all fluxes")
         index = X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame(self._forward(X), columns=self.network_.reaction_ids, index=index)
+        return pd.DataFrame(self._forward(X, knockouts), columns=self.network_.reaction_ids, index=index)
 
     def loss_terms(self, X, y) -> dict[str, float]:
         """The loss terms (mse, sv, bound, neg) on data, unweighted."""

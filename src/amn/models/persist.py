@@ -1,7 +1,7 @@
 """Saving and loading trained models: safetensors weights + JSON description, no pickle.
 
 A model directory holds ``model.safetensors`` (the module's weights),
-``model.json`` (architecture, hyper-parameters, medium/measured/reaction ids,
+``model.json`` (architecture, hyper-parameters, medium/measured/reaction ids, knockout genes,
 the network's sha256, metrics, training history) and ``network.xml`` (the
 unidirectional network it was trained on), so it can be used anywhere.
 """
@@ -20,7 +20,7 @@ from amn import __version__
 from amn.errors import DatasetMismatchError, ModelLoadError
 from amn.models.architectures import build_module
 from amn.models.estimator import AMNRegressor, resolve_device
-from amn.network import UnidirectionalNetwork, ensure_network, make_unidirectional
+from amn.network import Knockouts, UnidirectionalNetwork, ensure_network, make_unidirectional
 
 FORMAT = "amn-model/1"
 
@@ -48,6 +48,7 @@ def save_model(estimator: AMNRegressor, directory: str | Path, metrics: dict | N
         "params": _jsonable(params),
         "medium": estimator.medium_,
         "measured": estimator.measured_,
+        "knockout_genes": estimator.knockout_genes_,
         "reaction_ids": estimator.network_.reaction_ids,
         "network_sha256": estimator.network_.sha256(),
         "n_params": estimator.n_params_,
@@ -96,8 +97,11 @@ def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     estimator.network_ = net
     estimator.medium_ = description["medium"]
     estimator.measured_ = description["measured"]
+    estimator.knockout_genes_ = description.get("knockout_genes", [])
+    estimator.knockouts_ = Knockouts(net)
     module, mats = build_module(estimator.arch, net, estimator.medium_, estimator.measured_, estimator.bound,
-                                estimator.hidden, estimator.dropout, estimator.layer_params or {})
+                                estimator.hidden, estimator.dropout, estimator.layer_params or {},
+                                len(estimator.knockout_genes_))
     module.load_state_dict(load_file(str(directory / "model.safetensors")))
     estimator.module_ = module.to(device=estimator.device_, dtype=getattr(torch, estimator.dtype))
     estimator.loss_scales_ = description["loss_scales"]

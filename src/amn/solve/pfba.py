@@ -8,7 +8,8 @@ flux is a linear objective and both stages are LPs.
 :class:`HighsLabeler` keeps the two LPs in HiGHS and only changes the uptake
 bounds from one medium to the next (warm start).  :class:`CobraLabeler` does
 the same through COBRApy and is the reference the fast backend is checked
-against.  Both return a :class:`Label` for a vector of medium bounds.
+against.  Both return a :class:`Label` for a vector of medium bounds, optionally with
+knocked-out columns (bounds 0 for that medium only).
 """
 
 from __future__ import annotations
@@ -115,19 +116,35 @@ class HighsLabeler:
         if self.method == "pfba":
             self.pfba.clear_basis()
 
-    def _set_medium(self, lp: HighsLP, lower: np.ndarray, upper: np.ndarray) -> None:
+    def _set_medium(self, lp: HighsLP, lower: np.ndarray, upper: np.ndarray, knocked: np.ndarray) -> None:
         lp.set_bounds(self.problem.uptake_columns, lower, upper)
+        if len(knocked):
+            lp.set_bounds(knocked, np.zeros(len(knocked)), np.zeros(len(knocked)))
 
-    def label(self, medium_bounds: np.ndarray) -> Label:
+    def _restore(self, knocked: np.ndarray) -> None:
+        """Back to the network's bounds on knocked-out columns (uptakes are set anew by each medium)."""
+        if len(knocked):
+            for lp in (self.fba, self.pfba) if self.method == "pfba" else (self.fba,):
+                lp.set_bounds(knocked, self.problem.lower[knocked], self.problem.upper[knocked])
+
+    def label(self, medium_bounds: np.ndarray, knocked: np.ndarray | None = None) -> Label:
+        """Label one medium; ``knocked``: columns forced to zero (a knockout) for this medium only."""
+        knocked = np.asarray(() if knocked is None else knocked, dtype=int)
+        try:
+            return self._label(medium_bounds, knocked)
+        finally:
+            self._restore(knocked)
+
+    def _label(self, medium_bounds: np.ndarray, knocked: np.ndarray) -> Label:
         lower, upper = self.problem.column_bounds(medium_bounds)
-        self._set_medium(self.fba, lower, upper)
+        self._set_medium(self.fba, lower, upper, knocked)
         fba = self.fba.solve()
         if not fba.optimal:
             return Label(float("nan"), None, fba.status)
         if self.method == "fba":
             return Label(fba.objective, fba.x)
         growth = fba.objective
-        self._set_medium(self.pfba, lower, upper)
+        self._set_medium(self.pfba, lower, upper, knocked)
         slack = 1e-9 * max(1.0, abs(growth))
         if self.problem.maximize:
             self.pfba.set_row_bounds(self._objective_row, growth - slack, np.inf)
@@ -156,13 +173,16 @@ class CobraLabeler:
         self.uptakes = [self.model.reactions.get_by_id(r) for r in self.network.uptake_ids]
         self.medium = [self.model.reactions.get_by_id(r) for r in self.medium_ids]
 
-    def label(self, medium_bounds: np.ndarray) -> Label:
+    def label(self, medium_bounds: np.ndarray, knocked: np.ndarray | None = None) -> Label:
+        """Label one medium; ``knocked``: columns forced to zero (a knockout) for this medium only."""
         model = self.model
         with model:
             for r in self.uptakes:
                 r.upper_bound = 0.0
             for r, bound in zip(self.medium, medium_bounds):
                 r.upper_bound = float(bound)
+            for j in () if knocked is None else knocked:
+                model.reactions[int(j)].bounds = (0.0, 0.0)
             growth = model.slim_optimize()
             if np.isnan(growth):
                 return Label(float("nan"), None, "infeasible")

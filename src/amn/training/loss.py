@@ -62,7 +62,7 @@ class AMNLoss(nn.Module):
     def terms(self, V: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         if not self.all_fluxes:
             return {"mse": torch.mean((V - y) ** 2 / self.target_var)}
-        gap = V[:, self.Pin_index] - x
+        gap = V[:, self.Pin_index] - x[:, : len(self.Pin_index)]  # x: medium, then knockout inputs if any
         scale = self.flux_scale
         return {
             "mse": torch.mean((V[:, self.Pout_index] - y) ** 2 / self.target_var),
