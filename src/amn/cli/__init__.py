@@ -46,12 +46,13 @@ def main() -> None:
 def _register() -> None:
     from amn.cli.data import data
     from amn.cli.demo import demo
+    from amn.cli.design import design
     from amn.cli.experiment import experiment
     from amn.cli.generate import dataset, generate
     from amn.cli.network import network
     from amn.cli.train import evaluate, predict, train
 
-    for command in (network, generate, dataset, train, evaluate, predict, demo, data, experiment):
+    for command in (network, generate, dataset, train, evaluate, predict, design, demo, data, experiment):
         main.add_command(command)
 
 

@@ -1,0 +1,393 @@
+"""Medium design: gradient ascent through a trained AMN (or reservoir), validated by FBA.
+
+The design variables are the model's *variable* medium inputs, those it saw
+vary in training (``input_min_ < input_max_``); the base medium (inputs that
+were the same in every sample) stays at its trained value.  Each variable
+stays inside the range the model was trained on, ``[input_min_, input_max_]``:
+an AMN is only valid there, so the design never extrapolates.  A compound is
+*present* when its input is above its minimum; the budget is at most
+``max_compounds`` present compounds and/or a total uptake bound
+``sum(x) <= max_total`` over the variable compounds.
+
+Search, all restarts in one batch (deterministic given ``seed``):
+
+1. Start: restart 0 from a random point with every variable compound; the
+   others from random subsets of ``2K`` compounds at random values.
+2. Stages: ``steps`` steps of gradient ascent on the predicted objective
+   (autograd through the whole module in eval mode), each followed by the exact
+   Euclidean projection onto the budget (box and total, on the current support).  Then the support
+   shrinks to ``max(K, ceil(m / 2))`` compounds, keeping those whose removal
+   the model predicts to cost most (hard thresholding scored by the model
+   itself rather than by magnitude: with a saturating objective every present
+   compound sits at its maximum).  Repeat until at most ``K`` remain.
+3. Round to the medium's levels (never above the total budget), deduplicate,
+   rank by the model's prediction.
+
+Validation solves pFBA (HiGHS) on the model's network with each proposed
+medium (uptakes outside the model's medium closed): the growth is the FBA
+optimum, and a product's flux is its flux in the pFBA solution, the quantity
+the AMN was trained on.  A medium on which the network has no steady state
+(infeasible LP) gets growth and objective 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from amn.errors import MediumError, ModelLoadError, UnknownReactionError
+from amn.media.spec import MediumSpec
+from amn.models.estimator import cpu_threads
+from amn.solve.pfba import FluxProblem, HighsLabeler
+
+#: Objective names that mean the network's growth reaction (unless a reaction has that id).
+GROWTH_ALIASES = ("growth", "biomass")
+
+
+def project_budget(y: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor, max_total: float | None = None,
+                   iterations: int = 100) -> torch.Tensor:
+    """Euclidean projection of each row of ``y`` onto ``{lower <= x <= upper, sum(x) <= max_total}``.
+
+    By the KKT conditions the projection is ``clip(y - tau, lower, upper)``
+    with the smallest ``tau >= 0`` that meets the total; the total decreases
+    with ``tau``, so ``tau`` is found by bisection (``sum(lower) <= max_total``
+    is assumed).  ``lower``/``upper`` broadcast against ``y`` (rows x n).
+    """
+    clipped = torch.minimum(torch.maximum(y, lower), upper)
+    if max_total is None:
+        return clipped
+    over = clipped.sum(-1) > max_total
+    if not over.any():
+        return clipped
+    low = torch.zeros(y.shape[:-1], dtype=y.dtype, device=y.device)
+    high = (y - lower).amax(-1).clamp(min=0.0)  # at tau = high every entry is at its lower bound
+    for _ in range(iterations):
+        middle = (low + high) / 2
+        feasible = torch.minimum(torch.maximum(y - middle[..., None], lower), upper).sum(-1) <= max_total
+        high = torch.where(feasible, middle, high)
+        low = torch.where(feasible, low, middle)
+    projected = torch.minimum(torch.maximum(y - high[..., None], lower), upper)
+    return torch.where(over[..., None], projected, clipped)
+
+
+@dataclass
+class _Surrogate:
+    """What the search needs from a trained model."""
+
+    ids: list[str]  # design variables: the variable compounds
+    lower: np.ndarray
+    upper: np.ndarray
+    outputs: list[str]  # the reaction ids the model predicts, in its output order
+    predict: Callable[[torch.Tensor], torch.Tensor]  # variables (rows x n) -> outputs (rows x len(outputs))
+    medium: Callable[[np.ndarray], pd.DataFrame]  # variables -> uptake bounds of the model's medium
+    network: object
+    threads: int | None
+    binary: bool = False  # a reservoir: compositions are 0/1
+
+
+def _module_device(module: torch.nn.Module) -> tuple[torch.device, torch.dtype]:
+    parameter = next(module.parameters())
+    return parameter.device, parameter.dtype
+
+
+def _amn_surrogate(estimator) -> _Surrogate:
+    """Design variables of an :class:`~amn.models.AMNRegressor`: the medium inputs it saw vary."""
+    lower_all, upper_all = np.asarray(estimator.input_min_, float), np.asarray(estimator.input_max_, float)
+    variable = np.flatnonzero(upper_all > lower_all)
+    module = estimator.module_.eval()
+    device, dtype = _module_device(module)
+    base = torch.as_tensor(upper_all)  # equal to the minimum for the base medium
+    index = torch.as_tensor(variable)
+    # inputs after the medium (knockout indicators, flux mask) of a model trained with knockouts: the wild type's
+    wild_type = torch.as_tensor(estimator._inputs(upper_all[None])[:, len(upper_all):])
+
+    def full(x: torch.Tensor) -> torch.Tensor:
+        inputs = base.repeat(len(x), 1)
+        inputs[:, index] = x
+        return inputs
+
+    def predict(x: torch.Tensor) -> torch.Tensor:
+        inputs = torch.cat([full(x), wild_type.expand(len(x), -1)], dim=1)
+        return module(inputs.to(device, dtype)).to("cpu", torch.float64)
+
+    def medium(x: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(full(torch.as_tensor(x)).numpy(), columns=list(estimator.medium_))
+
+    outputs = list(estimator.measured_) if estimator.arch == "ann-dense" else estimator.network_.reaction_ids
+    return _Surrogate([estimator.medium_[j] for j in variable], lower_all[variable], upper_all[variable], outputs,
+                      predict, medium, estimator.network_, estimator.threads)
+
+
+def _reservoir_surrogate(reservoir) -> _Surrogate:
+    """Design variables of a :class:`~amn.reservoir.ReservoirRegressor`: its 0/1 composition columns."""
+    growth_model = reservoir.growth_model_
+    module = growth_model.module_.eval()
+    device, dtype = _module_device(module)
+    layer = reservoir.layer_
+
+    def predict(c: torch.Tensor) -> torch.Tensor:
+        bounds = layer(c.to(torch.float32).to(layer.maximum.device))
+        return module(bounds.to(device, dtype)).to("cpu", torch.float64)
+
+    def medium(c: np.ndarray) -> pd.DataFrame:
+        return reservoir.uptake_bounds(pd.DataFrame(c, columns=reservoir.columns_))
+
+    n = len(reservoir.columns_)
+    outputs = list(growth_model.measured_) if growth_model.arch == "ann-dense" else growth_model.network_.reaction_ids
+    return _Surrogate(list(reservoir.columns_), np.zeros(n), np.ones(n), outputs, predict, medium,
+                      growth_model.network_, growth_model.threads, binary=True)
+
+
+def _surrogate(model) -> _Surrogate:
+    from amn.models import AMNRegressor
+    from amn.models.persist import load_model_dir
+    from amn.reservoir import ReservoirRegressor
+
+    if isinstance(model, (str, Path)):
+        if not Path(model).is_dir():
+            raise ModelLoadError(f"{model}: no such model directory")
+        model = load_model_dir(model)
+    if isinstance(model, ReservoirRegressor) and hasattr(model, "layer_"):
+        return _reservoir_surrogate(model)
+    if isinstance(model, AMNRegressor) and hasattr(model, "module_"):
+        return _amn_surrogate(model)
+    raise TypeError("model must be a fitted AMNRegressor, a fitted ReservoirRegressor or a saved model directory")
+
+
+def _objective_weights(network, outputs: list[str], objective: str | None) -> tuple[str, np.ndarray, np.ndarray]:
+    """The objective's id and its weights over the model outputs and over the network's reactions.
+
+    ``objective`` is a unidirectional reaction id, an original reaction id
+    (its flux ``for - rev`` or ``o - i``), or None/``growth``/``biomass`` for
+    the growth reaction.
+    """
+    reaction_ids = network.reaction_ids
+    if objective is None or (objective.lower() in GROWTH_ALIASES and objective not in reaction_ids):
+        objective = network.objective_id
+    weights = np.zeros(len(reaction_ids))
+    if objective in reaction_ids:
+        weights[reaction_ids.index(objective)] = 1.0
+    elif objective in network.original_ids:
+        weights = network.recombination[network.original_ids.index(objective)].toarray().ravel()
+    else:
+        raise UnknownReactionError(f"objective {objective}: no such reaction in model {network.model.id}")
+    position = {rid: i for i, rid in enumerate(outputs)}
+    needed = [reaction_ids[j] for j in np.flatnonzero(weights)]
+    missing = [rid for rid in needed if rid not in position]
+    if missing:
+        raise UnknownReactionError(f"objective {objective}: the model does not predict {', '.join(missing)} "
+                                   f"(it predicts {', '.join(outputs[:5])}{' ...' if len(outputs) > 5 else ''})")
+    on_outputs = np.zeros(len(outputs))
+    for rid in needed:
+        on_outputs[position[rid]] = weights[reaction_ids.index(rid)]
+    return objective, on_outputs, weights
+
+
+def _grids(ids: list[str], lower: np.ndarray, upper: np.ndarray, levels: int | MediumSpec | None,
+           binary: bool) -> list[np.ndarray] | None:
+    """The values each variable may take after rounding (None: continuous).
+
+    ``levels`` is a number of levels ``L`` (``lower + k (upper - lower) / (L - 1)``)
+    or a medium specification (``k * max_value / (level - 1)``, as media are
+    drawn), restricted to the trained range.
+    """
+    if binary:
+        return [np.array([0.0, 1.0]) for _ in ids]
+    if levels is None:
+        return None
+    if isinstance(levels, MediumSpec):
+        spec = {rid: (lv, mx) for rid, lv, mx in zip(levels.reaction_ids, levels.level, levels.max_value)}
+        grids = []
+        for rid, lo, hi in zip(ids, lower, upper):
+            level, max_value = spec.get(rid, (1.0, hi))
+            points = max_value * np.arange(int(level)) / (level - 1) if level > 1 else np.array([hi])
+            inside = points[(points >= lo - 1e-12) & (points <= hi + 1e-12)]
+            grids.append(np.unique(np.r_[lo, np.clip(inside, lo, hi)]))
+        return grids
+    if int(levels) < 2:
+        raise MediumError(f"levels must be >= 2 (got {levels})")
+    return [np.linspace(lo, hi, int(levels)) for lo, hi in zip(lower, upper)]
+
+
+def _round(x: np.ndarray, grids: list[np.ndarray], max_total: float | None) -> np.ndarray:
+    """Each entry to its nearest allowed value; over the total budget, the entries rounded up
+    most go one value down until the medium fits."""
+    rounded = np.array([[grid[np.abs(grid - v).argmin()] for v, grid in zip(row, grids)] for row in x])
+    if max_total is None:
+        return rounded
+    for row, target in zip(rounded, x):
+        while row.sum() > max_total * (1 + 1e-12):
+            lowerable = [j for j, grid in enumerate(grids) if row[j] > grid[0]]
+            j = max(lowerable, key=lambda k: row[k] - target[k])
+            row[j] = grids[j][np.searchsorted(grids[j], row[j]) - 1]
+    return rounded
+
+
+class MediumDesigner:
+    """Media that maximise a trained model's predicted objective under a budget; see the module docstring.
+
+    ``model``: a fitted :class:`~amn.models.AMNRegressor`, a saved model
+    directory, or a fitted :class:`~amn.reservoir.ReservoirRegressor` (its
+    compositions are 0/1; ``max_total`` does not apply).  ``objective``: a
+    reaction id (unidirectional or original) or None for growth; ``ann-dense``
+    models only predict their measured fluxes.  ``levels``: rounding grid, a
+    number of levels over the trained range, a :class:`MediumSpec`, or None
+    (continuous).  ``tolerance``: relative difference above which AMN and FBA
+    disagree.  After construction, ``objective`` is the resolved reaction id and
+    ``weights`` its weights over the network's reactions.
+    """
+
+    def __init__(self, model, objective: str | None = None, max_compounds: int | None = None,
+                 max_total: float | None = None, levels: int | MediumSpec | None = 5, restarts: int = 16,
+                 steps: int = 100, lr: float = 0.05, seed: int = 0, tolerance: float = 0.1) -> None:
+        self.surrogate = _surrogate(model)
+        s = self.surrogate
+        if not s.ids:
+            raise MediumError("the model saw no medium input vary in training: there is nothing to design")
+        if max_compounds is None and max_total is None:
+            raise MediumError("give a budget: a maximal number of compounds and/or a maximal total uptake")
+        if max_compounds is not None and max_compounds < 1:
+            raise MediumError(f"the compound budget must be >= 1 (got {max_compounds})")
+        if max_total is not None:
+            if s.binary:
+                raise MediumError("max_total does not apply to a reservoir (its compositions are 0/1)")
+            if max_total < s.lower.sum() or max_total <= 0:
+                raise MediumError(f"max_total {max_total} is below the smallest total uptake of the variable "
+                                  f"compounds ({s.lower.sum():g})")
+        if restarts < 1 or steps < 1:
+            raise MediumError(f"restarts and steps must be >= 1 (got {restarts}, {steps})")
+        self.objective, self._weights_out, self.weights = _objective_weights(s.network, s.outputs, objective)
+        self.max_compounds = min(max_compounds or len(s.ids), len(s.ids))
+        self.max_total = max_total
+        self.grids = _grids(s.ids, s.lower, s.upper, levels, s.binary)
+        self.restarts, self.steps, self.lr, self.seed, self.tolerance = restarts, steps, lr, seed, tolerance
+        self._lower, self._upper = torch.as_tensor(s.lower), torch.as_tensor(s.upper)
+        growth = s.network.objective_id
+        self._growth_out = s.outputs.index(growth) if growth in s.outputs else None
+
+    def predict(self, x: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """The model's objective for variables ``x`` (rows x variable compounds)."""
+        outputs = self.surrogate.predict(torch.as_tensor(x, dtype=torch.float64))
+        return outputs @ torch.as_tensor(self._weights_out)
+
+    def _ascend(self, x: torch.Tensor, support: np.ndarray) -> torch.Tensor:
+        """Projected gradient ascent on the given supports, in units of each variable's range.
+
+        Each step moves the steepest variable by ``lr`` (decaying linearly to 0
+        over the stage) along the gradient, then projects.  The gradient is scaled
+        per restart, not per variable (as Adam would): on the total budget only the
+        differences between the variables' gradients move the medium.
+        """
+        lower, span = self._lower, self._upper - self._lower
+        upper = torch.where(torch.as_tensor(support), self._upper, lower)  # absent compounds pinned at lower
+        z = ((x - lower) / span).requires_grad_(True)
+        for step in range(self.steps):
+            # autograd.grad, not backward: the model's parameters get no gradient
+            (gradient,) = torch.autograd.grad(self.predict(lower + z * span).sum(), z)
+            scale = gradient.abs().amax(-1, keepdim=True).clamp(min=1e-12)
+            with torch.no_grad():
+                moved = lower + (z + self.lr * (1 - step / self.steps) * gradient / scale) * span
+                z.copy_((project_budget(moved, lower, upper, self.max_total) - lower) / span)
+        return (lower + z * span).detach()
+
+    def _shrink(self, x: torch.Tensor, support: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
+        """Keep ``max(K, ceil(m / 2))`` compounds per restart: those whose removal costs most."""
+        rows, n = x.shape
+        with torch.no_grad():
+            trial = x[:, None, :].repeat(1, n, 1)
+            trial[:, torch.arange(n), torch.arange(n)] = self._lower
+            cost = (self.predict(x)[:, None] - self.predict(trial.reshape(rows * n, n)).reshape(rows, n)).numpy()
+        cost[~support] = -np.inf
+        kept = np.zeros_like(support)
+        for r, m in enumerate(support.sum(1)):
+            size = max(self.max_compounds, math.ceil(m / 2)) if m > self.max_compounds else m
+            kept[r, np.argsort(-cost[r], kind="stable")[:size]] = True
+        return torch.where(torch.as_tensor(kept), x, self._lower), kept
+
+    def search(self) -> np.ndarray:
+        """The designed variables of every restart, rounded (restarts x variable compounds)."""
+        s, K = self.surrogate, self.max_compounds
+        n = len(s.ids)
+        rng = np.random.default_rng(self.seed)
+        support = np.zeros((self.restarts, n), dtype=bool)
+        support[0] = True
+        for r in range(1, self.restarts):
+            support[r, rng.choice(n, size=min(n, 2 * K), replace=False)] = True
+        start = self._lower + torch.as_tensor(rng.uniform(size=(self.restarts, n))) * (self._upper - self._lower)
+        x = project_budget(torch.where(torch.as_tensor(support), start, self._lower), self._lower, self._upper,
+                           self.max_total)
+        with cpu_threads(s.threads):
+            x = self._ascend(x, support)
+            while (support.sum(1) > K).any():
+                x, support = self._shrink(x, support)
+                x = self._ascend(x, support)
+        x = x.numpy()
+        return x if self.grids is None else _round(x, self.grids, self.max_total)
+
+    def propose(self, top: int = 10) -> pd.DataFrame:
+        """The ``top`` distinct designed media, best predicted first (columns: see :meth:`design`)."""
+        candidates = np.unique(np.round(self.search(), 12), axis=0)
+        with torch.no_grad(), cpu_threads(self.surrogate.threads):
+            outputs = self.surrogate.predict(torch.as_tensor(candidates))
+        predicted = (outputs @ torch.as_tensor(self._weights_out)).numpy()
+        order = np.argsort(-predicted, kind="stable")[:top]
+        chosen = candidates[order]
+        s = self.surrogate
+        present = chosen > s.lower + 1e-9 * (s.upper - s.lower)
+        table = pd.DataFrame({
+            "compounds": [" + ".join(np.array(s.ids)[row]) for row in present],
+            "n_compounds": present.sum(1),
+            "amn_objective": predicted[order],
+            "amn_growth": outputs[order, self._growth_out].numpy() if self._growth_out is not None else np.nan,
+        })
+        return pd.concat([table, s.medium(chosen)], axis=1)
+
+    def validate(self, media: pd.DataFrame) -> pd.DataFrame:
+        """Add to a :meth:`propose` table pFBA's growth and objective for each medium and the
+        AMN - FBA difference; ``disagree`` flags a difference above ``tolerance`` relative to
+        the larger of the two values (at least 1e-3)."""
+        network = self.surrogate.network
+        medium_ids = [c for c in media.columns if c in set(network.uptake_ids)]
+        labeler = HighsLabeler(FluxProblem.from_network(network, medium_ids), "pfba")
+        growth, objective, status = [], [], []
+        for bounds in media[medium_ids].to_numpy(dtype=float):
+            labeler.restart()  # each medium's solution independent of the others
+            label = labeler.label(bounds)
+            feasible = label.fluxes is not None
+            growth.append(label.growth if feasible else 0.0)
+            objective.append(float(self.weights @ label.fluxes) if feasible else 0.0)
+            status.append(label.status)
+        out = media.copy()
+        out.insert(out.columns.get_loc("amn_objective") + 1, "fba_objective", objective)
+        difference = out["amn_objective"] - out["fba_objective"]
+        scale = np.maximum(np.maximum(out["amn_objective"].abs(), out["fba_objective"].abs()), 1e-3)
+        out.insert(out.columns.get_loc("fba_objective") + 1, "difference", difference)
+        out.insert(out.columns.get_loc("difference") + 1, "disagree", difference.abs() > self.tolerance * scale)
+        out.insert(out.columns.get_loc("amn_growth") + 1, "fba_growth", growth)
+        out.insert(out.columns.get_loc("fba_growth") + 1, "fba_status", status)
+        return out
+
+    def design(self, top: int = 10) -> pd.DataFrame:
+        """Proposed media validated by FBA, one row each, best predicted first.
+
+        Columns: ``rank``, ``compounds`` (present variable compounds),
+        ``n_compounds``, ``amn_objective``, ``fba_objective``, ``difference``
+        (AMN - FBA), ``disagree``, ``amn_growth``, ``fba_growth``,
+        ``fba_status``, then one column per medium uptake of the model (the
+        uptake bounds, the table ``amn predict --media`` reads).
+        """
+        table = self.validate(self.propose(top))
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        return table
+
+
+def design_media(model, objective: str | None = None, max_compounds: int | None = None,
+                 max_total: float | None = None, top: int = 10, **options) -> pd.DataFrame:
+    """Design and validate media in one call: ``MediumDesigner(...).design(top)``."""
+    return MediumDesigner(model, objective, max_compounds, max_total, **options).design(top)
