@@ -83,6 +83,18 @@ def test_qp_meets_the_toy_steady_state_given_growth_target(toy):
     assert np.abs(mats.S @ V).max() < 1e-4
 
 
+def test_qp_targets_survive_checkpoint_recomputation(toy):
+    """Checkpointed blocks are recomputed in backward: the targets must still be there."""
+    _, mats, _ = toy
+    grads = []
+    for every in (None, 7):
+        u = _u().double().requires_grad_(True)
+        layer = QP(mats, bound="EB", objective=None, iterations=40, checkpoint_every=every)
+        layer.run(u, targets=torch.tensor([[0.2]], dtype=torch.float64)).V.sum().backward()
+        grads.append(u.grad.clone())
+    torch.testing.assert_close(grads[0], grads[1])
+
+
 def test_rnn_w_fixed_points(toy):
     net, mats, expected = toy
     layer = RNNW(mats, iterations=30)

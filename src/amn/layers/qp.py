@@ -76,7 +76,8 @@ class QP(UnrolledLayer):
         self.n_out = len(matrices.measured)
 
     def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
-        return (inputs,)
+        # the targets travel in the context, so a checkpointed block recomputed in backward sees them
+        return (inputs, self._targets)
 
     def run(self, inputs, V0=None, state0=None, iterations=None, trace_at=(), targets: Tensor | None = None,
             knockout: Tensor | None = None):
@@ -104,23 +105,23 @@ class QP(UnrolledLayer):
             V = V.index_copy(1, self.medium_index, inputs)
         return V, torch.zeros_like(V)
 
-    def gradient(self, V: Tensor, inputs: Tensor) -> Tensor:
-        """Gradient of the loss (see class docstring) at ``V``."""
+    def gradient(self, V: Tensor, inputs: Tensor, targets: Tensor | None = None) -> Tensor:
+        """Gradient of the loss (see class docstring) at ``V``; ``targets``: Vout, if known."""
         g = 2 * spmm(self.StS, V) - 2 * torch.relu(self.lower - V) + 2 * self.capped * torch.relu(V - self.upper) - self.wc
         if self.bound == "UB":
             excess = torch.relu(V.index_select(1, self.medium_index) - inputs)
             g = g + 2 * self.scatter_medium(excess, V.shape[0])
-        if self._targets is not None:
-            miss = V.index_select(1, self.Pout_index) - self._targets
+        if targets is not None:
+            miss = V.index_select(1, self.Pout_index) - targets
             g = g + 2 * spmm(self.Pout.t(), miss)
         if self.bound == "EB":
             g = g.index_fill(1, self.medium_index, 0.0)
         return g
 
     def _step(self, ctx, state, t) -> State:
-        (inputs,) = ctx
+        inputs, targets = ctx
         V, D = state
-        D = self.momentum * D - self.step * self.gradient(V, inputs)
+        D = self.momentum * D - self.step * self.gradient(V, inputs, targets)
         return V + D, D
 
     def _fluxes(self, ctx, state) -> Tensor:
