@@ -21,6 +21,7 @@ import numpy as np
 
 import amn
 from amn.data import locate
+from amn.dataset import load_dataset
 from amn.media import GuidedMedia, RandomMedia, read_medium
 from amn.media.spec import core_medium
 from amn.models import AMNRegressor
@@ -32,14 +33,20 @@ PUBLISHED = {  # growth-rate Q^2, 5-fold CV, 100 epochs (Faure et al. 2023)
     "core_EB": {"amn-qp": 0.980, "amn-eb": 0.993, "ann-dense": 0.940},
     "iML1515_UB": {"amn-qp": 0.9993, "amn-ub": 0.9995, "amn-w": 0.988, "ann-dense": 0.53},
 }
-UNROLLED = ("amn-qp", "amn-ub", "amn-eb", "amn-w", "amn-pdhg")
+UNROLLED = ("amn-qp", "amn-ub", "amn-eb", "amn-w", "amn-pdhg", "amn-ipm")
 REFERENCE_SEC_PER_EPOCH = 0.80  # AMN-QP, e_coli_core, 1000 samples, batch 5, reference code here
 
 
-def row(name, arch, dataset, network, epochs, folds, max_folds, **params):
-    estimator = AMNRegressor(arch=arch, network=network, epochs=epochs, bound=dataset.metadata["bound"], **params)
+def dataset(network, media, path: Path, **options):
+    """The seeded training set at ``path``: read back when an earlier run (same ``--workdir``) wrote it."""
+    return load_dataset(path) if path.exists() else amn.generate(network, media, path, progress=False, **options)
+
+
+def row(name, arch, data, network, epochs, folds, max_folds, workdir=None, **params):
+    estimator = AMNRegressor(arch=arch, network=network, epochs=epochs, bound=data.metadata["bound"], **params)
     started = time.perf_counter()
-    cv = cross_validate(estimator, dataset.X, dataset.Y, folds=folds, max_folds=max_folds)
+    cv = cross_validate(estimator, data.X, data.Y, folds=folds, max_folds=max_folds,
+                        workdir=None if workdir is None else workdir / f"cv_{name}_{arch}")
     s = cv.summary()
     q2_flux = s.get("q2_val_fluxes_mean", float("nan"))
     published = PUBLISHED.get(name, {}).get(arch)
@@ -53,44 +60,60 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="e_coli_core only, 1000 samples, one validation fold")
     parser.add_argument("--epochs", type=int, help="epochs per fit [default: 200 quick, 100 full as published]")
+    parser.add_argument("--only", help="comma-separated rows to run, SET or SET:ARCH (e.g. iML1515_UB:amn-ub); "
+                        "sets: core_UB, core_EB, iML1515_UB, efficiency [default: all]")
+    parser.add_argument("--workdir", type=Path, help="keep training sets and finished folds here, so a rerun resumes "
+                        "[default: a fresh temporary directory]")
     args = parser.parse_args()
     epochs = args.epochs or (200 if args.quick else 100)
     max_folds = 1 if args.quick else None
-    tmp = Path(tempfile.mkdtemp(prefix="amn-table-"))
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="amn-table-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    wanted = [item.split(":") for item in args.only.split(",")] if args.only else None
+
+    def selected(name: str, arch: str | None = None) -> bool:
+        return wanted is None or any(w[0] == name and (arch is None or len(w) == 1 or w[1] == arch) for w in wanted)
 
     core = amn.make_unidirectional("textbook")
     spec = core_medium(core)
-    sets = {"core_UB": amn.generate(core, RandomMedia(spec, 1000), tmp / "core_UB.npz", seed=0, progress=False)}
+    sets = {"core_UB": dataset(core, RandomMedia(spec, 1000), tmp / "core_UB.npz", seed=0)}
     if not args.quick:
-        sets["core_EB"] = amn.generate(core, RandomMedia(spec, 1000), tmp / "core_EB.npz", bound="EB", seed=0, progress=False)
+        sets["core_EB"] = dataset(core, RandomMedia(spec, 1000), tmp / "core_EB.npz", bound="EB", seed=0)
 
     print(f"{'set':<11} {'arch':<10} {'Q2 growth':>9} {'Q2 fluxes':>10} {'published':>10} {'s/epoch':>8} {'params':>8} {'time s':>7}")
     results: dict[tuple[str, str], float] = {}
-    archs = {"core_UB": ("ann-dense", "amn-qp", "amn-ub", "amn-w") + (() if args.quick else ("amn-pdhg",)),
+    archs = {"core_UB": ("ann-dense", "amn-qp", "amn-ub", "amn-w") + (() if args.quick else ("amn-pdhg", "amn-ipm")),
              "core_EB": ("ann-dense", "amn-qp", "amn-eb")}
-    for name, dataset in sets.items():
+    for name, data in sets.items():
         for arch in archs[name]:
-            results[(name, arch)] = row(name, arch, dataset, core, epochs, 5, max_folds)
+            if selected(name, arch):
+                results[(name, arch)] = row(name, arch, data, core, epochs, 5, max_folds, tmp)
         # consistency check, never the best unrolled result: the exact pFBA layer, untrained
-        row(name, "amn-exact", dataset, core, 0, 5, max_folds)
+        if selected(name, "amn-exact"):
+            row(name, "amn-exact", data, core, 0, 5, max_folds)
 
-    if not args.quick:
+    if not args.quick and selected("iML1515_UB"):
         iml = amn.make_unidirectional("iML1515")
         iml_spec = read_medium(locate("media/iML1515_EXP_guided.csv"))
         guided = GuidedMedia.from_csv(iml_spec, locate("experimental/ecoli_dh5a_growth/iML1515_EXP.csv"), per_medium=100)
-        full = amn.generate(iml, guided, tmp / "iML1515_full.npz", seed=0, progress=False, workers=2)
+        full = dataset(iml, guided, tmp / "iML1515_full.npz", seed=0, workers=2)
         reduced = reduce_network(iml, full.Y, keep=list(iml_spec.reaction_ids), tol=1e-9)
         kept = reduced.reaction_ids
         full.Y = full.Y[kept]
         full.metadata["bound"] = "UB"
         print(f"iML1515 reduced to {len(kept)} reactions (published: about 550)")
         for arch in ("ann-dense", "amn-qp", "amn-ub", "amn-w"):
-            results[("iML1515_UB", arch)] = row("iML1515_UB", arch, full, reduced, epochs, 5, None)
+            if selected("iML1515_UB", arch):
+                results[("iML1515_UB", arch)] = row("iML1515_UB", arch, full, reduced, epochs, 5, None, tmp)
 
+    if not args.quick and selected("efficiency"):
         print("data efficiency, AMN-QP on e_coli_core (published: 0.79 @10, 0.94 @100, 0.97 @1000, 0.99 @5000)")
         for size in (10, 100, 1000, 5000):
-            data = amn.generate(core, RandomMedia(spec, size), tmp / f"core_{size}.npz", seed=1, progress=False)
-            row(f"core_{size}", "amn-qp", data, core, epochs, 5, None, batch_size=min(32, max(2, size // 10)))
+            data = dataset(core, RandomMedia(spec, size), tmp / f"core_{size}.npz", seed=1)
+            row(f"core_{size}", "amn-qp", data, core, epochs, 5, None, tmp, batch_size=min(32, max(2, size // 10)))
+
+    if wanted is not None:
+        return
 
     # speed at the reference's batch size (800 training samples = one 5-fold training split of 1000)
     speeds = {}

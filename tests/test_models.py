@@ -14,7 +14,7 @@ from amn.dataset import generate, load_dataset
 from amn.errors import DatasetMismatchError, ModelLoadError
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
-from amn.models import AMNRegressor
+from amn.models import ARCHITECTURES, AMNRegressor
 from amn.models.persist import load_model_dir, save_model
 from amn.training import AMNLoss, LossWeights, TrainConfig, train
 from amn.training.cv import cross_validate
@@ -117,6 +117,18 @@ def test_save_load_round_trip_and_mismatches(core_data, tmp_path):
     (tmp_path / "m" / "model.safetensors").unlink()
     with pytest.raises(ModelLoadError, match="missing model.safetensors"):
         load_model_dir(tmp_path / "m")
+
+
+@pytest.mark.parametrize("arch", [a for a in ARCHITECTURES if a.startswith("amn-") and a != "amn-exact"])
+def test_every_amn_trains_and_round_trips(arch, core_data, tmp_path):
+    bound = "EB" if arch in ("amn-w", "amn-eb") else "UB"
+    X, Y = core_data.X.iloc[:160], core_data.Y.iloc[:160]
+    est = AMNRegressor(arch=arch, bound=bound, epochs=4, batch_size=32, lr=3e-3, val_fraction=0).fit(X, Y)
+    losses = [row["train_loss"] for row in est.history_]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
+    save_model(est, tmp_path / arch)
+    back = load_model_dir(tmp_path / arch)
+    np.testing.assert_allclose(back.predict_fluxes(X).to_numpy(), est.predict_fluxes(X).to_numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_estimator_rejects_bad_inputs(core_data):

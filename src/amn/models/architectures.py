@@ -9,7 +9,7 @@ from torch import nn
 
 from amn.models.dense import Dense
 
-ARCHITECTURES = ("ann-dense", "ann-sv", "amn-w", "amn-eb", "amn-ub", "amn-qp", "amn-pdhg", "amn-exact")
+ARCHITECTURES = ("ann-dense", "ann-sv", "amn-w", "amn-eb", "amn-ub", "amn-qp", "amn-pdhg", "amn-ipm", "amn-exact")
 
 #: Layer settings inside learning (no growth objective: the loss supplies the targets),
 #: with few unrolled steps as in the published AMNs; override with ``layer_params``.
@@ -19,11 +19,12 @@ LAYER_DEFAULTS = {
     "ub": {"objective": False, "iterations": 4},
     "qp": {"objective": False, "iterations": 4},
     "pdhg": {"objective": False, "iterations": 20},
+    "ipm": {"objective": False, "iterations": 15},  # learning mode: smoothed projection (mu_min 1e-4)
 }
 
 
 def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
-    """The mechanistic layer ``kind`` (w, eb, ub, qp, pdhg) for learning."""
+    """The mechanistic layer ``kind`` (w, eb, ub, qp, pdhg, ipm) for learning."""
     from amn import layers
 
     settings = {**LAYER_DEFAULTS[kind], **params}
@@ -35,6 +36,8 @@ def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
         return layers.RNNUB(mats, **settings)
     if kind == "qp":
         return layers.QP(mats, bound=bound, **settings)
+    if kind == "ipm":
+        return layers.InteriorPoint(mats, bound=bound, **settings)
     return layers.PDHG(mats, bound=bound, **settings)
 
 

@@ -1,0 +1,204 @@
+"""A primal-dual interior-point layer (Mehrotra predictor-corrector) for the pFBA-like problem, unrolled.
+
+Per sample it solves the problem of :mod:`amn.layers.pdhg`,
+
+    min_V  (-c + eps 1).V + (proximal / 2) ||V - V0||^2
+    s.t.   S_r V = 0,   lo <= V <= up,
+
+on the independent rows ``S_r`` of ``S`` (so ``S_r D S_r^T`` is positive
+definite), with ``lo``/``up`` from the medium inputs (``UB``/``EB``) and the
+knockout mask.  One iteration = one Newton step on the perturbed KKT
+conditions, with Mehrotra's predictor-corrector: the affine (``mu = 0``)
+direction and the centred, second-order corrected one share one batched
+dense Cholesky factorisation of the normal matrix ``S_r D S_r^T``
+(``D = 1 / (proximal + gamma + z_l / s_l + z_u / s_u)``).  Step lengths go to a
+fraction 0.995 of the distance to the boundary (separate primal and dual
+steps for the LP, a common one for the QP).
+
+Bounds: every non-fixed flux has a lower slack pair ``(V - lo, z_l)`` and,
+when ``up`` is finite, an upper one ``(up - V, z_u)``.  Fixed fluxes
+(``(up - lo) / scale <= fixed_tol``: closed uptakes, ``EB`` uptakes,
+knockouts) are eliminated: they stay at ``lo`` (``D = 0``, no barrier term),
+so a knocked-out flux is exactly 0.
+
+Regularisation, and why: the centring target is floored at ``mu_min``
+(relative to the problem's scales), so the iterates converge to the
+central-path point ``V(mu_min)``, not to the LP optimum itself.  That point
+is within ``O(mu_min)`` of the optimum (the barrier makes it unique even on
+the degenerate optimal faces of metabolic LPs: the analytic centre of the
+optimal face as ``mu_min -> 0``) and is a smooth function of the inputs; it
+keeps ``D`` and the normal matrix bounded, so backward stays finite however
+many iterations are unrolled, and once converged the unrolled gradient is
+that of ``V(mu_min)`` (a Newton map has zero Jacobian at its fixed point).
+A dual regularisation relaxes the equality to ``S_r V + delta y = 0``
+(``delta = 1e-10``): metabolic LPs have implicit equalities (fluxes forced
+to a bound by ``S V = 0``), so their strict interior is empty and an exact
+IPM would drive those slacks to 0 and their duals to infinity; with
+``delta`` the barrier problem has an interior, and ``S_r D S_r^T + delta I``
+stays positive definite when fixing fluxes makes rows of ``S_r`` dependent.
+``gamma`` (a proximal-point term on each Newton step, zero at the fixed
+point) bounds ``D``.  No proximal term is needed for uniqueness.  The normal
+matrix is Jacobi-scaled (unit diagonal) before the factorisation; a sample
+whose factorisation still fails by rounding gets a tiny diagonal shift.  Step lengths and the centring parameter are control
+decisions and are detached.
+
+Scaling: fluxes are divided per sample by the largest input (``|inputs|``,
+the medium's flux scale) and the objective by its largest entry, so that
+``mu_min`` and the starting point (``V - lo = min(1, (up - lo) / 2)``,
+``z = 1``, ``y = 0``) suit networks of any unit.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+from amn.layers.base import State, UnrolledLayer, as_matrices, objective_vector
+from amn.network.matrices import NetworkMatrices, independent_rows
+
+_F64 = torch.float64
+
+
+def _max_step(v: Tensor, dv: Tensor, active: Tensor) -> Tensor:
+    """Largest ``alpha`` (per sample, batch x 1) with ``v + alpha dv >= 0`` on the active entries."""
+    ratio = torch.where(active & (dv < 0), -v / dv.clamp_max(-1e-300), torch.full_like(v, float("inf")))
+    return ratio.amin(dim=1, keepdim=True)
+
+
+def _cholesky(M: Tensor) -> Tensor:
+    """Batched Cholesky factor of unit-diagonal SPD matrices; a sample whose factorisation fails
+    (rounding on a nearly singular matrix) is retried with a growing diagonal shift (1e-14, 1e-12, ...)."""
+    L, info = torch.linalg.cholesky_ex(M)
+    shift = 1e-14
+    eye = torch.eye(M.shape[-1], dtype=M.dtype, device=M.device)
+    while bool((info > 0).any()) and shift < 1:
+        failed = (info > 0).view(-1, 1, 1)
+        L_shift, info_shift = torch.linalg.cholesky_ex(M + shift * eye)
+        L, info = torch.where(failed, L_shift, L), torch.where(info > 0, info_shift, info)
+        shift *= 100
+    return L
+
+
+class InteriorPoint(UnrolledLayer):
+    """Mehrotra predictor-corrector interior-point method, one Newton step per iteration (see module docstring).
+
+    ``objective``: True = the model's (growth), False/None = none (learning
+    mode: with the default ``proximal = 1`` the layer then projects ``V0``
+    onto the steady-state polytope, a QP), or a length-n vector.
+    ``mu_min``: centring floor (default 1e-12 with an objective: pFBA's
+    optimum to ~1e-9; 1e-4 without, a smoothed projection whose gradient does
+    not vanish at the bounds it meets, else an untrained prior whose fluxes
+    sit on bounds gets no gradient); ``delta``: dual regularisation (equality
+    relaxation); ``gamma``: primal proximal-point regularisation of the
+    Newton step; ``eta``: fraction to the boundary; all in scaled units.
+    Computes in float64 whatever the module's dtype (the output has the
+    module's dtype): the normal equations near the optimum are too
+    ill-conditioned for float32.
+    State: ``(x, y, z_l, z_u, x0)``, float64, scaled (warm start with ``state0``).
+    """
+
+    def __init__(
+        self,
+        matrices: NetworkMatrices,
+        medium: Sequence[str] | None = None,
+        *,
+        bound: str = "UB",
+        objective=True,
+        eps: float = 1e-6,
+        proximal: float | None = None,
+        iterations: int = 30,
+        mu_min: float | None = None,
+        delta: float = 1e-10,
+        gamma: float = 1e-10,
+        eta: float = 0.995,
+        fixed_tol: float = 1e-12,
+        checkpoint_every: int | None = None,
+    ) -> None:
+        matrices = as_matrices(matrices, medium)
+        super().__init__(matrices, iterations, checkpoint_every)
+        if bound not in ("UB", "EB"):
+            raise ValueError(f"bound must be 'UB' or 'EB', got {bound!r}")
+        c = objective_vector(matrices, objective)
+        mu_min = mu_min if mu_min is not None else (1e-12 if np.any(c) else 1e-4)
+        if eps < 0 or mu_min <= 0 or delta <= 0 or gamma < 0 or not 0 < eta < 1 or fixed_tol < 0:
+            raise ValueError("need eps >= 0, mu_min > 0, delta > 0, gamma >= 0, 0 < eta < 1 and fixed_tol >= 0")
+        self.bound = bound
+        self.eps, self.mu_min, self.delta, self.gamma = float(eps), float(mu_min), float(delta), float(gamma)
+        self.eta, self.fixed_tol = float(eta), float(fixed_tol)
+        self.proximal = float(proximal if proximal is not None else (0.0 if np.any(c) else 1.0))
+        if self.proximal < 0:
+            raise ValueError(f"proximal must be >= 0, got {proximal}")
+        S = sp.csr_matrix(matrices.S)
+        self.register_buffer("f", torch.as_tensor(-c + self.eps))
+        self.register_buffer("A", torch.as_tensor(S[independent_rows(S)].toarray()))
+
+    # -- per-batch constants ----------------------------------------------------------------
+    def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
+        lo, up = (b.to(_F64) for b in self.bounds(inputs, keep))
+        scale = inputs.to(_F64).abs().amax(dim=1, keepdim=True)
+        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+        lo, up = lo / scale, up / scale
+        free = (up - lo > self.fixed_tol).to(_F64)
+        upper = free * torch.isfinite(up).to(_F64)
+        up = torch.where(upper > 0, up, lo + 1)  # placeholder where there is no upper pair
+        f = self.f.to(_F64)
+        rho = self.proximal * scale
+        obj = torch.maximum(f.abs().amax().expand_as(rho), rho)
+        obj = torch.where(obj > 0, obj, torch.ones_like(obj))
+        return lo, up, free, upper, scale, f / obj, rho / obj
+
+    def _init_state(self, ctx, inputs, V0, state0) -> State:
+        lo, up, free, upper, scale = ctx[:5]
+        anchor = torch.zeros_like(lo) if V0 is None else V0.to(_F64) / scale
+        if state0 is not None:
+            return (*state0[:4], anchor)
+        x = lo + free * torch.clamp((up - lo) / 2, max=1.0)
+        y = torch.zeros(lo.shape[0], self.A.shape[0], dtype=_F64, device=lo.device)
+        return x, y, free.clone(), upper.clone(), anchor
+
+    # -- one Newton step ------------------------------------------------------------------------
+    def _step(self, ctx, state, t) -> State:
+        lo, up, free, upper, _, q, rho = ctx
+        x, y, zl, zu, anchor = state
+        A, delta = self.A.to(_F64), self.delta
+        sl = torch.where(free > 0, x - lo, torch.ones_like(x))
+        su = torch.where(upper > 0, up - x, torch.ones_like(x))
+        pairs = (free.sum(1, keepdim=True) + upper.sum(1, keepdim=True)).clamp_min(1)
+        mu = ((sl * zl).sum(1, keepdim=True) + (su * zu).sum(1, keepdim=True)) / pairs
+        r_d = q + rho * (x - anchor) - y @ A - zl + zu
+        r_p = x @ A.T + delta * y
+        D = free / (rho + self.gamma + zl / sl + zu / su + (1 - free))
+        M = (A * D.unsqueeze(1)) @ A.T + delta * torch.eye(A.shape[0], dtype=x.dtype, device=x.device)
+        w = torch.diagonal(M, dim1=1, dim2=2).rsqrt()
+        M = M * w.unsqueeze(2) * w.unsqueeze(1)
+        L = _cholesky(M)
+
+        def direction(r_cl: Tensor, r_cu: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+            h = -r_d + r_cl / sl - r_cu / su
+            rhs = (-r_p - (D * h) @ A.T) * w
+            dy = torch.cholesky_solve(rhs.unsqueeze(2), L).squeeze(2) * w
+            dx = D * (h + dy @ A)
+            return dx, dy, (r_cl - zl * dx) / sl, (r_cu + zu * dx) / su
+
+        on_l, on_u = free > 0, upper > 0
+        dx, dy, dzl, dzu = direction(-sl * zl, -su * zu)
+        with torch.no_grad():
+            a_p = _max_step(sl, dx, on_l).minimum(_max_step(su, -dx, on_u)).clamp_max(1.0)
+            a_d = _max_step(zl, dzl, on_l).minimum(_max_step(zu, dzu, on_u)).clamp_max(1.0)
+            mu_aff = (((sl + a_p * dx) * (zl + a_d * dzl)).sum(1, keepdim=True)
+                      + ((su - a_p * dx) * (zu + a_d * dzu) * upper).sum(1, keepdim=True)) / pairs
+            target = torch.clamp((mu_aff / mu.clamp_min(1e-300)) ** 3 * mu, min=self.mu_min)
+        dx, dy, dzl, dzu = direction(free * (target - sl * zl - dx * dzl), upper * (target - su * zu + dx * dzu))
+        with torch.no_grad():
+            a_p = (self.eta * _max_step(sl, dx, on_l).minimum(_max_step(su, -dx, on_u))).clamp_max(1.0)
+            a_d = (self.eta * _max_step(zl, dzl, on_l).minimum(_max_step(zu, dzu, on_u))).clamp_max(1.0)
+            if self.proximal > 0:
+                a_p = a_d = torch.minimum(a_p, a_d)
+        return x + a_p * dx, y + a_d * dy, zl + a_d * dzl, zu + a_d * dzu, anchor
+
+    def _fluxes(self, ctx, state) -> Tensor:
+        return (state[0] * ctx[4]).to(self.lower.dtype)
