@@ -16,6 +16,7 @@ from amn.errors import DataError
 from amn.experiment.baselines import (
     ANNDense,
     ARDGaussianProcess,
+    FBACompositionBounds,
     FBAFittedBounds,
     FBAFixedBound,
     OLSRegressor,
@@ -137,6 +138,25 @@ def test_fitted_bounds_recover_per_compound_bounds(core):
     assert fitted.score(media, y) > 0.999999
     table = fitted.uptake_bounds(media)
     assert list(table.columns) == model.medium_ids and (table.loc[:, CARBON].to_numpy() <= truth * 1.001).all()
+
+
+def test_composition_bounds_learn_interactions_that_fba_reproduces(core, textbook_net):
+    """Glucose is taken up less when fructose is present: per-compound bounds cannot fit that,
+    composition-dependent bounds can, and plain COBRApy with the learned bounds gives the same growth."""
+    from amn.experiment.bounds import check_bounds
+
+    model, media = core
+    truth = np.tile([6.0, 4.0, 2.0, 3.0], (len(media), 1))
+    truth[media["EX_fru_e_i"].to_numpy() == 1, 0] = 2.0
+    bounds = np.hstack([media.to_numpy() * truth, np.broadcast_to(model._extra, (len(media), len(model.extra_ids)))])
+    y = model.growth(bounds)[0]
+    per_compound = FBAFittedBounds(model, max_bound=10.0, grid=(1.0, 5.0), max_iter=100).fit(media, y)
+    fitted = FBACompositionBounds(model, max_bound=10.0, alpha=0.0, grid=(1.0, 5.0), max_iter=300).fit(media, y)
+    assert per_compound.score(media, y) < 0.99 < fitted.score(media, y)
+    learned = fitted.uptake_bounds(media)
+    assert (learned.loc[media["EX_glc__D_e_i"] == 0, "EX_glc__D_e_i"] == 0).all()
+    agreement = check_bounds(textbook_net.model, learned, fitted.predict(media))
+    assert agreement.max_abs_diff < 1e-6
 
 
 def test_fba_estimators_clone_and_cross_validate(core):

@@ -72,8 +72,9 @@ def test_experiment_cv_command_runs_every_method_on_the_same_folds(fba_table, tm
     C, y, _ = fba_table
     C.assign(GR=y).iloc[:60].to_csv(tmp_path / "table.csv", index=False)
     result = CliRunner().invoke(main, ["experiment", "cv", "--data", str(tmp_path / "table.csv"), "--target", "GR",
-                                       "--model", "textbook", "--amn", "3", "--seeds", "0", "--out", str(tmp_path / "cv")])
+                                       "--model", "textbook", "--amn", "3", "--exact-route", "--seeds", "0", "--out", str(tmp_path / "cv")])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "cv" / "results.csv").dropna(subset=["q2 (ours)"])
-    assert {"ridge", "FBA, best single bound", "AMN-QP"} <= set(table["method"]), table["method"].tolist()
+    expected = {"ridge", "FBA, best single bound", "FBA, composition-dependent bounds (exact route)", "AMN-QP"}
+    assert expected <= set(table["method"]), table["method"].tolist()
     assert (tmp_path / "cv" / "report.md").exists()

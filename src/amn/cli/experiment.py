@@ -101,16 +101,18 @@ def _table_and_network(data: Path, target: str, model: str | None):
 @click.option("--model", help="Metabolic model for the FBA baselines (path, BiGG id or textbook).")
 @click.option("--medium", type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds (FBA baselines).")
 @click.option("--growth-model", type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes: adds the reservoir.")
+@click.option("--exact-route", is_flag=True, help="Also fit composition-dependent uptake bounds through FBA itself (needs --model; slow).")
 @click.option("--amn", "amn_epochs", type=int, default=0, help="Also train AMN-QP on the measured values (method 1) on --model's network, for this many epochs.")
 @click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the 10-fold protocol.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/experiment"), show_default=True, help="Directory for results.csv and report.md.")
-def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_model: Path | None, amn_epochs: int,
-       seeds: str, out: Path) -> None:
+def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_model: Path | None, exact_route: bool,
+       amn_epochs: int, seeds: str, out: Path) -> None:
     """Run the published protocol (10-fold CV stratified on binned target, repeated) for every method.
 
-    Statistical baselines always run; FBA baselines with --model; AMN-QP
-    trained on the measured values with --model and --amn EPOCHS; the
-    reservoir with --growth-model.  Prints the method table and writes it
+    Statistical baselines always run; FBA baselines with --model (and the
+    exact-FBA reservoir route with --exact-route); AMN-QP trained on the
+    measured values with --model and --amn EPOCHS; the reservoir with
+    --growth-model.  Prints the method table and writes it
     with a Markdown report to --out.
     """
     from amn.experiment.baselines import fba_methods, statistical_methods
@@ -123,7 +125,7 @@ def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_m
     spec = read_medium(medium) if medium else None
     methods = statistical_methods(table.task)
     if network is not None and table.task == "regression":
-        methods += fba_methods(network, spec)
+        methods += fba_methods(network, spec, composition=exact_route)
         if amn_epochs > 0:
             from amn.experiment.direct import CompositionAMN
 
