@@ -105,7 +105,7 @@ def _amn_surrogate(estimator) -> _Surrogate:
     base = torch.as_tensor(upper_all)  # equal to the minimum for the base medium
     index = torch.as_tensor(variable)
     # inputs after the medium (knockout indicators, flux mask) of a model trained with knockouts: the wild type's
-    wild_type = torch.as_tensor(estimator._inputs(upper_all[None])[:, len(upper_all):])
+    wild_type = torch.as_tensor(estimator.module_inputs(upper_all[None])[:, len(upper_all):])
 
     def full(x: torch.Tensor) -> torch.Tensor:
         inputs = base.repeat(len(x), 1)

@@ -122,8 +122,9 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
     def _tensor(self, values) -> torch.Tensor:
         return torch.as_tensor(np.asarray(values, dtype=float), dtype=getattr(torch, self.dtype), device=self.device_)
 
-    def _inputs(self, X, knockouts=None) -> np.ndarray:
-        """Module inputs: the medium, then with knockouts the indicators and (AMNs) the mask of removed fluxes.
+    def module_inputs(self, X, knockouts=None) -> np.ndarray:
+        """What ``module_`` takes for media ``X``: the medium, then with knockouts the indicators and
+        (AMNs) the mask of removed fluxes; for users who call the torch module directly.
 
         Knocked-out ids of a sample: its non-zero ``KO:<gene>`` columns (DataFrame ``X``, or the
         columns after the medium of an array) plus ``knockouts[i]`` (ids or a ``;``-separated string).
@@ -197,7 +198,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         self.measured_ = list(self.measured) if self.measured is not None else [self.network_.objective_id]
         self.knockout_genes_ = indicator_genes(columns)
         self.knockouts_ = Knockouts(self.network_)
-        X_np, y_np = self._inputs(X), self._targets(y)
+        X_np, y_np = self.module_inputs(X), self._targets(y)
         medium = X_np[:, : len(self.medium_)]
         torch.manual_seed(self.seed)
         self.module_, mats = build_module(self.arch, self.network_, self.medium_, self.measured_, self.bound,
@@ -242,7 +243,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
     def _forward(self, X, knockouts=None) -> np.ndarray:
         self.module_.eval()
         with torch.no_grad():
-            return self.module_(self._tensor(self._inputs(X, knockouts))).cpu().double().numpy()
+            return self.module_(self._tensor(self.module_inputs(X, knockouts))).cpu().double().numpy()
 
     def predict(self, X, knockouts=None) -> np.ndarray:
         """Measured fluxes (1-D when one flux is measured, as scikit-learn expects).
@@ -271,7 +272,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
 
     def loss_terms(self, X, y) -> dict[str, float]:
         """The loss terms (mse, sv, bound, neg) on data, unweighted."""
-        X_t, y_t = self._tensor(self._inputs(X)), self._tensor(self._targets(y))
+        X_t, y_t = self._tensor(self.module_inputs(X)), self._tensor(self._targets(y))
         self.module_.eval()
         with torch.no_grad():
             _, terms = self.loss_(self.module_(X_t), X_t, y_t)
