@@ -62,6 +62,9 @@ def test_composition_amn_is_deterministic_and_checks_columns(fba_table, textbook
     np.testing.assert_array_equal(a, b)
     with pytest.raises(DatasetMismatchError, match="EX_fru_e_i"):
         CompositionAMN(textbook_net, spec, epochs=1).fit(C, y).predict(C.drop(columns="EX_fru_e_i"))
+    # a refit forgets the columns of the previous fit
+    model = CompositionAMN(textbook_net, spec, epochs=1).fit(C, y)
+    assert model.fit(C.drop(columns="EX_fru_e_i"), y).columns_ == [c for c in C.columns if c != "EX_fru_e_i"]
 
 
 def test_experiment_cv_command_runs_every_method_on_the_same_folds(fba_table, tmp_path):

@@ -224,4 +224,9 @@ def test_cli_generate_and_predict_with_knockouts(tmp_path, textbook_net, ko_data
                      "--out", tmp_path / "f.csv")
         assert result.exit_code == 2, result.output
         assert len(result.output.strip().splitlines()) == 1 and "bad.csv" in result.output and problem in result.output
+    # a KO: column of the media table naming no gene of the model: the error names the media file
+    ko_data.X[model.medium_].iloc[:3].assign(**{"KO:nope": 1.0}).to_csv(tmp_path / "bad_media.csv", index=False)
+    result = run("predict", tmp_path / "model", "--media", tmp_path / "bad_media.csv", "--out", tmp_path / "f.csv")
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "bad_media.csv" in result.output and "nope" in result.output
     assert json.loads((tmp_path / "model" / "model.json").read_text())["knockout_genes"] == model.knockout_genes_

@@ -156,11 +156,14 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
             estimator.knockouts_.mask(knockouts)
         except UnknownGeneError as exc:
             raise UnknownGeneError(f"{knockouts_path}: {exc}") from None
-    if estimator.arch == "ann-dense":
-        fluxes = pd.DataFrame(np.asarray(estimator.predict(values, knockouts)).reshape(len(values), -1),
-                              columns=estimator.measured_)
-    else:
-        fluxes = estimator.predict_fluxes(values, knockouts)
+    try:  # --knockouts is checked above: an unknown gene here is one of the media table's KO: columns
+        if estimator.arch == "ann-dense":
+            fluxes = pd.DataFrame(np.asarray(estimator.predict(values, knockouts)).reshape(len(values), -1),
+                                  columns=estimator.measured_)
+        else:
+            fluxes = estimator.predict_fluxes(values, knockouts)
+    except UnknownGeneError as exc:
+        raise UnknownGeneError(f"{media}: {exc}") from None
     fluxes.to_csv(out, index=False)
     click.echo(f"{out}: {len(fluxes)} media x {fluxes.shape[1]} fluxes")
 

@@ -353,7 +353,8 @@ class MediumDesigner:
         AMN - FBA difference; ``disagree`` flags a difference above ``tolerance`` relative to
         the larger of the two values (at least 1e-3)."""
         network = self.surrogate.network
-        medium_ids = [c for c in media.columns if c in set(network.uptake_ids)]
+        uptakes = set(network.uptake_ids)
+        medium_ids = [c for c in media.columns if c in uptakes]
         labeler = HighsLabeler(FluxProblem.from_network(network, medium_ids), "pfba")
         growth, objective, status = [], [], []
         for bounds in media[medium_ids].to_numpy(dtype=float):

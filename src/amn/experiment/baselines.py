@@ -330,8 +330,9 @@ class FBACompositionBounds(_FBARegressor):
             g, dg = um.growth(bounds, gradient=True)
             residual = g - y
             d_bound = 2.0 * residual[:, None] * dg[:, self.learned_] * A[:, self.learned_] * self.cap_ * sig * (1 - sig)
-            grad = d_bound.T @ inputs / scale + 2 * self.alpha * weights.ravel().reshape(theta0.shape) * theta.reshape(theta0.shape)
-            return float(residual @ residual) / scale + self.alpha * float(np.sum(weights * theta.reshape(theta0.shape) ** 2)), grad.ravel()
+            penalised = weights * theta.reshape(theta0.shape)
+            grad = d_bound.T @ inputs / scale + 2 * self.alpha * penalised
+            return float(residual @ residual) / scale + self.alpha * float(np.sum(penalised * theta.reshape(theta0.shape))), grad.ravel()
 
         result = minimize(loss, theta0.ravel(), jac=True, method="L-BFGS-B", options={"maxiter": self.max_iter})
         self.theta_ = result.x

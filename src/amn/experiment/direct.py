@@ -55,14 +55,15 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         self.w_sv = w_sv
         self.random_state = random_state
 
-    def _bounds(self, C) -> pd.DataFrame:
+    def _bounds(self, C, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Uptake bounds of compositions ``C``, reordered to ``columns`` (the fitted ones) when given."""
         if not isinstance(C, pd.DataFrame):
             raise DatasetMismatchError("compositions must be a table whose columns are uptake reaction ids")
-        if hasattr(self, "columns_"):
-            missing = [c for c in self.columns_ if c not in C.columns]
+        if columns is not None:
+            missing = [c for c in columns if c not in C.columns]
             if missing:
                 raise DatasetMismatchError(f"compositions lack column(s) {', '.join(missing[:5])}")
-            C = C[self.columns_]
+            C = C[columns]
         maximum = dict(zip(self.medium.reaction_ids, self.medium.max_value)) if self.medium is not None else {}
         scale = np.array([maximum.get(c, self.default_bound) for c in C.columns], dtype=float)
         return C.astype(float) * scale
@@ -81,8 +82,8 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
 
     def predict(self, C) -> np.ndarray:
         """Predicted growth rates."""
-        return np.asarray(self.amn_.predict(self._bounds(C)), dtype=float).reshape(-1)
+        return np.asarray(self.amn_.predict(self._bounds(C, self.columns_)), dtype=float).reshape(-1)
 
     def predict_fluxes(self, C) -> pd.DataFrame:
         """Every flux of the network per medium (reaction ids as columns)."""
-        return self.amn_.predict_fluxes(self._bounds(C))
+        return self.amn_.predict_fluxes(self._bounds(C, self.columns_))

@@ -121,13 +121,14 @@ class RandomKnockouts:
                      source: str | None = None) -> "RandomKnockouts":
         """Candidates ``genes`` (default: every gene of the network, sorted); unknown ids raise :class:`UnknownGeneError`."""
         mapping = Knockouts(network)
-        genes = list(mapping.genes if genes is None else genes)
-        where = source or ("all" if genes == mapping.genes else "list")
+        known = mapping.genes
+        genes = list(known if genes is None else genes)
+        where = source or ("all" if genes == known else "list")
         if not genes:
             raise UnknownGeneError(f"{where}: no knockout candidate gene")
         if not 0.0 <= wild_type < 1.0:
             raise UnknownGeneError(f"{where}: the wild-type fraction must be in [0, 1) (got {wild_type})")
-        unknown = [g for g in genes if g not in set(mapping.genes)]
+        unknown = [g for g in genes if g not in mapping._genes]
         if unknown:
             shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
             raise UnknownGeneError(f"{where}: gene(s) not in model {network.model.id}: {shown}")
