@@ -82,9 +82,9 @@ def reservoir_growth_model(outdir: Path, data, reduced, epochs: int) -> Path:
 
 
 def registry(network, medium, reduced=None, growth_model: Path | None = None, reservoir_epochs: int = 200,
-             reservoir_fba: bool = True, amn_epochs: int = 200) -> list[Method]:
+             reservoir_fba: bool = True, amn_epochs: int = 200, exact_route: bool = True) -> list[Method]:
     """Every method of the table; a new method (AMN, reservoir, exact FBA) is one more entry here."""
-    methods = [*statistical_methods(), *fba_methods(network, medium)]
+    methods = [*statistical_methods(), *fba_methods(network, medium, composition=exact_route)]
     if reduced is not None:
         methods.append(Method("AMN-QP", lambda t: CompositionAMN(reduced, medium, epochs=amn_epochs),
                               f"method 1: trained on the measured growth rates, {amn_epochs} epochs, reduced iML1515"))
@@ -125,7 +125,7 @@ def main() -> None:
     data, reduced = guided_data(args.outdir, network, medium, 20 if args.quick else 100)
     growth_model = reservoir_growth_model(args.outdir, data, reduced, 30 if args.quick else 60)
     methods = registry(network, medium, reduced, growth_model, reservoir_epochs=60 if args.quick else 200,
-                       reservoir_fba=not args.quick, amn_epochs=100 if args.quick else 200)
+                       reservoir_fba=not args.quick, amn_epochs=100 if args.quick else 200, exact_route=not args.quick)
     results = run_methods(methods, table, seeds=seeds, progress=_progress)
     notes = {m.name: m.note for m in methods}
     ceiling = noise_ceiling(table.y, replicates["GR_STD"])

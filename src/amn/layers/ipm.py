@@ -52,12 +52,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from amn.layers.base import State, UnrolledLayer, as_matrices, objective_vector
+from amn.layers.base import State
+from amn.layers.pdhg import _PFBAProblem
 from amn.network.matrices import NetworkMatrices, independent_rows
 
 _F64 = torch.float64
@@ -83,7 +83,7 @@ def _cholesky(M: Tensor) -> Tensor:
     return L
 
 
-class InteriorPoint(UnrolledLayer):
+class InteriorPoint(_PFBAProblem):
     """Mehrotra predictor-corrector interior-point method, one Newton step per iteration (see module docstring).
 
     ``objective``: True = the model's (growth), False/None = none (learning
@@ -118,22 +118,13 @@ class InteriorPoint(UnrolledLayer):
         fixed_tol: float = 1e-12,
         checkpoint_every: int | None = None,
     ) -> None:
-        matrices = as_matrices(matrices, medium)
-        super().__init__(matrices, iterations, checkpoint_every)
-        if bound not in ("UB", "EB"):
-            raise ValueError(f"bound must be 'UB' or 'EB', got {bound!r}")
-        c = objective_vector(matrices, objective)
-        mu_min = mu_min if mu_min is not None else (1e-12 if np.any(c) else 1e-4)
-        if eps < 0 or mu_min <= 0 or delta <= 0 or gamma < 0 or not 0 < eta < 1 or fixed_tol < 0:
-            raise ValueError("need eps >= 0, mu_min > 0, delta > 0, gamma >= 0, 0 < eta < 1 and fixed_tol >= 0")
-        self.bound = bound
-        self.eps, self.mu_min, self.delta, self.gamma = float(eps), float(mu_min), float(delta), float(gamma)
+        super().__init__(matrices, medium, bound, objective, eps, proximal, iterations, checkpoint_every)
+        mu_min = mu_min if mu_min is not None else (1e-12 if bool(self.c.any()) else 1e-4)
+        if mu_min <= 0 or delta <= 0 or gamma < 0 or not 0 < eta < 1 or fixed_tol < 0:
+            raise ValueError("need mu_min > 0, delta > 0, gamma >= 0, 0 < eta < 1 and fixed_tol >= 0")
+        self.mu_min, self.delta, self.gamma = float(mu_min), float(delta), float(gamma)
         self.eta, self.fixed_tol = float(eta), float(fixed_tol)
-        self.proximal = float(proximal if proximal is not None else (0.0 if np.any(c) else 1.0))
-        if self.proximal < 0:
-            raise ValueError(f"proximal must be >= 0, got {proximal}")
-        S = sp.csr_matrix(matrices.S)
-        self.register_buffer("f", torch.as_tensor(-c + self.eps))
+        S = sp.csr_matrix(self._S)
         self.register_buffer("A", torch.as_tensor(S[independent_rows(S)].toarray()))
 
     # -- per-batch constants ----------------------------------------------------------------
