@@ -283,11 +283,13 @@ class FBACompositionBounds(_FBARegressor):
     Trained by L-BFGS on the mean squared error over var(y) plus ``alpha * ||w||^2``,
     the gradient of FBA growth taken from the LP duals; FBA growth is piecewise linear,
     so it is a subgradient at kinks.  ``uptake_bounds`` gives bounds that plain
-    COBRApy reproduces exactly (no calibration).
+    COBRApy reproduces exactly (no calibration).  Defaults ``alpha=0.05``,
+    ``max_iter=100``: on the E. coli table (seed 0, 10 folds) ``1e-3``/200 overfit
+    (training R^2 0.92, Q^2 0.57) and these gave Q^2 0.76 (two settings tried).
     """
 
-    def __init__(self, uptake_model: UptakeModel, max_bound: float = 20.0, alpha: float = 1e-3,
-                 max_iter: int = 200, grid: Sequence[float] = BOUND_GRID) -> None:
+    def __init__(self, uptake_model: UptakeModel, max_bound: float = 20.0, alpha: float = 0.05,
+                 max_iter: int = 100, grid: Sequence[float] = BOUND_GRID) -> None:
         self.uptake_model = uptake_model
         self.max_bound = max_bound
         self.alpha = alpha
