@@ -95,6 +95,29 @@ def test_qp_targets_survive_checkpoint_recomputation(toy):
     torch.testing.assert_close(grads[0], grads[1])
 
 
+def test_rnn_w_substrate_weights_with_a_trace_substrate():
+    """R: A + 1e-4 T -> B.  Doubling the trace supply T doubles nothing physically; the published
+    count weighting (mean of M_i / |S_iR|) raises R by half, the stoichiometric one by 1e-4."""
+    model = cobra.Model("trace")
+    model.compartments = {"e": "extracellular"}
+    mets = {m: cobra.Metabolite(m, compartment="e") for m in ("A", "T", "B")}
+    reaction = cobra.Reaction("R", lower_bound=0, upper_bound=1000)
+    model.add_reactions([reaction])
+    reaction.add_metabolites({mets["A"]: -1, mets["T"]: -1e-4, mets["B"]: 1})
+    for met in mets.values():
+        model.add_boundary(met, type="exchange")
+    model.objective = "R"
+    net = make_unidirectional(model)
+    mats = net.matrices(medium=["EX_A_i", "EX_T_i"])
+    supply = torch.tensor([[1.0, 1e-4], [1.0, 2e-4]], dtype=torch.float64)  # balanced, then trace doubled
+    r = net.reaction_ids.index("R")
+    for weights, expected in (("count", 1.5), ("stoichiometry", (1 + 2e-4) / (1 + 1e-4))):
+        V = RNNW(mats, iterations=1, substrate_weights=weights).run(supply).V[:, r].detach()
+        assert float(V[1] / V[0]) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="substrate_weights"):
+        RNNW(mats, substrate_weights="mass")
+
+
 def test_rnn_w_fixed_points(toy):
     net, mats, expected = toy
     layer = RNNW(mats, iterations=30)

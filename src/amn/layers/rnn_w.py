@@ -17,7 +17,14 @@ class RNNW(UnrolledLayer):
     """``M = V2M V``;  ``V <- mask * ((W (.) M2V~) M) + Pin^T Vin``, iterated; exact uptakes ``Vin`` as input.
 
     ``M2V~`` is ``M2V`` with each reaction's row divided by its number of
-    substrates (as in the published cell), ``W`` a weight per non-zero of
+    substrates (``substrate_weights="count"``, as in the published cell), or
+    ``-1 / sum_k |S_kj|`` for every substrate of reaction ``j``
+    (``"stoichiometry"``: the reaction runs at its total substrate supply over
+    its total substrate demand, so a substrate with a tiny coefficient, e.g. a
+    trace cofactor of a genome-scale biomass reaction, cannot multiply the
+    flux by the inverse of that coefficient; the published form diverges on
+    iML1515 for that reason).  Both leave a steady state fixed when each
+    metabolite has one consumer; ``W`` a weight per non-zero of
     ``M2V`` (substrate -> reaction pairs only: the network's topology is the
     mask), ``mask`` zeroes the uptake columns, which are held at their
     inputs.  A fixed point with ``sum_j W_ji = 1`` over the consumers ``j``
@@ -35,17 +42,25 @@ class RNNW(UnrolledLayer):
         medium: Sequence[str] | None = None,
         *,
         iterations: int = 100,
+        substrate_weights: str = "count",
         checkpoint_every: int | None = None,
     ) -> None:
         matrices = as_matrices(matrices, medium)
         super().__init__(matrices, iterations, checkpoint_every)
+        if substrate_weights not in ("count", "stoichiometry"):
+            raise ValueError(f"substrate_weights must be 'count' or 'stoichiometry', got {substrate_weights!r}")
+        self.substrate_weights = substrate_weights
         M2V = sp.coo_matrix(matrices.M2V)
-        substrates = np.maximum(np.bincount(M2V.row, minlength=self.n), 1)
+        if substrate_weights == "count":
+            m2v = M2V.data / np.maximum(np.bincount(M2V.row, minlength=self.n), 1)[M2V.row]
+        else:  # M2V.data = 1 / |S_ij|
+            demand = np.bincount(M2V.row, weights=1.0 / M2V.data, minlength=self.n)
+            m2v = 1.0 / demand[M2V.row]
         consumers = np.maximum(np.bincount(M2V.col, minlength=M2V.shape[1]), 1)
         self.register_buffer("V2M", sparse_buffer(matrices.V2M))
         self.register_buffer("rows", torch.as_tensor(M2V.row, dtype=torch.long))
         self.register_buffer("cols", torch.as_tensor(M2V.col, dtype=torch.long))
-        self.register_buffer("m2v", torch.as_tensor(M2V.data / substrates[M2V.row]))
+        self.register_buffer("m2v", torch.as_tensor(m2v))
         self.W = nn.Parameter(torch.as_tensor(1.0 / consumers[M2V.col]))
         mask = np.ones(self.n)
         mask[matrices.medium_index] = 0.0
