@@ -10,6 +10,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from amn.csv_input import read_csv
 from amn.dataset import load_dataset
 from amn.errors import DatasetMismatchError, UnknownGeneError
 from amn.models import ARCHITECTURES, AMNRegressor
@@ -169,10 +170,7 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
 
 
 def _read_table(path: Path, **options) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, index_col=None, **options)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DatasetMismatchError(f"{path}: not a CSV table ({str(exc).splitlines()[0]})") from None
+    return read_csv(path, DatasetMismatchError, index_col=None, **options)
 
 
 def _read_knockouts(path: Path, rows: int) -> list[frozenset[str]]:

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from amn.csv_input import read_csv
 from amn.errors import DatasetMismatchError, UnknownReactionError
 
 Task = Literal["regression", "classification"]
@@ -117,13 +118,7 @@ def read_table(
     picks classification when the target is 0/1 (or boolean).  Errors are
     :class:`~amn.errors.DatasetMismatchError` naming the file, row and column.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DatasetMismatchError(f"{path}: no such file")
-    try:
-        table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DatasetMismatchError(f"{path}: not a CSV table ({str(exc).splitlines()[0]})") from None
+    table = read_csv(path, DatasetMismatchError)
     return validate_table(table, target=target, network=network, task=task, source=str(path))
 
 

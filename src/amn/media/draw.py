@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from amn.csv_input import read_csv
 from amn.errors import MediumError
 from amn.media.spec import MediumSpec
 
@@ -84,14 +85,7 @@ class GuidedMedia:
 
     @classmethod
     def from_csv(cls, spec: MediumSpec, path: str | Path, per_medium: int) -> "GuidedMedia":
-        path = Path(path)
-        if not path.exists():
-            raise MediumError(f"{path}: no such file")
-        try:
-            table = pd.read_csv(path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise MediumError(f"{path}: not a CSV table ({str(exc).splitlines()[0]})") from None
-        return cls(spec, table, per_medium, source=str(path))
+        return cls(spec, read_csv(path, MediumError), per_medium, source=str(path))
 
     def draw(self, rng: np.random.Generator, sample: int) -> np.ndarray:
         present = self.presence[sample // self.per_medium]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from amn.csv_input import read_csv
 from amn.errors import MediumError, UnknownReactionError
 
 
@@ -49,12 +50,7 @@ class MediumSpec:
 def read_medium(path: str | Path) -> MediumSpec:
     """Read and validate a medium specification file; errors name the file and the problem."""
     path = Path(path)
-    if not path.exists():
-        raise MediumError(f"{path}: no such file")
-    try:
-        table = pd.read_csv(path, index_col=0, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise MediumError(f"{path}: not a medium CSV ({str(exc).splitlines()[0]})") from None
+    table = read_csv(path, MediumError, "medium CSV", index_col=0, dtype=str, keep_default_na=False)
     rows = {str(i).strip(): i for i in table.index}
     for needed in ("level", "max_value", "ratio_drawing"):
         if needed not in rows:
