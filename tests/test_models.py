@@ -131,6 +131,26 @@ def test_every_amn_trains_and_round_trips(arch, core_data, tmp_path):
     np.testing.assert_allclose(back.predict_fluxes(X).to_numpy(), est.predict_fluxes(X).to_numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("arch", ["amn-qp", "amn-ub", "amn-w"])
+def test_sparse_layer_matrices_checkpoint_save_and_load(arch, core_data, tmp_path, monkeypatch):
+    """Genome-scale networks keep S & co. as sparse buffers, which safetensors cannot store: they
+    are rebuilt from the network, so checkpoints and saved models hold the learned weights only."""
+    import amn.layers.base
+
+    monkeypatch.setattr(amn.layers.base, "DENSE_LIMIT", 0)  # what iML1515 gets
+    bound = "EB" if arch == "amn-w" else "UB"
+    X, Y = core_data.X.iloc[:64], core_data.Y.iloc[:64]
+    est = AMNRegressor(arch=arch, bound=bound, epochs=2, batch_size=32, val_fraction=0)
+    est.fit(X, Y, checkpoint_dir=tmp_path / "checkpoints")
+    assert any(b.is_sparse for b in est.module_.buffers())
+    save_model(est, tmp_path / "m")
+    back = load_model_dir(tmp_path / "m")
+    np.testing.assert_allclose(back.predict_fluxes(X).to_numpy(), est.predict_fluxes(X).to_numpy(), rtol=1e-5, atol=1e-6)
+    again = AMNRegressor(arch=arch, bound=bound, epochs=2, batch_size=32, val_fraction=0)
+    again.fit(X, Y, checkpoint_dir=tmp_path / "checkpoints")  # resumes from the finished checkpoint
+    np.testing.assert_allclose(again.predict(X), est.predict(X), rtol=1e-6)
+
+
 def test_estimator_rejects_bad_inputs(core_data):
     est = AMNRegressor(arch="ann-dense", epochs=1).fit(core_data.X, core_data.Y)
     with pytest.raises(DatasetMismatchError, match="lack medium"):

@@ -66,10 +66,10 @@ class QP(UnrolledLayer):
         default = np.max(np.abs(np.concatenate([matrices.upper, matrices.lower])))
         capped = (matrices.upper < default).astype(float)
         capped[matrices.medium_index] = 0.0
-        self.register_buffer("S", sparse_buffer(matrices.S))
-        self.register_buffer("StS", sparse_buffer(StS))
+        self.register_buffer("S", sparse_buffer(matrices.S), persistent=False)
+        self.register_buffer("StS", sparse_buffer(StS), persistent=False)
         self.register_buffer("step", torch.as_tensor(step))
-        self.register_buffer("Pout", sparse_buffer(matrices.Pout))
+        self.register_buffer("Pout", sparse_buffer(matrices.Pout), persistent=False)
         self.register_buffer("Pout_index", torch.as_tensor(matrices.measured_index, dtype=torch.long))
         self.register_buffer("capped", torch.as_tensor(capped))
         self.register_buffer("wc", torch.as_tensor(self.objective_weight * c))

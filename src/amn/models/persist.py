@@ -21,6 +21,7 @@ from amn.errors import DatasetMismatchError, ModelLoadError
 from amn.models.architectures import build_module
 from amn.models.estimator import AMNRegressor, resolve_device
 from amn.network import Knockouts, UnidirectionalNetwork, ensure_network, make_unidirectional
+from amn.training.checkpoint import load_weights
 
 FORMAT = "amn-model/1"
 
@@ -102,7 +103,7 @@ def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     module, mats = build_module(estimator.arch, net, estimator.medium_, estimator.measured_, estimator.bound,
                                 estimator.hidden, estimator.dropout, estimator.layer_params or {},
                                 len(estimator.knockout_genes_))
-    module.load_state_dict(load_file(str(directory / "model.safetensors")))
+    load_weights(module, load_file(str(directory / "model.safetensors")))
     estimator.module_ = module.to(device=estimator.device_, dtype=getattr(torch, estimator.dtype))
     estimator.loss_scales_ = description["loss_scales"]
     estimator.input_min_ = description["input_min"]

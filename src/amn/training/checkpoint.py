@@ -41,13 +41,20 @@ def save_checkpoint(directory: Path, module: torch.nn.Module, optimizer: torch.o
     os.replace(tmp_state, directory / STATE)
 
 
+def load_weights(module: torch.nn.Module, tensors: dict[str, torch.Tensor]) -> None:
+    """``module.load_state_dict`` (strict) for files written before the network-derived matrices
+    (S, StS, ...) became non-persistent buffers: those stored copies are dropped, rebuilt from the network."""
+    derived = {name for name, _ in module.named_buffers()} - set(module.state_dict())
+    module.load_state_dict({k: v for k, v in tensors.items() if k not in derived})
+
+
 def load_checkpoint(directory: Path, module: torch.nn.Module, optimizer: torch.optim.Optimizer):
     """Restore a checkpoint in place; returns (record, best_state, rng) or None if there is none."""
     if not (directory / STATE).exists():
         return None
     record = json.loads((directory / STATE).read_text())
     tensors = load_file(str(directory / WEIGHTS))
-    module.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    load_weights(module, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
     rng = {k[4:]: v for k, v in tensors.items() if k.startswith("rng.")}
     opt = record.pop("optimizer")
