@@ -6,7 +6,7 @@ Protocol: 10-fold CV stratified on binned growth rate, 3 seeds (``--quick``: 1),
 Q² on the pooled validation predictions (mean ± SD over seeds, and Q² of the
 mean prediction), on the E. coli DH5-alpha table (110 media, GR_AVG) and the
 unidirectional iML1515.  Writes results.csv, predictions.csv, the figures,
-the per-medium uptake bounds fitted by L-BFGS-B on all media (with their check
+the reservoir's uptake bounds per medium, trained on all media (with their check
 in plain COBRApy) and report.md under ``--outdir``.  The last line printed is
 ``experimental q2_best=<x> q2_reservoir=<x> q2_fba=<x>`` (best method, the
 reservoir, and FBA with the best single
@@ -27,13 +27,13 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from amn.data import locate, model_path
+from amn.dataset import generate, load_dataset
 from amn.experiment.baselines import (
-    FBAFittedBounds,
-    UptakeModel,
     fba_methods,
     statistical_methods,
 )
 from amn.experiment.bounds import check_bounds
+from amn.experiment.direct import CompositionAMN
 from amn.experiment.protocol import SEEDS, Method, noise_ceiling, run_methods
 from amn.experiment.report import (
     figure_stem,
@@ -43,34 +43,34 @@ from amn.experiment.report import (
     write_report,
 )
 from amn.experiment.table import read_table
-from amn.media.spec import read_medium
-from amn.dataset import generate, load_dataset
-from amn.experiment.direct import CompositionAMN
 from amn.media import GuidedMedia
+from amn.media.spec import read_medium
 from amn.models import AMNRegressor
 from amn.models.persist import save_model
 from amn.network import make_unidirectional, reduce_network
-from amn.reservoir import ReservoirFBA, ReservoirRegressor
+from amn.reservoir import ReservoirFBA, ReservoirRegressor, reservoir_medium
 
 DATA = "experimental/ecoli_dh5a_growth"
 FBA_NAME = "FBA, best single bound + affine"
 RESERVOIR_NAME = "reservoir"
 
 
-def guided_data(outdir: Path, network, medium, per_medium: int):
-    """pFBA data guided by the 110 media (cached) and the network reduced to the reactions it uses."""
-    path = outdir / f"iML1515_guided_{per_medium}.npz"
+def guided_data(outdir: Path, network, table, medium, per_medium: int):
+    """pFBA data guided by the 110 media (cached), drawn on the reservoir's medium (variable compounds and
+    limiting base uptakes in [0, 10]), and the network reduced to the reactions it uses."""
+    widened, _ = reservoir_medium(network, table, medium)
+    path = outdir / f"iML1515_reservoir_{per_medium}.npz"
     if path.exists():
         data = load_dataset(path)
     else:
-        guided = GuidedMedia.from_csv(medium, locate(f"{DATA}/iML1515_EXP.csv"), per_medium=per_medium)
+        guided = GuidedMedia.from_csv(widened, locate(f"{DATA}/iML1515_EXP.csv"), per_medium=per_medium)
         data = generate(network, guided, path, seed=0, progress=False)
     return data, reduce_network(network, data.Y, keep=list(medium.reaction_ids), tol=1e-9)
 
 
 def reservoir_growth_model(outdir: Path, data, reduced, epochs: int) -> Path:
     """The frozen AMN of the reservoir: AMN-QP trained on the guided pFBA data (cached)."""
-    directory = outdir / f"reservoir_amn_{len(data.X)}x{epochs}"
+    directory = outdir / f"reservoir_medium_amn_{len(data.X)}x{epochs}"  # keyed by the data it was trained on
     if (directory / "model.json").exists():
         return directory
     model = AMNRegressor(arch="amn-qp", network=reduced, epochs=epochs, batch_size=64, lr=2e-3)
@@ -81,23 +81,18 @@ def reservoir_growth_model(outdir: Path, data, reduced, epochs: int) -> Path:
     return directory
 
 
-def registry(network, medium, reduced=None, growth_model: Path | None = None, reservoir_epochs: int = 200,
-             reservoir_fba: bool = True, amn_epochs: int = 200, exact_route: bool = True) -> list[Method]:
+def registry(network, medium, reduced=None, growth_model: Path | None = None, amn_epochs: int = 200,
+             exact_route: bool = True) -> list[Method]:
     """Every method of the table; a new method (AMN, reservoir, exact FBA) is one more entry here."""
     methods = [*statistical_methods(), *fba_methods(network, medium, composition=exact_route)]
     if reduced is not None:
         methods.append(Method("AMN-QP", lambda t: CompositionAMN(reduced, medium, epochs=amn_epochs),
                               f"method 1: trained on the measured growth rates, {amn_epochs} epochs, reduced iML1515"))
     if growth_model is not None:
-        maximum = dict(zip(medium.reaction_ids, medium.max_value))
-        methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs, learn_base=True),
-                              "frozen AMN-QP (guided pFBA data), uptake layer (base medium too) trained on the training folds"))
-        methods.append(Method("reservoir, base medium fixed", lambda t: ReservoirRegressor(str(growth_model), maximum, epochs=reservoir_epochs),
-                              "only the 10 variable compounds learned: bounds that plain FBA reproduces"))
-        if reservoir_fba:
-            methods.append(Method("FBA with reservoir bounds",
-                                  lambda t: ReservoirFBA(str(growth_model), maximum, epochs=reservoir_epochs, network=network, learn_base=True),
-                                  "the reservoir's learned uptake bounds given to plain FBA on iML1515, no calibration"))
+        methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model)),
+                              "frozen AMN-QP (guided pFBA data on the reservoir medium), uptake layer trained on the training folds"))
+        methods.append(Method("FBA with reservoir bounds", lambda t: ReservoirFBA(str(growth_model), network=network),
+                              "the reservoir's learned uptake bounds given to plain FBA on iML1515, no calibration"))
     return methods
 
 
@@ -122,10 +117,10 @@ def main() -> None:
     print(f"{table.source}: {len(table)} media, {len(table.variable_ids)} variable compounds; seeds {seeds}")
 
     args.outdir.mkdir(parents=True, exist_ok=True)
-    data, reduced = guided_data(args.outdir, network, medium, 20 if args.quick else 100)
+    data, reduced = guided_data(args.outdir, network, table, medium, 20 if args.quick else 100)
     growth_model = reservoir_growth_model(args.outdir, data, reduced, 30 if args.quick else 60)
-    methods = registry(network, medium, reduced, growth_model, reservoir_epochs=60 if args.quick else 200,
-                       reservoir_fba=not args.quick, amn_epochs=100 if args.quick else 200, exact_route=not args.quick)
+    methods = registry(network, medium, reduced, growth_model, 
+                       amn_epochs=100 if args.quick else 200, exact_route=not args.quick)
     results = run_methods(methods, table, seeds=seeds, progress=_progress)
     notes = {m.name: m.note for m in methods}
     ceiling = noise_ceiling(table.y, replicates["GR_STD"])
@@ -142,13 +137,14 @@ def main() -> None:
     shown = [best] + [by_name[n] for n in (RESERVOIR_NAME, FBA_NAME) if n in by_name and by_name[n] is not best]
     figures = [p for r in shown for p in plot_predicted_vs_measured(r, figure_stem(args.outdir, r))]
 
-    # uptake bounds per medium from per-compound FBA bounds fitted on all media, checked in plain COBRApy
-    fitted = FBAFittedBounds(UptakeModel.from_table(network, table, medium)).fit(table.X, table.y)
-    bounds = fitted.uptake_bounds(table.X)
+    # the reservoir's learned uptake bounds per medium (Table S2), trained on all media, checked in plain COBRApy
+    reservoir = ReservoirRegressor(str(growth_model)).fit(table.X, table.y)
+    bounds = reservoir.uptake_bounds(table.X)
     bounds.index.name = "medium"
     bounds.to_csv(args.outdir / "uptake_bounds.csv")
-    agreement = check_bounds(original, bounds, fitted.fba_growth(table.X))
-    print(f"uptake bounds (L-BFGS-B, all media) in COBRApy iML1515: {agreement.summary()}")
+    agreement = check_bounds(original, bounds, reservoir.predict(table.X))
+    print(f"reservoir bounds (all media) in COBRApy iML1515 vs the reservoir: {agreement.summary()}")
+    learned = bounds.loc[:, bounds.std() > 0].describe().T[["min", "50%", "max"]].round(3)
 
     sections = {
         "Protocol": (
@@ -158,18 +154,18 @@ def main() -> None:
             "i.e. against single replicates; the means in GR_AVG are less noisy."
         ),
         "Uptake bounds for COBRApy": (
-            "Per-compound uptake bounds fitted by L-BFGS-B on all media (no calibration), written per medium "
-            f"to `uptake_bounds.csv` (reaction ids as columns, Table S2 format). FBA in plain COBRApy on the "
-            f"original iML1515 with each medium's bounds: {agreement.summary()}. A compound that cannot "
-            "change FBA growth in these media (zero reduced cost) keeps the starting bound.\n\nLearned bounds "
-            f"(mmol/gDW/h):\n\n{markdown_table(fitted.bounds_.round(3).rename_axis('uptake').rename('bound').reset_index())}"
+            "The reservoir trained on all media; its uptake layer's bounds per medium are in "
+            f"`uptake_bounds.csv` (reaction ids as columns, Table S2 format). FBA in plain COBRApy on the "
+            f"original iML1515 with each medium's bounds, against the reservoir's prediction: {agreement.summary()}."
+            f"\n\nLearned bounds (mmol/gDW/h; 0 where the compound is absent):\n\n"
+            f"{markdown_table(learned.rename_axis('uptake').reset_index())}"
         ),
     }
     report = write_report(args.outdir / "report.md", summary, figures, sections=sections)
     print(f"{report}: report; figures {', '.join(p.name for p in figures)}; {time.perf_counter() - start:.0f} s")
 
-    reservoir = by_name[RESERVOIR_NAME].mean() if RESERVOIR_NAME in by_name else math.nan
-    print(f"experimental q2_best={best.mean():.4f} q2_reservoir={reservoir:.4f} q2_fba={by_name[FBA_NAME].mean():.4f}")
+    q2_reservoir = by_name[RESERVOIR_NAME].mean() if RESERVOIR_NAME in by_name else math.nan
+    print(f"experimental q2_best={best.mean():.4f} q2_reservoir={q2_reservoir:.4f} q2_fba={by_name[FBA_NAME].mean():.4f}")
 
 
 if __name__ == "__main__":

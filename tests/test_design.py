@@ -156,7 +156,7 @@ def test_reservoir_design_gives_compositions(tiny_amn):
     media = pd.DataFrame(np.tile(base, (len(compositions), 1)), columns=tiny_amn.medium_)
     media[compounds] = 10.0 * compositions
     growth = tiny_amn.predict(media)
-    reservoir = ReservoirRegressor(tiny_amn, epochs=5).fit(compositions, growth)
+    reservoir = ReservoirRegressor(tiny_amn, max_iter=5).fit(compositions, growth)
     table = MediumDesigner(reservoir, max_compounds=2, restarts=4, steps=20).design(top=3)
     assert (table["n_compounds"] <= 2).all()
     assert set(" + ".join(table["compounds"]).split(" + ")) <= set(compounds)

@@ -194,3 +194,34 @@ def test_fixed_bound_on_iml1515_matches_cobrapy(iml1515):
             reference.append(original.slim_optimize())
     np.testing.assert_allclose(ours, reference, atol=1e-7)
     assert len(set(np.round(reference, 6))) > 2  # the media differ
+
+
+def test_limiting_base_uptakes_are_those_cobrapy_growth_responds_to(textbook_net):
+    """Oxygen held low limits growth, the others (at 1000) do not: the reduced-cost test agrees
+    with finite differences of COBRApy's optimum."""
+    base_bounds = {"EX_nh4_e_i": 1000.0, "EX_pi_e_i": 1000.0, "EX_h2o_e_i": 1000.0, "EX_h_e_i": 1000.0,
+                   "EX_o2_e_i": 3.0, "EX_co2_e_i": 1000.0}
+    medium = MediumSpec(tuple(BASE + CARBON), np.r_[np.ones(6), np.full(4, 100.0)],
+                        np.r_[[base_bounds[r] for r in BASE], np.full(4, 1000.0)], 0.0, source="core medium")
+    media = pd.DataFrame(list(product([0.0, 1.0], repeat=4))[1:], columns=CARBON)
+    for r in BASE:
+        media[r] = 1.0
+    model = UptakeModel(textbook_net, BASE + CARBON, medium)
+    limiting = {model.composition_ids[j] for j in model.limiting(media, np.full(4, 10.0))}
+    reference = textbook_net.model.copy()
+    responds = set()
+    for _, row in media.iterrows():
+        with reference:
+            for r in textbook_net.uptake_ids:
+                reference.reactions.get_by_id(r).upper_bound = 0.0
+            for r in BASE:
+                reference.reactions.get_by_id(r).upper_bound = base_bounds[r]
+            for r in CARBON:
+                reference.reactions.get_by_id(r).upper_bound = 10.0 * row[r]
+            growth = reference.slim_optimize()
+            for r in BASE:
+                with reference:
+                    reference.reactions.get_by_id(r).upper_bound = base_bounds[r] + 0.01
+                    if reference.slim_optimize() > growth + 1e-7:
+                        responds.add(r)
+    assert limiting == responds == {"EX_o2_e_i"}

@@ -57,3 +57,19 @@ def test_core_medium_built_in_code_equals_the_published_file(textbook_net):
     built, published = core_medium(textbook_net), read_medium(_shared("media/e_coli_core.csv"))
     as_dict = lambda s: {r: (lv, mx) for r, lv, mx in zip(s.reaction_ids, s.level, s.max_value)}  # noqa: E731
     assert as_dict(built) == as_dict(published) and built.ratio_drawing == published.ratio_drawing
+
+
+def test_widened_medium_draws_the_named_uptakes_and_round_trips(tmp_path, textbook_net):
+    from amn.media.spec import core_medium
+
+    spec = core_medium(textbook_net)
+    widened = spec.widened(["EX_o2_e_i", "EX_fru_e_i"], 10.0)
+    assert "EX_o2_e_i" in widened.variable and "EX_o2_e_i" in spec.minimal
+    changed = [r for r, a, b in zip(spec.reaction_ids, spec.max_value, widened.max_value) if a != b]
+    assert set(changed) <= {"EX_o2_e_i", "EX_fru_e_i"} and widened.max_value[spec.reaction_ids.index("EX_o2_e_i")] == 10.0
+    widened.write(tmp_path / "w.csv")
+    again = read_medium(tmp_path / "w.csv")
+    assert again.reaction_ids == widened.reaction_ids and again.ratio_drawing == widened.ratio_drawing
+    assert (again.level == widened.level).all() and (again.max_value == widened.max_value).all()
+    with pytest.raises(UnknownReactionError, match="EX_foo_e_i"):
+        spec.widened(["EX_foo_e_i"], 10.0)

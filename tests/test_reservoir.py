@@ -49,7 +49,7 @@ def test_reservoir_learns_bounds_that_explain_growth(growth_model_dir, textbook_
     y = model.predict(X[model.medium_])  # growth law of the frozen model at hidden bounds
     maximum = {c: 10.0 for c in compounds}
     maximum.update({r: 10.0 for r in model.medium_ if r not in compounds})
-    reservoir = ReservoirRegressor(growth_model=str(directory), max_bounds=maximum, epochs=150, lr=0.05).fit(C, y)
+    reservoir = ReservoirRegressor(growth_model=str(directory), max_bounds=maximum, alpha=1e-4).fit(C, y)
     assert reservoir.score(C, y) > 0.9
     bounds = reservoir.uptake_bounds(C)
     assert (bounds.loc[C["EX_fru_e_i"] == 0, "EX_fru_e_i"] == 0).all()
@@ -74,3 +74,41 @@ def test_experiment_fit_command_writes_bounds_that_fba_reproduces(growth_model_d
     bounds = pd.read_csv(out, index_col=0)
     assert bounds.shape == (30, len(model.medium_))
     assert "FBA with the learned bounds vs the reservoir: 30 media" in result.output
+
+
+def test_reservoir_medium_draws_variable_compounds_and_limiting_base(textbook_net, tmp_path):
+    from amn.experiment.table import validate_table
+    from amn.media.spec import MediumSpec
+    from amn.reservoir import reservoir_medium
+
+    base = ["EX_nh4_e_i", "EX_pi_e_i", "EX_h2o_e_i", "EX_h_e_i", "EX_o2_e_i", "EX_co2_e_i"]
+    carbon = ["EX_glc__D_e_i", "EX_succ_e_i"]
+    medium = MediumSpec(tuple(base + carbon), np.r_[np.ones(6), [11.0, 11.0]],
+                        np.r_[[1000.0] * 4, 3.0, 1000.0, [10.0, 10.0]], 0.0, source="medium")
+    rows = pd.DataFrame([[1, 0], [0, 1], [1, 1]], columns=carbon).assign(**dict.fromkeys(base, 1), GR=[0.3, 0.2, 0.4])
+    table = validate_table(rows, target="GR", network=textbook_net)
+    widened, limiting = reservoir_medium(textbook_net, table, medium, max_bound=20.0)
+    assert limiting == ["EX_o2_e_i"]
+    assert set(widened.variable) == {"EX_o2_e_i", *carbon}
+    assert all(widened.max_value[widened.reaction_ids.index(r)] == 20.0 for r in widened.variable)
+    assert widened.max_value[widened.reaction_ids.index("EX_nh4_e_i")] == 1000.0
+
+
+def test_reservoir_medium_command_writes_a_medium_file(textbook_net, tmp_path):
+    from click.testing import CliRunner
+
+    from amn.cli import main
+    from amn.media import read_medium
+    from amn.media.spec import core_medium
+
+    core_medium(textbook_net).write(tmp_path / "core.csv")
+    table = pd.DataFrame({"EX_fru_e_i": [1, 0, 1], "EX_succ_e_i": [0, 1, 1], "GR": [0.3, 0.2, 0.4]})
+    table.to_csv(tmp_path / "table.csv", index=False)
+    result = CliRunner().invoke(main, ["experiment", "reservoir-medium", "--data", str(tmp_path / "table.csv"),
+                                       "--target", "GR", "--model", "textbook", "--medium", str(tmp_path / "core.csv"),
+                                       "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    assert {"EX_fru_e_i", "EX_succ_e_i"} <= set(read_medium(tmp_path / "out.csv").variable)
+    bad = CliRunner().invoke(main, ["experiment", "reservoir-medium", "--data", str(tmp_path / "missing.csv"),
+                                    "--model", "textbook", "--medium", str(tmp_path / "core.csv"), "--out", str(tmp_path / "o.csv")])
+    assert bad.exit_code != 0 and "missing.csv" in bad.output and "Traceback" not in bad.output

@@ -95,6 +95,30 @@ def _table_and_network(data: Path, target: str, model: str | None):
     return read_table(data, target=target, network=network), network
 
 
+@experiment.command("reservoir-medium")
+@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (0/1 compositions + target).")
+@click.option("--target", default="GR_AVG", show_default=True)
+@click.option("--model", required=True, help="Metabolic model (path, BiGG id or textbook).")
+@click.option("--medium", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds.")
+@click.option("--max-bound", type=float, default=10.0, show_default=True, help="Upper end of the drawn uptake bounds (mmol/gDW/h).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium file to write.")
+def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, max_bound: float, out: Path) -> None:
+    """Write the medium file for a reservoir's growth model: the table's variable compounds and the
+    base uptakes that limit FBA growth drawn in [0, --max-bound].
+
+    Generate guided data with it (amn generate --medium OUT --experimental DATA), train
+    an AMN on them, and give that AMN to `amn experiment fit|cv --growth-model`.
+    """
+    from amn.media import read_medium
+    from amn.reservoir import reservoir_medium
+
+    table, network = _table_and_network(data, target, model)
+    widened, limiting = reservoir_medium(network, table, read_medium(medium), max_bound)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    widened.write(out)
+    click.echo(f"{out}: {len(widened.variable)} uptakes drawn in [0, {max_bound:g}]; limiting base uptakes: {', '.join(limiting) or 'none'}")
+
+
 @experiment.command("cv")
 @click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table: 0/1 composition columns named by uptake ids, and the target.")
 @click.option("--target", default="GR_AVG", show_default=True, help="Target column (growth rate, or 0/1 for grows / does not grow).")

@@ -28,7 +28,7 @@ PUBLISHED: dict[str, str] = {
     "AMN-QP": "0.778 ± 0.029",
     "AMN-W": "0.774",
     "reservoir": "0.760 ± 0.025",
-    "FBA, reservoir bounds": "0.786",
+    "FBA with reservoir bounds": "0.786",
     "ANN-Dense": "0.777",
     "random forest": "0.715 (reference run: 0.709)",
     "FBA, best single bound + affine": "R² 0.518",

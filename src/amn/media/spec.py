@@ -8,7 +8,8 @@ a variable exchange reaction drawn per sample.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,25 @@ class MediumSpec:
     def variable(self) -> list[str]:
         """Variable exchange reactions (level > 1)."""
         return [r for r, lv in zip(self.reaction_ids, self.level) if lv > 1]
+
+    def widened(self, reaction_ids: Sequence[str], max_value: float, levels: int = 101) -> "MediumSpec":
+        """A copy where ``reaction_ids`` are drawn (``levels`` levels up to ``max_value``) instead of
+        fixed: training data for a growth model whose inputs a reservoir will learn, since a frozen
+        AMN is only valid where its training inputs varied."""
+        position = {r: j for j, r in enumerate(self.reaction_ids)}
+        unknown = [r for r in reaction_ids if r not in position]
+        if unknown:
+            raise UnknownReactionError(f"{self.source}: not in the medium: {', '.join(unknown[:5])}")
+        level, maximum = self.level.astype(float), self.max_value.astype(float)
+        for r in reaction_ids:
+            level[position[r]], maximum[position[r]] = levels, max_value
+        return replace(self, level=level, max_value=maximum)
+
+    def write(self, path: str | Path) -> None:
+        """Write the medium file format that :func:`read_medium` reads."""
+        rows = {"level": self.level, "max_value": self.max_value,
+                "ratio_drawing": [self.ratio_drawing] + [""] * (len(self.reaction_ids) - 1)}
+        pd.DataFrame(rows, index=list(self.reaction_ids)).T.rename_axis("name").to_csv(path)
 
     def check(self, network) -> None:
         """Raise :class:`UnknownReactionError` naming the file if the network lacks an uptake."""

@@ -6,6 +6,7 @@ growth rates.  The learned bounds are the biology: they can be applied to the
 COBRApy model and used by plain FBA.
 """
 
+from amn.reservoir.medium import reservoir_medium
 from amn.reservoir.model import ReservoirFBA, ReservoirRegressor, UptakeLayer
 
-__all__ = ["ReservoirFBA", "ReservoirRegressor", "UptakeLayer"]
+__all__ = ["ReservoirFBA", "ReservoirRegressor", "UptakeLayer", "reservoir_medium"]

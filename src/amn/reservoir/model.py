@@ -51,6 +51,12 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     Pass a saved model directory rather than a fitted object when the reservoir
     is cloned (cross-validation): cloning would reset a fitted estimator.
 
+    Training minimises ``mean((growth - y)^2) / var(y) + alpha * ||W||^2`` (the
+    layer's weights; biases free, so every uptake starts at half its maximum)
+    with full-batch L-BFGS: the objective of the exact-FBA route
+    (:class:`~amn.experiment.baselines.FBACompositionBounds`), so the two differ
+    only in the growth model.  Deterministic; experimental tables are small.
+
     A bound is learned for each compound that varies between media or whose
     input varied in the growth model's training data; the others stay at the
     value the growth model was trained with.  ``learn_base=True`` learns every
@@ -63,20 +69,14 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self,
         growth_model=None,
         max_bounds: dict[str, float] | None = None,
-        epochs: int = 400,
-        lr: float = 0.05,
-        batch_size: int = 16,
-        weight_decay: float = 1e-4,
-        seed: int = 0,
+        alpha: float = 0.05,
+        max_iter: int = 100,
         learn_base: bool = False,
     ) -> None:
         self.growth_model = growth_model
         self.max_bounds = max_bounds
-        self.epochs = epochs
-        self.lr = lr
-        self.batch_size = batch_size
-        self.weight_decay = weight_decay
-        self.seed = seed
+        self.alpha = alpha
+        self.max_iter = max_iter
         self.learn_base = learn_base
 
     def _frozen(self):
@@ -120,7 +120,6 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         seen = dict(zip(medium, model.input_max_))
         maximum = np.array([(self.max_bounds or {}).get(m, seen[m]) for m in medium], dtype=float)
         fixed = np.array([seen[m] for m in medium], dtype=float)
-        torch.manual_seed(self.seed)
         self.layer_ = UptakeLayer(composition_index, fixed, maximum, len(self.columns_))
         module = model.module_.float().eval()
         for p in module.parameters():
@@ -129,20 +128,17 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.growth_index_ = int(growth_index)
         Ct = torch.as_tensor(C_np)
         yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
-        optimizer = torch.optim.Adam(self.layer_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        generator = torch.Generator().manual_seed(self.seed)
-        self.loss_history_ = []
-        for _ in range(self.epochs):
-            order = torch.randperm(len(Ct), generator=generator)
-            total = 0.0
-            for start in range(0, len(Ct), self.batch_size):
-                idx = order[start:start + self.batch_size]
-                optimizer.zero_grad(set_to_none=True)
-                loss = torch.mean((self._growth(Ct[idx]) - yt[idx]) ** 2)
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * len(idx)
-            self.loss_history_.append(total / len(Ct))
+        scale = torch.clamp(yt.var(unbiased=False), min=1e-12)
+        optimizer = torch.optim.LBFGS(self.layer_.parameters(), max_iter=self.max_iter, line_search_fn="strong_wolfe")
+
+        def objective() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            error = torch.mean((self._growth(Ct) - yt) ** 2) / scale
+            loss = error + self.alpha * torch.sum(self.layer_.linear.weight ** 2)
+            loss.backward()
+            return loss
+
+        optimizer.step(objective)
         return self
 
     def _growth(self, Ct: torch.Tensor) -> torch.Tensor:
@@ -172,10 +168,9 @@ class ReservoirFBA(ReservoirRegressor):
     the maintenance demand) gets growth 0, which is what FBA predicts for it.
     """
 
-    def __init__(self, growth_model=None, max_bounds=None, epochs: int = 400, lr: float = 0.05,
-                 batch_size: int = 16, weight_decay: float = 1e-4, seed: int = 0, learn_base: bool = False,
-                 network=None) -> None:
-        super().__init__(growth_model, max_bounds, epochs, lr, batch_size, weight_decay, seed, learn_base)
+    def __init__(self, growth_model=None, max_bounds=None, alpha: float = 0.05, max_iter: int = 100,
+                 learn_base: bool = False, network=None) -> None:
+        super().__init__(growth_model, max_bounds, alpha, max_iter, learn_base)
         self.network = network
 
     def predict(self, C) -> np.ndarray:
