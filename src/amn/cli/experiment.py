@@ -124,7 +124,7 @@ def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, 
 @click.option("--target", default="GR_AVG", show_default=True, help="Target column (growth rate, or 0/1 for grows / does not grow).")
 @click.option("--model", help="Metabolic model for the FBA baselines (path, BiGG id or textbook).")
 @click.option("--medium", type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds (FBA baselines).")
-@click.option("--growth-model", type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes: adds the reservoir.")
+@click.option("--growth-model", type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes: adds the reservoir (regression targets).")
 @click.option("--exact-route", is_flag=True, help="Also fit composition-dependent uptake bounds through FBA itself (needs --model; slow).")
 @click.option("--amn", "amn_epochs", type=int, default=0, help="Also train AMN-QP on the measured values (method 1) on --model's network, for this many epochs.")
 @click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the 10-fold protocol.")
@@ -155,7 +155,7 @@ def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_m
 
             methods.append(Method("AMN-QP", lambda t: CompositionAMN(network, spec, epochs=amn_epochs),
                                   f"trained on the measured values, {amn_epochs} epochs"))
-    if growth_model is not None:
+    if growth_model is not None and table.task == "regression":
         methods.append(Method("reservoir", lambda t: ReservoirRegressor(str(growth_model))))
     from tqdm import tqdm
 
