@@ -77,6 +77,7 @@ def test_experiment_fit_command_writes_bounds_that_fba_reproduces(growth_model_d
 
 
 def test_reservoir_medium_draws_variable_compounds_and_limiting_base(textbook_net, tmp_path):
+    from amn.errors import MediumError
     from amn.experiment.table import validate_table
     from amn.media.spec import MediumSpec
     from amn.reservoir import reservoir_medium
@@ -92,6 +93,10 @@ def test_reservoir_medium_draws_variable_compounds_and_limiting_base(textbook_ne
     assert set(widened.variable) == {"EX_o2_e_i", *carbon}
     assert all(widened.max_value[widened.reaction_ids.index(r)] == 20.0 for r in widened.variable)
     assert widened.max_value[widened.reaction_ids.index("EX_nh4_e_i")] == 1000.0
+    narrow = MediumSpec(tuple(base + carbon[:1]), np.r_[np.ones(6), 11.0], np.r_[[1000.0] * 4, 3.0, 1000.0, 10.0], 0.0,
+                        source="narrow.csv")
+    with pytest.raises(MediumError, match=r"narrow\.csv.*EX_succ_e_i"):
+        reservoir_medium(textbook_net, table, narrow)
 
 
 def test_reservoir_medium_command_writes_a_medium_file(textbook_net, tmp_path):

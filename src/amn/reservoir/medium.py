@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from amn.errors import MediumError
 from amn.experiment.baselines import UptakeModel
 from amn.experiment.table import ExperimentTable
 from amn.media.spec import MediumSpec
@@ -27,9 +28,13 @@ def reservoir_medium(network, table: ExperimentTable, medium: MediumSpec,
     compound is at its medium-file bound (:meth:`UptakeModel.limiting`); uses the
     compositions only, never the measured values.
     """
-    uptakes = UptakeModel.from_table(network, table, medium)
     file_bounds = dict(zip(medium.reaction_ids, medium.max_value))
+    missing = [r for r in table.variable_ids if r not in file_bounds]
+    if missing:
+        raise MediumError(f"{medium.source}: lacks the table's variable compound(s) {', '.join(missing[:5])}; "
+                          "a growth model trained on it would never see them")
+    uptakes = UptakeModel.from_table(network, table, medium)
     present_at_file = np.array([file_bounds.get(r, max_bound) for r in uptakes.variable_ids])
     limiting = [uptakes.composition_ids[j] for j in uptakes.limiting(table.X, present_at_file)]
-    drawn = [r for r in table.variable_ids if r in file_bounds] + limiting
+    drawn = list(table.variable_ids) + limiting
     return medium.widened(drawn, max_bound), limiting
