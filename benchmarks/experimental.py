@@ -58,11 +58,11 @@ RESERVOIR_NAME = "reservoir"
 def guided_data(outdir: Path, network, table, medium, per_medium: int):
     """pFBA data guided by the 110 media (cached), drawn on the reservoir's medium (variable compounds and
     limiting base uptakes in [0, 10]), and the network reduced to the reactions it uses."""
-    widened, _ = reservoir_medium(network, table, medium)
     path = outdir / f"iML1515_reservoir_{per_medium}.npz"
     if path.exists():
         data = load_dataset(path)
     else:
+        widened, _ = reservoir_medium(network, table, medium)
         guided = GuidedMedia.from_csv(widened, locate(f"{DATA}/iML1515_EXP.csv"), per_medium=per_medium)
         data = generate(network, guided, path, seed=0, progress=False)
     return data, reduce_network(network, data.Y, keep=list(medium.reaction_ids), tol=1e-9)
