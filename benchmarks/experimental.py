@@ -26,29 +26,22 @@ import cobra
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from amn.baselines.composition_amn import CompositionAMN
+from amn.baselines.registry import Method, fba_methods, run_methods, statistical_methods
 from amn.data import locate, model_path
 from amn.dataset import generate, load_dataset
-from amn.experiment.baselines import (
-    fba_methods,
-    statistical_methods,
-)
-from amn.experiment.bounds import check_bounds
-from amn.experiment.direct import CompositionAMN
-from amn.experiment.protocol import SEEDS, Method, noise_ceiling, run_methods
-from amn.experiment.report import (
-    figure_stem,
-    markdown_table,
-    method_table,
-    plot_predicted_vs_measured,
-    write_report,
-)
-from amn.experiment.table import read_table
+from amn.dataset.table import read_table
+from amn.evaluation.figures import figure_stem, plot_predicted_vs_measured
+from amn.evaluation.metrics import noise_ceiling
+from amn.evaluation.report import markdown_table, method_table, write_report
+from amn.evaluation.splits import SEEDS
 from amn.media import GuidedMedia
 from amn.media.spec import read_medium
 from amn.models import AMNRegressor
 from amn.models.persist import save_model
 from amn.network import make_unidirectional, reduce_network
 from amn.reservoir import ReservoirFBA, ReservoirRegressor, reservoir_medium
+from amn.solve.cobra_bounds import check_bounds
 
 DATA = "experimental/ecoli_dh5a_growth"
 FBA_NAME = "FBA, best single bound + affine"

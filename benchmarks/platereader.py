@@ -20,8 +20,13 @@ import numpy as np
 import pandas as pd
 
 from amn.data import locate
-from amn.experiment.curation import AutoCuration, auto_growth_rates, compare
-from amn.experiment.growth_rates import REPLICATES, GrowthRates, curated_growth_rates, read_curation
+from amn.plate_reader.curation import AutoCuration, auto_growth_rates, compare
+from amn.plate_reader.growth_rates import (
+    REPLICATES,
+    GrowthRates,
+    curated_growth_rates,
+    read_curation,
+)
 
 RATES = REPLICATES + ["GR_AVG", "GR_STD"]
 

@@ -22,11 +22,11 @@ import numpy as np
 import amn
 from amn.data import locate
 from amn.dataset import load_dataset
+from amn.evaluation.flux_cv import cross_validate
 from amn.media import GuidedMedia, RandomMedia, read_medium
 from amn.media.spec import core_medium
 from amn.models import AMNRegressor
 from amn.network import reduce_network
-from amn.training.cv import cross_validate
 
 PUBLISHED = {  # growth-rate Q^2, 5-fold CV, 100 epochs (Faure et al. 2023)
     "core_UB": {"amn-qp": 0.980, "amn-ub": 0.994, "amn-w": 0.992, "ann-dense": 0.910},

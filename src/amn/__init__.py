@@ -1,49 +1,99 @@
 """Artificial Metabolic Networks: metabolic models inside trainable neural networks.
 
-The package follows the data flow of the method: ``network`` (SBML to
-unidirectional networks and their matrices) -> ``solve`` (LP/QP reference
-solvers) -> ... with a thin command line (``amn``) on top.
+The subpackages follow the data flow of the method::
+
+    network  -> media -> solve -> dataset -> layers -> training -> models -> evaluation
+             -> baselines / reservoir / design;   plate_reader beside;   cli on top
+
+The names below are the public API; each lives in the subpackage named in
+``__all__``'s comments.  The torch-based ones (:class:`AMNRegressor`,
+:class:`ReservoirRegressor`, :class:`MediumDesigner`) are imported on first use,
+so ``import amn`` stays fast for the command line.
+
+>>> import amn
+>>> net = amn.make_unidirectional("textbook")
+>>> len(net.reaction_ids)
+154
 """
 
-__version__ = "0.1.0"
+from importlib import import_module
 
-from amn.dataset import Dataset, generate, load_dataset
+from amn._version import __version__
+from amn.dataset import Dataset, ExperimentTable, generate, load_dataset, read_table
 from amn.errors import (
     AMNError,
     DataError,
     DatasetMismatchError,
     MediumError,
     ModelLoadError,
+    NotFittedError,
+    PlateReaderError,
     UnknownGeneError,
     UnknownReactionError,
 )
+from amn.media import GuidedMedia, MediumSpec, RandomMedia, read_medium
 from amn.network import (
+    Knockouts,
     NetworkMatrices,
     UnidirectionalNetwork,
-    essential_uptakes,
     load_model,
     make_unidirectional,
     reduce_network,
     write_sbml,
 )
+from amn.solve import essential_uptakes
+
+#: Public names imported on first use (they pull in PyTorch): name -> module.
+_LAZY = {
+    "AMNRegressor": "amn.models",
+    "load_model_dir": "amn.models",
+    "ReservoirRegressor": "amn.reservoir",
+    "MediumDesigner": "amn.design",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'amn' has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",
-    "AMNError",
-    "Dataset",
-    "generate",
-    "load_dataset",
-    "DataError",
-    "DatasetMismatchError",
-    "MediumError",
-    "ModelLoadError",
-    "UnknownGeneError",
-    "UnknownReactionError",
+    # network
+    "Knockouts",
     "NetworkMatrices",
     "UnidirectionalNetwork",
-    "essential_uptakes",
     "load_model",
     "make_unidirectional",
     "reduce_network",
     "write_sbml",
+    # media
+    "GuidedMedia",
+    "MediumSpec",
+    "RandomMedia",
+    "read_medium",
+    # solve
+    "essential_uptakes",
+    # dataset
+    "Dataset",
+    "ExperimentTable",
+    "generate",
+    "load_dataset",
+    "read_table",
+    # models, reservoir, design (lazy)
+    "AMNRegressor",
+    "load_model_dir",
+    "ReservoirRegressor",
+    "MediumDesigner",
+    # errors
+    "AMNError",
+    "DataError",
+    "DatasetMismatchError",
+    "MediumError",
+    "ModelLoadError",
+    "NotFittedError",
+    "PlateReaderError",
+    "UnknownGeneError",
+    "UnknownReactionError",
 ]

@@ -1,8 +1,11 @@
-"""Exception types of the public API.
+"""Every exception type of the package.
 
 Every error caused by user input derives from :class:`AMNError` and carries a
 one-line message that names the offending file (or object) and the problem, so
-the command line can print it as is and exit with status 2.
+the command line can print it as is and exit with status 2.  Each type also
+derives from the builtin exception it means (``ValueError``, ``KeyError``,
+``FileNotFoundError``), as scikit-learn's ``NotFittedError`` does, so code that
+catches the builtin keeps working.
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ class AMNError(Exception):
     """Base class for errors caused by bad input; the message is one line."""
 
 
-class ModelLoadError(AMNError):
-    """A metabolic model could not be read: missing file, not SBML/JSON, no objective."""
+class InputFileNotFoundError(AMNError, FileNotFoundError):
+    """A file named by the user does not exist."""
+
+
+class ModelLoadError(AMNError, ValueError):
+    """A metabolic model or a saved AMN could not be read: not SBML/JSON, no objective, corrupt weights."""
 
 
 class UnknownReactionError(AMNError, KeyError):
@@ -27,13 +34,32 @@ class UnknownGeneError(UnknownReactionError):
     """Knockouts naming ids that are neither genes nor reactions of the model."""
 
 
-class MediumError(AMNError):
+class MediumError(AMNError, ValueError):
     """A medium specification or medium table is malformed or infeasible."""
 
 
-class DataError(AMNError):
+class DataError(AMNError, OSError):
     """A data file could not be located, downloaded or verified."""
 
 
-class DatasetMismatchError(AMNError):
+class DatasetMismatchError(AMNError, ValueError):
     """A flux or training table does not fit the model it is used with (ids, NaNs, shapes)."""
+
+
+class PlateReaderError(AMNError, ValueError):
+    """A plate-reader file (curve table, layout, curation record) is missing or malformed."""
+
+
+class ParameterError(AMNError, ValueError):
+    """A parameter value outside its domain (a chunk size of 0, a probability above 1, ...)."""
+
+
+class NotFittedError(AMNError, ValueError, AttributeError):
+    """An estimator was used before ``fit`` (or ``load``)."""
+
+
+def id_list(ids, shown: int = 5) -> str:
+    """``'a, b, c, d, e and 7 more'``: the first ``shown`` ids of a list for a one-line message."""
+    ids = [str(i) for i in ids]
+    head = ", ".join(ids[:shown])
+    return head if len(ids) <= shown else f"{head} and {len(ids) - shown} more"

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from amn import __version__
+from amn._version import __version__
 from amn.errors import AMNError
 
 

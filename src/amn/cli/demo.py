@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 
 from amn.dataset import generate
+from amn.evaluation.figures import predicted_vs_reference
+from amn.evaluation.flux_cv import cross_validate
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
 from amn.models import AMNRegressor
 from amn.models.persist import save_model
 from amn.network import load_model, make_unidirectional
 from amn.network.io import BUNDLED_MODEL
-from amn.reports import predicted_vs_reference
 from amn.solve import HighsLP
-from amn.training.cv import cross_validate
 
 DEFAULT_ARCH = "amn-qp"
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from amn.experiment.curation import auto_growth_rates, compare
-from amn.experiment.design import combinations_design, parse_compounds
-from amn.experiment.growth_rates import PlateReaderError, curated_growth_rates, read_curation
+from amn.errors import PlateReaderError
+from amn.plate_reader.combinations import combinations_design, parse_compounds
+from amn.plate_reader.curation import auto_growth_rates, compare
+from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
 
 
 @click.group(name="experiment")
@@ -51,7 +52,7 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
         result.wells.to_csv(wells, index=False)
         click.echo(f"{wells}: per-well table")
     if figures is not None:
-        from amn.experiment.plots import plate_figures  # matplotlib only when asked
+        from amn.plate_reader.plots import plate_figures  # matplotlib only when asked
 
         window, _, _ = read_curation(raw_dir)
         for path in plate_figures(raw_dir, result.wells, figures, window):
@@ -88,7 +89,7 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
 
 
 def _table_and_network(data: Path, target: str, model: str | None):
-    from amn.experiment.table import read_table
+    from amn.dataset.table import read_table
     from amn.network import make_unidirectional
 
     network = make_unidirectional(model) if model else None
@@ -139,9 +140,13 @@ def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_m
     --growth-model.  Prints the method table and writes it
     with a Markdown report to --out.
     """
-    from amn.experiment.baselines import fba_methods, statistical_methods
-    from amn.experiment.protocol import Method, run_methods
-    from amn.experiment.report import method_table, write_report
+    from amn.baselines.registry import (
+        Method,
+        fba_methods,
+        run_methods,
+        statistical_methods,
+    )
+    from amn.evaluation.report import method_table, write_report
     from amn.media import read_medium
     from amn.reservoir import ReservoirRegressor
 
@@ -151,7 +156,7 @@ def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_m
     if network is not None and table.task == "regression":
         methods += fba_methods(network, spec, composition=exact_route)
         if amn_epochs > 0:
-            from amn.experiment.direct import CompositionAMN
+            from amn.baselines.composition_amn import CompositionAMN
 
             methods.append(Method("AMN-QP", lambda t: CompositionAMN(network, spec, epochs=amn_epochs),
                                   f"trained on the measured values, {amn_epochs} epochs"))
@@ -184,10 +189,10 @@ def fit(data: Path, target: str, growth_model: Path, max_bound: float | None, le
     """Train the reservoir on all media; write the learned uptake bounds and check them with FBA.
 
     The bounds table can be applied to the COBRApy model with
-    amn.experiment.bounds.uptake_bounds(model, row) inside a `with` block.
+    amn.solve.cobra_bounds.uptake_bounds(model, row) inside a `with` block.
     """
-    from amn.experiment.bounds import check_bounds
     from amn.reservoir import ReservoirRegressor
+    from amn.solve.cobra_bounds import check_bounds
 
     table, _ = _table_and_network(data, target, None)
     reservoir = ReservoirRegressor(str(growth_model), learn_base=learn_base)

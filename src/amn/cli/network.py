@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from amn.media import read_medium
-from amn.network import essential_uptakes, load_model, make_unidirectional
+from amn.network import load_model, make_unidirectional
+from amn.solve.essential import essential_uptakes
 
 
 @click.command()

@@ -13,12 +13,12 @@ import pandas as pd
 from amn.csv_input import read_csv
 from amn.dataset import load_dataset
 from amn.errors import DatasetMismatchError, UnknownGeneError
+from amn.evaluation.flux_cv import cross_validate
+from amn.evaluation.metrics import r2
 from amn.models import ARCHITECTURES, AMNRegressor
 from amn.models.persist import load_model_dir, save_model
 from amn.network import make_unidirectional
 from amn.network.knockouts import KO_PREFIX, parse_knockouts
-from amn.training.cv import cross_validate
-from amn.training.metrics import r2
 
 
 def _network_of(dataset, model_option: str | None):
@@ -116,7 +116,7 @@ def evaluate(model_dir: Path, dataset: Path) -> None:
     if data.metadata.get("model_sha256") != estimator.network_.sha256():
         raise DatasetMismatchError(f"{dataset}: generated on another network than the model in {model_dir}")
     click.echo(f"q2_measured {estimator.score(data.X, data.Y):.4f}")
-    if estimator.arch != "ann-dense":
+    if estimator.predicts_fluxes:
         fluxes = estimator.predict_fluxes(data.X)
         click.echo(f"q2_fluxes {r2(data.Y[fluxes.columns].to_numpy(), fluxes.to_numpy()):.4f}")
     for name, value in estimator.loss_terms(data.X, data.Y).items():
@@ -158,7 +158,7 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
         except UnknownGeneError as exc:
             raise UnknownGeneError(f"{knockouts_path}: {exc}") from None
     try:  # --knockouts is checked above: an unknown gene here is one of the media table's KO: columns
-        if estimator.arch == "ann-dense":
+        if not estimator.predicts_fluxes:
             fluxes = pd.DataFrame(np.asarray(estimator.predict(values, knockouts)).reshape(len(values), -1),
                                   columns=estimator.measured_)
         else:

@@ -1,6 +1,9 @@
-"""Training sets: media labelled by FBA/pFBA, stored as self-describing files."""
+"""Datasets: training sets of media labelled by FBA/pFBA (self-describing files), and experimental
+tables (one medium per row, compositions and measured targets)."""
 
 from amn.dataset.generate import LabelTask, generate, label_chunk
 from amn.dataset.store import Dataset, load_dataset
+from amn.dataset.table import ExperimentTable, read_table, validate_table
 
-__all__ = ["Dataset", "LabelTask", "generate", "label_chunk", "load_dataset"]
+__all__ = ["Dataset", "ExperimentTable", "LabelTask", "generate", "label_chunk", "load_dataset", "read_table",
+           "validate_table"]

@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from amn import __version__
+from amn._version import __version__
 from amn.dataset.store import Dataset, assemble, done_chunks, open_partial, write_chunk
 from amn.errors import MediumError
 from amn.media.draw import GuidedMedia, RandomMedia, sample_rng

@@ -43,7 +43,15 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from amn.layers.base import State, UnrolledLayer, as_matrices, objective_vector, sparse_buffer, spectral_norm, spmm
+from amn.layers.base import (
+    State,
+    UnrolledLayer,
+    as_matrices,
+    objective_vector,
+    sparse_buffer,
+    spectral_norm,
+    spmm,
+)
 from amn.network.matrices import NetworkMatrices, independent_rows
 
 _TINY = 1e-30

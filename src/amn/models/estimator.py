@@ -118,6 +118,11 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         self.compile = compile
         self.verbose = verbose
 
+    @property
+    def predicts_fluxes(self) -> bool:
+        """Whether the architecture outputs every flux of the network (all but ``ann-dense``)."""
+        return self.arch != "ann-dense"
+
     # -- data -----------------------------------------------------------------
     def _tensor(self, values) -> torch.Tensor:
         return torch.as_tensor(np.asarray(values, dtype=float), dtype=getattr(torch, self.dtype), device=self.device_)

@@ -16,11 +16,16 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from amn import __version__
+from amn._version import __version__
 from amn.errors import DatasetMismatchError, ModelLoadError
 from amn.models.architectures import build_module
 from amn.models.estimator import AMNRegressor, resolve_device
-from amn.network import Knockouts, UnidirectionalNetwork, ensure_network, make_unidirectional
+from amn.network import (
+    Knockouts,
+    UnidirectionalNetwork,
+    ensure_network,
+    make_unidirectional,
+)
 from amn.training.checkpoint import load_weights
 
 FORMAT = "amn-model/1"

@@ -3,16 +3,25 @@
 ``Knockouts`` maps gene knockouts to the reactions they remove.
 ``load_model`` reads SBML/JSON, ``make_unidirectional`` splits reactions so
 that every flux is positive, ``NetworkMatrices`` gives S, V2M, M2V, Pin, Pout
-and the LP split, ``essential_uptakes`` and ``reduce_network`` shape the network
-for training.
+and the LP split, ``reduce_network`` shapes the network for training
+(essential uptakes are found by :func:`amn.solve.essential_uptakes`).
 """
 
-from amn.network.essential import essential_uptakes
 from amn.network.io import load_model, write_sbml
 from amn.network.knockouts import Knockouts, RandomKnockouts
-from amn.network.matrices import LPSplit, NetworkMatrices, independent_rows, stoichiometric_matrix, to_torch
+from amn.network.matrices import (
+    LPSplit,
+    NetworkMatrices,
+    independent_rows,
+    stoichiometric_matrix,
+    to_torch,
+)
 from amn.network.reduce import reduce_network
-from amn.network.unidirectional import UnidirectionalNetwork, ensure_network, make_unidirectional
+from amn.network.unidirectional import (
+    UnidirectionalNetwork,
+    ensure_network,
+    make_unidirectional,
+)
 
 __all__ = [
     "Knockouts",
@@ -21,7 +30,6 @@ __all__ = [
     "RandomKnockouts",
     "UnidirectionalNetwork",
     "ensure_network",
-    "essential_uptakes",
     "independent_rows",
     "load_model",
     "make_unidirectional",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from amn.dataset.table import ExperimentTable
 from amn.errors import MediumError
-from amn.experiment.baselines import UptakeModel
-from amn.experiment.table import ExperimentTable
 from amn.media.spec import MediumSpec
+from amn.solve.composition import UptakeModel
 
 #: The usual default uptake bound of genome-scale models (mmol/gDW/h), e.g. glucose in BiGG models.
 DEFAULT_MAX_BOUND = 10.0

@@ -54,7 +54,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     Training minimises ``mean((growth - y)^2) / var(y) + alpha * ||W||^2`` (the
     layer's weights; biases free, so every uptake starts at half its maximum)
     with full-batch L-BFGS: the objective of the exact-FBA route
-    (:class:`~amn.experiment.baselines.FBACompositionBounds`), so the two differ
+    (:class:`~amn.baselines.fba.FBACompositionBounds`), so the two differ
     only in the growth model.  Deterministic; experimental tables are small.
 
     A bound is learned for each compound that varies between media or whose

@@ -9,10 +9,9 @@ generation fast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import highspy
 import numpy as np

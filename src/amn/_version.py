@@ -1,0 +1,3 @@
+"""The package version, in one place (setuptools reads it; inner modules import it from here)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,198 @@
+"""Training-set generation: published medium semantics, exactness against COBRApy's pfba,
+determinism across workers, resumption after kill -9, and the dataset file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from amn.cli import main
+from amn.data import locate
+from amn.dataset import generate, load_dataset
+from amn.errors import (
+    DataError,
+    DatasetMismatchError,
+    MediumError,
+    UnknownReactionError,
+)
+from amn.media import GuidedMedia, RandomMedia, read_medium, sample_rng
+from amn.solve.pfba import CobraLabeler, FluxProblem, HighsLabeler
+
+
+def _data(relpath):
+    try:
+        return locate(relpath)
+    except DataError:
+        pytest.skip(f"{relpath} not in the data directory")
+
+
+@pytest.fixture(scope="module")
+def core_spec():
+    return read_medium(_data("media/e_coli_core.csv"))
+
+
+def test_random_media_follow_the_published_rule(core_spec):
+    media = RandomMedia(core_spec, 2000)
+    draws = np.array([media.draw(sample_rng(0, i), i) for i in range(2000)])
+    minimal = core_spec.level <= 1
+    assert np.all(draws[:, minimal] == core_spec.max_value[minimal])
+    variable = draws[:, ~minimal]
+    allowed = {k * 10.0 / 4 for k in range(1, 5)} | {0.0}  # level 5, max 10: k*max/(level-1)
+    assert set(np.unique(variable)) <= allowed
+    active = (variable > 0).sum(axis=1)
+    assert active.min() >= 1
+    # Binomial(13, 0.5) with at least one: mean 6.5 (the floor at 1 changes it by < 1e-3)
+    assert active.mean() == pytest.approx(6.5, abs=0.15)
+    # a sample's medium depends on (seed, index) only
+    assert np.array_equal(media.draw(sample_rng(0, 7), 7), draws[7])
+
+
+def test_fast_labels_equal_cobrapy_pfba(textbook_net, core_spec):
+    media = RandomMedia(core_spec, 30)
+    fast = HighsLabeler(FluxProblem.from_network(textbook_net, core_spec.reaction_ids))
+    reference = CobraLabeler(textbook_net, core_spec.reaction_ids)
+    growths = []
+    for i in range(30):
+        bounds = media.draw(sample_rng(1, i), i)
+        got, want = fast.label(bounds), reference.label(bounds)
+        assert got.growth == pytest.approx(want.growth, rel=1e-6)
+        assert got.fluxes.sum() == pytest.approx(want.fluxes.sum(), rel=1e-6)
+        growths.append(want.growth)
+    assert np.std(growths) > 0.05  # the media differ
+
+
+@pytest.mark.slow
+def test_fast_labels_equal_cobrapy_pfba_iml1515(iml1515):
+    _, network = iml1515
+    spec = read_medium(_data("media/iML1515_EXP_guided.csv"))
+    spec = replace(spec, ratio_drawing=0.5)
+    media = RandomMedia(spec, 5)
+    fast = HighsLabeler(FluxProblem.from_network(network, spec.reaction_ids))
+    reference = CobraLabeler(network, spec.reaction_ids)
+    for i in range(5):
+        bounds = media.draw(sample_rng(2, i), i)
+        got, want = fast.label(bounds), reference.label(bounds)
+        assert got.growth == pytest.approx(want.growth, rel=1e-6)
+        assert got.fluxes.sum() == pytest.approx(want.fluxes.sum(), rel=1e-6)
+
+
+def _without(spec, ids):
+    keep = [j for j, r in enumerate(spec.reaction_ids) if r not in ids]
+    return replace(spec, reaction_ids=tuple(spec.reaction_ids[j] for j in keep), level=spec.level[keep], max_value=spec.max_value[keep])
+
+
+def test_uptakes_outside_the_medium_are_closed_and_eb_inputs_are_the_used_fluxes(tmp_path, textbook_net, core_spec):
+    others = ["EX_fru_e_i", "EX_succ_e_i", "EX_pyr_e_i"]
+    spec = _without(core_spec, others)
+    ds = generate(textbook_net, RandomMedia(spec, 50), tmp_path / "eb.npz", bound="EB", progress=False)
+    assert (ds.Y[others] == 0).all().all()
+    assert np.array_equal(ds.X.to_numpy(), ds.Y[list(spec.reaction_ids)].to_numpy())
+    objective = textbook_net.objective_id
+    assert np.allclose(ds.Y[objective], ds.growth)
+
+
+def test_infeasible_draws_are_reported_not_dropped_silently(tmp_path, textbook_net, core_spec):
+    without_p = replace(core_spec, max_value=np.where(np.array(core_spec.reaction_ids) == "EX_pi_e_i", 0.0, core_spec.max_value))
+    ds = generate(textbook_net, RandomMedia(without_p, 20), tmp_path / "nop.npz", progress=False, chunk_size=7)
+    assert len(ds.X) == 0 and len(ds.infeasible) == 20
+    assert [d["sample"] for d in ds.infeasible] == list(range(20))
+    assert all(d["tries"] == 5 for d in ds.infeasible)
+
+
+def test_guided_media(tmp_path, textbook_net, core_spec):
+    table = pd.DataFrame(
+        {"EX_fru_e_i": [1, 0, 1], "EX_succ_e_i": [0, 1, 1], "EX_glc__D_e_i": [1, 1, 1], "GR": [0.1, 0.2, 0.3]}
+    )
+    media = GuidedMedia(core_spec, table, per_medium=4)
+    ds = generate(textbook_net, media, tmp_path / "g.npz", progress=False)
+    assert len(ds.X) == 12
+    row = ds.X.index.to_numpy() // 4
+    assert ((ds.X["EX_fru_e_i"] > 0) == (table["EX_fru_e_i"].to_numpy()[row] == 1)).all()
+    assert ((ds.X["EX_succ_e_i"] > 0) == (table["EX_succ_e_i"].to_numpy()[row] == 1)).all()
+    assert (ds.X["EX_pi_e_i"] == 10).all()  # minimal medium, not a column of the table: open at max
+    assert (ds.X["EX_mal__L_e_i"] == 0).all()  # variable, not a column of the table: closed
+    with pytest.raises(MediumError, match="0 or 1"):
+        GuidedMedia(core_spec, table.assign(EX_fru_e_i=[1, 2, 0]), per_medium=2, source="t.csv")
+
+
+def test_dataset_file_is_self_describing(tmp_path, textbook_net, core_spec):
+    ds = generate(textbook_net, RandomMedia(core_spec, 30), tmp_path / "d.npz", seed=5, progress=False, outputs=["Biomass_Ecoli_core", "PGI_for"])
+    back = load_dataset(tmp_path / "d.npz")
+    assert list(back.X.columns) == list(core_spec.reaction_ids)
+    assert list(back.Y.columns) == ["Biomass_Ecoli_core", "PGI_for"]
+    meta = back.metadata
+    assert meta["seed"] == 5 and meta["method"] == "pfba" and meta["bound"] == "UB"
+    assert meta["model_sha256"] == textbook_net.sha256() and meta["package_version"]
+    assert meta["medium"]["reaction_ids"] == list(core_spec.reaction_ids) and meta["infeasible"] == []
+    x_path, y_path = back.to_csv(tmp_path / "d")
+    assert np.allclose(pd.read_csv(x_path, index_col=0).to_numpy(), ds.X.to_numpy())
+    assert not (tmp_path / "d.npz.partial").exists()
+
+
+def test_rerun_with_other_parameters_is_refused(tmp_path, textbook_net, core_spec):
+    out = tmp_path / "x.npz"
+    (tmp_path / "x.npz.partial").mkdir()
+    (tmp_path / "x.npz.partial" / "manifest.json").write_text('{"seed": 99}')  # left by another run
+    with pytest.raises(DatasetMismatchError, match="other parameters"):
+        generate(textbook_net, RandomMedia(core_spec, 10), out, progress=False)
+
+
+def test_same_dataset_whatever_the_number_of_dask_workers(tmp_path, textbook_net, core_spec):
+    from dask.distributed import LocalCluster
+
+    media = RandomMedia(core_spec, 300)
+    serial = generate(textbook_net, media, tmp_path / "s.npz", seed=9, chunk_size=40, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        distributed = generate(
+            textbook_net, media, tmp_path / "d.npz", seed=9, chunk_size=40, progress=False,
+            dask_address=cluster.scheduler_address,
+        )
+    assert np.array_equal(serial.X.to_numpy(), distributed.X.to_numpy())
+    assert np.array_equal(serial.Y.to_numpy(), distributed.Y.to_numpy())
+
+
+def test_kill_9_then_rerun_gives_the_uninterrupted_dataset(tmp_path):
+    medium = _data("media/e_coli_core.csv")
+    args = [sys.executable, "-m", "amn", "generate", "--medium", str(medium), "--size", "600",
+            "--chunk-size", "50", "--backend", "cobra", "--seed", "4", "--quiet"]
+    out = tmp_path / "k.npz"
+    proc = subprocess.Popen([*args, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    partial = tmp_path / "k.npz.partial"
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(partial.glob("chunk_*.npz"))) < 2:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not out.exists() and 2 <= len(list(partial.glob("chunk_*.npz"))) < 12
+    subprocess.run([*args, "--out", str(out)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([*args, "--out", str(tmp_path / "ref.npz")], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    resumed, reference = load_dataset(out), load_dataset(tmp_path / "ref.npz")
+    assert np.array_equal(resumed.X.to_numpy(), reference.X.to_numpy())
+    assert np.array_equal(resumed.Y.to_numpy(), reference.Y.to_numpy())
+    assert len(resumed.X) == 600
+
+
+def test_cli_generate_and_bad_input(tmp_path):
+    medium = _data("media/e_coli_core.csv")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["generate", "--medium", str(medium), "--size", "20", "--out", str(tmp_path / "a.npz"), "--quiet"])
+    assert ok.exit_code == 0 and "20 samples, 0 infeasible" in ok.output
+    shown = runner.invoke(main, ["dataset", str(tmp_path / "a.npz"), "--csv", str(tmp_path / "a")])
+    assert shown.exit_code == 0 and (tmp_path / "a_X.csv").exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,EX_glc__D_e_i,EX_nope_e_i\nlevel,1,3\nmax_value,10,10\nratio_drawing,0.5,\n")
+    result = runner.invoke(main, ["generate", "--medium", str(bad), "--size", "5", "--out", str(tmp_path / "b.npz")])
+    assert result.exit_code == 2 and "bad.csv" in result.output and "EX_nope_e_i" in result.output
+    result = runner.invoke(main, ["dataset", str(bad)])
+    assert result.exit_code == 2 and "not an amn dataset" in result.output
+    with pytest.raises(UnknownReactionError):
+        FluxProblem.from_network(__import__("amn").make_unidirectional("textbook"), ["EX_nope_e_i"])

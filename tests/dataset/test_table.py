@@ -1,0 +1,93 @@
+"""Reading experimental tables: composition columns, targets, and one-line errors naming file/row/column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from amn.data import locate
+from amn.dataset.table import read_table, validate_table
+from amn.errors import AMNError, DataError, DatasetMismatchError, UnknownReactionError
+
+
+def write(tmp_path, frame: pd.DataFrame, name: str = "table.csv"):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def frame(**changes) -> pd.DataFrame:
+    base = pd.DataFrame({
+        "EX_glc__D_e_i": [1, 0, 1, 0],
+        "EX_fru_e_i": [0, 1, 1, 0],
+        "EX_nh4_e_i": [1, 1, 1, 1],
+        "GR_AVG": [0.5, 0.4, 0.8, 0.0],
+        "GR_STD": [0.02, 0.03, 0.01, 0.0],
+    })
+    for column, values in changes.items():
+        base[column] = values
+    return base
+
+
+def test_published_table():
+    try:
+        path = locate("experimental/ecoli_dh5a_growth/iML1515_EXP.csv")
+    except DataError:
+        pytest.skip("experimental data not available")
+    table = read_table(path)
+    assert len(table) == 110 and len(table.composition_ids) == 38 and table.task == "regression"
+    assert len(table.variable_ids) == 10 and "EX_glyc_e_i" not in table.variable_ids
+
+
+def test_composition_from_binary_columns_or_network(tmp_path, textbook_net):
+    path = write(tmp_path, frame(note=["a", "b", "c", "d"], EX_glc__D_e=[0, 0, 1, 1]))
+    without = validate_table(frame(), source="t")
+    assert without.composition_ids == ["EX_glc__D_e_i", "EX_fru_e_i", "EX_nh4_e_i"]
+    assert without.variable_ids == ["EX_glc__D_e_i", "EX_fru_e_i"]
+    assert without.X.dtypes.eq(float).all() and without.y.name == "GR_AVG"
+    with pytest.raises(UnknownReactionError, match=r"table.csv: column EX_glc__D_e .* did you mean EX_glc__D_e_i"):
+        read_table(path, network=textbook_net)
+    with_net = read_table(write(tmp_path, frame(other_flag=[0, 1, 0, 1])), network=textbook_net)
+    assert with_net.composition_ids == ["EX_glc__D_e_i", "EX_fru_e_i", "EX_nh4_e_i"]  # other_flag not an uptake
+    with pytest.raises(DatasetMismatchError, match="no column is an uptake reaction of model"):
+        validate_table(frame().rename(columns=lambda c: c.replace("EX_", "X_")), network=textbook_net)
+
+
+def test_classification_target(tmp_path):
+    table = read_table(write(tmp_path, frame(grows=[1, 1, 1, 0])), target="grows")
+    assert table.task == "classification" and "GR_AVG" not in table.composition_ids
+    assert read_table(write(tmp_path, frame(grows=[True, True, False, True])), target="grows").task == "classification"
+    with pytest.raises(DatasetMismatchError, match="both classes"):
+        read_table(write(tmp_path, frame(grows=[1, 1, 1, 1])), target="grows", task="classification")
+    with pytest.raises(DatasetMismatchError, match=r"row 1, column GR_AVG: a classification target must be 0 or 1"):
+        read_table(write(tmp_path, frame()), task="classification")
+
+
+@pytest.mark.parametrize(
+    "changes, target, message",
+    [
+        ({}, "GR", r"table.csv: no target column 'GR'"),
+        ({"GR_AVG": [0.5, None, 0.8, 0.1]}, "GR_AVG", r"table.csv: row 2, column GR_AVG: target must be a finite number"),
+        ({"GR_AVG": [0.5, 0.2, "fast", 0.1]}, "GR_AVG", r"row 3, column GR_AVG: .*'fast'"),
+        ({"EX_nh4_e_i": [1, 1, None, 1]}, "GR_AVG", r"table.csv: row 3, column EX_nh4_e_i: composition must be 0 or 1"),
+    ],
+)
+def test_bad_tables_name_file_row_and_column(tmp_path, changes, target, message):
+    path = write(tmp_path, frame(**changes))
+    with pytest.raises(AMNError, match=message) as info:
+        read_table(path, target=target)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_composition_with_network(tmp_path, textbook_net):
+    path = write(tmp_path, frame(EX_fru_e_i=[0, 2, 1, 0]))
+    with pytest.raises(DatasetMismatchError, match=r"row 2, column EX_fru_e_i: composition must be 0 or 1, got 2"):
+        read_table(path, network=textbook_net)
+
+
+def test_missing_or_unreadable_file(tmp_path):
+    with pytest.raises(DatasetMismatchError, match="no such file"):
+        read_table(tmp_path / "absent.csv")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DatasetMismatchError, match="empty.csv: not a CSV table"):
+        read_table(tmp_path / "empty.csv")

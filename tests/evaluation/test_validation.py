@@ -1,0 +1,134 @@
+"""The published evaluation protocol: known answers on synthetic data, stratification, determinism,
+and classification metrics against scikit-learn's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
+from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+from threadpoolctl import threadpool_limits
+
+from amn.evaluation.metrics import noise_ceiling
+from amn.evaluation.splits import cv_folds, stratification_bins
+from amn.evaluation.validation import CVResult, cross_validate
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    with threadpool_limits(1):
+        yield
+
+
+def linear_data(n: int = 400, p: int = 8, sigma: float = 0.5, seed: int = 0):
+    """0/1 indicators, ``y = X w + noise``; returns X, y and the Q² of the true model."""
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, p)) < 0.5).astype(float)
+    w = rng.normal(size=p)
+    signal = X @ w
+    y = signal + rng.normal(scale=sigma, size=n)
+    return X, y, float(w @ w * 0.25 / (w @ w * 0.25 + sigma**2))  # var(Bernoulli(1/2)) = 1/4
+
+
+def test_ridge_reaches_the_theoretical_q2():
+    X, y, theory = linear_data()
+    result = cross_validate(RidgeCV(), X, y, seeds=(0, 1, 2))
+    # estimating p + 1 coefficients from 360 media costs about (p + 1) / n of the noise share
+    assert result.mean() == pytest.approx(theory, abs=0.03)
+    assert result.mean() < theory + 0.01
+    assert result.sd() < 0.02
+
+
+def test_scores_are_q2_of_pooled_predictions_and_of_their_mean():
+    X, y, _ = linear_data(n=120)
+    result = cross_validate(LinearRegression(), X, y, seeds=(3, 4))
+    for r in range(2):
+        assert result.scores["q2"][r] == pytest.approx(r2_score(y, result.predictions[r]))
+    assert result.mean() == pytest.approx(np.mean([r2_score(y, p) for p in result.predictions]))
+    assert result.sd() == pytest.approx(np.std([r2_score(y, p) for p in result.predictions], ddof=1))
+    assert result.score_of_mean() == pytest.approx(r2_score(y, result.predictions.mean(axis=0)))
+    assert not np.isnan(result.predictions).any()
+
+
+def test_every_fold_is_validated_once_without_its_own_data():
+    seen = []
+
+    class Spy:
+        """Not a scikit-learn estimator: no get_params, deep-copied by the protocol."""
+
+        def fit(self, X, y):
+            self.train = {tuple(row) for row in X}
+            return self
+
+        def predict(self, X):
+            seen.append(len({tuple(row) for row in X} & self.train))
+            return np.zeros(len(X))
+
+    X = np.arange(100, dtype=float).reshape(50, 2)  # unique rows
+    cross_validate(Spy(), X, np.linspace(0, 1, 50), seeds=(0,), n_splits=5)
+    assert seen == [0] * 5
+
+
+def test_stratified_on_quantile_bins():
+    rng = np.random.default_rng(1)
+    y = rng.lognormal(size=110)
+    bins = stratification_bins(y, 10)
+    assert np.bincount(bins).tolist() == [11] * 10  # equal-count quantile bins
+    assert all(y[bins == b].max() <= y[bins == b + 1].min() for b in range(9))
+    folds = cv_folds(y, 10, seed=0)
+    assert np.bincount(folds).tolist() == [11] * 10
+    for k in range(10):
+        per_bin = np.bincount(bins[folds == k], minlength=10)
+        assert per_bin.min() >= 1 and per_bin.max() <= 2  # 11 per bin over 10 folds: every bin in every fold
+
+
+def test_deterministic_by_seed():
+    X, y, _ = linear_data(n=80)
+    from sklearn.ensemble import RandomForestRegressor
+
+    forest = RandomForestRegressor(n_estimators=20)  # random_state None: the protocol seeds it
+    a = cross_validate(forest, X, y, seeds=(0, 1), n_splits=5)
+    b = cross_validate(forest, X, y, seeds=(0, 1), n_splits=5)
+    c = cross_validate(forest, X, y, seeds=(2, 1), n_splits=5)
+    np.testing.assert_array_equal(a.predictions, b.predictions)
+    np.testing.assert_array_equal(a.folds, b.folds)
+    assert not np.array_equal(a.folds[0], c.folds[0])
+    np.testing.assert_array_equal(a.folds[1], c.folds[1])
+    assert forest.get_params()["random_state"] is None  # the given estimator is not touched
+
+
+def test_classification_metrics_match_sklearn():
+    rng = np.random.default_rng(2)
+    X = (rng.random((90, 5)) < 0.5).astype(float)
+    y = (X @ np.array([1.5, -1.0, 0.5, 0.0, 1.0]) + rng.normal(scale=0.7, size=90) > 1.0).astype(float)
+    result = cross_validate(LogisticRegression(), X, y, task="classification", seeds=(0, 5))
+    for r in range(2):
+        proba = np.empty(90)
+        labels = np.empty(90)
+        for k in range(10):
+            train, valid = result.folds[r] != k, result.folds[r] == k
+            model = LogisticRegression().fit(X[train], y[train])
+            proba[valid] = model.predict_proba(X[valid])[:, 1]
+            labels[valid] = model.predict(X[valid])
+        np.testing.assert_allclose(result.predictions[r], proba)
+        assert result.scores["accuracy"][r] == pytest.approx(accuracy_score(y, labels))
+        assert result.scores["roc_auc"][r] == pytest.approx(roc_auc_score(y, proba))
+        # folds are stratified on the classes
+        for k in range(10):
+            assert abs(y[result.folds[r] == k].mean() - y.mean()) < 0.15
+    assert result.metric == "roc_auc" and 0.7 < result.mean() <= 1.0
+    assert result.score_of_mean("accuracy") == pytest.approx(accuracy_score(y, result.mean_prediction >= 0.5))
+    assert set(result.summary()) >= {"accuracy", "accuracy_sd", "roc_auc", "roc_auc_of_mean"}
+
+
+def test_single_repeat_has_zero_sd_and_frames():
+    X, y, _ = linear_data(n=50)
+    result = cross_validate(LinearRegression(), X, y, seeds=(7,), n_splits=5, name="ols")
+    assert isinstance(result, CVResult) and result.name == "ols" and result.sd() == 0.0
+    frame = result.predictions_frame()
+    assert list(frame.columns) == ["measured", "pred_seed7", "fold_seed7", "pred_mean"]
+
+
+def test_noise_ceiling():
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    assert noise_ceiling(y, np.full(4, 0.5)) == pytest.approx(1 - 0.25 / 1.25)

@@ -1,0 +1,188 @@
+"""Models and training: loss terms, estimator API, resumable training, persistence, commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from click.testing import CliRunner
+from sklearn.model_selection import cross_val_score
+
+from amn.cli import main
+from amn.dataset import generate, load_dataset
+from amn.errors import DatasetMismatchError, ModelLoadError
+from amn.evaluation.flux_cv import cross_validate
+from amn.media import RandomMedia
+from amn.media.spec import core_medium
+from amn.models import ARCHITECTURES, AMNRegressor
+from amn.models.persist import load_model_dir, save_model
+from amn.training import AMNLoss, LossWeights, TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def core_data(tmp_path_factory, textbook_net):
+    spec = core_medium(textbook_net)  # the published core medium, built in code: no data file needed
+    path = tmp_path_factory.mktemp("data") / "core.npz"
+    return generate(textbook_net, RandomMedia(spec, 300), path, seed=0, progress=False)
+
+
+def test_loss_terms_closed_form():
+    S = torch.tensor([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]])
+    loss = AMNLoss(S, torch.tensor([0]), torch.tensor([2]), bound="UB", weights=LossWeights(1, 2, 3, 4),
+                   target_var=torch.tensor([0.5]), flux_scale=2.0)
+    V = torch.tensor([[2.0, 1.0, -1.0]])
+    x, y = torch.tensor([[1.5]]), torch.tensor([[0.5]])
+    total, terms = loss(V, x, y)
+    expected = {"mse": 1.5**2 / 0.5, "sv": (1.0**2 + 2.0**2) / 2 / 2, "bound": 0.5**2 / 2, "neg": 1.0 / 3 / 2}
+    assert {k: float(v) for k, v in terms.items()} == pytest.approx(expected)
+    assert float(total) == pytest.approx(expected["mse"] + 2 * expected["sv"] + 3 * expected["bound"] + 4 * expected["neg"])
+    eb = AMNLoss(S, torch.tensor([0]), torch.tensor([2]), bound="EB")
+    assert float(eb.terms(V, torch.tensor([[3.0]]), y)["bound"]) == pytest.approx(1.0)  # EB penalises both sides
+
+
+def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
+    torch.manual_seed(0)
+    X, Y = torch.rand(64, 3), torch.rand(64, 1)
+    loss = AMNLoss(torch.zeros(1, 1), torch.tensor([0]), torch.tensor([0]), all_fluxes=False)
+    config = TrainConfig(epochs=8, batch_size=8, lr=1e-2, patience=100, seed=3)
+
+    def model():
+        torch.manual_seed(1)
+        return torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
+
+    reference = model()
+    train(reference, loss, X, Y, config, X[:16], Y[:16])
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_3(epoch):
+        if epoch == 3:
+            raise Stop
+
+    interrupted = model()
+    with pytest.raises(Stop):
+        train(interrupted, loss, X, Y, config, X[:16], Y[:16], checkpoint_dir=tmp_path, on_epoch=stop_at_3)
+    resumed = model()
+    result = train(resumed, loss, X, Y, config, X[:16], Y[:16], checkpoint_dir=tmp_path)
+    assert len(result.history) == 8
+    for a, b in zip(reference.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="other settings"):
+        train(model(), loss, X, Y, TrainConfig(epochs=9), checkpoint_dir=tmp_path)
+
+
+def test_estimator_follows_scikit_learn(core_data):
+    est = AMNRegressor(arch="ann-dense", epochs=60, batch_size=16, lr=3e-3)
+    assert est.get_params()["arch"] == "ann-dense"
+    scores = cross_val_score(est, core_data.X, core_data.growth, cv=3)
+    assert len(scores) == 3 and np.all(scores > 0.8)
+
+
+def test_ann_sv_predicts_every_flux_and_scores(core_data):
+    est = AMNRegressor(arch="ann-sv", epochs=30, batch_size=16, lr=3e-3).fit(core_data.X, core_data.Y)
+    fluxes = est.predict_fluxes(core_data.X)
+    assert list(fluxes.columns) == list(core_data.Y.columns)
+    assert np.allclose(est.predict(core_data.X), fluxes["Biomass_Ecoli_core"].to_numpy(), atol=1e-6)
+    terms = est.loss_terms(core_data.X, core_data.Y)
+    assert set(terms) == {"mse", "sv", "bound", "neg"}
+    assert est.n_params_ == 20 * 50 + 50 + 50 * 154 + 154  # the published 8,904
+
+
+def test_cross_validation_reports_every_metric(core_data, tmp_path):
+    est = AMNRegressor(arch="ann-sv", epochs=5, batch_size=32)
+    result = cross_validate(est, core_data.X, core_data.Y, folds=3, X_test=core_data.X.iloc[:20],
+                            Y_test=core_data.Y.iloc[:20], workdir=tmp_path)
+    assert len(result.folds) == 3
+    for column in ("r2_train_measured", "q2_val_measured", "q2_val_fluxes", "val_sv", "seconds_per_epoch", "n_params", "q2_test_measured"):
+        assert column in result.folds
+    assert result.test_q2_mean_prediction is not None
+    again = cross_validate(est, core_data.X, core_data.Y, folds=3, workdir=tmp_path)  # finished folds are reused
+    pd.testing.assert_frame_equal(again.folds[["q2_val_measured"]], result.folds[["q2_val_measured"]])
+
+
+def test_save_load_round_trip_and_mismatches(core_data, tmp_path):
+    est = AMNRegressor(arch="ann-sv", epochs=3).fit(core_data.X, core_data.Y)
+    save_model(est, tmp_path / "m")
+    back = load_model_dir(tmp_path / "m")
+    assert np.array_equal(back.predict_fluxes(core_data.X).to_numpy(), est.predict_fluxes(core_data.X).to_numpy())
+    assert not list((tmp_path / "m").glob("*.pkl"))
+    other = est.network_.model.copy()
+    other.reactions.PGI_for.upper_bound = 1.0
+    from amn.network import make_unidirectional
+
+    with pytest.raises(DatasetMismatchError, match="another network"):
+        load_model_dir(tmp_path / "m", network=make_unidirectional(other))
+    (tmp_path / "m" / "model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match="missing model.safetensors"):
+        load_model_dir(tmp_path / "m")
+
+
+@pytest.mark.parametrize("arch", [a for a in ARCHITECTURES if a.startswith("amn-") and a != "amn-exact"])
+def test_every_amn_trains_and_round_trips(arch, core_data, tmp_path):
+    bound = "EB" if arch in ("amn-w", "amn-eb") else "UB"
+    X, Y = core_data.X.iloc[:160], core_data.Y.iloc[:160]
+    est = AMNRegressor(arch=arch, bound=bound, epochs=4, batch_size=32, lr=3e-3, val_fraction=0).fit(X, Y)
+    losses = [row["train_loss"] for row in est.history_]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
+    save_model(est, tmp_path / arch)
+    back = load_model_dir(tmp_path / arch)
+    np.testing.assert_allclose(back.predict_fluxes(X).to_numpy(), est.predict_fluxes(X).to_numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("arch", ["amn-qp", "amn-ub", "amn-w"])
+def test_sparse_layer_matrices_checkpoint_save_and_load(arch, core_data, tmp_path, monkeypatch):
+    """Genome-scale networks keep S & co. as sparse buffers, which safetensors cannot store: they
+    are rebuilt from the network, so checkpoints and saved models hold the learned weights only."""
+    import amn.layers.base
+
+    monkeypatch.setattr(amn.layers.base, "DENSE_LIMIT", 0)  # what iML1515 gets
+    bound = "EB" if arch == "amn-w" else "UB"
+    X, Y = core_data.X.iloc[:64], core_data.Y.iloc[:64]
+    est = AMNRegressor(arch=arch, bound=bound, epochs=2, batch_size=32, val_fraction=0)
+    est.fit(X, Y, checkpoint_dir=tmp_path / "checkpoints")
+    assert any(b.is_sparse for b in est.module_.buffers())
+    save_model(est, tmp_path / "m")
+    back = load_model_dir(tmp_path / "m")
+    np.testing.assert_allclose(back.predict_fluxes(X).to_numpy(), est.predict_fluxes(X).to_numpy(), rtol=1e-5, atol=1e-6)
+    again = AMNRegressor(arch=arch, bound=bound, epochs=2, batch_size=32, val_fraction=0)
+    again.fit(X, Y, checkpoint_dir=tmp_path / "checkpoints")  # resumes from the finished checkpoint
+    np.testing.assert_allclose(again.predict(X), est.predict(X), rtol=1e-6)
+
+
+def test_estimator_rejects_bad_inputs(core_data):
+    est = AMNRegressor(arch="ann-dense", epochs=1).fit(core_data.X, core_data.Y)
+    with pytest.raises(DatasetMismatchError, match="lack medium"):
+        est.predict(core_data.X.drop(columns=["EX_glc__D_e_i"]))
+    with pytest.raises(DatasetMismatchError, match="NaN"):
+        est.predict(core_data.X.assign(EX_glc__D_e_i=np.nan))
+
+
+def test_train_evaluate_predict_commands(textbook_net, tmp_path):
+    dataset = tmp_path / "core.npz"
+    generate(textbook_net, RandomMedia(core_medium(textbook_net), 60), dataset, progress=False,
+             extra_metadata={"model_source": "textbook"})
+    runner = CliRunner()
+    out = tmp_path / "model"
+    result = runner.invoke(main, ["train", "--dataset", str(dataset), "--arch", "ann-sv", "--epochs", "3", "--folds", "2", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "q2_val_measured" in result.output and (out / "model.json").exists()
+    result = runner.invoke(main, ["evaluate", str(out), "--dataset", str(dataset)])
+    assert result.exit_code == 0 and "q2_fluxes" in result.output
+    media = tmp_path / "media.csv"
+    load_dataset(dataset).X.to_csv(media, index=False)
+    result = runner.invoke(main, ["predict", str(out), "--media", str(media), "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0
+    assert pd.read_csv(tmp_path / "f.csv").shape == (60, 154)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("EX_glc__D_e_i\n1\n")
+    result = runner.invoke(main, ["predict", str(out), "--media", str(bad), "--out", str(tmp_path / "g.csv")])
+    assert result.exit_code == 2 and "missing medium column" in result.output
+
+
+def test_amn_exact_untrained_is_pfba(core_data):
+    est = AMNRegressor(arch="amn-exact", epochs=0, val_fraction=0).fit(core_data.X.iloc[:20], core_data.Y.iloc[:20])
+    assert est.score(core_data.X, core_data.Y) == pytest.approx(1.0, abs=1e-9)
+    fluxes = est.predict_fluxes(core_data.X.iloc[:30]).to_numpy()
+    assert np.allclose(fluxes.sum(axis=1), core_data.Y.iloc[:30].to_numpy().sum(axis=1), rtol=1e-6)  # total flux is unique
