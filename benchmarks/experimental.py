@@ -24,10 +24,10 @@ from pathlib import Path
 
 import cobra
 import pandas as pd
+from _common import fold_progress
 from threadpoolctl import threadpool_limits
 
-from amn.baselines.composition_amn import CompositionAMN
-from amn.baselines.registry import Method, fba_methods, run_methods, statistical_methods
+from amn.baselines.registry import methods_for, run_methods
 from amn.data import locate, model_path
 from amn.dataset import generate, load_dataset
 from amn.dataset.table import read_table
@@ -37,10 +37,9 @@ from amn.evaluation.report import markdown_table, method_table, write_report
 from amn.evaluation.splits import SEEDS
 from amn.media import GuidedMedia
 from amn.media.spec import read_medium
-from amn.models import AMNRegressor
-from amn.models.persist import save_model
+from amn.models import AMNRegressor, save_model
 from amn.network import make_unidirectional, reduce_network
-from amn.reservoir import ReservoirFBA, ReservoirRegressor, reservoir_medium
+from amn.reservoir import ReservoirRegressor, reservoir_medium
 from amn.solve.cobra_bounds import check_bounds
 
 DATA = "experimental/ecoli_dh5a_growth"
@@ -74,25 +73,6 @@ def reservoir_growth_model(outdir: Path, data, reduced, epochs: int) -> Path:
     return directory
 
 
-def registry(network, medium, reduced=None, growth_model: Path | None = None, amn_epochs: int = 200,
-             exact_route: bool = True) -> list[Method]:
-    """Every method of the table; a new method (AMN, reservoir, exact FBA) is one more entry here."""
-    methods = [*statistical_methods(), *fba_methods(network, medium, composition=exact_route)]
-    if reduced is not None:
-        methods.append(Method("AMN-QP", lambda t: CompositionAMN(reduced, medium, epochs=amn_epochs),
-                              f"method 1: trained on the measured growth rates, {amn_epochs} epochs, reduced iML1515"))
-    if growth_model is not None:
-        methods.append(Method(RESERVOIR_NAME, lambda t: ReservoirRegressor(str(growth_model)),
-                              "frozen AMN-QP (guided pFBA data on the reservoir medium), uptake layer trained on the training folds"))
-        methods.append(Method("FBA with reservoir bounds", lambda t: ReservoirFBA(str(growth_model), network=network),
-                              "the reservoir's learned uptake bounds given to plain FBA on iML1515, no calibration"))
-    return methods
-
-
-def _progress(name: str, done: int, total: int) -> None:
-    print(f"\r  {name}: fold {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed of the 10-fold protocol")
@@ -112,9 +92,9 @@ def main() -> None:
     args.outdir.mkdir(parents=True, exist_ok=True)
     data, reduced = guided_data(args.outdir, network, table, medium, 20 if args.quick else 100)
     growth_model = reservoir_growth_model(args.outdir, data, reduced, 30 if args.quick else 60)
-    methods = registry(network, medium, reduced, growth_model, 
-                       amn_epochs=100 if args.quick else 200, exact_route=not args.quick)
-    results = run_methods(methods, table, seeds=seeds, progress=_progress)
+    methods = methods_for(table, network, medium, exact_route=not args.quick, amn_epochs=100 if args.quick else 200,
+                          amn_network=reduced, growth_model=growth_model, reservoir_fba=True)
+    results = run_methods(methods, table, seeds=seeds, progress=fold_progress)
     notes = {m.name: m.note for m in methods}
     ceiling = noise_ceiling(table.y, replicates["GR_STD"])
     summary = method_table(results, notes=notes, computed={"noise ceiling": ceiling})

@@ -24,18 +24,18 @@ the predicted knockout growth over the model's own wild-type prediction.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+from _common import data_dir, dataset
+from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 import amn
-from amn.dataset import load_dataset
+from amn.evaluation.metrics import r2
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
 from amn.models import AMNRegressor
@@ -68,11 +68,6 @@ def lethal_on_glucose(network, spec, genes) -> np.ndarray:
     return np.array(out)
 
 
-def dataset(network, media, path: Path, **options):
-    """The seeded dataset at ``path``: read back when an earlier run (same ``--workdir``) wrote it."""
-    return load_dataset(path) if path.exists() else amn.generate(network, media, path, progress=False, **options)
-
-
 def scores(model, X, knockouts, truth, wild) -> dict[str, float]:
     """Growth Q^2, and accuracy / ROC AUC of lethal vs viable, scored by predicted KO / predicted WT growth."""
     started = time.perf_counter()
@@ -81,7 +76,7 @@ def scores(model, X, knockouts, truth, wild) -> dict[str, float]:
     ratio = predicted / np.maximum(np.abs(predicted_wild), 1e-9)
     lethal = truth < LETHAL * wild
     return {
-        "q2": r2_score(truth, predicted),
+        "q2": r2(truth, predicted),
         "accuracy": accuracy_score(lethal, ratio < LETHAL),
         "auc": roc_auc_score(lethal, -ratio) if 0 < lethal.sum() < len(lethal) else float("nan"),
         "predict_s": time.perf_counter() - started,
@@ -100,8 +95,7 @@ def main() -> None:
     torch.set_num_threads(1)
     train_size, test_size = (2000, 1000) if args.quick else (10000, 3000)
     epochs = args.epochs or (100 if args.quick else 200)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="amn-knockouts-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    work = data_dir(args.workdir, "amn-knockouts-")
     started = time.perf_counter()
 
     network = amn.make_unidirectional("textbook")
@@ -112,11 +106,11 @@ def main() -> None:
     print(f"e_coli_core: {len(genes)} genes ({int(lethal.sum())} lethal on glucose), {len(train_genes)} for "
           f"training, {len(test_genes)} held out; reference: pFBA on simulated data (FBA/pFBA: Q2 = AUC = 1)")
 
-    train = dataset(network, RandomMedia(spec, train_size), workdir / f"train_{train_size}.npz", seed=args.seed,
+    train = dataset(network, RandomMedia(spec, train_size), work / f"train_{train_size}.npz", seed=args.seed,
                     knockouts=RandomKnockouts.from_network(network, train_genes, wild_type=0.1, source="train genes"))
-    test = dataset(network, RandomMedia(spec, test_size), workdir / f"test_{test_size}.npz", seed=args.seed + 1,
+    test = dataset(network, RandomMedia(spec, test_size), work / f"test_{test_size}.npz", seed=args.seed + 1,
                    knockouts=RandomKnockouts.from_network(network, test_genes, wild_type=0.0, source="held-out genes"))
-    seen = dataset(network, RandomMedia(spec, test_size), workdir / f"seen_{test_size}.npz", seed=args.seed + 2,
+    seen = dataset(network, RandomMedia(spec, test_size), work / f"seen_{test_size}.npz", seed=args.seed + 2,
                    knockouts=RandomKnockouts.from_network(network, train_genes, wild_type=0.0, source="train genes"))
     for name, data in (("train", train), ("held-out genes", test), ("seen genes, new media", seen)):
         ratio = data.growth / data.wild_type_growth

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from amn.data import locate
+from amn.evaluation.metrics import r2
 from amn.plate_reader.curation import AutoCuration, auto_growth_rates, compare
 from amn.plate_reader.growth_rates import (
     REPLICATES,
@@ -61,7 +62,7 @@ def _random_subsets_r2(auto: GrowthRates, curated: GrowthRates, draws: int = 200
     scores = []
     for _ in range(draws):
         subset = np.array([rng.choice(rates, k, replace=False).mean() for rates, k in groups])
-        scores.append(1.0 - ((full - subset) ** 2).sum() / ((subset - subset.mean()) ** 2).sum())
+        scores.append(r2(subset, full))  # the subset means as reference, as compare() scores auto vs curated
     return np.array(scores)
 
 

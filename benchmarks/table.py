@@ -13,16 +13,16 @@ against the reference code's 0.80 s/epoch (../shared/REFERENCE.md).
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import data_dir, dataset
+from sklearn.model_selection import KFold
 
 import amn
 from amn.data import locate
-from amn.dataset import load_dataset
-from amn.evaluation.flux_cv import cross_validate
+from amn.evaluation import AMNFoldScorer, cross_validate
 from amn.media import GuidedMedia, RandomMedia, read_medium
 from amn.media.spec import core_medium
 from amn.models import AMNRegressor
@@ -37,15 +37,12 @@ UNROLLED = ("amn-qp", "amn-ub", "amn-eb", "amn-w", "amn-pdhg", "amn-ipm")
 REFERENCE_SEC_PER_EPOCH = 0.80  # AMN-QP, e_coli_core, 1000 samples, batch 5, reference code here
 
 
-def dataset(network, media, path: Path, **options):
-    """The seeded training set at ``path``: read back when an earlier run (same ``--workdir``) wrote it."""
-    return load_dataset(path) if path.exists() else amn.generate(network, media, path, progress=False, **options)
-
-
 def row(name, arch, data, network, epochs, folds, max_folds, workdir=None, **params):
+    """Cross-validate one architecture on one training set; print its line of the table, return its growth Q^2."""
     estimator = AMNRegressor(arch=arch, network=network, epochs=epochs, bound=data.metadata["bound"], **params)
     started = time.perf_counter()
-    cv = cross_validate(estimator, data.X, data.Y, folds=folds, max_folds=max_folds,
+    cv = cross_validate(estimator, data.X, data.Y, cv=KFold(folds, shuffle=True), seeds=(0,), name=arch,
+                        scorer=AMNFoldScorer(), max_folds=max_folds,
                         workdir=None if workdir is None else workdir / f"cv_{name}_{arch}")
     s = cv.summary()
     q2_flux = s.get("q2_val_fluxes_mean", float("nan"))
@@ -67,8 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     epochs = args.epochs or (200 if args.quick else 100)
     max_folds = 1 if args.quick else None
-    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="amn-table-"))
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = data_dir(args.workdir, "amn-table-")
     wanted = [item.split(":") for item in args.only.split(",")] if args.only else None
 
     def selected(name: str, arch: str | None = None) -> bool:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import cobra
 import numpy as np
 import pytest
+import torch
 
 from amn.data import locate, model_path
 from amn.errors import DataError
 from amn.network import load_model, make_unidirectional
+
+# Small tensor loops: one intra-op thread is fastest (and the tests share two cores).
+torch.set_num_threads(1)
 
 
 def shared_model_path(name: str):

@@ -5,6 +5,18 @@ The subpackages follow the data flow of the method::
     network  -> media -> solve -> dataset -> layers -> training -> models -> evaluation
              -> baselines / reservoir / design;   plate_reader beside;   cli on top
 
+- :mod:`amn.network`: load a model, make it unidirectional, its matrices and knockouts;
+- :mod:`amn.media`: medium files and random or guided media;
+- :mod:`amn.solve`: FBA/pFBA with HiGHS and COBRApy, essential uptakes;
+- :mod:`amn.dataset`: training sets (media labelled by pFBA, experiment tables);
+- :mod:`amn.layers`: the mechanistic layers (unrolled solvers and exact FBA) as PyTorch modules;
+- :mod:`amn.training`: the AMN loss and the training loop;
+- :mod:`amn.models`: the estimators (:class:`AMNRegressor`) and their saved form;
+- :mod:`amn.evaluation`, :mod:`amn.baselines`: scores and the models AMNs are compared with;
+- :mod:`amn.reservoir`, :mod:`amn.design`: a trained AMN as a reservoir, and medium design;
+- :mod:`amn.plate_reader`: growth rates from plate-reader curves;
+- :mod:`amn.errors`: every exception type.
+
 The names below are the public API; each lives in the subpackage named in
 ``__all__``'s comments.  The torch-based ones (:class:`AMNRegressor`,
 :class:`ReservoirRegressor`, :class:`MediumDesigner`) are imported on first use,

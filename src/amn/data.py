@@ -82,13 +82,13 @@ def _repository_data_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Directory where :func:`fetch` stores downloads."""
+    """Directory where :func:`fetch` stores downloads: ``$XDG_CACHE_HOME/amn`` or ``~/.cache/amn``."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "amn"
 
 
 def search_dirs() -> list[Path]:
-    """Data directories in the order they are searched."""
+    """Data directories in the order they are searched (see the module docstring), without repeats."""
     dirs = []
     if os.environ.get(ENV_VAR):
         dirs.append(Path(os.environ[ENV_VAR]).expanduser())
@@ -101,7 +101,22 @@ def search_dirs() -> list[Path]:
 
 
 def locate(relpath: str) -> Path:
-    """Path of a data file such as ``models/iML1515.xml.gz``; raise :class:`DataError` if absent."""
+    """Path of a data file, searched in :func:`search_dirs` order.
+
+    Parameters
+    ----------
+    relpath : str
+        Path relative to a data directory, e.g. ``models/iML1515.xml.gz``.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    DataError
+        The file is in no data directory (the message says how to fetch a registered one).
+    """
     for d in search_dirs():
         candidate = d / relpath
         if candidate.exists():
@@ -116,12 +131,36 @@ def locate(relpath: str) -> Path:
 
 
 def model_path(name: str) -> Path:
-    """Path of a BiGG model of the data directory, by id (``iML1515``)."""
+    """Path of a BiGG model of the data directory, by id.
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``iML1515`` (file ``models/iML1515.xml.gz``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    DataError
+        Not found (see :func:`locate`).
+    """
     return locate(f"models/{name}.xml.gz")
 
 
 def sha256_of(path: str | Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
+    """Hex sha256 of a file, read in chunks.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -132,8 +171,25 @@ def sha256_of(path: str | Path) -> str:
 def fetch(name: str, dest: str | Path | None = None) -> list[Path]:
     """Download a registered dataset into ``dest`` (default: the cache) and verify its sha256.
 
-    Files already present with the right checksum are not downloaded again.  A
-    download whose checksum differs is deleted and reported as a :class:`DataError`.
+    Files already present with the right checksum are not downloaded again.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`REGISTRY` (``iML1515``, ``ecoli_dh5a_growth``, ...).
+    dest : str or Path, optional
+        The data directory to fill; default: :func:`cache_dir`.
+
+    Returns
+    -------
+    list of Path
+        The files of the dataset.
+
+    Raises
+    ------
+    DataError
+        Unknown name, failed download, or a checksum that differs (the
+        download is then deleted).
     """
     if name not in REGISTRY:
         raise DataError(f"{name}: unknown dataset; known: {', '.join(REGISTRY)}")

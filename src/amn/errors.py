@@ -59,7 +59,27 @@ class NotFittedError(AMNError, ValueError, AttributeError):
 
 
 def id_list(ids, shown: int = 5) -> str:
-    """``'a, b, c, d, e and 7 more'``: the first ``shown`` ids of a list for a one-line message."""
+    """The first ``shown`` ids of a list, for a one-line message.
+
+    Parameters
+    ----------
+    ids : iterable
+        Ids (anything with a ``str``), in the order to show them.
+    shown : int, default 5
+        How many ids to write out; the rest are counted.
+
+    Returns
+    -------
+    str
+        ``"a, b, c"``, or ``"a, b, c, d, e and 7 more"`` past ``shown`` ids.
+
+    Examples
+    --------
+    >>> id_list(["a", "b"])
+    'a, b'
+    >>> id_list(range(12))
+    '0, 1, 2, 3, 4 and 7 more'
+    """
     ids = [str(i) for i in ids]
     head = ", ".join(ids[:shown])
     return head if len(ids) <= shown else f"{head} and {len(ids) - shown} more"

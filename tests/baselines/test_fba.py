@@ -155,7 +155,7 @@ def test_composition_bounds_learn_interactions_that_fba_reproduces(core, textboo
 def test_fba_estimators_clone_and_cross_validate(core):
     model, media = core
     y = model.growth(model.medium_bounds(media, np.array([3.0, 6.0, 2.0, 4.0])))[0]
-    result = cross_validate(FBAFixedBound(model, calibrate=True), media, y, seeds=(0,), n_splits=3)
+    result = cross_validate(FBAFixedBound(model, calibrate=True), media, y, seeds=(0,), cv=3)
     assert result.mean() > 0.5
 
 

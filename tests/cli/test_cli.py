@@ -28,6 +28,11 @@ def test_version_and_help(run):
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
+def test_one_module_a_command():
+    for name, command in main.commands.items():
+        assert command.callback.__module__ == f"amn.cli.{name}", name
+
+
 def test_demo_runs_the_simulated_pipeline(run, textbook, tmp_path):
     result = run("demo", "--out", tmp_path / "demo", "--size", 120, "--epochs", 5)
     assert result.exit_code == 0, result.output

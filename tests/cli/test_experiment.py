@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from amn.cli.experiment import experiment
-from amn.errors import MediumError
+from amn.errors import MediumError, ParameterError
 
 PLATE = "20220504"
 
@@ -99,16 +99,16 @@ def test_design_reproducible_by_seed():
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "args, message, error",
     [
-        (["--compounds", "a,b,a", "--on", "2"], "repeated compound(s) a"),
-        (["--compounds", "a,b", "--on", "3"], "--on 3: must be between 1 and the number of compounds (2)"),
-        (["--compounds", "a,,b", "--on", "1"], "non-empty compound ids"),
+        (["--compounds", "a,b,a", "--on", "2"], "repeated compound(s) a", MediumError),
+        (["--compounds", "a,b", "--on", "3"], "--on 3: must be between 1 and the number of compounds (2)", ParameterError),
+        (["--compounds", "a,,b", "--on", "1"], "non-empty compound ids", MediumError),
     ],
 )
-def test_design_bad_input(args, message):
+def test_design_bad_input(args, message, error):
     result = CliRunner().invoke(experiment, ["design", *args, "--seed", "0"])
-    assert isinstance(result.exception, MediumError)  # the root `amn` group prints it as one line, exit 2
+    assert isinstance(result.exception, error)  # the root `amn` group prints it as one line, exit 2
     assert message in str(result.exception)
 
 

@@ -133,7 +133,7 @@ def test_dataset_file_is_self_describing(tmp_path, textbook_net, core_spec):
     assert meta["seed"] == 5 and meta["method"] == "pfba" and meta["bound"] == "UB"
     assert meta["model_sha256"] == textbook_net.sha256() and meta["package_version"]
     assert meta["medium"]["reaction_ids"] == list(core_spec.reaction_ids) and meta["infeasible"] == []
-    x_path, y_path = back.to_csv(tmp_path / "d")
+    x_path, _ = back.to_csv(tmp_path / "d")
     assert np.allclose(pd.read_csv(x_path, index_col=0).to_numpy(), ds.X.to_numpy())
     assert not (tmp_path / "d.npz.partial").exists()
 

@@ -7,7 +7,14 @@ import pytest
 
 from amn.data import locate
 from amn.dataset.table import read_table, validate_table
-from amn.errors import AMNError, DataError, DatasetMismatchError, UnknownReactionError
+from amn.errors import (
+    AMNError,
+    DataError,
+    DatasetMismatchError,
+    InputFileNotFoundError,
+    ParameterError,
+    UnknownReactionError,
+)
 
 
 def write(tmp_path, frame: pd.DataFrame, name: str = "table.csv"):
@@ -86,8 +93,13 @@ def test_bad_composition_with_network(tmp_path, textbook_net):
 
 
 def test_missing_or_unreadable_file(tmp_path):
-    with pytest.raises(DatasetMismatchError, match="no such file"):
+    with pytest.raises(InputFileNotFoundError, match="absent.csv: no such file"):
         read_table(tmp_path / "absent.csv")
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DatasetMismatchError, match="empty.csv: not a CSV table"):
         read_table(tmp_path / "empty.csv")
+
+
+def test_unknown_task_is_a_parameter_error(tmp_path):
+    with pytest.raises(ParameterError, match="task must be"):
+        read_table(write(tmp_path, frame()), task="ranking")

@@ -18,8 +18,7 @@ from amn.design import MediumDesigner, design_media, project_budget
 from amn.errors import MediumError, ModelLoadError, UnknownReactionError
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
-from amn.models import AMNRegressor
-from amn.models.persist import save_model
+from amn.models import AMNRegressor, save_model
 from amn.reservoir import ReservoirRegressor
 from amn.solve.pfba import FluxProblem, HighsLabeler
 

@@ -65,7 +65,7 @@ def test_every_fold_is_validated_once_without_its_own_data():
             return np.zeros(len(X))
 
     X = np.arange(100, dtype=float).reshape(50, 2)  # unique rows
-    cross_validate(Spy(), X, np.linspace(0, 1, 50), seeds=(0,), n_splits=5)
+    cross_validate(Spy(), X, np.linspace(0, 1, 50), seeds=(0,), cv=5)
     assert seen == [0] * 5
 
 
@@ -87,9 +87,9 @@ def test_deterministic_by_seed():
     from sklearn.ensemble import RandomForestRegressor
 
     forest = RandomForestRegressor(n_estimators=20)  # random_state None: the protocol seeds it
-    a = cross_validate(forest, X, y, seeds=(0, 1), n_splits=5)
-    b = cross_validate(forest, X, y, seeds=(0, 1), n_splits=5)
-    c = cross_validate(forest, X, y, seeds=(2, 1), n_splits=5)
+    a = cross_validate(forest, X, y, seeds=(0, 1), cv=5)
+    b = cross_validate(forest, X, y, seeds=(0, 1), cv=5)
+    c = cross_validate(forest, X, y, seeds=(2, 1), cv=5)
     np.testing.assert_array_equal(a.predictions, b.predictions)
     np.testing.assert_array_equal(a.folds, b.folds)
     assert not np.array_equal(a.folds[0], c.folds[0])
@@ -123,7 +123,7 @@ def test_classification_metrics_match_sklearn():
 
 def test_single_repeat_has_zero_sd_and_frames():
     X, y, _ = linear_data(n=50)
-    result = cross_validate(LinearRegression(), X, y, seeds=(7,), n_splits=5, name="ols")
+    result = cross_validate(LinearRegression(), X, y, seeds=(7,), cv=5, name="ols")
     assert isinstance(result, CVResult) and result.name == "ols" and result.sd() == 0.0
     frame = result.predictions_frame()
     assert list(frame.columns) == ["measured", "pred_seed7", "fold_seed7", "pred_mean"]
@@ -132,3 +132,52 @@ def test_single_repeat_has_zero_sd_and_frames():
 def test_noise_ceiling():
     y = np.array([0.0, 1.0, 2.0, 3.0])
     assert noise_ceiling(y, np.full(4, 0.5)) == pytest.approx(1 - 0.25 / 1.25)
+
+
+def test_splitter_objects_scorer_hook_and_max_folds():
+    from sklearn.model_selection import KFold
+
+    X, y, _ = linear_data(n=60)
+    seen = []
+
+    def scorer(model, fold):
+        seen.append((fold.seed, fold.index, len(fold.X_val), fold.prediction.shape))
+        return {"q2_fold": r2_score(fold.y_val, fold.prediction)}
+
+    result = cross_validate(LinearRegression(), X, y, seeds=(4,), cv=KFold(5, shuffle=True), scorer=scorer,
+                            max_folds=2)
+    expected = list(KFold(5, shuffle=True, random_state=4).split(X))[:2]
+    for k, (_, valid) in enumerate(expected):
+        assert (result.folds[0, valid] == k).all()
+    assert (result.folds[0] >= 0).sum() == 24 and np.isnan(result.predictions[0][result.folds[0] < 0]).all()
+    assert seen == [(4, 0, 12, (12,)), (4, 1, 12, (12,))]
+    assert list(result.fold_scores.columns) == ["seed", "fold", "q2_fold"]
+    assert result.summary()["q2_fold_mean"] == pytest.approx(result.fold_scores["q2_fold"].mean())
+    assert not np.isnan(result.mean())  # scored on the validated samples only
+
+
+def test_workdir_resumes_finished_folds(tmp_path):
+    fits = []
+
+    class Counted(LinearRegression):
+        def fit(self, X, y):
+            fits.append(len(X))
+            return super().fit(X, y)
+
+    X, y, _ = linear_data(n=40)
+    first = cross_validate(Counted(), X, y, seeds=(0, 1), cv=4, workdir=tmp_path, X_test=X[:5], y_test=y[:5])
+    assert len(fits) == 8 and sorted(p.name for p in tmp_path.iterdir()) == ["seed_0", "seed_1"]
+    again = cross_validate(Counted(), X, y, seeds=(0, 1), cv=4, workdir=tmp_path, X_test=X[:5], y_test=y[:5])
+    assert len(fits) == 8  # every fold read back
+    np.testing.assert_array_equal(again.predictions, first.predictions)
+    assert again.test_q2_mean_prediction == pytest.approx(first.test_q2_mean_prediction)
+
+
+def test_bad_splits_are_parameter_errors():
+    from amn.errors import ParameterError
+
+    X, y, _ = linear_data(n=8)
+    with pytest.raises(ParameterError, match="8 samples are too few for 10-fold"):
+        cross_validate(LinearRegression(), X, y)
+    with pytest.raises(ParameterError, match="at least 2 folds"):
+        cross_validate(LinearRegression(), X, y, cv=1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from tests.layers.test_layers import _u, core_media, toy  # noqa: F401  (fixtures)
 
 from amn.layers import InteriorPoint
 from amn.solve.pfba import FluxProblem, HighsLabeler
+from tests.layers.test_layers import _u, core_media, toy  # noqa: F401  (fixtures)
 
 ITERATIONS = 40
 

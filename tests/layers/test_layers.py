@@ -8,8 +8,10 @@ import pytest
 import torch
 from cobra.flux_analysis import pfba
 
-from amn.layers import PDHG, QP, RNNEB, RNNUB, RNNW, ProjectedPDHG
+from amn.errors import ParameterError
+from amn.layers import PDHG, QP, RNNEB, RNNUB, RNNW, ExactFBA, InteriorPoint, ProjectedPDHG
 from amn.network import make_unidirectional
+from amn.training import AMNLoss
 
 GLUCOSE = 0.1
 
@@ -265,3 +267,46 @@ def test_bad_inputs_raise(toy):
         PDHG(mats, bound="XB")
     with pytest.raises(ValueError, match="medium"):
         RNNUB(mats.network)  # a network without a medium
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: QP(m, bound="XB"),
+        lambda m: PDHG(m, bound="XB"),
+        lambda m: ProjectedPDHG(m, bound="XB"),
+        lambda m: InteriorPoint(m, bound="XB"),
+        lambda m: ExactFBA(m, bound="XB"),
+        lambda m: AMNLoss(torch.as_tensor(m.S.toarray()), torch.tensor([0]), torch.tensor([0]), bound="XB"),
+    ],
+    ids=["QP", "PDHG", "ProjectedPDHG", "InteriorPoint", "ExactFBA", "AMNLoss"],
+)
+def test_one_bound_check_everywhere(toy, make):
+    """Every layer and the loss check the medium-input mode alike: a ParameterError (a ValueError), one line."""
+    _, mats, _ = toy
+    message = r"^bound must be 'UB' \(uptake upper bounds\) or 'EB' \(exact uptakes\), got 'XB'$"
+    with pytest.raises(ParameterError, match=message):
+        make(mats)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: QP(m, momentum=1.0),
+        lambda m: QP(m, iterations=-1),
+        lambda m: QP(m, checkpoint_every=0),
+        lambda m: RNNUB(m, dt=0),
+        lambda m: RNNEB(m, gain=-1.0),
+        lambda m: RNNW(m, substrate_weights="mass"),
+        lambda m: ProjectedPDHG(m, relaxation=2.0),
+        lambda m: PDHG(m, theta=2.0),
+        lambda m: InteriorPoint(m, eps=-1.0),
+        lambda m: ExactFBA(m, method="milp"),
+        lambda m: ExactFBA(m, gamma=0.0),
+    ],
+)
+def test_parameters_outside_their_domain_raise_parameter_error(toy, make):
+    _, mats, _ = toy
+    with pytest.raises(ParameterError) as raised:
+        make(mats)
+    assert isinstance(raised.value, ValueError) and "\n" not in str(raised.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from amn.data import locate
-from amn.errors import DataError, MediumError, UnknownReactionError
+from amn.errors import DataError, InputFileNotFoundError, MediumError, ParameterError, UnknownReactionError
 from amn.media import read_medium
 
 
@@ -47,15 +47,30 @@ def test_malformed_medium_files(tmp_path, text, message):
 
 
 def test_missing_medium_file(tmp_path):
-    with pytest.raises(MediumError, match="no such file"):
+    with pytest.raises(InputFileNotFoundError, match="absent.csv: no such file") as info:
         read_medium(tmp_path / "absent.csv")
+    assert isinstance(info.value, FileNotFoundError)
+
+
+def test_media_sizes_outside_their_domain_are_parameter_errors(textbook_net):
+    import pandas as pd
+
+    from amn.media import GuidedMedia, RandomMedia
+    from amn.media.spec import core_medium
+
+    spec = core_medium(textbook_net)
+    with pytest.raises(ParameterError, match="number of samples must be >= 1"):
+        RandomMedia(spec, 0)
+    with pytest.raises(ParameterError, match="t.csv: per_medium must be >= 1") as info:
+        GuidedMedia(spec, pd.DataFrame({"EX_fru_e_i": [1, 0]}), per_medium=0, source="t.csv")
+    assert "--" not in str(info.value)  # the library names the parameter, not a command-line option
 
 
 def test_core_medium_built_in_code_equals_the_published_file(textbook_net):
     from amn.media.spec import core_medium
 
     built, published = core_medium(textbook_net), read_medium(_shared("media/e_coli_core.csv"))
-    as_dict = lambda s: {r: (lv, mx) for r, lv, mx in zip(s.reaction_ids, s.level, s.max_value)}  # noqa: E731
+    as_dict = lambda s: {r: (lv, mx) for r, lv, mx in zip(s.reaction_ids, s.level, s.max_value)}
     assert as_dict(built) == as_dict(published) and built.ratio_drawing == published.ratio_drawing
 
 

@@ -7,16 +7,15 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import KFold, cross_val_score
 
 from amn.cli import main
 from amn.dataset import generate, load_dataset
-from amn.errors import DatasetMismatchError, ModelLoadError
-from amn.evaluation.flux_cv import cross_validate
+from amn.errors import DatasetMismatchError, ModelLoadError, NotFittedError, ParameterError
+from amn.evaluation import AMNFoldScorer, cross_validate
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
-from amn.models import ARCHITECTURES, AMNRegressor
-from amn.models.persist import load_model_dir, save_model
+from amn.models import ARCHITECTURES, AMNRegressor, get_architecture, load_model_dir, save_model
 from amn.training import AMNLoss, LossWeights, TrainConfig, train
 
 
@@ -92,14 +91,16 @@ def test_ann_sv_predicts_every_flux_and_scores(core_data):
 
 def test_cross_validation_reports_every_metric(core_data, tmp_path):
     est = AMNRegressor(arch="ann-sv", epochs=5, batch_size=32)
-    result = cross_validate(est, core_data.X, core_data.Y, folds=3, X_test=core_data.X.iloc[:20],
-                            Y_test=core_data.Y.iloc[:20], workdir=tmp_path)
-    assert len(result.folds) == 3
+    result = cross_validate(est, core_data.X, core_data.Y, cv=KFold(3, shuffle=True), seeds=(0,),
+                            scorer=AMNFoldScorer(), X_test=core_data.X.iloc[:20], y_test=core_data.Y.iloc[:20],
+                            workdir=tmp_path)
+    assert len(result.fold_scores) == 3
     for column in ("r2_train_measured", "q2_val_measured", "q2_val_fluxes", "val_sv", "seconds_per_epoch", "n_params", "q2_test_measured"):
-        assert column in result.folds
+        assert column in result.fold_scores
     assert result.test_q2_mean_prediction is not None
-    again = cross_validate(est, core_data.X, core_data.Y, folds=3, workdir=tmp_path)  # finished folds are reused
-    pd.testing.assert_frame_equal(again.folds[["q2_val_measured"]], result.folds[["q2_val_measured"]])
+    again = cross_validate(est, core_data.X, core_data.Y, cv=KFold(3, shuffle=True), seeds=(0,),
+                           scorer=AMNFoldScorer(), workdir=tmp_path)  # finished folds are reused
+    pd.testing.assert_frame_equal(again.fold_scores[["q2_val_measured"]], result.fold_scores[["q2_val_measured"]])
 
 
 def test_save_load_round_trip_and_mismatches(core_data, tmp_path):
@@ -186,3 +187,83 @@ def test_amn_exact_untrained_is_pfba(core_data):
     assert est.score(core_data.X, core_data.Y) == pytest.approx(1.0, abs=1e-9)
     fluxes = est.predict_fluxes(core_data.X.iloc[:30]).to_numpy()
     assert np.allclose(fluxes.sum(axis=1), core_data.Y.iloc[:30].to_numpy().sum(axis=1), rtol=1e-6)  # total flux is unique
+
+
+# -- fitted state ---------------------------------------------------------------------------
+
+def test_unfitted_estimator_says_call_fit_or_load(core_data, tmp_path):
+    from sklearn.exceptions import NotFittedError as SklearnNotFitted
+    from sklearn.utils.validation import check_is_fitted
+
+    est = AMNRegressor(arch="ann-sv")
+    X, Y = core_data.X.iloc[:5], core_data.Y.iloc[:5]
+    calls = {
+        "predict": lambda: est.predict(X), "predict_fluxes": lambda: est.predict_fluxes(X),
+        "score": lambda: est.score(X, Y), "loss_terms": lambda: est.loss_terms(X, Y),
+        "module_inputs": lambda: est.module_inputs(X), "save": lambda: est.save(tmp_path / "m"),
+        "eval_module": est.eval_module, "output_ids_": lambda: est.output_ids_,
+    }
+    for call in calls.values():
+        with pytest.raises(NotFittedError, match="AMNRegressor .*call fit or load first"):
+            call()
+    assert not (tmp_path / "m").exists()
+    assert isinstance(NotFittedError("x"), (ValueError, AttributeError))
+    assert not hasattr(est, "input_range_")  # a NotFittedError is an AttributeError
+    with pytest.raises(SklearnNotFitted):
+        check_is_fitted(est)
+    assert est.predicts_fluxes  # the architecture's, known before fitting
+    est.set_params(epochs=1).fit(X, Y)
+    check_is_fitted(est)
+
+
+def test_architecture_records_and_accessors(core_data, tmp_path):
+    assert [get_architecture(a).name for a in ARCHITECTURES] == list(ARCHITECTURES)
+    assert len(ARCHITECTURES) == 9 and "amn-exact" in ARCHITECTURES
+    assert not get_architecture("ann-dense").all_fluxes and not get_architecture("ann-sv").mechanistic
+    assert all(get_architecture(a).all_fluxes and get_architecture(a).mechanistic for a in ARCHITECTURES if a.startswith("amn-"))
+    assert all(f"``{a}``" in AMNRegressor.__doc__ for a in ARCHITECTURES)  # the docstring lists every one
+    with pytest.raises(ParameterError, match=r"unknown architecture 'amn-xyz'; choose from ann-dense, .*amn-exact"):
+        AMNRegressor(arch="amn-xyz").fit(core_data.X.iloc[:20], core_data.Y.iloc[:20])
+    X, Y = core_data.X.iloc[:40], core_data.Y.iloc[:40]
+    dense = AMNRegressor(arch="ann-dense", epochs=1, val_fraction=0).fit(X, Y)
+    assert dense.output_ids_ == ["Biomass_Ecoli_core"] and not dense.predicts_fluxes
+    lower, upper = dense.input_range_
+    np.testing.assert_array_equal(lower, X[dense.medium_].min().to_numpy())
+    np.testing.assert_array_equal(upper, X[dense.medium_].max().to_numpy())
+    module = dense.eval_module()
+    assert not module.training and dense.tensor_options_ == {"device": dense.device_, "dtype": torch.float32}
+    inputs = torch.as_tensor(dense.module_inputs(X)).to(**dense.tensor_options_)
+    np.testing.assert_allclose(module(inputs).detach().numpy()[:, 0], dense.predict(X), rtol=1e-6)
+    back = AMNRegressor.load(dense.save(tmp_path / "m", metrics={"q2": 0.5}))
+    assert back.metrics_ == {"q2": 0.5} and back.output_ids_ == dense.output_ids_
+    np.testing.assert_array_equal(back.predict(X), dense.predict(X))
+    description = (tmp_path / "m" / "model.json").read_text().replace('"ann-dense"', '"ann-nope"')
+    (tmp_path / "m" / "model.json").write_text(description)
+    with pytest.raises(ParameterError, match="model.json: unknown architecture 'ann-nope'; choose from"):
+        load_model_dir(tmp_path / "m")
+
+
+def test_load_refuses_corrupt_or_edited_weights(core_data, tmp_path):
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    est = AMNRegressor(arch="ann-dense", epochs=1, val_fraction=0).fit(core_data.X.iloc[:20], core_data.Y.iloc[:20])
+    weights = est.save(tmp_path / "m") / "model.safetensors"
+    raw = bytearray(weights.read_bytes())
+    raw[-8] ^= 0x01  # one bit of one weight
+    weights.write_bytes(bytes(raw))
+    with pytest.raises(ModelLoadError, match="model.safetensors: not the file that was saved"):
+        AMNRegressor.load(tmp_path / "m")
+    # a directory saved before the weights' sha256 was recorded: checked for finite values
+    description = json.loads((tmp_path / "m" / "model.json").read_text())
+    del description["weights_sha256"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(description))
+    state = load_file(str(weights))
+    state = {k: v.fill_(float("nan")) if k.endswith("bias") else v for k, v in state.items()}
+    save_file(state, str(weights))
+    with pytest.raises(ModelLoadError, match="model.safetensors: weights contain NaN"):
+        AMNRegressor.load(tmp_path / "m")
+    weights.write_bytes(b"not safetensors")
+    with pytest.raises(ModelLoadError, match="model.safetensors: not a readable safetensors file"):
+        AMNRegressor.load(tmp_path / "m")

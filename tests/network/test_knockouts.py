@@ -20,8 +20,7 @@ from amn.errors import UnknownGeneError
 from amn.layers import PDHG, QP, RNNEB, RNNUB, RNNW, ExactFBA, ProjectedPDHG
 from amn.media import RandomMedia, sample_rng
 from amn.media.spec import core_medium
-from amn.models import AMNRegressor
-from amn.models.persist import load_model_dir, save_model
+from amn.models import AMNRegressor, load_model_dir, save_model
 from amn.network import Knockouts, RandomKnockouts
 from amn.solve.pfba import CobraLabeler, FluxProblem, HighsLabeler
 
@@ -194,7 +193,7 @@ def test_models_learn_with_knockouts_and_round_trip(ko_data, textbook_net, tmp_p
 
 def test_cli_generate_and_predict_with_knockouts(tmp_path, textbook_net, ko_data):
     runner = CliRunner()
-    run = lambda *args: runner.invoke(main, [str(a) for a in args])  # noqa: E731
+    run = lambda *args: runner.invoke(main, [str(a) for a in args])
     medium = tmp_path / "medium.csv"
     spec = core_medium(textbook_net)
     pd.DataFrame([spec.level, spec.max_value, [spec.ratio_drawing] * len(spec.level)],

@@ -130,3 +130,21 @@ def test_independent_rows_with_planted_dependencies():
     dense = A.toarray()
     assert len(rows) == np.linalg.matrix_rank(dense)
     assert np.linalg.matrix_rank(dense[rows]) == len(rows)
+
+
+def test_fba_arrays_are_the_one_source_of_s_bounds_and_objective(textbook_net, mats):
+    from amn.network import fba_arrays
+    from amn.solve.pfba import FluxProblem
+
+    arrays = fba_arrays(textbook_net)
+    reactions = textbook_net.model.reactions
+    assert np.array_equal(arrays.S.toarray(), mats.S.toarray())
+    assert np.array_equal(arrays.lower, [r.lower_bound for r in reactions]) and np.array_equal(arrays.lower, mats.lower)
+    assert np.array_equal(arrays.upper, [r.upper_bound for r in reactions]) and np.array_equal(arrays.upper, mats.upper)
+    assert np.array_equal(arrays.c, mats.objective) and arrays.maximize
+    assert np.array_equal(fba_arrays(textbook_net.model).c, arrays.c)  # a cobra.Model works too
+    problem = FluxProblem.from_network(textbook_net, textbook_net.uptake_ids[:3])
+    assert np.array_equal(problem.S.toarray(), arrays.S.toarray()) and np.array_equal(problem.upper, arrays.upper)
+    with textbook_net.model:  # read from the model when called, not cached
+        reactions[0].upper_bound = 1.0
+        assert fba_arrays(textbook_net).upper[0] == 1.0 == mats.upper[0]

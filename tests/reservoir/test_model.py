@@ -10,8 +10,7 @@ import torch
 from amn.dataset import generate
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
-from amn.models import AMNRegressor
-from amn.models.persist import save_model
+from amn.models import AMNRegressor, save_model
 from amn.reservoir import ReservoirRegressor, UptakeLayer
 
 
@@ -117,3 +116,15 @@ def test_reservoir_medium_command_writes_a_medium_file(textbook_net, tmp_path):
     bad = CliRunner().invoke(main, ["experiment", "reservoir-medium", "--data", str(tmp_path / "missing.csv"),
                                     "--model", "textbook", "--medium", str(tmp_path / "core.csv"), "--out", str(tmp_path / "o.csv")])
     assert bad.exit_code != 0 and "missing.csv" in bad.output and "Traceback" not in bad.output
+
+
+def test_reservoir_says_when_it_or_its_growth_model_is_not_fitted():
+    from amn.errors import NotFittedError, ParameterError
+
+    C = pd.DataFrame({"EX_fru_e_i": [0, 1]})
+    with pytest.raises(NotFittedError, match="ReservoirRegressor is not fitted: call fit first"):
+        ReservoirRegressor(growth_model=AMNRegressor()).predict(C)
+    with pytest.raises(NotFittedError, match="growth_model must be a fitted AMNRegressor"):
+        ReservoirRegressor(growth_model=AMNRegressor()).fit(C, [0.0, 1.0])
+    with pytest.raises(ParameterError, match="not object"):
+        ReservoirRegressor(growth_model=object()).fit(C, [0.0, 1.0])

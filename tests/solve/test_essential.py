@@ -35,3 +35,10 @@ def test_essential_uptakes_match_cobra_iml1515(iml1515):
     got = essential_uptakes(network)
     assert got == cobra_screen(original)
     assert len(got) > 0
+
+
+def test_network_lp_is_cobrapys_fba(textbook_net):
+    from amn.solve import HighsLP
+
+    solution = HighsLP.from_network(textbook_net).solve()
+    assert solution.optimal and solution.objective == pytest.approx(textbook_net.model.slim_optimize(), rel=1e-9)

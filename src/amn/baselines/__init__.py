@@ -3,8 +3,9 @@ values (method 1), and the one registry of methods that the command line and the
 
 from amn.baselines.composition_amn import CompositionAMN
 from amn.baselines.fba import FBACompositionBounds, FBAFittedBounds, FBAFixedBound
-from amn.baselines.registry import Method, fba_methods, run_methods, statistical_methods
+from amn.baselines.registry import Method, fba_methods, methods_for, run_methods, statistical_methods
 from amn.baselines.statistical import ANNDense, ARDGaussianProcess, OLSRegressor
 
 __all__ = ["ANNDense", "ARDGaussianProcess", "CompositionAMN", "FBACompositionBounds", "FBAFittedBounds",
-           "FBAFixedBound", "Method", "OLSRegressor", "fba_methods", "run_methods", "statistical_methods"]
+           "FBAFixedBound", "Method", "OLSRegressor", "fba_methods", "methods_for", "run_methods",
+           "statistical_methods"]

@@ -9,13 +9,13 @@ so the predicted fluxes stay near a steady state of the network.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from amn.errors import DatasetMismatchError
+from amn.errors import DatasetMismatchError, NotFittedError, id_list
 from amn.media.spec import MediumSpec
 from amn.models import AMNRegressor
 
@@ -23,12 +23,27 @@ from amn.models import AMNRegressor
 class CompositionAMN(RegressorMixin, BaseEstimator):
     """Growth from 0/1 compositions through an AMN trained on the measured values.
 
-    ``network``: the unidirectional network (a reduced one keeps training
-    fast); ``medium``: the medium file whose ``max_value`` gives each
-    compound's uptake bound when present (compounds it does not list get
-    ``default_bound``).  The other parameters are those of
-    :class:`~amn.models.AMNRegressor`; ``random_state`` seeds it (None: the
-    experimental protocol sets the repeat's seed).
+    Parameters
+    ----------
+    network : UnidirectionalNetwork or str, optional
+        The unidirectional network (a reduced one keeps training fast).
+    medium : MediumSpec, optional
+        The medium file whose ``max_value`` gives each compound's uptake bound when present.
+    arch : str, default "amn-qp"
+        One of :data:`~amn.models.ARCHITECTURES`.
+    default_bound : float, default 1.0
+        The uptake bound of a present compound that ``medium`` does not list.
+    hidden, epochs, batch_size, lr, w_sv
+        As for :class:`~amn.models.AMNRegressor`.
+    random_state : int, optional
+        Seeds the AMN (None: seed 0; the experimental protocol sets the repeat's seed).
+
+    Attributes
+    ----------
+    columns_ : list of str
+        The composition columns (uptake ids) seen in ``fit``.
+    amn_ : AMNRegressor
+        The fitted AMN.
     """
 
     def __init__(
@@ -62,14 +77,34 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         if columns is not None:
             missing = [c for c in columns if c not in C.columns]
             if missing:
-                raise DatasetMismatchError(f"compositions lack column(s) {', '.join(missing[:5])}")
+                raise DatasetMismatchError(f"compositions lack column(s) {id_list(missing)}")
             C = C[columns]
         maximum = dict(zip(self.medium.reaction_ids, self.medium.max_value)) if self.medium is not None else {}
         scale = np.array([maximum.get(c, self.default_bound) for c in C.columns], dtype=float)
         return C.astype(float) * scale
 
-    def fit(self, C, y) -> "CompositionAMN":
-        """Train the AMN on compositions ``C`` (uptake ids as columns) and measured growth ``y``."""
+    def __sklearn_is_fitted__(self) -> bool:
+        return "amn_" in self.__dict__
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(f"this {type(self).__name__} is not fitted: call fit first")
+
+    def fit(self, C, y) -> CompositionAMN:
+        """Train the AMN on compositions ``C`` (uptake ids as columns) and measured growth ``y``.
+
+        Returns
+        -------
+        CompositionAMN
+            ``self``, fitted.
+
+        Raises
+        ------
+        DatasetMismatchError
+            ``C`` is not a table of uptake ids.
+        ParameterError
+            ``arch`` is no architecture.
+        """
         bounds = self._bounds(C)
         self.columns_ = list(bounds.columns)
         self.amn_ = AMNRegressor(
@@ -81,9 +116,11 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, C) -> np.ndarray:
-        """Predicted growth rates."""
+        """Predicted growth rates (1-D); raises NotFittedError before ``fit``."""
+        self._check_fitted()
         return np.asarray(self.amn_.predict(self._bounds(C, self.columns_)), dtype=float).reshape(-1)
 
     def predict_fluxes(self, C) -> pd.DataFrame:
-        """Every flux of the network per medium (reaction ids as columns)."""
+        """Every flux of the network per medium (reaction ids as columns); raises NotFittedError before ``fit``."""
+        self._check_fitted()
         return self.amn_.predict_fluxes(self._bounds(C, self.columns_))

@@ -3,6 +3,9 @@
 Errors caused by bad input (:class:`amn.errors.AMNError`) are printed as one
 line, ``amn: error: <file>: <problem>``, and the process exits with status 2,
 without a traceback.
+
+One module a command (``amn.cli.<command>``): it parses the options, calls
+the library and prints; all checks and file reading live in the library.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ import sys
 import click
 
 from amn._version import __version__
+from amn.cli.data import data
+from amn.cli.dataset import dataset
+from amn.cli.demo import demo
+from amn.cli.design import design
+from amn.cli.evaluate import evaluate
+from amn.cli.experiment import experiment
+from amn.cli.generate import generate
+from amn.cli.network import network
+from amn.cli.predict import predict
+from amn.cli.train import train
 from amn.errors import AMNError
 
 
@@ -43,20 +56,8 @@ def main() -> None:
     """
 
 
-def _register() -> None:
-    from amn.cli.data import data
-    from amn.cli.demo import demo
-    from amn.cli.design import design
-    from amn.cli.experiment import experiment
-    from amn.cli.generate import dataset, generate
-    from amn.cli.network import network
-    from amn.cli.train import evaluate, predict, train
-
-    for command in (network, generate, dataset, train, evaluate, predict, design, demo, data, experiment):
-        main.add_command(command)
-
-
-_register()
+for _command in (network, generate, dataset, train, evaluate, predict, design, demo, data, experiment):
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

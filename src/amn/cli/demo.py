@@ -6,14 +6,14 @@ import time
 from pathlib import Path
 
 import click
+from sklearn.model_selection import KFold
 
 from amn.dataset import generate
+from amn.evaluation import AMNFoldScorer, cross_validate
 from amn.evaluation.figures import predicted_vs_reference
-from amn.evaluation.flux_cv import cross_validate
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
-from amn.models import AMNRegressor
-from amn.models.persist import save_model
+from amn.models import AMNRegressor, save_model
 from amn.network import load_model, make_unidirectional
 from amn.network.io import BUNDLED_MODEL
 from amn.solve import HighsLP
@@ -51,7 +51,8 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     results = {}
     for name in (arch, "ann-dense"):
         estimator = AMNRegressor(arch=name, network=net, epochs=epochs, batch_size=32, seed=seed)
-        cv = cross_validate(estimator, dataset.X, dataset.Y, folds=5, seed=seed)
+        cv = cross_validate(estimator, dataset.X, dataset.Y, cv=KFold(5, shuffle=True), seeds=(seed,),
+                            name=name, scorer=AMNFoldScorer())
         results[name] = (cv, estimator)
         summary = cv.summary()
         click.echo(f"{name:<9} growth Q2 {summary['q2_val_measured_mean']:.4f} +- {summary['q2_val_measured_std']:.4f} "
@@ -61,8 +62,8 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     estimator.fit(dataset.X, dataset.Y)
     save_model(estimator, out / "model", metrics=cv.summary())
     figure = predicted_vs_reference(
-        dataset.growth.to_numpy(), cv.oof[:, 0], out / "growth_cv.png", title=f"{arch}, 5-fold CV",
+        dataset.growth.to_numpy(), cv.mean_prediction, out / "growth_cv.png", title=f"{arch}, 5-fold CV",
         xlabel="pFBA growth rate (1/h)", ylabel="predicted growth rate (1/h)",
-        others={"ann-dense": results["ann-dense"][0].oof[:, 0]}, label=arch,
+        others={"ann-dense": results["ann-dense"][0].mean_prediction}, label=arch,
     )
     click.echo(f"saved     {out / 'model'} and {figure} in {time.perf_counter() - t0:.1f} s")

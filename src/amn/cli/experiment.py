@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from amn.cli._options import option_names
 from amn.errors import PlateReaderError
 from amn.plate_reader.combinations import combinations_design, parse_compounds
 from amn.plate_reader.curation import auto_growth_rates, compare
@@ -79,7 +80,8 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
 
     Example: amn experiment design --compounds EX_rib__D_e_i,EX_malt_e_i,EX_fru_e_i,EX_ac_e_i --on 2 --seed 0
     """
-    table = combinations_design(parse_compounds(compounds), k, seed)
+    with option_names(**{"k =": "--on"}):
+        table = combinations_design(parse_compounds(compounds), k, seed)
     if out is None:
         click.echo(table.to_csv(), nl=False)
     else:
@@ -140,28 +142,20 @@ def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_m
     --growth-model.  Prints the method table and writes it
     with a Markdown report to --out.
     """
-    from amn.baselines.registry import (
-        Method,
-        fba_methods,
-        run_methods,
-        statistical_methods,
-    )
+    import warnings
+
+    from amn.baselines.registry import methods_for, run_methods
     from amn.evaluation.report import method_table, write_report
     from amn.media import read_medium
-    from amn.reservoir import ReservoirRegressor
 
     table, network = _table_and_network(data, target, model)
     spec = read_medium(medium) if medium else None
-    methods = statistical_methods(table.task)
-    if network is not None and table.task == "regression":
-        methods += fba_methods(network, spec, composition=exact_route)
-        if amn_epochs > 0:
-            from amn.baselines.composition_amn import CompositionAMN
-
-            methods.append(Method("AMN-QP", lambda t: CompositionAMN(network, spec, epochs=amn_epochs),
-                                  f"trained on the measured values, {amn_epochs} epochs"))
-    if growth_model is not None and table.task == "regression":
-        methods.append(Method("reservoir", lambda t: ReservoirRegressor(str(growth_model))))
+    with warnings.catch_warnings(record=True) as skipped:  # an optional baseline left out: one line each
+        warnings.simplefilter("always", UserWarning)
+        methods = methods_for(table, network, spec, exact_route=exact_route, amn_epochs=amn_epochs,
+                              growth_model=growth_model)
+    for warning in skipped:
+        click.echo(f"amn: note: {warning.message}", err=True)
     from tqdm import tqdm
 
     with tqdm(total=len(methods), unit="method", desc="protocol") as bar:

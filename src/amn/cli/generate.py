@@ -1,4 +1,4 @@
-"""``amn generate`` and ``amn dataset``: training sets labelled by FBA/pFBA."""
+"""``amn generate``: training sets labelled by FBA/pFBA."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from amn.cli._options import option_names
 from amn.dataset import generate as generate_dataset
-from amn.dataset import load_dataset
 from amn.dataset.store import partial_dir
 from amn.media import GuidedMedia, RandomMedia, read_medium
 from amn.network import RandomKnockouts, make_unidirectional
@@ -48,19 +48,21 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     spec = read_medium(medium)
     if (size is None) == (experimental is None):
         raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
-    media = GuidedMedia.from_csv(spec, experimental, per_medium) if experimental else RandomMedia(spec, size)
+    with option_names(per_medium="--per-medium", size="--size"):
+        media = GuidedMedia.from_csv(spec, experimental, per_medium) if experimental else RandomMedia(spec, size)
     network = make_unidirectional(model)
     knockouts = None
     if knockouts_source:
         genes = None if knockouts_source == "all" else read_gene_list(knockouts_source)
         knockouts = RandomKnockouts.from_network(network, genes, wild_type, source=knockouts_source)
     try:
-        dataset = generate_dataset(
-            network, media, out, method=method, bound=bound, seed=seed,
-            outputs=[s.strip() for s in outputs.split(",")] if outputs else None,
-            workers=workers, dask_address=dask_address, chunk_size=chunk_size, backend=backend,
-            progress=not quiet, extra_metadata={"model_source": str(model)}, knockouts=knockouts,
-        )
+        with option_names(chunk_size="--chunk-size", **{"backend='highs'": "--backend highs"}):
+            dataset = generate_dataset(
+                network, media, out, method=method, bound=bound, seed=seed,
+                outputs=[s.strip() for s in outputs.split(",")] if outputs else None,
+                workers=workers, dask_address=dask_address, chunk_size=chunk_size, backend=backend,
+                progress=not quiet, extra_metadata={"model_source": str(model)}, knockouts=knockouts,
+            )
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; finished chunks are kept in {partial_dir(out)}: rerun the same command to resume", err=True)
         sys.exit(130)
@@ -71,20 +73,3 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
         f"X {dataset.X.shape[1]} ({bound}), Y {dataset.Y.shape[1]} fluxes; "
         f"{meta['elapsed_s']:.1f} s this run ({rate:.1f} samples/s)"
     )
-
-
-@click.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--csv", "prefix", help="Write PREFIX_X.csv and PREFIX_Y.csv.")
-def dataset(path: Path, prefix: str | None) -> None:
-    """Describe the dataset at PATH, or export it to CSV."""
-    data = load_dataset(path)
-    meta = data.metadata
-    click.echo(
-        f"{path}: {len(data.X)} samples of model {meta['model']} ({meta['method']}, X={meta['bound']}), "
-        f"X {data.X.shape[1]} columns, Y {data.Y.shape[1]} columns, {len(data.infeasible)} infeasible draws, "
-        f"seed {meta['seed']}, growth {data.growth.min():.3g}..{data.growth.max():.3g}"
-    )
-    if prefix:
-        for written in data.to_csv(prefix):
-            click.echo(str(written))

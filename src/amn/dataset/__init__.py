@@ -2,8 +2,8 @@
 tables (one medium per row, compositions and measured targets)."""
 
 from amn.dataset.generate import LabelTask, generate, label_chunk
-from amn.dataset.store import Dataset, load_dataset
+from amn.dataset.store import Dataset, check_network, load_dataset, network_of
 from amn.dataset.table import ExperimentTable, read_table, validate_table
 
-__all__ = ["Dataset", "ExperimentTable", "LabelTask", "generate", "label_chunk", "load_dataset", "read_table",
-           "validate_table"]
+__all__ = ["Dataset", "ExperimentTable", "LabelTask", "check_network", "generate", "label_chunk", "load_dataset",
+           "network_of", "read_table", "validate_table"]

@@ -20,28 +20,47 @@ candidate gene, and the dataset records the wild-type growth of every sample.
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
 
 from amn._version import __version__
 from amn.dataset.store import Dataset, assemble, done_chunks, open_partial, write_chunk
-from amn.errors import MediumError
+from amn.errors import ParameterError
 from amn.media.draw import GuidedMedia, RandomMedia, sample_rng
 from amn.network.knockouts import RandomKnockouts, indicator_columns, knockout_rng
 from amn.solve.pfba import METHODS, CobraLabeler, FluxProblem, HighsLabeler, Label
 
 BOUND_MODES = ("UB", "EB")
 BACKENDS = ("highs", "cobra")
+_PARALLEL_BACKEND = "backend='highs'"  # named in the message of a parallel run asked of the cobra backend
 
 
 @dataclass(frozen=True)
 class LabelTask:
-    """What a worker needs, with the problem, to label a range of samples."""
+    """What a worker needs, with the :class:`~amn.solve.pfba.FluxProblem`, to label a range of samples.
+
+    Attributes
+    ----------
+    media : RandomMedia or GuidedMedia
+    method : str
+        ``pfba`` or ``fba``.
+    bound : str
+        ``UB`` or ``EB``.
+    seed : int
+    output_columns : tuple of int
+        Columns of the network that make Y.
+    max_tries : int
+        Draws per sample before it counts as infeasible.
+    min_growth : float
+        Growth below which a medium is redrawn.
+    knockouts : RandomKnockouts or None
+    """
 
     media: RandomMedia | GuidedMedia
     method: str = "pfba"
@@ -65,7 +84,24 @@ def _highs_labeler(problem: FluxProblem, method: str) -> HighsLabeler:
 
 
 def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, labeler=None) -> tuple[dict, list]:
-    """Label samples ``start..stop-1``: arrays X, Y, growth, sample, and the infeasible draws."""
+    """Label samples ``start..stop-1``.
+
+    Parameters
+    ----------
+    problem : FluxProblem
+    task : LabelTask
+    start, stop : int
+        The sample range.
+    labeler : HighsLabeler or CobraLabeler, optional
+        Default: the HiGHS labeler this process keeps warm for ``problem``.
+
+    Returns
+    -------
+    arrays : dict of str to numpy.ndarray
+        ``X``, ``Y``, ``growth``, ``sample`` (and ``wild_type_growth`` with knockouts).
+    infeasible : list of dict
+        The samples whose draws all stayed below ``task.min_growth``.
+    """
     labeler = labeler or _highs_labeler(problem, task.method)
     labeler.restart()
     medium_columns = problem.medium_columns
@@ -139,21 +175,63 @@ def generate(
 ) -> Dataset:
     """Generate (or resume) a training set and write it to ``out``; see the module docstring.
 
-    ``media`` fixes the number of samples and how each medium is drawn; ``bound``
-    is ``UB`` (X = the uptake bounds given) or ``EB`` (X = the uptake fluxes of
-    the solution); ``outputs`` are the reaction ids of Y (default: all);
-    ``knockouts`` draws a single-gene knockout (or none) per sample.
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    media : RandomMedia or GuidedMedia
+        Fixes the number of samples and how each medium is drawn.
+    out : str or Path
+        The dataset file (``.npz``); chunks go to ``<out>.partial/`` meanwhile.
+    method : {"pfba", "fba"}, default "pfba"
+        The labels.
+    bound : {"UB", "EB"}, default "UB"
+        X holds the uptake bounds given (UB) or the uptake fluxes of the solution (EB).
+    seed : int, default 0
+        The same seed (and chunk size) gives the same dataset, whatever the workers.
+    outputs : list of str, optional
+        Reaction ids of Y; default: every reaction.
+    workers : int, default 1
+        Processes of a local Dask cluster (1: in this process).
+    dask_address : str, optional
+        An existing Dask scheduler to run on.
+    chunk_size : int, default 100
+        Samples per chunk (unit of work, of storage and of resumption), >= 1.
+    backend : {"highs", "cobra"}, default "highs"
+        HiGHS kept warm, or COBRApy (the single-process reference).
+    progress : bool, default True
+        Show a progress bar.
+    extra_metadata : dict, optional
+        Stored in the dataset's metadata (e.g. ``model_source``).
+    on_chunk : callable, optional
+        Called with the number of each chunk written.
+    knockouts : RandomKnockouts, optional
+        Draw a single-gene knockout (or none) per sample.
+
+    Returns
+    -------
+    Dataset
+        The file written, read back.
+
+    Raises
+    ------
+    ParameterError
+        ``method``, ``bound``, ``backend`` or ``chunk_size`` outside its domain,
+        or a parallel run with the cobra backend.
+    UnknownReactionError
+        The medium or ``outputs`` name reactions the network lacks.
+    DatasetMismatchError
+        ``out`` has chunks left by a run with other parameters.
     """
     if method not in METHODS:
-        raise MediumError(f"method must be one of {', '.join(METHODS)} (got {method})")
+        raise ParameterError(f"method must be one of {', '.join(METHODS)} (got {method})")
     if bound not in BOUND_MODES:
-        raise MediumError(f"bound must be UB or EB (got {bound})")
+        raise ParameterError(f"bound must be UB or EB (got {bound})")
     if backend not in BACKENDS:
-        raise MediumError(f"backend must be one of {', '.join(BACKENDS)} (got {backend})")
+        raise ParameterError(f"backend must be one of {', '.join(BACKENDS)} (got {backend})")
     if backend == "cobra" and (workers > 1 or dask_address):
-        raise MediumError("the cobra backend is the single-process reference; use --backend highs to parallelise")
+        raise ParameterError(f"the cobra backend is the single-process reference; use {_PARALLEL_BACKEND} to parallelise")
     if chunk_size < 1:
-        raise MediumError(f"chunk size must be >= 1 (got {chunk_size})")
+        raise ParameterError(f"chunk_size must be >= 1 (got {chunk_size})")
     out = Path(out)
     media.spec.check(network)
     problem = FluxProblem.from_network(network, media.spec.reaction_ids)
@@ -229,14 +307,13 @@ def generate(
 
 def _presence_digest(media) -> str | None:
     if isinstance(media, GuidedMedia):
-        import hashlib
-
         return hashlib.sha256(np.ascontiguousarray(media.presence).tobytes()).hexdigest()
     return None
 
 
 def _run_dask(problem, task, todo, workers, dask_address, finished) -> None:
     """Run the chunks on Dask workers; results are written as they arrive."""
+    # deliberately lazy: dask.distributed takes seconds to import and only parallel runs need it
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None

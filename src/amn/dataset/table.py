@@ -19,17 +19,27 @@ import numpy as np
 import pandas as pd
 
 from amn.csv_input import read_csv
-from amn.errors import DatasetMismatchError, UnknownReactionError
+from amn.errors import DatasetMismatchError, ParameterError, UnknownReactionError
 
 Task = Literal["regression", "classification"]
 
 
 @dataclass(frozen=True)
 class ExperimentTable:
-    """Composition indicators ``X`` (media x uptake ids, 0/1 floats) and the target ``y``.
+    """Composition indicators and a measured target, one medium per row (see :func:`read_table`).
 
-    ``task`` is ``classification`` for a 0/1 target (grows / does not grow),
-    ``regression`` otherwise.
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        Media x uptake ids, 0/1 floats.
+    y : pandas.Series
+        The target.
+    target : str
+        The name of the target column.
+    task : {"regression", "classification"}
+        ``classification`` for a 0/1 target (grows / does not grow).
+    source : str
+        The file (or name) of the table.
     """
 
     X: pd.DataFrame
@@ -40,6 +50,7 @@ class ExperimentTable:
 
     @property
     def composition_ids(self) -> list[str]:
+        """The composition columns (uptake ids)."""
         return list(self.X.columns)
 
     @property
@@ -115,8 +126,32 @@ def read_table(
     Composition columns are the columns that are uptake reactions of
     ``network`` (a :class:`~amn.network.UnidirectionalNetwork`) when one is
     given, else every other column whose values are all 0/1.  ``task="auto"``
-    picks classification when the target is 0/1 (or boolean).  Errors are
-    :class:`~amn.errors.DatasetMismatchError` naming the file, row and column.
+    picks classification when the target is 0/1 (or boolean).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV file with a header row.
+    target : str, default "GR_AVG"
+        The target column.
+    network : UnidirectionalNetwork, optional
+        When given, composition columns must be its uptakes.
+    task : {"auto", "regression", "classification"}, default "auto"
+
+    Returns
+    -------
+    ExperimentTable
+
+    Raises
+    ------
+    InputFileNotFoundError
+        The file does not exist.
+    DatasetMismatchError
+        A malformed table; the message names the file, row and column.
+    UnknownReactionError
+        With ``network``: a column is a reaction of the network but not an uptake.
+    ParameterError
+        ``task`` is none of the three.
     """
     table = read_csv(path, DatasetMismatchError)
     return validate_table(table, target=target, network=network, task=task, source=str(path))
@@ -129,7 +164,25 @@ def validate_table(
     task: Task | Literal["auto"] = "auto",
     source: str = "table",
 ) -> ExperimentTable:
-    """:func:`read_table` for a table already in memory (``source`` names it in errors)."""
+    """:func:`read_table` for a table already in memory.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    target, network, task
+        As in :func:`read_table`.
+    source : str, default "table"
+        Names the table in messages.
+
+    Returns
+    -------
+    ExperimentTable
+
+    Raises
+    ------
+    DatasetMismatchError, UnknownReactionError, ParameterError
+        As in :func:`read_table`.
+    """
     if target not in table.columns:
         raise DatasetMismatchError(
             f"{source}: no target column {target!r} (columns: {', '.join(map(str, table.columns[:8]))}"
@@ -160,7 +213,7 @@ def validate_table(
         if y.nunique() < 2:
             raise DatasetMismatchError(f"{source}: column {target}: classification needs both classes 0 and 1")
     elif task != "regression":
-        raise ValueError(f"task must be 'auto', 'regression' or 'classification', got {task!r}")
+        raise ParameterError(f"task must be 'auto', 'regression' or 'classification' (got {task!r})")
 
     columns = _composition_columns(table, target, network, source)
     if not columns:

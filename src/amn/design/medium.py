@@ -1,9 +1,9 @@
 """Medium design: gradient ascent through a trained AMN (or reservoir), validated by FBA.
 
 The design variables are the model's *variable* medium inputs, those it saw
-vary in training (``input_min_ < input_max_``); the base medium (inputs that
+vary in training (lowest < highest in its ``input_range_``); the base medium (inputs that
 were the same in every sample) stays at its trained value.  Each variable
-stays inside the range the model was trained on, ``[input_min_, input_max_]``:
+stays inside the range the model was trained on, its ``input_range_``:
 an AMN is only valid there, so the design never extrapolates.  A compound is
 *present* when its input is above its minimum; the budget is at most
 ``max_compounds`` present compounds and/or a total uptake bound
@@ -33,17 +33,15 @@ the AMN was trained on.  A medium on which the network has no steady state
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from amn.errors import MediumError, ModelLoadError, UnknownReactionError
+from amn.design.surrogate import surrogate
+from amn.errors import MediumError, UnknownReactionError, id_list
 from amn.media.spec import MediumSpec
-from amn.models.estimator import cpu_threads
+from amn.models.runtime import cpu_threads
 from amn.solve.pfba import FluxProblem, HighsLabeler
 
 #: Objective names that mean the network's growth reaction (unless a reaction has that id).
@@ -57,7 +55,28 @@ def project_budget(y: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor, ma
     By the KKT conditions the projection is ``clip(y - tau, lower, upper)``
     with the smallest ``tau >= 0`` that meets the total; the total decreases
     with ``tau``, so ``tau`` is found by bisection (``sum(lower) <= max_total``
-    is assumed).  ``lower``/``upper`` broadcast against ``y`` (rows x n).
+    is assumed).
+
+    Parameters
+    ----------
+    y : torch.Tensor
+        Points, rows x n.
+    lower, upper : torch.Tensor
+        The box, broadcast against ``y``.
+    max_total : float, optional
+        The total budget (None: the box only).
+    iterations : int, default 100
+        Bisection steps.
+
+    Returns
+    -------
+    torch.Tensor
+        The projections, shaped as ``y``.
+
+    Examples
+    --------
+    >>> project_budget(torch.tensor([[3.0, 3.0]]), torch.zeros(2), torch.full((2,), 10.0), 4.0)
+    tensor([[2., 2.]])
     """
     clipped = torch.minimum(torch.maximum(y, lower), upper)
     if max_total is None:
@@ -74,90 +93,6 @@ def project_budget(y: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor, ma
         low = torch.where(feasible, low, middle)
     projected = torch.minimum(torch.maximum(y - high[..., None], lower), upper)
     return torch.where(over[..., None], projected, clipped)
-
-
-@dataclass
-class _Surrogate:
-    """What the search needs from a trained model."""
-
-    ids: list[str]  # design variables: the variable compounds
-    lower: np.ndarray
-    upper: np.ndarray
-    outputs: list[str]  # the reaction ids the model predicts, in its output order
-    predict: Callable[[torch.Tensor], torch.Tensor]  # variables (rows x n) -> outputs (rows x len(outputs))
-    medium: Callable[[np.ndarray], pd.DataFrame]  # variables -> uptake bounds of the model's medium
-    network: object
-    threads: int | None
-    binary: bool = False  # a reservoir: compositions are 0/1
-
-
-def _module_device(module: torch.nn.Module) -> tuple[torch.device, torch.dtype]:
-    parameter = next(module.parameters())
-    return parameter.device, parameter.dtype
-
-
-def _amn_surrogate(estimator) -> _Surrogate:
-    """Design variables of an :class:`~amn.models.AMNRegressor`: the medium inputs it saw vary."""
-    lower_all, upper_all = np.asarray(estimator.input_min_, float), np.asarray(estimator.input_max_, float)
-    variable = np.flatnonzero(upper_all > lower_all)
-    module = estimator.module_.eval()
-    device, dtype = _module_device(module)
-    base = torch.as_tensor(upper_all)  # equal to the minimum for the base medium
-    index = torch.as_tensor(variable)
-    # inputs after the medium (knockout indicators, flux mask) of a model trained with knockouts: the wild type's
-    wild_type = torch.as_tensor(estimator.module_inputs(upper_all[None])[:, len(upper_all):])
-
-    def full(x: torch.Tensor) -> torch.Tensor:
-        inputs = base.repeat(len(x), 1)
-        inputs[:, index] = x
-        return inputs
-
-    def predict(x: torch.Tensor) -> torch.Tensor:
-        inputs = torch.cat([full(x), wild_type.expand(len(x), -1)], dim=1)
-        return module(inputs.to(device, dtype)).to("cpu", torch.float64)
-
-    def medium(x: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(full(torch.as_tensor(x)).numpy(), columns=list(estimator.medium_))
-
-    outputs = list(estimator.measured_) if estimator.arch == "ann-dense" else estimator.network_.reaction_ids
-    return _Surrogate([estimator.medium_[j] for j in variable], lower_all[variable], upper_all[variable], outputs,
-                      predict, medium, estimator.network_, estimator.threads)
-
-
-def _reservoir_surrogate(reservoir) -> _Surrogate:
-    """Design variables of a :class:`~amn.reservoir.ReservoirRegressor`: its 0/1 composition columns."""
-    growth_model = reservoir.growth_model_
-    module = growth_model.module_.eval()
-    device, dtype = _module_device(module)
-    layer = reservoir.layer_
-
-    def predict(c: torch.Tensor) -> torch.Tensor:
-        bounds = layer(c.to(torch.float32).to(layer.maximum.device))
-        return module(bounds.to(device, dtype)).to("cpu", torch.float64)
-
-    def medium(c: np.ndarray) -> pd.DataFrame:
-        return reservoir.uptake_bounds(pd.DataFrame(c, columns=reservoir.columns_))
-
-    n = len(reservoir.columns_)
-    outputs = list(growth_model.measured_) if growth_model.arch == "ann-dense" else growth_model.network_.reaction_ids
-    return _Surrogate(list(reservoir.columns_), np.zeros(n), np.ones(n), outputs, predict, medium,
-                      growth_model.network_, growth_model.threads, binary=True)
-
-
-def _surrogate(model) -> _Surrogate:
-    from amn.models import AMNRegressor
-    from amn.models.persist import load_model_dir
-    from amn.reservoir import ReservoirRegressor
-
-    if isinstance(model, (str, Path)):
-        if not Path(model).is_dir():
-            raise ModelLoadError(f"{model}: no such model directory")
-        model = load_model_dir(model)
-    if isinstance(model, ReservoirRegressor) and hasattr(model, "layer_"):
-        return _reservoir_surrogate(model)
-    if isinstance(model, AMNRegressor) and hasattr(model, "module_"):
-        return _amn_surrogate(model)
-    raise TypeError("model must be a fitted AMNRegressor, a fitted ReservoirRegressor or a saved model directory")
 
 
 def _objective_weights(network, outputs: list[str], objective: str | None) -> tuple[str, np.ndarray, np.ndarray]:
@@ -181,8 +116,8 @@ def _objective_weights(network, outputs: list[str], objective: str | None) -> tu
     needed = [reaction_ids[j] for j in np.flatnonzero(weights)]
     missing = [rid for rid in needed if rid not in position]
     if missing:
-        raise UnknownReactionError(f"objective {objective}: the model does not predict {', '.join(missing)} "
-                                   f"(it predicts {', '.join(outputs[:5])}{' ...' if len(outputs) > 5 else ''})")
+        raise UnknownReactionError(f"objective {objective}: the model does not predict {id_list(missing)} "
+                                   f"(it predicts {id_list(outputs)})")
     on_outputs = np.zeros(len(outputs))
     for rid in needed:
         on_outputs[position[rid]] = weights[reaction_ids.index(rid)]
@@ -232,21 +167,49 @@ def _round(x: np.ndarray, grids: list[np.ndarray], max_total: float | None) -> n
 class MediumDesigner:
     """Media that maximise a trained model's predicted objective under a budget; see the module docstring.
 
-    ``model``: a fitted :class:`~amn.models.AMNRegressor`, a saved model
-    directory, or a fitted :class:`~amn.reservoir.ReservoirRegressor` (its
-    compositions are 0/1; ``max_total`` does not apply).  ``objective``: a
-    reaction id (unidirectional or original) or None for growth; ``ann-dense``
-    models only predict their measured fluxes.  ``levels``: rounding grid, a
-    number of levels over the trained range, a :class:`MediumSpec`, or None
-    (continuous).  ``tolerance``: relative difference above which AMN and FBA
-    disagree.  After construction, ``objective`` is the resolved reaction id and
-    ``weights`` its weights over the network's reactions.
+    Parameters
+    ----------
+    model : AMNRegressor, ReservoirRegressor or path
+        A fitted AMN, a saved model directory, or a fitted reservoir (its compositions
+        are 0/1; ``max_total`` does not apply).
+    objective : str, optional
+        A reaction id (unidirectional or original); None, ``growth`` or ``biomass``: growth.
+        ``ann-dense`` models only predict their measured fluxes.
+    max_compounds, max_total : optional
+        The budget (at least one): present variable compounds, total uptake of them.
+    levels : int, MediumSpec or None, default 5
+        Rounding grid: a number of levels over the trained range, a medium's levels, or None (continuous).
+    restarts, steps : int
+        Restarts of the search (one batch) and gradient steps per stage.
+    lr : float, default 0.05
+        Step, in units of each variable's range.
+    seed : int, default 0
+    tolerance : float, default 0.1
+        Relative difference above which AMN and FBA disagree.
+
+    Attributes
+    ----------
+    objective : str
+        The resolved reaction id.
+    weights : numpy.ndarray
+        Its weights over the network's reactions.
+    surrogate : Surrogate
+        The model's design variables and prediction (:mod:`amn.design.surrogate`).
+
+    Raises
+    ------
+    MediumError
+        No variable compound, no or a bad budget, bad search settings.
+    UnknownReactionError
+        The objective is no reaction, or one the model does not predict.
+    ModelLoadError, TypeError
+        ``model`` is not a fitted model or a readable model directory.
     """
 
     def __init__(self, model, objective: str | None = None, max_compounds: int | None = None,
                  max_total: float | None = None, levels: int | MediumSpec | None = 5, restarts: int = 16,
                  steps: int = 100, lr: float = 0.05, seed: int = 0, tolerance: float = 0.1) -> None:
-        self.surrogate = _surrogate(model)
+        self.surrogate = surrogate(model)
         s = self.surrogate
         if not s.ids:
             raise MediumError("the model saw no medium input vary in training: there is nothing to design")
@@ -390,5 +353,18 @@ class MediumDesigner:
 
 def design_media(model, objective: str | None = None, max_compounds: int | None = None,
                  max_total: float | None = None, top: int = 10, **options) -> pd.DataFrame:
-    """Design and validate media in one call: ``MediumDesigner(...).design(top)``."""
+    """Design and validate media in one call: ``MediumDesigner(...).design(top)``.
+
+    Parameters
+    ----------
+    model, objective, max_compounds, max_total, **options
+        As for :class:`MediumDesigner`.
+    top : int, default 10
+        Media to return.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per medium, best predicted first (see :meth:`MediumDesigner.design`).
+    """
     return MediumDesigner(model, objective, max_compounds, max_total, **options).design(top)

@@ -1,8 +1,10 @@
-"""Evaluation: scores, cross-validation folds, one cross-validation loop for every estimator, the
-method table and report, and figures."""
+"""Evaluation: scores, splitters, one cross-validation loop for every estimator (with per-fold scorers),
+the method table and report, and figures."""
 
 from amn.evaluation.metrics import noise_ceiling, r2, scores
-from amn.evaluation.splits import cv_folds, stratification_bins
+from amn.evaluation.scorers import AMNFoldScorer, Fold, FoldScorer
+from amn.evaluation.splits import StratifiedBinsKFold, check_cv, cv_folds, stratification_bins
 from amn.evaluation.validation import CVResult, cross_validate
 
-__all__ = ["CVResult", "cross_validate", "cv_folds", "noise_ceiling", "r2", "scores", "stratification_bins"]
+__all__ = ["AMNFoldScorer", "CVResult", "Fold", "FoldScorer", "StratifiedBinsKFold", "check_cv", "cross_validate",
+           "cv_folds", "noise_ceiling", "r2", "scores", "stratification_bins"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+from sklearn.metrics import accuracy_score, roc_auc_score
 
 from amn.dataset.table import Task
 
@@ -15,7 +15,23 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
     On training data it is the paper's R^2, on held-out data its Q^2.  For a
     matrix of fluxes, entries of every reaction are pooled (the "all-flux"
-    score); NaN when the truth is constant.
+    score).  The one R² of the package: cross-validation, FBA agreement and the
+    benchmarks all use it.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same size
+        Reference and prediction (any shape; flattened).
+
+    Returns
+    -------
+    float
+        NaN when the reference is constant.
+
+    Examples
+    --------
+    >>> r2([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    0.5
     """
     y_true = np.asarray(y_true, dtype=float).ravel()
     y_pred = np.asarray(y_pred, dtype=float).ravel()
@@ -26,15 +42,44 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def scores(y: np.ndarray, prediction: np.ndarray, task: Task, labels: np.ndarray | None = None) -> dict[str, float]:
-    """Scores of pooled predictions: Q², or accuracy (of ``labels``, default score >= 0.5) and ROC AUC."""
+    """Scores of pooled predictions: Q², or accuracy and ROC AUC.
+
+    Parameters
+    ----------
+    y : array-like
+        Measured values (regression; several outputs are pooled) or 0/1 classes.
+    prediction : array-like
+        Predicted values, or the score of class 1.
+    task : {"regression", "classification"}
+    labels : array-like, optional
+        Predicted classes for the accuracy [default: ``prediction >= 0.5``].
+
+    Returns
+    -------
+    dict
+        ``{"q2": ...}`` or ``{"accuracy": ..., "roc_auc": ...}``.
+    """
     if task == "regression":
-        return {"q2": float(r2_score(y, prediction))}
+        return {"q2": r2(y, prediction)}
     labels = (prediction >= 0.5).astype(int) if labels is None else labels
     return {"accuracy": float(accuracy_score(y, labels)), "roc_auc": float(roc_auc_score(y, prediction))}
 
 
 def noise_ceiling(y: np.ndarray, replicate_sd: np.ndarray) -> float:
-    """``1 - mean(SD²) / var(y)``: the Q² that the true medium means would reach against one replicate
-    (the published ceiling); against means of n replicates the noise is SD²/n and the ceiling higher."""
+    """``1 - mean(SD²) / var(y)``: the Q² that the true medium means would reach against one replicate.
+
+    The published ceiling; against means of n replicates the noise is SD²/n and the ceiling higher.
+
+    Parameters
+    ----------
+    y : array-like
+        Measured means per medium.
+    replicate_sd : array-like
+        SD of the replicates per medium.
+
+    Returns
+    -------
+    float
+    """
     y, sd = np.asarray(y, dtype=float), np.asarray(replicate_sd, dtype=float)
     return float(1.0 - np.mean(sd**2) / np.var(y))

@@ -12,14 +12,37 @@
 All take :class:`~amn.network.matrices.NetworkMatrices` (or a network plus
 medium ids), map a batch x n_in medium tensor to batch x n fluxes, support
 float32/float64, any device and gradient checkpointing (``checkpoint_every``).
+Each is one problem in one :class:`torch.nn.Module`, with a runnable example
+in its docstring; :func:`check_bound` is the one check of the medium-input
+mode (``"UB"``/``"EB"``) that the layers and the loss share.
+
+>>> import torch, amn
+>>> from amn.layers import InteriorPoint
+>>> net = amn.make_unidirectional("textbook")
+>>> layer = InteriorPoint(net, ["EX_glc__D_e_i", "EX_o2_e_i"])
+>>> layer(torch.tensor([[10.0, 20.0]], dtype=torch.float64)).shape
+torch.Size([1, 154])
 """
 
 from amn.layers.base import Solution, UnrolledLayer
 from amn.layers.exact import ExactFBA
+from amn.layers.inputs import check_bound
 from amn.layers.ipm import InteriorPoint
 from amn.layers.lp import RNNEB, RNNUB
 from amn.layers.pdhg import PDHG, ProjectedPDHG
 from amn.layers.qp import QP
 from amn.layers.rnn_w import RNNW
 
-__all__ = ["ExactFBA", "InteriorPoint", "PDHG", "QP", "RNNEB", "RNNUB", "RNNW", "ProjectedPDHG", "Solution", "UnrolledLayer"]
+__all__ = [
+    "PDHG",
+    "QP",
+    "RNNEB",
+    "RNNUB",
+    "RNNW",
+    "ExactFBA",
+    "InteriorPoint",
+    "ProjectedPDHG",
+    "Solution",
+    "UnrolledLayer",
+    "check_bound",
+]

@@ -1,4 +1,4 @@
-"""What every mechanistic layer shares: inputs, buffers, the unrolled loop and checkpointing.
+"""What every unrolled layer shares: validated inputs, buffers, the unrolled loop and checkpointing.
 
 A mechanistic layer maps a batch of medium inputs (batch x n_in: uptake upper
 bounds, or exact uptake fluxes) to a batch of flux vectors (batch x n) by
@@ -6,13 +6,14 @@ iterating a fixed update ``state <- step(state)``.  The loop runs in blocks of
 ``checkpoint_every`` iterations; with gradients enabled each block is wrapped
 in :func:`torch.utils.checkpoint.checkpoint`, so only the block boundaries
 are stored and the memory of a long unroll grows with ``T / checkpoint_every``
-instead of ``T``.
+instead of ``T``.  What a layer is built from (the matrices with a medium,
+the objective, the input mode) is checked in :mod:`amn.layers.inputs`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+from amn.errors import ParameterError
 from amn.network.matrices import NetworkMatrices, to_torch
 
 State = tuple[Tensor, ...]
@@ -28,46 +30,40 @@ State = tuple[Tensor, ...]
 
 @dataclass
 class Solution:
-    """Outcome of :meth:`UnrolledLayer.run`: fluxes, final state (for warm starts), recorded iterates."""
+    """Outcome of :meth:`UnrolledLayer.run`.
+
+    Attributes
+    ----------
+    V : Tensor
+        Fluxes, batch x n.
+    state : tuple of Tensor
+        The final state of the iteration; pass it as ``state0`` to warm-start a later run.
+    trace : dict of int to Tensor
+        Detached fluxes at the iterations asked for with ``trace_at``.
+    """
 
     V: Tensor
     state: State
     trace: dict[int, Tensor] = field(default_factory=dict)
 
 
-def as_matrices(source, medium: Sequence[str] | None) -> NetworkMatrices:
-    """``NetworkMatrices`` from matrices (kept as is) or a unidirectional network plus medium uptake ids."""
-    if isinstance(source, NetworkMatrices):
-        if medium is not None and list(medium) != source.medium:
-            raise ValueError("medium given twice: pass either matrices built with the medium, or a network and medium")
-        matrices = source
-    elif hasattr(source, "matrices"):
-        matrices = source.matrices(medium=list(medium or ()))
-    else:
-        raise ValueError(f"expected NetworkMatrices or UnidirectionalNetwork, got {type(source).__name__}")
-    if not len(matrices.medium):
-        raise ValueError("a mechanistic layer needs the medium uptake reactions (medium=[...])")
-    return matrices
-
-
-def objective_vector(matrices: NetworkMatrices, objective) -> np.ndarray:
-    """``c`` from ``objective``: True = the model's objective, False/None = zero, else a length-n vector."""
-    n = len(matrices.reaction_ids)
-    if objective is True:
-        return matrices.objective.astype(float)
-    if objective is None or objective is False:
-        return np.zeros(n)
-    c = np.asarray(objective, dtype=float).ravel()
-    if c.shape != (n,):
-        raise ValueError(f"objective has {c.size} entries, the network has {n} reactions")
-    return c
-
-
 def spmm(A: Tensor, X: Tensor) -> Tensor:
-    """``X @ A.T`` for ``A`` (rows x n, sparse or dense) and a dense batch ``X`` (batch x n), contiguous.
+    """``X @ A.T``, contiguous, for a sparse or dense ``A``.
 
     Contiguous output matters: dense products with transposed operands fall
     off the fast BLAS path (ten times slower on CPU).
+
+    Parameters
+    ----------
+    A : Tensor
+        rows x n, sparse COO or dense.
+    X : Tensor
+        A dense batch, batch x n.
+
+    Returns
+    -------
+    Tensor
+        batch x rows.
     """
     if A.is_sparse:
         return torch.sparse.mm(A, X.T).T.contiguous()
@@ -75,7 +71,7 @@ def spmm(A: Tensor, X: Tensor) -> Tensor:
 
 
 def spectral_norm(A: sp.spmatrix) -> float:
-    """Largest singular value of a sparse matrix (dense SVD for small ones)."""
+    """Largest singular value of a sparse matrix (a dense SVD for small ones)."""
     A = sp.csr_matrix(A, dtype=float)
     if min(A.shape) < 30:
         return float(np.linalg.norm(A.toarray(), 2)) if A.nnz else 0.0
@@ -89,14 +85,14 @@ DENSE_LIMIT = 1 << 22
 
 
 def sparse_buffer(matrix: sp.spmatrix) -> Tensor:
-    """A float64 buffer of ``matrix``: dense when small (see :data:`DENSE_LIMIT`), sparse COO otherwise."""
+    """A float64 buffer of ``matrix``: dense when small (see ``DENSE_LIMIT``), sparse COO otherwise."""
     if matrix.shape[0] * matrix.shape[1] <= DENSE_LIMIT:
         return torch.as_tensor(sp.csr_matrix(matrix).toarray(), dtype=torch.float64)
     return to_torch(matrix, dtype=torch.float64)
 
 
 class UnrolledLayer(nn.Module):
-    """Base class: validated medium inputs, network bounds as buffers, and the blocked unroll.
+    """Base class of the unrolled layers: validated medium inputs, network bounds as buffers, the blocked loop.
 
     Subclasses define ``_prepare`` (per-batch constants built from the inputs,
     kept differentiable), ``_init_state``, ``_step`` and ``_fluxes``.
@@ -108,6 +104,33 @@ class UnrolledLayer(nn.Module):
     ``_prepare`` builds bounds), are set to 0 after every step (a projection of
     the first state entry, the flux-shaped iterate of every layer) and are 0 in
     the output; the mask is a constant, so gradients flow through the other fluxes.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices
+        The network, with the medium uptakes that the inputs set.
+    iterations : int
+        Number of unrolled steps of ``forward``.
+    checkpoint_every : int, optional
+        Length of the blocks of steps wrapped in gradient checkpointing (None: no checkpointing).
+
+    Attributes
+    ----------
+    n : int
+        Number of fluxes (outputs).
+    n_in : int
+        Number of medium inputs.
+    reaction_ids : list of str
+        Ids of the fluxes.
+    medium : list of str
+        Ids of the medium uptakes.
+    bound : str
+        ``"UB"`` or ``"EB"`` (see :func:`check_bound`).
+
+    Raises
+    ------
+    ParameterError
+        If ``iterations < 0`` or ``checkpoint_every < 1``.
     """
 
     bound: str = "UB"
@@ -120,9 +143,9 @@ class UnrolledLayer(nn.Module):
     ) -> None:
         super().__init__()
         if iterations < 0:
-            raise ValueError(f"iterations must be >= 0, got {iterations}")
+            raise ParameterError(f"iterations must be >= 0, got {iterations}")
         if checkpoint_every is not None and checkpoint_every < 1:
-            raise ValueError(f"checkpoint_every must be >= 1 or None, got {checkpoint_every}")
+            raise ParameterError(f"checkpoint_every must be >= 1 or None, got {checkpoint_every}")
         self.iterations = int(iterations)
         self.checkpoint_every = checkpoint_every
         self.reaction_ids = list(matrices.reaction_ids)
@@ -164,11 +187,21 @@ class UnrolledLayer(nn.Module):
         return (knockout == 0).to(self._ref.dtype)
 
     def bounds(self, inputs: Tensor, keep: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Per-sample flux bounds (batch x n): the network's, with the medium columns set from the inputs.
+        """Per-sample flux bounds: the network's, with the medium columns set from the inputs.
 
-        ``UB``: uptake ``j`` in ``[0, inputs[:, j]]``; ``EB``: fixed at ``inputs[:, j]``;
-        columns with ``keep == 0`` (knocked out) in ``[0, 0]``.
-        Differentiable with respect to ``inputs``.
+        Parameters
+        ----------
+        inputs : Tensor
+            batch x n_in medium inputs.
+        keep : Tensor, optional
+            batch x n, 0 for knocked-out fluxes.
+
+        Returns
+        -------
+        lower, upper : Tensor
+            batch x n each.  ``UB``: uptake ``j`` in ``[0, inputs[:, j]]``; ``EB``: fixed at
+            ``inputs[:, j]``; columns with ``keep == 0`` in ``[0, 0]``.  Differentiable with
+            respect to ``inputs``.
         """
         batch = inputs.shape[0]
         lo = self.lower.expand(batch, -1)
@@ -220,10 +253,31 @@ class UnrolledLayer(nn.Module):
         trace_at: Sequence[int] = (),
         knockout: Tensor | None = None,
     ) -> Solution:
-        """Unroll ``iterations`` steps (default ``self.iterations``) from ``V0`` / ``state0``.
+        """Unroll the iteration and return fluxes, final state and recorded iterates.
 
-        ``trace_at``: iterations (1-based) at which to record a detached copy of the fluxes;
-        ``knockout``: batch x n mask of removed fluxes (see the class docstring).
+        Parameters
+        ----------
+        inputs : Tensor or array_like
+            batch x n_in medium inputs (cast to the module's dtype and device).
+        V0 : Tensor, optional
+            batch x n starting (or, for the proximal layers, anchor) fluxes.
+        state0 : tuple of Tensor, optional
+            A previous :attr:`Solution.state`, to warm-start.
+        iterations : int, optional
+            Number of steps (default ``self.iterations``).
+        trace_at : sequence of int
+            Iterations (1-based; 0 is the starting point) at which to record a detached copy of the fluxes.
+        knockout : Tensor, optional
+            batch x n mask of removed fluxes (see the class docstring).
+
+        Returns
+        -------
+        Solution
+
+        Raises
+        ------
+        ValueError
+            If ``inputs``, ``V0`` or ``knockout`` do not have the shapes above.
         """
         inputs = self._check(inputs, V0)
         total = self.iterations if iterations is None else int(iterations)
@@ -250,7 +304,7 @@ class UnrolledLayer(nn.Module):
 
     def forward(self, inputs: Tensor, V0: Tensor | None = None, state0: State | None = None,
                 knockout: Tensor | None = None) -> Tensor:
-        """Fluxes (batch x n) after ``self.iterations`` steps (``knockout``: removed fluxes, batch x n)."""
+        """Fluxes (batch x n) after ``self.iterations`` steps; the arguments are those of :meth:`run`."""
         return self.run(inputs, V0=V0, state0=state0, knockout=knockout).V
 
     def extra_repr(self) -> str:

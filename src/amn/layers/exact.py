@@ -38,18 +38,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 import torch
 from torch import Tensor, nn
 
-from amn.layers.base import as_matrices
+from amn.errors import ParameterError
+from amn.layers._sensitivity import AT_UPPER, BASIC, _basis_vjp, _RegularisedPFBA
+from amn.layers.inputs import as_matrices, check_bound
 from amn.network.matrices import NetworkMatrices
 from amn.solve.highs import HighsLP
 
 METHODS = ("fba", "pfba", "qp")
-BASIC, AT_UPPER = 1, 2
 
 
 def _target(growth: float, maximize: bool) -> tuple[float, float]:
@@ -58,104 +57,6 @@ def _target(growth: float, maximize: bool) -> tuple[float, float]:
     sign = 1.0 if maximize else -1.0
     slack = 1e-9 * max(1.0, abs(growth))
     return growth - sign * slack, 1.0 - sign * 1e-9 * np.sign(growth) * (abs(growth) > 1)
-
-
-def _basis_vjp(A: sp.csc_matrix, col: np.ndarray, row: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``d(g.x)/d`` (value of each nonbasic column, activity of each nonbasic row) at an optimal basis.
-
-    With ``z = (x, r)`` and ``[A, -I] z = 0``, the basic part is ``z_B = -B^-1 N z_N``;
-    one transposed solve ``B^T y = g_B`` gives ``g_N - N^T y``.  Basic entries are zero.
-    """
-    m = A.shape[0]
-    basic_cols, basic_rows = np.flatnonzero(col == BASIC), np.flatnonzero(row == BASIC)
-    B = sp.hstack([A[:, basic_cols], -sp.identity(m, format="csc")[:, basic_rows]], format="csc")
-    y = spla.splu(B).solve(np.r_[g[basic_cols], np.zeros(len(basic_rows))], trans="T")
-    g_col = g - A.T @ y
-    g_col[basic_cols] = 0.0
-    y[basic_rows] = 0.0
-    return g_col, y
-
-
-class _RowSpace:
-    """A pivoted QR of ``A_F^T`` (dense): least-norm solutions of ``A_F d = r`` and projections onto
-    ``A_F p = 0`` that stay exact when ``A_F`` has dependent rows (conserved moieties, fixed columns)."""
-
-    def __init__(self, AF: np.ndarray) -> None:
-        Q, R, self.perm = scipy.linalg.qr(AF.T, mode="economic", pivoting=True)
-        diag = np.abs(np.diag(R))
-        self.rank = int(np.sum(diag > 1e-10 * diag[0])) if len(diag) and diag[0] > 0 else 0
-        self.Q, self.R = Q[:, : self.rank], R[: self.rank, : self.rank]
-
-    def least_norm(self, r: np.ndarray) -> np.ndarray:
-        """``d = A_F^+ r`` (for ``r`` in the range of ``A_F``)."""
-        return self.Q @ scipy.linalg.solve_triangular(self.R, r[self.perm[: self.rank]], trans="T")
-
-    def null_part(self, g: np.ndarray) -> np.ndarray:
-        """``g`` minus its component in the row space of ``A_F``."""
-        return g - self.Q @ (self.Q.T @ g)
-
-    def transpose(self, g: np.ndarray, m: int) -> np.ndarray:
-        """``s`` with ``s.r = g.(A_F^+ r)`` for every ``r`` in the range of ``A_F`` (m-vector)."""
-        s = np.zeros(m)
-        s[self.perm[: self.rank]] = scipy.linalg.solve_triangular(self.R, self.Q.T @ g)
-        return s
-
-
-class _RegularisedPFBA:
-    """``min q.v + (gamma/2)||v||^2  s.t.  A v = b,  lo <= v <= up`` by a primal active-set method.
-
-    Started at the pFBA vertex (the LP optimum, feasible): each step moves the free columns
-    F along ``-(grad f)`` projected onto ``A_F p = 0`` until a bound blocks; at a stationary
-    point the multipliers of the fixed bounds are checked and the worst one released.  Few
-    steps are needed, since the QP optimum lies on the pFBA optimal face for small gamma.
-    Dense linear algebra: meant for core-sized networks.
-    """
-
-    def __init__(self, A: sp.spmatrix, q: np.ndarray, gamma: float) -> None:
-        self.A = sp.csr_matrix(A).toarray()
-        self.q, self.gamma = q, gamma
-
-    def solve(self, v0: np.ndarray, b: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The optimum ``v``, the free mask and the multipliers of the bounds, or None if the
-        iteration limit is hit (degenerate cycling)."""
-        tol = 1e-9 * max(1.0, np.abs(v0).max())
-        fixed = lo == up
-        at_lo = (v0 <= lo + tol) | fixed
-        at_up = (v0 >= up - tol) & ~at_lo
-        v = np.where(at_lo, lo, np.where(at_up, up, v0))
-        for _ in range(10 * len(v) + 10):
-            free = ~(at_lo | at_up)
-            rows = _RowSpace(self.A[:, free])
-            v[free] += rows.least_norm(b - self.A @ v)  # stay on A v = b despite rounding
-            g = self.q + self.gamma * v
-            p = np.zeros_like(v)
-            p[free] = -rows.null_part(g[free]) / self.gamma
-            if np.abs(p).max() <= tol:
-                lam = g - self.A.T @ rows.transpose(g[free], len(b))
-                worst = np.where(at_lo & ~fixed, -lam, np.where(at_up, lam, 0.0))
-                j = int(np.argmax(worst))
-                if worst[j] <= 1e-9:
-                    return v, free, np.where(free, 0.0, lam)
-                at_lo[j] = at_up[j] = False
-                continue
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(p < 0, (lo - v) / p, np.where(p > 0, (up - v) / p, np.inf))
-            ratio[~free] = np.inf
-            j = int(np.argmin(ratio))
-            alpha = min(1.0, max(ratio[j], 0.0))
-            v = v + alpha * p
-            if alpha < 1.0:
-                at_lo[j], at_up[j] = p[j] < 0, p[j] > 0
-                v[j] = lo[j] if p[j] < 0 else up[j]
-        return None
-
-    def vjp(self, free: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``d(g.v)/d`` (value of each non-free column, right-hand side ``b``) on the active set,
-        where ``v_F = A_F^+ (b - A_N v_N) + const``."""
-        s = _RowSpace(self.A[:, free]).transpose(g[free], self.A.shape[0])
-        g_col = g - self.A.T @ s
-        g_col[free] = 0.0
-        return g_col, s
 
 
 @dataclass
@@ -177,7 +78,39 @@ class ExactFBA(nn.Module):
     uptake fluxes (``"EB"``); output: batch x n fluxes in the input's dtype and device (solved on
     the CPU in float64).  Infeasible samples give NaN rows (with a warning) and zero gradients.
     ``knockout`` (batch x n, bool or 0/1): fluxes removed per sample, solved with bounds 0
-    (a knocked-out medium column has no gradient).
+    (a knocked-out medium column has no gradient).  The gradients are described in :mod:`amn.layers.exact`.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    method : {"fba", "pfba", "qp"}
+        FBA, pFBA, or pFBA regularised by ``(gamma / 2) ||v||^2`` (a unique optimum).
+    bound : {"UB", "EB"}
+        Inputs are uptake upper bounds or exact uptakes.
+    gamma : float
+        Regularisation of ``"qp"``, > 0.
+
+    Raises
+    ------
+    ParameterError
+        If ``method``, ``bound`` or ``gamma`` is outside its domain.
+
+    Examples
+    --------
+    >>> import torch, amn
+    >>> from amn.layers import ExactFBA
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = ExactFBA(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i", "EX_nh4_e_i", "EX_pi_e_i"]))
+    >>> u = torch.tensor([[10.0, 20.0, 10.0, 10.0]], dtype=torch.float64, requires_grad=True)
+    >>> growth = layer.growth(u)
+    >>> round(growth.item(), 4)
+    0.8326
+    >>> growth.sum().backward()
+    >>> u.grad.numpy().round(3)  # the LP duals: glucose and oxygen limit growth
+    array([[0.046, 0.023, 0.   , 0.   ]])
     """
 
     def __init__(
@@ -192,12 +125,10 @@ class ExactFBA(nn.Module):
         super().__init__()
         matrices = as_matrices(matrices, medium)
         if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        if bound not in ("UB", "EB"):
-            raise ValueError(f"bound must be 'UB' or 'EB', got {bound!r}")
+            raise ParameterError(f"ExactFBA: method must be one of {', '.join(METHODS)}, got {method!r}")
         if not gamma > 0:
-            raise ValueError(f"gamma must be > 0, got {gamma}")
-        self.method, self.bound, self.gamma = method, bound, float(gamma)
+            raise ParameterError(f"ExactFBA: gamma must be > 0, got {gamma}")
+        self.method, self.bound, self.gamma = method, check_bound(bound), float(gamma)
         self.reaction_ids, self.medium = list(matrices.reaction_ids), list(matrices.medium)
         self.n, self.n_in = len(self.reaction_ids), len(self.medium)
         network = matrices.network
@@ -293,7 +224,27 @@ class ExactFBA(nn.Module):
         return v, record
 
     def solve(self, inputs: np.ndarray, knockout: np.ndarray | None = None) -> tuple[np.ndarray, list[_Record | str]]:
-        """Fluxes (batch x n, float64) and per-sample records (a status string when not optimal)."""
+        """Solve each sample, without autograd.
+
+        Parameters
+        ----------
+        inputs : array_like
+            batch x n_in medium inputs.
+        knockout : array_like, optional
+            batch x n mask of removed fluxes.
+
+        Returns
+        -------
+        fluxes : numpy.ndarray
+            batch x n, float64 (NaN rows for samples without an optimum).
+        records : list
+            Per sample, what the backward pass needs, or a status string when not optimal.
+
+        Raises
+        ------
+        ValueError
+            If the knockout mask is not batch x n.
+        """
         inputs = np.atleast_2d(np.asarray(inputs, dtype=float))
         knockout = np.zeros((len(inputs), self.n), dtype=bool) if knockout is None else np.asarray(knockout) != 0
         if knockout.shape != (len(inputs), self.n):
@@ -342,12 +293,33 @@ class ExactFBA(nn.Module):
         return inputs
 
     def forward(self, inputs: Tensor, knockout: Tensor | None = None) -> Tensor:
-        """Fluxes (batch x n) of the optimum of each sample, differentiable w.r.t. ``inputs``."""
+        """Optimal fluxes of each sample, differentiable with respect to ``inputs``.
+
+        Parameters
+        ----------
+        inputs : Tensor
+            batch x n_in medium inputs, float32 or float64.
+        knockout : Tensor, optional
+            batch x n mask of removed fluxes.
+
+        Returns
+        -------
+        Tensor
+            batch x n, in the dtype and device of ``inputs``.
+
+        Raises
+        ------
+        ValueError
+            If ``inputs`` is not a batch x n_in floating-point tensor.
+        """
         mask = None if knockout is None else torch.as_tensor(knockout).detach().cpu().numpy()
         return _ExactFunction.apply(self._check(inputs), self, mask)
 
     def growth(self, inputs: Tensor, knockout: Tensor | None = None) -> Tensor:
-        """The objective value ``c.V`` of each sample (batch,), differentiable (gradient = LP duals)."""
+        """The objective value ``c.V`` of each sample (shape (batch,)), differentiable (gradient = LP duals).
+
+        The arguments are those of :meth:`forward`.
+        """
         V = self(inputs, knockout)
         return V @ self.objective.to(dtype=V.dtype, device=V.device)
 

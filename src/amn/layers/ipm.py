@@ -50,12 +50,13 @@ the medium's flux scale) and the objective by its largest entry, so that
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
+from amn.errors import ParameterError
 from amn.layers.base import State
 from amn.layers.pdhg import _PFBAProblem
 from amn.network.matrices import NetworkMatrices, independent_rows
@@ -84,21 +85,65 @@ def _cholesky(M: Tensor) -> Tensor:
 
 
 class InteriorPoint(_PFBAProblem):
-    """Mehrotra predictor-corrector interior-point method, one Newton step per iteration (see module docstring).
+    """Mehrotra predictor-corrector interior-point method, one Newton step per iteration (see :mod:`amn.layers.ipm`).
 
-    ``objective``: True = the model's (growth), False/None = none (learning
-    mode: with the default ``proximal = 1`` the layer then projects ``V0``
-    onto the steady-state polytope, a QP), or a length-n vector.
-    ``mu_min``: centring floor (default 1e-12 with an objective: pFBA's
-    optimum to ~1e-9; 1e-4 without, a smoothed projection whose gradient does
-    not vanish at the bounds it meets, else an untrained prior whose fluxes
-    sit on bounds gets no gradient); ``delta``: dual regularisation (equality
-    relaxation); ``gamma``: primal proximal-point regularisation of the
-    Newton step; ``eta``: fraction to the boundary; all in scaled units.
     Computes in float64 whatever the module's dtype (the output has the
     module's dtype): the normal equations near the optimum are too
-    ill-conditioned for float32.
-    State: ``(x, y, z_l, z_u, x0)``, float64, scaled (warm start with ``state0``).
+    ill-conditioned for float32.  State: ``(x, y, z_l, z_u, x0)``, float64,
+    scaled (warm start with ``state0``).
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    bound : {"UB", "EB"}
+        Inputs are uptake upper bounds or exact uptakes.
+    objective : bool or array_like
+        True: the model's objective (growth); None/False: none (learning mode: with the
+        default ``proximal = 1`` the layer then projects ``V0`` onto the steady-state
+        polytope, a QP); or a length-n ``c``.
+    eps : float
+        Weight of the total flux (pFBA's second objective).
+    proximal : float, optional
+        Weight of ``||V - V0||^2 / 2`` (default 0 with an objective, 1 without).
+    iterations : int
+        Newton steps of ``forward``.
+    mu_min : float, optional
+        Centring floor, in scaled units: default 1e-12 with an objective (pFBA's optimum
+        to ~1e-9); 1e-4 without, a smoothed projection whose gradient does not vanish at
+        the bounds it meets (else an untrained prior whose fluxes sit on bounds gets no
+        gradient).
+    delta : float
+        Dual regularisation (relaxation of the equality).
+    gamma : float
+        Primal proximal-point regularisation of the Newton step.
+    eta : float
+        Fraction to the boundary, in ``(0, 1)``.
+    fixed_tol : float
+        Fluxes whose scaled bounds are closer than this are fixed.
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If a parameter is outside its domain.
+
+    Examples
+    --------
+    >>> import torch, amn
+    >>> from amn.layers import InteriorPoint
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = InteriorPoint(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"]))
+    >>> u = torch.tensor([[10.0, 20.0]], dtype=torch.float64, requires_grad=True)
+    >>> growth = layer(u) @ layer.c
+    >>> round(growth.item(), 4)
+    0.8326
+    >>> growth.sum().backward()
+    >>> u.grad.numpy().round(3)  # growth per unit of glucose and of oxygen
+    array([[0.046, 0.023]])
     """
 
     def __init__(
@@ -121,7 +166,10 @@ class InteriorPoint(_PFBAProblem):
         super().__init__(matrices, medium, bound, objective, eps, proximal, iterations, checkpoint_every)
         mu_min = mu_min if mu_min is not None else (1e-12 if bool(self.c.any()) else 1e-4)
         if mu_min <= 0 or delta <= 0 or gamma < 0 or not 0 < eta < 1 or fixed_tol < 0:
-            raise ValueError("need mu_min > 0, delta > 0, gamma >= 0, 0 < eta < 1 and fixed_tol >= 0")
+            raise ParameterError(
+                "InteriorPoint: need mu_min > 0, delta > 0, gamma >= 0, 0 < eta < 1 and fixed_tol >= 0, "
+                f"got {mu_min}, {delta}, {gamma}, {eta}, {fixed_tol}"
+            )
         self.mu_min, self.delta, self.gamma = float(mu_min), float(delta), float(gamma)
         self.eta, self.fixed_tol = float(eta), float(fixed_tol)
         S = sp.csr_matrix(self._S)

@@ -8,22 +8,16 @@ minimises a cost, so a growth objective ``c`` enters as the cost
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from amn.layers.base import (
-    State,
-    UnrolledLayer,
-    as_matrices,
-    objective_vector,
-    sparse_buffer,
-    spectral_norm,
-    spmm,
-)
+from amn.errors import ParameterError
+from amn.layers.base import State, UnrolledLayer, sparse_buffer, spectral_norm, spmm
+from amn.layers.inputs import as_matrices, objective_vector
 from amn.network.matrices import NetworkMatrices
 
 
@@ -43,6 +37,44 @@ class RNNUB(UnrolledLayer):
     The uptake columns are zero in ``S_int``/``S_ext``; the returned fluxes
     carry the uptakes implied by the external balances (``-S_E V``).
     State: ``(V, M)``, ``M`` batch x k (one dual per inequality).
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    objective : bool or array_like
+        True: the model's objective; None/False: none; or a length-n ``c``.
+    objective_scale : float
+        The cost is ``f = -objective_scale * c``.
+    dt : float
+        Euler step, > 0.
+    iterations : int
+        Steps of ``forward``.
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If ``dt <= 0``.
+
+    Examples
+    --------
+    The internal balances hold at every step; the growth approaches the LP optimum slowly.
+
+    >>> import torch, amn
+    >>> from amn.layers import RNNUB
+    >>> net = amn.make_unidirectional("textbook")
+    >>> mats = net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"])
+    >>> layer = RNNUB(mats, iterations=200)
+    >>> V = layer(torch.tensor([[10.0, 20.0]], dtype=torch.float64))
+    >>> V.shape
+    torch.Size([1, 154])
+    >>> S = torch.as_tensor(mats.S.toarray())
+    >>> bool((V @ S.T).abs().max() < 1e-9)
+    True
     """
 
     bound = "UB"
@@ -61,7 +93,7 @@ class RNNUB(UnrolledLayer):
         matrices = as_matrices(matrices, medium)
         super().__init__(matrices, iterations, checkpoint_every)
         if dt <= 0:
-            raise ValueError(f"dt must be > 0, got {dt}")
+            raise ParameterError(f"RNNUB: dt must be > 0, got {dt}")
         self.dt, self.objective_scale = float(dt), float(objective_scale)
         split = matrices.lp_split()
         Q, _ = split.projectors()
@@ -127,6 +159,40 @@ class RNNEB(UnrolledLayer):
     the dual neurons.  An equilibrium has ``V = Z`` (complementary slackness,
     ``lo <= V <= up``)
     and ``S V = b``: a KKT point.  State: ``(V, M)``, ``M`` batch x m.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    objective : bool or array_like
+        True: the model's objective; None/False: none; or a length-n ``c``.
+    objective_scale : float
+        The cost is ``f = -objective_scale * c``.
+    dt : float
+        Euler step, > 0.
+    gain : float, optional
+        Time scale of the dual neurons (default ``1 / ||S||_2^2``).
+    iterations : int
+        Steps of ``forward``.
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If ``dt`` or ``gain`` is not positive.
+
+    Examples
+    --------
+    >>> import torch, amn
+    >>> from amn.layers import RNNEB
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = RNNEB(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"]), iterations=100)
+    >>> V = layer(torch.tensor([[10.0, 20.0]], dtype=torch.float64))
+    >>> V[:, layer.medium_index]  # exact uptakes: held at the inputs
+    tensor([[10., 20.]], dtype=torch.float64)
     """
 
     bound = "EB"
@@ -146,7 +212,7 @@ class RNNEB(UnrolledLayer):
         matrices = as_matrices(matrices, medium)
         super().__init__(matrices, iterations, checkpoint_every)
         if dt <= 0 or (gain is not None and gain <= 0):
-            raise ValueError(f"dt and gain must be > 0, got dt={dt}, gain={gain}")
+            raise ParameterError(f"RNNEB: dt and gain must be > 0, got dt={dt}, gain={gain}")
         self.dt, self.objective_scale = float(dt), float(objective_scale)
         self.gain = float(gain) if gain is not None else 1.0 / spectral_norm(matrices.S) ** 2
         self.register_buffer("S", sparse_buffer(matrices.S), persistent=False)

@@ -35,7 +35,7 @@ sizes, not through the adaptive schedule.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.linalg
@@ -43,15 +43,9 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from amn.layers.base import (
-    State,
-    UnrolledLayer,
-    as_matrices,
-    objective_vector,
-    sparse_buffer,
-    spectral_norm,
-    spmm,
-)
+from amn.errors import ParameterError
+from amn.layers.base import State, UnrolledLayer, sparse_buffer, spectral_norm, spmm
+from amn.layers.inputs import as_matrices, check_bound, objective_vector
 from amn.network.matrices import NetworkMatrices, independent_rows
 
 _TINY = 1e-30
@@ -71,23 +65,21 @@ class _PFBAProblem(UnrolledLayer):
     def __init__(self, matrices, medium, bound, objective, eps, proximal, iterations, checkpoint_every) -> None:
         matrices = as_matrices(matrices, medium)
         super().__init__(matrices, iterations, checkpoint_every)
-        if bound not in ("UB", "EB"):
-            raise ValueError(f"bound must be 'UB' or 'EB', got {bound!r}")
+        self.bound = check_bound(bound)
         if eps < 0:
-            raise ValueError(f"eps must be >= 0, got {eps}")
-        self.bound = bound
+            raise ParameterError(f"eps must be >= 0, got {eps}")
         self.eps = float(eps)
         c = objective_vector(matrices, objective)
         self.proximal = float(proximal if proximal is not None else (0.0 if np.any(c) else 1.0))
         if self.proximal < 0:
-            raise ValueError(f"proximal must be >= 0, got {proximal}")
+            raise ParameterError(f"proximal must be >= 0, got {proximal}")
         self.register_buffer("c", torch.as_tensor(c))
         self.register_buffer("f", torch.as_tensor(-c + self.eps))
         self._S = matrices.S
 
 
 class ProjectedPDHG(_PFBAProblem):
-    """PDHG / over-relaxed Douglas-Rachford with an exact steady-state projection (see module docstring).
+    """PDHG / over-relaxed Douglas-Rachford with an exact steady-state projection (see :mod:`amn.layers.pdhg`).
 
     Iteration, per sample (``Pi`` = orthogonal projector onto ``{S V = 0}``,
     ``rho`` = ``proximal``, ``alpha`` = ``relaxation``)::
@@ -104,6 +96,47 @@ class ProjectedPDHG(_PFBAProblem):
     per sample (objective over flux scale, so the default suits networks of
     any flux unit).  The output is ``x`` (``S V = 0`` to round-off;
     the bounds hold at convergence).  State: ``(z, u, sigma, V0)``.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    bound : {"UB", "EB"}
+        Inputs are uptake upper bounds or exact uptakes.
+    objective : bool or array_like
+        True: the model's objective; None/False: none (learning mode); or a length-n ``c``.
+    eps : float
+        Weight of the total flux (pFBA's second objective).
+    proximal : float, optional
+        ``rho``, the weight of ``||V - V0||^2`` (default 0 with an objective, 1 without).
+    iterations : int
+        Steps of ``forward``.
+    sigma : float
+        Initial step ratio, relative to ``|f| / |inputs|``.
+    relaxation : float
+        ``alpha``, in ``(0, 2)``.
+    adapt_every : int
+        Iterations between ``sigma`` updates (0: never).
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If a parameter is outside its domain.
+
+    Examples
+    --------
+    >>> import torch, amn
+    >>> from amn.layers import ProjectedPDHG
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = ProjectedPDHG(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"]), iterations=2000)
+    >>> u = torch.tensor([[10.0, 20.0], [10.0, 0.0]], dtype=torch.float64)  # aerobic, anaerobic
+    >>> V = layer(u)
+    >>> (V @ layer.c).numpy().round(3)  # growth, as pFBA gives it
+    array([0.833, 0.212])
     """
 
     def __init__(
@@ -123,7 +156,10 @@ class ProjectedPDHG(_PFBAProblem):
     ) -> None:
         super().__init__(matrices, medium, bound, objective, eps, proximal, iterations, checkpoint_every)
         if sigma <= 0 or not 0 < relaxation < 2 or adapt_every < 0:
-            raise ValueError("need sigma > 0, 0 < relaxation < 2 and adapt_every >= 0")
+            raise ParameterError(
+                f"ProjectedPDHG: need sigma > 0, 0 < relaxation < 2 and adapt_every >= 0, "
+                f"got {sigma}, {relaxation}, {adapt_every}"
+            )
         self.sigma, self.relaxation, self.adapt_every = float(sigma), float(relaxation), int(adapt_every)
         S = sp.csr_matrix(self._S)
         S_r = S[independent_rows(S)]
@@ -133,7 +169,7 @@ class ProjectedPDHG(_PFBAProblem):
         self.register_buffer("QT", torch.as_tensor(np.ascontiguousarray(Q.T)))
 
     def project(self, X: Tensor) -> Tensor:
-        """Orthogonal projection of a batch onto ``{S V = 0}``."""
+        """Orthogonal projection of a batch (batch x n) onto ``{S V = 0}``."""
         return X - spmm(self.S_r, X) @ self.QT
 
     def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
@@ -193,7 +229,7 @@ def _ruiz(K: sp.csr_matrix, iterations: int) -> tuple[sp.csr_matrix, np.ndarray,
 
 
 class PDHG(_PFBAProblem):
-    """PDLP-style restarted Halpern PDHG on ``K = S`` (see module docstring).
+    """PDLP-style restarted Halpern PDHG on ``K = S`` (see :mod:`amn.layers.pdhg`).
 
     In the preconditioned variables ``x = V / dc`` (``K = diag(dr) S diag(dc)``)
     one PDHG step ``T`` with ``tau = eta / w``, ``sigma = eta w``,
@@ -211,6 +247,48 @@ class PDHG(_PFBAProblem):
     variables (PDLP's ``|c| / |b|``; here ``b = 0`` and the scale of the
     fluxes comes from the medium).
     State: ``(x, y, x0, y0, xr, yr, k, r0, r_prev, w, V0)``.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    bound : {"UB", "EB"}
+        Inputs are uptake upper bounds or exact uptakes.
+    objective : bool or array_like
+        True: the model's objective; None/False: none (learning mode); or a length-n ``c``.
+    eps : float
+        Weight of the total flux (pFBA's second objective).
+    proximal : float, optional
+        ``rho``, the weight of ``||V - V0||^2`` (default 0 with an objective, 1 without).
+    iterations : int
+        Steps of ``forward``.
+    primal_weight : float
+        Initial primal weight, relative to ``|f| / |inputs|``.
+    theta : float
+        Smoothing of the primal-weight updates, in ``[0, 1]``.
+    restart : tuple of float
+        ``beta``: the sufficient, necessary and artificial restart criteria.
+    ruiz_iterations : int
+        Ruiz equilibration passes.
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If a parameter is outside its domain.
+
+    Examples
+    --------
+    >>> import torch, amn
+    >>> from amn.layers import PDHG
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = PDHG(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"]), iterations=1500)
+    >>> V = layer(torch.tensor([[10.0, 20.0]], dtype=torch.float64))
+    >>> round(float(V[0] @ layer.c), 2)  # pFBA: 0.833; PDHG needs more iterations than ProjectedPDHG
+    0.83
     """
 
     def __init__(
@@ -231,10 +309,13 @@ class PDHG(_PFBAProblem):
     ) -> None:
         super().__init__(matrices, medium, bound, objective, eps, proximal, iterations, checkpoint_every)
         if primal_weight <= 0 or not 0 <= theta <= 1 or len(restart) != 3:
-            raise ValueError("need primal_weight > 0, 0 <= theta <= 1 and three restart parameters")
+            raise ParameterError(
+                f"PDHG: need primal_weight > 0, 0 <= theta <= 1 and three restart parameters, "
+                f"got {primal_weight}, {theta}, {restart}"
+            )
         self.primal_weight, self.theta, self.restart = float(primal_weight), float(theta), tuple(map(float, restart))
         self.ruiz_iterations = int(ruiz_iterations)
-        K, dr, dc = _ruiz(self._S, self.ruiz_iterations)
+        K, _, dc = _ruiz(self._S, self.ruiz_iterations)
         self.eta = 0.99 / max(spectral_norm(K), _TINY)
         self.register_buffer("K", sparse_buffer(K), persistent=False)
         self.register_buffer("Kt", sparse_buffer(K.T), persistent=False)

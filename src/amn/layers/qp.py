@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from amn.layers.base import (
-    State,
-    UnrolledLayer,
-    as_matrices,
-    objective_vector,
-    sparse_buffer,
-    spectral_norm,
-    spmm,
-)
+from amn.errors import ParameterError
+from amn.layers.base import State, UnrolledLayer, sparse_buffer, spectral_norm, spmm
+from amn.layers.inputs import as_matrices, check_bound, objective_vector
 from amn.network.matrices import NetworkMatrices
 
 
@@ -34,14 +28,56 @@ class QP(UnrolledLayer):
 
     and ``D <- momentum D - lr grad L``, ``V <- V + D`` (the gradient is
     written out, as in the published layer, so each step costs two sparse
-    mat-vecs).  ``lr`` defaults to ``1 / (2 ||S||^2 + 2)``, the inverse
-    Lipschitz constant of the quadratic part; with ``precondition=True`` it
-    is a per-reaction step ``1 / (2 sum_k |S^T S|_jk + 2)`` (Jacobi with a
-    Gershgorin bound, so still stable), which lets reactions outside the
-    biomass column move much faster.  The published ``||ReLU(-V)||``
-    is generalised to the model's lower bounds (e.g. the ATP maintenance).
-    A penalty method: with ``w > 0`` the constraints are met only up to
-    ``O(w)``.  State: ``(V, D)``.
+    mat-vecs).  The published ``||ReLU(-V)||`` is generalised to the model's
+    lower bounds (e.g. the ATP maintenance).  A penalty method: with ``w > 0``
+    the constraints are met only up to ``O(w)``.  State: ``(V, D)``.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    bound : {"UB", "EB"}
+        Inputs are uptake upper bounds or exact uptakes.
+    objective : bool or array_like
+        True: the model's objective (solver mode); None/False: none (learning mode); or a length-n ``c``.
+    objective_weight : float
+        ``w``, the weight of ``-c.V`` in the loss.
+    lr : float, optional
+        Step size; default ``1 / (2 ||S||^2 + 2)``, the inverse Lipschitz constant of the quadratic part.
+    momentum : float
+        In ``[0, 1)``.
+    precondition : bool
+        Per-reaction steps ``1 / (2 sum_k |S^T S|_jk + 2)`` (Jacobi with a Gershgorin
+        bound, so still stable) instead of ``lr``: reactions outside the biomass column
+        move much faster.
+    iterations : int
+        Steps of ``forward``.
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If ``bound``, ``momentum`` or ``lr`` is outside its domain.
+
+    Examples
+    --------
+    Learning mode: the layer refines a flux guess ``V0`` towards a steady state
+    that uses at most the given uptakes.
+
+    >>> import torch, amn
+    >>> from amn.layers import QP
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = QP(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"]), objective=None, iterations=200)
+    >>> u = torch.tensor([[10.0, 20.0]], dtype=torch.float64)
+    >>> V0 = torch.rand(1, layer.n, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    >>> V = layer(u, V0)
+    >>> V.shape
+    torch.Size([1, 154])
+    >>> bool(layer.gradient(V, u).norm() < layer.gradient(V0, u).norm())  # closer to the constraints
+    True
     """
 
     def __init__(
@@ -60,11 +96,9 @@ class QP(UnrolledLayer):
     ) -> None:
         matrices = as_matrices(matrices, medium)
         super().__init__(matrices, iterations, checkpoint_every)
-        if bound not in ("UB", "EB"):
-            raise ValueError(f"bound must be 'UB' or 'EB', got {bound!r}")
+        self.bound = check_bound(bound)
         if not 0 <= momentum < 1 or (lr is not None and lr <= 0):
-            raise ValueError("need 0 <= momentum < 1 and lr > 0")
-        self.bound = bound
+            raise ParameterError(f"QP: need 0 <= momentum < 1 and lr > 0, got momentum={momentum}, lr={lr}")
         self.objective_weight, self.momentum = float(objective_weight), float(momentum)
         self.lr = float(lr) if lr is not None else 1.0 / (2 * spectral_norm(matrices.S) ** 2 + 2)
         self.precondition = bool(precondition)
@@ -89,7 +123,24 @@ class QP(UnrolledLayer):
 
     def run(self, inputs, V0=None, state0=None, iterations=None, trace_at=(), targets: Tensor | None = None,
             knockout: Tensor | None = None):
-        """As :meth:`UnrolledLayer.run`, plus optional ``targets`` Vout (batch x n_out) for ``Pout V``."""
+        """As :meth:`UnrolledLayer.run`, plus the measured fluxes the loss pulls ``Pout V`` towards.
+
+        Parameters
+        ----------
+        targets : Tensor, optional
+            batch x n_out measured fluxes ``Vout``.
+        inputs, V0, state0, iterations, trace_at, knockout
+            As in :meth:`UnrolledLayer.run`.
+
+        Returns
+        -------
+        Solution
+
+        Raises
+        ------
+        ValueError
+            If ``targets`` is not batch x n_out.
+        """
         self._targets = None
         if targets is not None:
             targets = torch.as_tensor(targets, dtype=self.lower.dtype, device=self.lower.device)
@@ -103,6 +154,7 @@ class QP(UnrolledLayer):
 
     def forward(self, inputs: Tensor, V0: Tensor | None = None, state0=None, targets: Tensor | None = None,
                 knockout: Tensor | None = None) -> Tensor:
+        """Fluxes (batch x n) after ``self.iterations`` steps; the arguments are those of :meth:`run`."""
         return self.run(inputs, V0=V0, state0=state0, targets=targets, knockout=knockout).V
 
     def _init_state(self, ctx, inputs, V0, state0) -> State:
@@ -114,7 +166,22 @@ class QP(UnrolledLayer):
         return V, torch.zeros_like(V)
 
     def gradient(self, V: Tensor, inputs: Tensor, targets: Tensor | None = None) -> Tensor:
-        """Gradient of the loss (see class docstring) at ``V``; ``targets``: Vout, if known."""
+        """Gradient of the loss (see the class docstring) at ``V``.
+
+        Parameters
+        ----------
+        V : Tensor
+            batch x n fluxes.
+        inputs : Tensor
+            batch x n_in medium inputs.
+        targets : Tensor, optional
+            batch x n_out measured fluxes.
+
+        Returns
+        -------
+        Tensor
+            batch x n.
+        """
         g = 2 * spmm(self.StS, V) - 2 * torch.relu(self.lower - V) + 2 * self.capped * torch.relu(V - self.upper) - self.wc
         if self.bound == "UB":
             excess = torch.relu(V.index_select(1, self.medium_index) - inputs)

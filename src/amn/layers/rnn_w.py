@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor, nn
 
-from amn.layers.base import State, UnrolledLayer, as_matrices, sparse_buffer, spmm
+from amn.errors import ParameterError
+from amn.layers.base import State, UnrolledLayer, sparse_buffer, spmm
+from amn.layers.inputs import as_matrices
 from amn.network.matrices import NetworkMatrices
 
 
@@ -32,6 +34,34 @@ class RNNW(UnrolledLayer):
     ``S V = 0``; ``W`` starts at ``1 / (number of consumers of i)`` (even
     branching) and is learned.  No objective: it is a learning layer.
     State: ``(V,)``.
+
+    Parameters
+    ----------
+    matrices : NetworkMatrices or UnidirectionalNetwork
+        The network (with its medium, or a network plus ``medium``).
+    medium : sequence of str, optional
+        Medium uptake ids, when ``matrices`` is a network.
+    iterations : int
+        Steps of ``forward``.
+    substrate_weights : {"count", "stoichiometry"}
+        How ``M2V`` is normalised per reaction (see above).
+    checkpoint_every : int, optional
+        Gradient-checkpointing block length.
+
+    Raises
+    ------
+    ParameterError
+        If ``substrate_weights`` is neither.
+
+    Examples
+    --------
+    >>> import torch, amn
+    >>> from amn.layers import RNNW
+    >>> net = amn.make_unidirectional("textbook")
+    >>> layer = RNNW(net.matrices(medium=["EX_glc__D_e_i", "EX_o2_e_i"]), iterations=20)
+    >>> V = layer(torch.tensor([[10.0, 20.0]], dtype=torch.float64))
+    >>> V.shape, layer.W.requires_grad
+    (torch.Size([1, 154]), True)
     """
 
     bound = "EB"
@@ -48,7 +78,7 @@ class RNNW(UnrolledLayer):
         matrices = as_matrices(matrices, medium)
         super().__init__(matrices, iterations, checkpoint_every)
         if substrate_weights not in ("count", "stoichiometry"):
-            raise ValueError(f"substrate_weights must be 'count' or 'stoichiometry', got {substrate_weights!r}")
+            raise ParameterError(f"substrate_weights must be 'count' or 'stoichiometry', got {substrate_weights!r}")
         self.substrate_weights = substrate_weights
         M2V = sp.coo_matrix(matrices.M2V)
         if substrate_weights == "count":
@@ -67,7 +97,20 @@ class RNNW(UnrolledLayer):
         self.register_buffer("mask", torch.as_tensor(mask))
 
     def set_branching(self, weights: dict[tuple[str, str], float], metabolite_ids: Sequence[str]) -> None:
-        """Set ``W`` for (metabolite id, reaction id) pairs; unknown pairs raise ``ValueError``."""
+        """Set branching ratios ``W`` by hand.
+
+        Parameters
+        ----------
+        weights : dict
+            ``{(metabolite id, reaction id): ratio}``.
+        metabolite_ids : sequence of str
+            The metabolite ids of the network, in the order of its matrices.
+
+        Raises
+        ------
+        ValueError
+            If a reaction does not consume the metabolite paired with it.
+        """
         met = {m: i for i, m in enumerate(metabolite_ids)}
         rxn = {r: j for j, r in enumerate(self.reaction_ids)}
         pos = {(int(i), int(j)): k for k, (j, i) in enumerate(zip(self.rows.tolist(), self.cols.tolist()))}

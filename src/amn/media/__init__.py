@@ -1,6 +1,13 @@
-"""Media: which uptakes are open, and how much, for each sample."""
+"""Media: which uptakes are open, and how much, for each sample.
+
+``read_medium`` reads a medium specification (:class:`MediumSpec`),
+``RandomMedia`` / ``GuidedMedia`` draw media from it, and ``read_media_table``
+reads a table of media for a trained model.
+"""
 
 from amn.media.draw import GuidedMedia, RandomMedia, sample_rng
 from amn.media.spec import MediumSpec, read_medium
+from amn.media.table import read_media_table, validate_media_table
 
-__all__ = ["GuidedMedia", "MediumSpec", "RandomMedia", "read_medium", "sample_rng"]
+__all__ = ["GuidedMedia", "MediumSpec", "RandomMedia", "read_media_table", "read_medium", "sample_rng",
+           "validate_media_table"]

@@ -15,12 +15,18 @@ import numpy as np
 import pandas as pd
 
 from amn.csv_input import read_csv
-from amn.errors import MediumError
+from amn.errors import MediumError, ParameterError
 from amn.media.spec import MediumSpec
 
 
 def sample_rng(seed: int, sample: int) -> np.random.Generator:
-    """The generator of sample ``sample`` of a dataset seeded with ``seed``."""
+    """The generator of sample ``sample`` of a dataset seeded with ``seed``.
+
+    Examples
+    --------
+    >>> float(sample_rng(0, 3).random()) == float(sample_rng(0, 3).random())
+    True
+    """
     return np.random.default_rng([seed, sample])
 
 
@@ -35,16 +41,30 @@ def _levels_to_bounds(spec: MediumSpec, active: np.ndarray, rng: np.random.Gener
 
 
 class RandomMedia:
-    """Published random media: Binomial(n_VER, p) variable uptakes activated, at least one."""
+    """Published random media: Binomial(n_VER, p) variable uptakes activated, at least one.
+
+    Parameters
+    ----------
+    spec : MediumSpec
+        The uptakes, their levels and ``p`` (``ratio_drawing``).
+    size : int
+        Number of samples, >= 1.
+
+    Raises
+    ------
+    ParameterError
+        ``size`` < 1.
+    """
 
     def __init__(self, spec: MediumSpec, size: int) -> None:
         if size < 1:
-            raise MediumError(f"{spec.source}: the number of samples must be >= 1 (got {size})")
+            raise ParameterError(f"{spec.source}: the number of samples must be >= 1 (got {size})")
         self.spec = spec
         self.size = size
         self.variable = np.flatnonzero(spec.level > 1)
 
     def draw(self, rng: np.random.Generator, sample: int) -> np.ndarray:
+        """The uptake bounds of one sample (in ``spec.reaction_ids`` order), drawn from ``rng``."""
         active = np.zeros(len(self.spec.reaction_ids), dtype=bool)
         if len(self.variable):
             count = max(1, rng.binomial(len(self.variable), self.spec.ratio_drawing))
@@ -52,19 +72,39 @@ class RandomMedia:
         return _levels_to_bounds(self.spec, active, rng)
 
     def describe(self) -> dict:
+        """The dataset metadata of these media."""
         return {"kind": "random", "size": self.size}
 
 
 class GuidedMedia:
-    """Media guided by an experimental table: ``per_medium`` draws per row, random levels for
-    the compounds present, absent ones (0) closed, level-1 ones at their maximum.
+    """Media guided by an experimental table.
 
-    Uptakes of the specification that the table has no column for keep the
-    specification's default: open at max if level <= 1, closed otherwise."""
+    ``per_medium`` draws per row: random levels for the compounds present,
+    absent ones (0) closed, level-1 ones at their maximum.  Uptakes of the
+    specification that the table has no column for keep the specification's
+    default: open at max if level <= 1, closed otherwise.
+
+    Parameters
+    ----------
+    spec : MediumSpec
+    table : pandas.DataFrame
+        One row per experimental medium; 0/1 columns named by uptakes of ``spec``.
+    per_medium : int
+        Samples per row, >= 1.
+    source : str, default "table"
+        Names the table in messages.
+
+    Raises
+    ------
+    ParameterError
+        ``per_medium`` < 1.
+    MediumError
+        No column names an uptake of ``spec``, or a presence is not 0 or 1.
+    """
 
     def __init__(self, spec: MediumSpec, table: pd.DataFrame, per_medium: int, source: str = "table") -> None:
         if per_medium < 1:
-            raise MediumError(f"{source}: --per-medium must be >= 1 (got {per_medium})")
+            raise ParameterError(f"{source}: per_medium must be >= 1 (got {per_medium})")
         columns = [c for c in table.columns if c in spec.reaction_ids]
         if not columns:
             raise MediumError(f"{source}: no column names an uptake of {spec.source}")
@@ -84,14 +124,17 @@ class GuidedMedia:
         self.source = source
 
     @classmethod
-    def from_csv(cls, spec: MediumSpec, path: str | Path, per_medium: int) -> "GuidedMedia":
+    def from_csv(cls, spec: MediumSpec, path: str | Path, per_medium: int) -> GuidedMedia:
+        """The guided media of an experimental table file (see the class; errors name the file)."""
         return cls(spec, read_csv(path, MediumError), per_medium, source=str(path))
 
     def draw(self, rng: np.random.Generator, sample: int) -> np.ndarray:
+        """The uptake bounds of sample ``sample`` (row ``sample // per_medium``), drawn from ``rng``."""
         present = self.presence[sample // self.per_medium]
         bounds = _levels_to_bounds(self.spec, present & (self.spec.level > 1), rng)
         bounds[~present] = 0.0
         return bounds
 
     def describe(self) -> dict:
+        """The dataset metadata of these media."""
         return {"kind": "guided", "size": self.size, "per_medium": self.per_medium, "table": self.source}

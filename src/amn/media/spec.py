@@ -16,12 +16,27 @@ import numpy as np
 import pandas as pd
 
 from amn.csv_input import read_csv
-from amn.errors import MediumError, UnknownReactionError
+from amn.errors import MediumError, UnknownReactionError, id_list
 
 
 @dataclass(frozen=True)
 class MediumSpec:
-    """Uptake reaction ids with their levels, maximal bounds and the drawing ratio."""
+    """Uptake reaction ids with their levels, maximal bounds and the drawing ratio.
+
+    Attributes
+    ----------
+    reaction_ids : tuple of str
+        Uptake (``<id>_i``) reactions of the unidirectional model.
+    level : numpy.ndarray
+        Per uptake: ``<= 1`` always open at ``max_value``; ``L > 1`` drawn
+        among ``L - 1`` non-zero levels up to ``max_value``.
+    max_value : numpy.ndarray
+        Per uptake: the largest bound.
+    ratio_drawing : float
+        Expected fraction of the variable uptakes opened per random medium.
+    source : str
+        Names the specification in messages (its file).
+    """
 
     reaction_ids: tuple[str, ...]
     level: np.ndarray
@@ -39,36 +54,88 @@ class MediumSpec:
         """Variable exchange reactions (level > 1)."""
         return [r for r, lv in zip(self.reaction_ids, self.level) if lv > 1]
 
-    def widened(self, reaction_ids: Sequence[str], max_value: float, levels: int = 101) -> "MediumSpec":
-        """A copy where ``reaction_ids`` are drawn (``levels`` levels up to ``max_value``) instead of
-        fixed: training data for a growth model whose inputs a reservoir will learn, since a frozen
-        AMN is only valid where its training inputs varied."""
+    def widened(self, reaction_ids: Sequence[str], max_value: float, levels: int = 101) -> MediumSpec:
+        """A copy where ``reaction_ids`` are drawn instead of fixed.
+
+        Training data for a growth model whose inputs a reservoir will learn,
+        since a frozen AMN is only valid where its training inputs varied.
+
+        Parameters
+        ----------
+        reaction_ids : sequence of str
+            Uptakes of the specification to draw.
+        max_value : float
+            Their largest bound.
+        levels : int, default 101
+            Their number of levels.
+
+        Returns
+        -------
+        MediumSpec
+
+        Raises
+        ------
+        UnknownReactionError
+            An id is not in the specification.
+        """
         position = {r: j for j, r in enumerate(self.reaction_ids)}
         unknown = [r for r in reaction_ids if r not in position]
         if unknown:
-            raise UnknownReactionError(f"{self.source}: not in the medium: {', '.join(unknown[:5])}")
+            raise UnknownReactionError(f"{self.source}: not in the medium: {id_list(unknown)}")
         level, maximum = self.level.astype(float), self.max_value.astype(float)
         for r in reaction_ids:
             level[position[r]], maximum[position[r]] = levels, max_value
         return replace(self, level=level, max_value=maximum)
 
     def write(self, path: str | Path) -> None:
-        """Write the medium file format that :func:`read_medium` reads."""
+        """Write the medium file format that :func:`read_medium` reads.
+
+        Parameters
+        ----------
+        path : str or Path
+        """
         rows = {"level": self.level, "max_value": self.max_value,
                 "ratio_drawing": [self.ratio_drawing] + [""] * (len(self.reaction_ids) - 1)}
         pd.DataFrame(rows, index=list(self.reaction_ids)).T.rename_axis("name").to_csv(path)
 
     def check(self, network) -> None:
-        """Raise :class:`UnknownReactionError` naming the file if the network lacks an uptake."""
+        """Check that a network has every uptake of the specification.
+
+        Parameters
+        ----------
+        network : UnidirectionalNetwork
+
+        Raises
+        ------
+        UnknownReactionError
+            Naming the file and the missing reactions.
+        """
         known = set(network.reaction_ids)
         missing = [r for r in self.reaction_ids if r not in known]
         if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise UnknownReactionError(f"{self.source}: reaction(s) not in model {network.model.id}: {shown}")
+            raise UnknownReactionError(f"{self.source}: reaction(s) not in model {network.model.id}: {id_list(missing)}")
 
 
 def read_medium(path: str | Path) -> MediumSpec:
-    """Read and validate a medium specification file; errors name the file and the problem."""
+    """Read and validate a medium specification file.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV: header ``name,<uptake ids>``, rows ``level``, ``max_value`` and
+        ``ratio_drawing`` (its first value).
+
+    Returns
+    -------
+    MediumSpec
+
+    Raises
+    ------
+    InputFileNotFoundError
+        The file does not exist.
+    MediumError
+        The file is malformed; the message names the file and the problem.
+    """
     path = Path(path)
     table = read_csv(path, MediumError, "medium CSV", index_col=0, dtype=str, keep_default_na=False)
     rows = {str(i).strip(): i for i in table.index}
@@ -86,7 +153,7 @@ def read_medium(path: str | Path) -> MediumSpec:
         out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
         bad = [ids[i] for i in np.flatnonzero(~np.isfinite(out))]
         if bad:
-            raise MediumError(f"{path}: non-numeric or missing '{row}' for {', '.join(bad[:5])}")
+            raise MediumError(f"{path}: non-numeric or missing '{row}' for {id_list(bad)}")
         return out
 
     level, max_value = numbers("level"), numbers("max_value")
@@ -113,6 +180,18 @@ def core_medium(network, levels: int = 5, max_value: float = 10.0, ratio: float 
     The seven uptakes of :data:`CORE_MINIMAL` are always open at ``max_value``;
     the other uptakes are variable with ``levels`` levels up to ``max_value``,
     about ``ratio`` of them drawn per medium.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+        The core model (its uptakes make the specification).
+    levels : int, default 5
+    max_value : float, default 10.0
+    ratio : float, default 0.5
+
+    Returns
+    -------
+    MediumSpec
     """
     ids = tuple(network.uptake_ids)
     level = np.array([1.0 if r in CORE_MINIMAL else float(levels) for r in ids])

@@ -1,7 +1,22 @@
-"""Trainable models: ANN baselines and AMNs, as a scikit-learn estimator over torch modules."""
+"""Trainable models: ANN baselines and AMNs, as a scikit-learn estimator over torch modules.
 
-from amn.models.architectures import AMN, ARCHITECTURES, build_module
+- :class:`AMNRegressor`: the estimator (``fit``/``predict``/``save``/``load``);
+- :func:`save_model` / :func:`load_model_dir`: functional forms of ``save`` and ``load``;
+- :data:`ARCHITECTURES` (names) and :func:`get_architecture` (their :class:`Architecture` records).
+"""
+
+from amn.models.architectures import AMN, ARCHITECTURES, Architecture, build_module, get_architecture
 from amn.models.dense import Dense
-from amn.models.estimator import AMNRegressor
+from amn.models.estimator import AMNRegressor, load_model_dir, save_model
 
-__all__ = ["AMN", "AMNRegressor", "ARCHITECTURES", "Dense", "build_module"]
+__all__ = [
+    "AMN",
+    "ARCHITECTURES",
+    "AMNRegressor",
+    "Architecture",
+    "Dense",
+    "build_module",
+    "get_architecture",
+    "load_model_dir",
+    "save_model",
+]

@@ -1,15 +1,29 @@
-"""The model architectures: ANN baselines and AMNs (dense prior + mechanistic layer)."""
+"""The model architectures: ANN baselines and AMNs (dense prior + mechanistic layer).
+
+Each architecture is an :class:`Architecture`, a frozen record of what sets it
+apart (whether it predicts every flux, whether it has a mechanistic layer,
+which one, how its module is built); code asks the record, never the name.
+:data:`ARCHITECTURES` is the tuple of their names (the command line's
+choices), :func:`get_architecture` the record of a name.
+
+>>> get_architecture("ann-dense").all_fluxes
+False
+>>> get_architecture("amn-qp").layer
+'qp'
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from types import MappingProxyType
 
 import torch
 from torch import nn
 
+from amn.errors import ParameterError
 from amn.models.dense import Dense
-
-ARCHITECTURES = ("ann-dense", "ann-sv", "amn-w", "amn-eb", "amn-ub", "amn-qp", "amn-pdhg", "amn-ipm", "amn-exact")
 
 #: Layer settings inside learning (no growth objective: the loss supplies the targets),
 #: with few unrolled steps as in the published AMNs; override with ``layer_params``.
@@ -24,7 +38,23 @@ LAYER_DEFAULTS = {
 
 
 def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
-    """The mechanistic layer ``kind`` (w, eb, ub, qp, pdhg, ipm) for learning."""
+    """The mechanistic layer ``kind`` for learning, with :data:`LAYER_DEFAULTS` under ``params``.
+
+    Parameters
+    ----------
+    kind : {"w", "eb", "ub", "qp", "pdhg", "ipm"}
+        The layer of :mod:`amn.layers`.
+    mats : NetworkMatrices
+        The network's matrices for the model's medium and measured fluxes.
+    bound : {"UB", "EB"}
+        Medium inputs as uptake upper bounds or exact uptakes (QP, PDHG, IPM; the others fix it).
+    **params
+        Layer settings overriding the defaults.
+
+    Returns
+    -------
+    torch.nn.Module
+    """
     from amn import layers
 
     settings = {**LAYER_DEFAULTS[kind], **params}
@@ -57,6 +87,15 @@ class AMN(nn.Module):
     :func:`split_inputs`: the prior sees the medium and the ``n_ko`` indicators,
     the layer the medium and the mask of removed fluxes (genes the indicators
     do not name act through the mask only).
+
+    Parameters
+    ----------
+    prior : torch.nn.Module
+        Medium (+ knockout indicators) -> initial fluxes.
+    layer : torch.nn.Module
+        A mechanistic layer of :mod:`amn.layers`.
+    n_in, n_ko : int
+        Numbers of medium inputs and of knockout indicators.
     """
 
     def __init__(self, prior: nn.Module, layer: nn.Module, n_in: int, n_ko: int = 0) -> None:
@@ -76,6 +115,13 @@ class ExactAMN(nn.Module):
     Untrained it is pFBA itself, so on simulated pFBA data it is a consistency
     check rather than a model; on experimental data the scales learn effective
     uptake bounds.  Inputs with a zero scale gradient (closed uptakes) stay put.
+
+    Parameters
+    ----------
+    layer : torch.nn.Module
+        The :class:`~amn.layers.ExactFBA` layer.
+    n_in, n_ko : int
+        Numbers of medium inputs and of knockout indicators (which it ignores: the mask acts).
     """
 
     def __init__(self, layer: nn.Module, n_in: int, n_ko: int = 0) -> None:
@@ -89,21 +135,146 @@ class ExactAMN(nn.Module):
         return self.layer(medium * torch.exp(self.log_scale).to(x.dtype), knockout=knockout)
 
 
+# -- builders: (matrices, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> module ----------
+
+def _dense(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> nn.Module:
+    return Dense(n_in + n_ko, n_out, hidden, dropout)
+
+
+def _amn(kind, mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> nn.Module:
+    layer = make_layer(kind, mats, bound=bound, **layer_params)
+    return AMN(Dense(n_in + n_ko, n_out, hidden, dropout), layer, n_in, n_ko)
+
+
+def _exact(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> nn.Module:
+    from amn.layers import ExactFBA
+
+    return ExactAMN(ExactFBA(mats, bound=bound, **{"method": "pfba", **layer_params}), n_in, n_ko)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What sets one architecture apart; the records are those of :func:`get_architecture`.
+
+    Parameters
+    ----------
+    name : str
+        The name the command line and ``AMNRegressor(arch=...)`` take.
+    summary : str
+        One line for documentation and help.
+    all_fluxes : bool
+        The module outputs every flux of the network (else only the measured ones):
+        ``predict_fluxes`` works and the loss has the mechanistic terms.
+    layer : str or None
+        The mechanistic layer after the dense prior (``w``, ``eb``, ``ub``, ``qp``,
+        ``pdhg``, ``ipm``; ``exact`` for the HiGHS layer), None for a plain ANN.
+    builder : callable
+        ``builder(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params)`` -> module.
+    """
+
+    name: str
+    summary: str
+    all_fluxes: bool
+    layer: str | None
+    builder: Callable[..., nn.Module] = field(repr=False, compare=False)
+
+    @property
+    def mechanistic(self) -> bool:
+        """Whether it has a mechanistic layer, which then also takes the knockout mask as input."""
+        return self.layer is not None
+
+    def build(self, network, medium: Sequence[str], measured: Sequence[str], bound: str,
+              hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0):
+        """The ``torch.nn.Module`` of this architecture and the network matrices it uses.
+
+        Parameters
+        ----------
+        network : UnidirectionalNetwork
+        medium, measured : sequence of str
+            Medium uptake ids (the inputs) and measured reaction ids.
+        bound : {"UB", "EB"}
+        hidden : sequence of int
+            Hidden layer sizes of the dense network.
+        dropout : float
+        layer_params : dict
+            Settings of the mechanistic layer (see :func:`make_layer`).
+        n_ko : int, default 0
+            Knockout indicator inputs after the medium (seen by the dense networks).
+
+        Returns
+        -------
+        (torch.nn.Module, NetworkMatrices)
+        """
+        mats = network.matrices(medium=medium, measured=measured)
+        n_out = len(network.reaction_ids) if self.all_fluxes else len(measured)
+        module = self.builder(mats, len(medium), n_ko, n_out, bound, hidden, dropout, dict(layer_params))
+        return module, mats
+
+
+_LAYER_SUMMARIES = {
+    "w": "dense prior, then RNN-W: propagation through metabolites with learned branching ratios (AMN-Wt)",
+    "eb": "dense prior, then RNN-EB: the primal-dual projection LP network, exact uptakes",
+    "ub": "dense prior, then RNN-UB: the LP network with uptake upper bounds",
+    "qp": "dense prior, then QP: gradient descent with momentum on the constraint violations (AMN-QP)",
+    "pdhg": "dense prior, then PDHG: restarted Halpern primal-dual steps on the pFBA-like problem",
+    "ipm": "dense prior, then an interior-point method on the pFBA-like problem (steady states)",
+}
+
+_ALL = (
+    Architecture("ann-dense", "dense network, medium -> measured fluxes only (the baseline)", False, None, _dense),
+    Architecture("ann-sv", "dense network, medium -> every flux, ||S V||^2, bound and sign terms in the loss",
+                 True, None, _dense),
+    *(Architecture(f"amn-{kind}", summary, True, kind, partial(_amn, kind)) for kind, summary in _LAYER_SUMMARIES.items()),
+    Architecture("amn-exact", "a learned scale per medium input, then pFBA solved exactly by HiGHS (ExactFBA)",
+                 True, "exact", _exact),
+)
+
+#: Name -> :class:`Architecture`, read-only.
+ARCHITECTURE_RECORDS: Mapping[str, Architecture] = MappingProxyType({a.name: a for a in _ALL})
+
+#: The architecture names, in documentation order (the command line's choices).
+ARCHITECTURES: tuple[str, ...] = tuple(ARCHITECTURE_RECORDS)
+
+
+def get_architecture(name: str | Architecture, source: str | None = None) -> Architecture:
+    """The :class:`Architecture` named ``name`` (an :class:`Architecture` is returned as is).
+
+    Parameters
+    ----------
+    name : str or Architecture
+    source : str, optional
+        What gave the name (a file), prefixed to the error message.
+
+    Returns
+    -------
+    Architecture
+
+    Raises
+    ------
+    ParameterError
+        ``name`` is no architecture; the one-line message lists the choices.
+
+    Examples
+    --------
+    >>> get_architecture("ann-sv").mechanistic
+    False
+    """
+    if isinstance(name, Architecture):
+        return name
+    try:
+        return ARCHITECTURE_RECORDS[name]
+    except (KeyError, TypeError):
+        prefix = f"{source}: " if source else ""
+        raise ParameterError(f"{prefix}unknown architecture {name!r}; choose from {', '.join(ARCHITECTURES)}") from None
+
+
 def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[str], bound: str,
                  hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0):
-    """The ``torch.nn.Module`` of an architecture and the network matrices it uses.
+    """``get_architecture(arch).build(...)``: the module of an architecture and its network matrices.
 
-    ``n_ko``: knockout indicator inputs after the medium (seen by the dense networks).
+    Raises
+    ------
+    ParameterError
+        ``arch`` is no architecture.
     """
-    mats = network.matrices(medium=medium, measured=measured)
-    n_in, n = len(medium), len(network.reaction_ids)
-    if arch == "ann-dense":
-        return Dense(n_in + n_ko, len(measured), hidden, dropout), mats
-    if arch == "ann-sv":
-        return Dense(n_in + n_ko, n, hidden, dropout), mats
-    if arch == "amn-exact":
-        from amn.layers import ExactFBA
-
-        return ExactAMN(ExactFBA(mats, bound=bound, **{"method": "pfba", **layer_params}), n_in, n_ko), mats
-    layer = make_layer(arch.removeprefix("amn-"), mats, bound=bound, **layer_params)
-    return AMN(Dense(n_in + n_ko, n, hidden, dropout), layer, n_in, n_ko), mats
+    return get_architecture(arch).build(network, medium, measured, bound, hidden, dropout, layer_params, n_ko)

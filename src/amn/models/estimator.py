@@ -1,15 +1,9 @@
 """``AMNRegressor``: AMN and ANN architectures as a scikit-learn estimator.
 
-Parameters are stored as given (scikit-learn convention); fitting builds the
-``torch.nn.Module`` (``module_``) for the chosen architecture:
-
-- ``ann-dense``: dense network, medium -> measured fluxes (baseline);
-- ``ann-sv``: dense network, medium -> all fluxes, ``||S V||^2`` etc. in the loss;
-- ``amn-<layer>``: dense prior (medium -> initial fluxes V0) then a mechanistic
-  layer of :mod:`amn.layers` (``w``, ``eb``, ``ub``, ``qp``, ``pdhg``), all fluxes out.
-
-``predict`` returns the measured fluxes (the growth rate by default),
-``predict_fluxes`` every flux of the network.
+Parameters are stored as given (scikit-learn convention).  The estimator owns its fitted
+state: ``fit`` and ``load`` set it through one private method, the methods that need it raise
+:class:`~amn.errors.NotFittedError` before, and other code reads the documented accessors
+(``output_ids_``, ``input_range_``, ``tensor_options_``, ``eval_module()``).
 
 Knockouts: the ``KO:<gene>`` indicator columns of a training table (see
 :mod:`amn.network.knockouts`) become inputs of the dense network; AMNs also
@@ -22,8 +16,8 @@ indicator column (never seen in training) act through the mask only.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from typing import Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,40 +25,93 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import train_test_split
 
-from amn.errors import DatasetMismatchError
-from amn.models.architectures import ARCHITECTURES, build_module
+from amn.errors import NotFittedError
+from amn.models.architectures import Architecture, get_architecture
+from amn.models.inputs import encode_inputs, encode_targets
+from amn.models.runtime import cpu_threads, resolve_device
+from amn.models.saving import SaveLoadMixin
 from amn.network import Knockouts, UnidirectionalNetwork, ensure_network
-from amn.network.knockouts import KO_PREFIX, indicator_genes, parse_knockouts
+from amn.network.knockouts import KO_PREFIX, indicator_genes
+from amn.training.checkpoint import load_weights
 from amn.training.loss import AMNLoss, LossWeights
 from amn.training.trainer import TrainConfig, train
 
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` picks the GPU when there is one."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+__all__ = ["AMNRegressor", "cpu_threads", "load_model_dir", "resolve_device", "save_model"]
 
 
-@contextmanager
-def cpu_threads(threads: int | None):
-    """Run with ``threads`` intra-op CPU threads (None: leave PyTorch's setting).
+class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
+    """An AMN (or ANN baseline) trained on a flux dataset.
 
-    AMN steps are many small matrix products: on CPU, one thread is usually
-    fastest (20x faster than two on a loaded 2-core machine, measured), so
-    that is the default; raise it for genome-scale networks with large batches.
+    Architectures (``arch``, see :mod:`amn.models.architectures`):
+
+    - ``ann-dense``: dense network, medium -> measured fluxes only (the baseline);
+    - ``ann-sv``: dense network, medium -> every flux, ``||S V||^2``, bound and sign terms in the loss;
+    - ``amn-w``: dense prior, then RNN-W (propagation with learned branching ratios, AMN-Wt);
+    - ``amn-eb``: dense prior, then RNN-EB (the primal-dual LP network, exact uptakes);
+    - ``amn-ub``: dense prior, then RNN-UB (the LP network with uptake upper bounds);
+    - ``amn-qp``: dense prior, then QP (momentum descent on the constraint violations, AMN-QP);
+    - ``amn-pdhg``: dense prior, then restarted Halpern PDHG on the pFBA-like problem;
+    - ``amn-ipm``: dense prior, then an interior-point method on the pFBA-like problem;
+    - ``amn-exact``: a learned scale per medium input, then pFBA solved exactly by HiGHS.
+
+    ``predict`` returns the measured fluxes (the growth rate by default),
+    ``predict_fluxes`` every flux of the network (all but ``ann-dense``);
+    ``save(directory)`` and ``AMNRegressor.load(directory)`` write and read a
+    model directory (:mod:`amn.models.persist`).
+
+    Parameters
+    ----------
+    arch : str, default "amn-qp"
+        One of :data:`~amn.models.ARCHITECTURES`.
+    network : UnidirectionalNetwork or str, default "textbook"
+        The network, or what :func:`~amn.network.ensure_network` reads.
+    medium, measured : sequence of str, optional
+        Medium uptake ids (default: the non-``KO:`` columns of ``X``, else every uptake) and
+        measured reaction ids (default: the growth reaction).
+    bound : {"UB", "EB"}, default "UB"
+        Medium inputs as uptake upper bounds or exact uptakes.
+    hidden : sequence of int, default (50,)
+        Hidden layer sizes of the dense network.
+    dropout : float, default 0.0
+    epochs, batch_size, lr, weight_decay, patience : training settings
+        Adam over ``epochs`` passes, early stopping after ``patience`` epochs without progress.
+    val_fraction : float, default 0.1
+        Share of the samples held out for early stopping.
+    w_mse, w_sv, w_bound, w_neg : float, default 1.0
+        Weights of the loss terms (:class:`~amn.training.AMNLoss`).
+    layer_params : dict, optional
+        Settings of the mechanistic layer (:data:`~amn.models.architectures.LAYER_DEFAULTS`).
+    seed : int, default 0
+    device : str, default "auto"
+        A torch device; ``auto`` takes the GPU when there is one.
+    dtype : {"float32", "float64"}, default "float32"
+    threads : int or None, default 1
+        CPU threads while training (:func:`~amn.models.runtime.cpu_threads`).
+    compile : bool, default False
+        ``torch.compile`` the training step.
+    verbose : bool, default False
+        Show a progress bar.
+
+    Attributes
+    ----------
+    network_ : UnidirectionalNetwork
+    medium_, measured_, knockout_genes_ : list of str
+        The ids of the inputs, of the measured fluxes, of the genes with an indicator input.
+    knockouts_ : Knockouts
+        The network's knockouts (masks of removed fluxes).
+    output_ids_, input_range_, tensor_options_
+        The documented accessors of the fitted module (see each).
+    history_ : list of dict
+        Per-epoch losses; ``best_epoch_``, ``seconds_per_epoch_``, ``fit_seconds_`` (None once loaded),
+        ``n_params_`` (trainable parameters) and ``metrics_`` (saved with the model) go with it.
+    module_, loss_, input_min_, input_max_, loss_scales_, device_
+        The torch module, its loss and what they were built from; prefer the accessors.
+
+    Examples
+    --------
+    >>> model = AMNRegressor(arch="ann-sv", epochs=20).fit(X, Y)  # doctest: +SKIP
+    >>> model.predict_fluxes(X)                                    # doctest: +SKIP
     """
-    previous = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-class AMNRegressor(RegressorMixin, BaseEstimator):
-    """An AMN (or ANN baseline) trained on a flux dataset; see the module docstring."""
 
     def __init__(
         self,
@@ -118,137 +165,186 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         self.compile = compile
         self.verbose = verbose
 
+    # -- architecture (no fitting needed) ------------------------------------------------
+    @property
+    def architecture(self) -> Architecture:
+        """The :class:`~amn.models.architectures.Architecture` of ``arch`` (ParameterError if unknown)."""
+        return get_architecture(self.arch)
+
     @property
     def predicts_fluxes(self) -> bool:
         """Whether the architecture outputs every flux of the network (all but ``ann-dense``)."""
-        return self.arch != "ann-dense"
+        return self.architecture.all_fluxes
+
+    # -- fitted state ---------------------------------------------------------------------
+    def __sklearn_is_fitted__(self) -> bool:
+        return "module_" in self.__dict__
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(f"this {type(self).__name__} ({self.arch}) is not fitted: call fit or load first")
+
+    def _build(self, network, medium, measured, knockout_genes, loss_scales, device, weights=None):
+        """The module (with ``weights`` if given) and its loss on ``device``; sets nothing."""
+        module, mats = self.architecture.build(network, medium, measured, self.bound, self.hidden, self.dropout,
+                                               self.layer_params or {}, len(knockout_genes))
+        if weights is not None:
+            load_weights(module, weights)
+        dtype = getattr(torch, self.dtype)
+        module.to(device=device, dtype=dtype)
+        loss = AMNLoss(
+            torch.as_tensor(mats.S.toarray(), dtype=dtype),
+            torch.as_tensor(mats.medium_index, dtype=torch.long),
+            torch.as_tensor(mats.measured_index, dtype=torch.long),
+            bound=self.bound, weights=LossWeights(self.w_mse, self.w_sv, self.w_bound, self.w_neg),
+            all_fluxes=self.architecture.all_fluxes,
+            target_var=torch.as_tensor(loss_scales["target_var"], dtype=dtype),
+            flux_scale=loss_scales["flux_scale"],
+        ).to(device)
+        return module, loss
+
+    def _set_fitted_state(self, *, device, network, medium, measured, knockout_genes, module, loss, input_min,
+                          input_max, loss_scales, history, best_epoch, seconds_per_epoch, n_params=None,
+                          fit_seconds=None, metrics=None, knockouts=None) -> None:
+        """The one place that sets the fitted attributes (used by ``fit`` and ``load``)."""
+        self.device_ = device
+        self.network_ = network
+        self.medium_ = list(medium)
+        self.measured_ = list(measured)
+        self.knockout_genes_ = list(knockout_genes)
+        self.knockouts_ = knockouts if knockouts is not None else Knockouts(network)
+        self.input_min_ = [float(v) for v in input_min]  # the range the model has seen, per medium input
+        self.input_max_ = [float(v) for v in input_max]
+        self.loss_scales_ = loss_scales
+        self.loss_ = loss
+        self.history_ = history
+        self.best_epoch_ = best_epoch
+        self.seconds_per_epoch_ = seconds_per_epoch
+        self.fit_seconds_ = fit_seconds
+        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        self.n_params_ = trainable if n_params is None else n_params
+        self.metrics_ = dict(metrics or {})
+        self.module_ = module  # last: what __sklearn_is_fitted__ looks at
+
+    @property
+    def output_ids_(self) -> list[str]:
+        """The reaction ids of the module's outputs, in order: every flux, or the measured ones."""
+        self._check_fitted()
+        return list(self.network_.reaction_ids) if self.architecture.all_fluxes else list(self.measured_)
+
+    @property
+    def input_range_(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest, highest) value of each medium input in training, where the model is valid."""
+        self._check_fitted()
+        return np.asarray(self.input_min_, dtype=float), np.asarray(self.input_max_, dtype=float)
+
+    @property
+    def tensor_options_(self) -> dict:
+        """``{"device": ..., "dtype": ...}`` of the module: ``x.to(**model.tensor_options_)``."""
+        self._check_fitted()
+        return {"device": self.device_, "dtype": getattr(torch, self.dtype)}
+
+    def eval_module(self) -> torch.nn.Module:
+        """The fitted torch module in eval mode: module inputs (:meth:`module_inputs`) -> outputs
+        (:attr:`output_ids_`).  The estimator's own module, not a copy."""
+        self._check_fitted()
+        return self.module_.eval()
 
     # -- data -----------------------------------------------------------------
     def _tensor(self, values) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(values, dtype=float), dtype=getattr(torch, self.dtype), device=self.device_)
+        return torch.as_tensor(np.asarray(values, dtype=float), **self.tensor_options_)
 
     def module_inputs(self, X, knockouts=None) -> np.ndarray:
-        """What ``module_`` takes for media ``X``: the medium, then with knockouts the indicators and
+        """What the module takes for media ``X``: the medium, then with knockouts the indicators and
         (AMNs) the mask of removed fluxes; for users who call the torch module directly.
 
-        Knocked-out ids of a sample: its non-zero ``KO:<gene>`` columns (DataFrame ``X``, or the
-        columns after the medium of an array) plus ``knockouts[i]`` (ids or a ``;``-separated string).
-        """
-        genes = self.knockout_genes_
-        n_in = len(self.medium_)
-        flags, flag_genes = None, genes
-        if isinstance(X, pd.DataFrame):
-            missing = [c for c in self.medium_ if c not in X.columns]
-            if missing:
-                raise DatasetMismatchError(f"inputs lack medium column(s) {', '.join(missing[:5])}")
-            flag_columns = [c for c in X.columns if str(c).startswith(KO_PREFIX)]
-            flags, flag_genes = X[flag_columns].to_numpy(dtype=float), indicator_genes(flag_columns)
-            X = X[self.medium_]
-        X = np.asarray(X, dtype=float)
-        if genes and X.ndim == 2 and X.shape[1] == n_in + len(genes):
-            X, flags = X[:, :n_in], X[:, n_in:]
-        if X.ndim != 2 or X.shape[1] != n_in:
-            raise DatasetMismatchError(f"inputs have {X.shape[-1]} columns, the model expects {n_in} medium uptakes"
-                                       + (f" (+ {len(genes)} knockout indicators)" if genes else ""))
-        if not np.isfinite(X).all() or (flags is not None and not np.isfinite(flags).all()):
-            raise DatasetMismatchError("inputs contain NaN or infinite values")
-        sets = [set() for _ in range(len(X))]
-        if flags is not None:
-            for i, j in np.argwhere(flags != 0):
-                sets[i].add(flag_genes[j])
-        if knockouts is not None:
-            knockouts = parse_knockouts(knockouts)
-            if len(knockouts) != len(X):
-                raise DatasetMismatchError(f"{len(knockouts)} knockout sets for {len(X)} input rows")
-            for s, extra in zip(sets, knockouts):
-                s |= extra
-        if not genes and not any(sets):
-            return X
-        position = {g: j for j, g in enumerate(genes)}
-        indicators = np.zeros((len(X), len(genes)))
-        for i, s in enumerate(sets):
-            indicators[i, [position[g] for g in s if g in position]] = 1.0
-        parts = [X, indicators]
-        if self.arch.startswith("amn-"):
-            parts.append(self.knockouts_.mask(sets))
-        return np.hstack(parts)
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            Media; knocked-out ids of a sample are its non-zero ``KO:<gene>`` columns (DataFrame,
+            or the columns after the medium of an array) ...
+        knockouts : sequence, optional
+            ... plus ``knockouts[i]`` (ids or a ``;``-separated string).
 
-    def _targets(self, y) -> np.ndarray:
-        if isinstance(y, pd.DataFrame):
-            missing = [c for c in self.measured_ if c not in y.columns]
-            if missing:
-                raise DatasetMismatchError(f"targets lack measured column(s) {', '.join(missing[:5])}")
-            y = y[self.measured_]
-        y = np.asarray(y, dtype=float).reshape(len(y), -1)
-        if y.shape[1] != len(self.measured_):
-            raise DatasetMismatchError(f"targets have {y.shape[1]} columns, {len(self.measured_)} measured fluxes expected")
-        if not np.isfinite(y).all():
-            raise DatasetMismatchError("targets contain NaN or infinite values")
-        return y
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        NotFittedError, DatasetMismatchError
+        """
+        self._check_fitted()
+        return encode_inputs(X, self.medium_, self.knockout_genes_, self.knockouts_, self.architecture.mechanistic,
+                             knockouts)
 
     # -- estimator API ----------------------------------------------------------
-    def fit(self, X, y, checkpoint_dir=None) -> "AMNRegressor":
+    def fit(self, X, y, checkpoint_dir=None) -> AMNRegressor:
         """Train on media ``X`` (samples x medium uptakes) and measured fluxes ``y``.
 
-        ``y`` may be the full flux table (a DataFrame): the measured columns are
-        taken from it.  ``checkpoint_dir`` makes the run resumable.
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            Media, with ``KO:<gene>`` indicator columns for knockout data.
+        y : DataFrame or array-like
+            The measured fluxes, or the full flux table (a DataFrame): the measured columns are taken.
+        checkpoint_dir : path, optional
+            Makes the run resumable.
+
+        Returns
+        -------
+        AMNRegressor
+            ``self``, fitted.
+
+        Raises
+        ------
+        ParameterError
+            ``arch`` is no architecture.
+        DatasetMismatchError
+            ``X`` or ``y`` do not fit the network (ids, shapes, NaNs).
         """
-        if self.arch not in ARCHITECTURES:
-            raise ValueError(f"unknown architecture {self.arch!r}; choose from {', '.join(ARCHITECTURES)}")
-        self.device_ = resolve_device(self.device)
-        self.network_ = ensure_network(self.network)
+        architecture = self.architecture
+        device = resolve_device(self.device)
+        network = ensure_network(self.network)
         columns = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else []
-        self.medium_ = list(self.medium) if self.medium is not None else (
-            [c for c in columns if not c.startswith(KO_PREFIX)] if columns else list(self.network_.uptake_ids))
-        self.measured_ = list(self.measured) if self.measured is not None else [self.network_.objective_id]
-        self.knockout_genes_ = indicator_genes(columns)
-        self.knockouts_ = Knockouts(self.network_)
-        X_np, y_np = self.module_inputs(X), self._targets(y)
-        medium = X_np[:, : len(self.medium_)]
-        torch.manual_seed(self.seed)
-        self.module_, mats = build_module(self.arch, self.network_, self.medium_, self.measured_, self.bound,
-                                          self.hidden, self.dropout, self.layer_params or {}, len(self.knockout_genes_))
-        self.module_.to(device=self.device_, dtype=getattr(torch, self.dtype))
-        self.input_min_ = medium.min(axis=0).tolist()  # the range the model has seen, per medium input
-        self.input_max_ = medium.max(axis=0).tolist()
+        medium = list(self.medium) if self.medium is not None else (
+            [c for c in columns if not c.startswith(KO_PREFIX)] if columns else list(network.uptake_ids))
+        measured = list(self.measured) if self.measured is not None else [network.objective_id]
+        genes = indicator_genes(columns)
+        knockouts = Knockouts(network)
+        X_np = encode_inputs(X, medium, genes, knockouts, architecture.mechanistic)
+        y_np = encode_targets(y, measured)
+        uptakes = X_np[:, : len(medium)]
         variance = y_np.var(axis=0)
-        self.loss_scales_ = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
-                             "flux_scale": float(np.mean(medium**2)) or 1.0}
-        self.loss_ = self._loss(mats)
+        loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
+                       "flux_scale": float(np.mean(uptakes**2)) or 1.0}
+        torch.manual_seed(self.seed)
+        module, loss = self._build(network, medium, measured, genes, loss_scales, device)
         if self.val_fraction and len(X_np) * self.val_fraction >= 1:
             X_tr, X_va, y_tr, y_va = train_test_split(X_np, y_np, test_size=self.val_fraction, random_state=self.seed)
         else:
             X_tr, y_tr, X_va, y_va = X_np, y_np, X_np[:0], y_np[:0]
         config = TrainConfig(self.epochs, self.batch_size, self.lr, self.weight_decay, self.patience, self.seed, self.compile)
+        options = {"device": device, "dtype": getattr(torch, self.dtype)}
+
+        def tensor(values):
+            return torch.as_tensor(values, **options)
+
         started = time.perf_counter()
-        with cpu_threads(self.threads if self.device_.type == "cpu" else None):
-            result = train(self.module_, self.loss_, self._tensor(X_tr), self._tensor(y_tr), config,
-                           self._tensor(X_va), self._tensor(y_va), checkpoint_dir=checkpoint_dir,
-                           progress=self.verbose, description=self.arch)
-        self.history_ = result.history
-        self.best_epoch_ = result.best_epoch
-        self.seconds_per_epoch_ = result.seconds_per_epoch
-        self.fit_seconds_ = time.perf_counter() - started
-        self.n_params_ = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
+        with cpu_threads(self.threads if device.type == "cpu" else None):
+            result = train(module, loss, tensor(X_tr), tensor(y_tr), config, tensor(X_va), tensor(y_va),
+                           checkpoint_dir=checkpoint_dir, progress=self.verbose, description=self.arch)
+        self._set_fitted_state(
+            device=device, network=network, medium=medium, measured=measured, knockout_genes=genes, module=module,
+            loss=loss, input_min=uptakes.min(axis=0), input_max=uptakes.max(axis=0), loss_scales=loss_scales,
+            history=result.history, best_epoch=result.best_epoch, seconds_per_epoch=result.seconds_per_epoch,
+            fit_seconds=time.perf_counter() - started, knockouts=knockouts)
         return self
 
-    def _loss(self, mats) -> AMNLoss:
-        all_fluxes = self.arch != "ann-dense"
-        weights = LossWeights(self.w_mse, self.w_sv, self.w_bound, self.w_neg)
-        dtype = getattr(torch, self.dtype)
-        return AMNLoss(
-            torch.as_tensor(mats.S.toarray(), dtype=dtype),
-            torch.as_tensor(mats.medium_index, dtype=torch.long),
-            torch.as_tensor(mats.measured_index, dtype=torch.long),
-            bound=self.bound, weights=weights, all_fluxes=all_fluxes,
-            target_var=torch.as_tensor(self.loss_scales_["target_var"], dtype=dtype),
-            flux_scale=self.loss_scales_["flux_scale"],
-        ).to(self.device_)
-
     def _forward(self, X, knockouts=None) -> np.ndarray:
-        self.module_.eval()
+        inputs = self._tensor(self.module_inputs(X, knockouts))
         with torch.no_grad():
-            return self.module_(self._tensor(self.module_inputs(X, knockouts))).cpu().double().numpy()
+            return self.eval_module()(inputs).cpu().double().numpy()
 
     def predict(self, X, knockouts=None) -> np.ndarray:
         """Measured fluxes (1-D when one flux is measured, as scikit-learn expects).
@@ -257,7 +353,7 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         strings), added to the ``KO:`` columns of ``X``.
         """
         out = self._forward(X, knockouts)
-        if self.arch != "ann-dense":
+        if self.architecture.all_fluxes:
             out = out[:, self.network_.index(self.measured_)]
         return out[:, 0] if out.shape[1] == 1 else out
 
@@ -265,20 +361,40 @@ class AMNRegressor(RegressorMixin, BaseEstimator):
         """R^2 (Q^2 on held-out data) of the measured fluxes; ``y`` may be the full flux table."""
         from sklearn.metrics import r2_score
 
-        y_true = self._targets(y)
+        self._check_fitted()
+        y_true = encode_targets(y, self.measured_)
         return float(r2_score(y_true[:, 0] if y_true.shape[1] == 1 else y_true, self.predict(X), sample_weight=sample_weight))
 
     def predict_fluxes(self, X, knockouts=None) -> pd.DataFrame:
-        """Every flux of the network (architectures with all fluxes as output); ``knockouts`` as in :meth:`predict`."""
-        if self.arch == "ann-dense":
-            raise ValueError("ann-dense predicts the measured fluxes only; use ann-sv or an AMN for all fluxes")
+        """Every flux of the network (architectures with all fluxes as output); ``knockouts`` as in :meth:`predict`.
+
+        Raises
+        ------
+        NotFittedError
+        ValueError
+            ``ann-dense``, which predicts the measured fluxes only.
+        """
+        self._check_fitted()
+        if not self.architecture.all_fluxes:
+            raise ValueError(f"{self.arch} predicts the measured fluxes only; use ann-sv or an AMN for all fluxes")
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(self._forward(X, knockouts), columns=self.network_.reaction_ids, index=index)
 
     def loss_terms(self, X, y) -> dict[str, float]:
         """The loss terms (mse, sv, bound, neg) on data, unweighted."""
-        X_t, y_t = self._tensor(self.module_inputs(X)), self._tensor(self._targets(y))
-        self.module_.eval()
+        X_t = self._tensor(self.module_inputs(X))
+        y_t = self._tensor(encode_targets(y, self.measured_))
         with torch.no_grad():
-            _, terms = self.loss_(self.module_(X_t), X_t, y_t)
+            _, terms = self.loss_(self.eval_module()(X_t), X_t, y_t)
         return {k: float(v) for k, v in terms.items()}
+
+
+def save_model(estimator: AMNRegressor, directory: str | Path, metrics: dict | None = None) -> Path:
+    """Functional form of :meth:`AMNRegressor.save`: write a fitted estimator to ``directory``."""
+    return estimator.save(directory, metrics=metrics)
+
+
+def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None) -> AMNRegressor:
+    """Functional form of :meth:`AMNRegressor.load`: a fitted estimator from ``directory``; ``network``
+    (optional) must be the one it was trained on."""
+    return AMNRegressor.load(directory, network)

@@ -1,34 +1,48 @@
-"""Saving and loading trained models: safetensors weights + JSON description, no pickle.
+"""The saved-model file format: safetensors weights + JSON description + SBML network, no pickle.
 
 A model directory holds ``model.safetensors`` (the module's weights),
 ``model.json`` (architecture, hyper-parameters, medium/measured/reaction ids, knockout genes,
-the network's sha256, metrics, training history) and ``network.xml`` (the
-unidirectional network it was trained on), so it can be used anywhere.
+the network's sha256, the weights' sha256, metrics, training history) and ``network.xml`` (the
+unidirectional network it was trained on), so it can be used anywhere.  Reading checks
+each file: a corrupt or edited weights file fails on its sha256 (directories saved before
+it was recorded are checked for non-finite weights only), a network on its sha256.
+
+This module reads and writes those files and validates them; what goes in
+the description is the estimator's business (:meth:`AMNRegressor.save
+<amn.models.AMNRegressor.save>`, :meth:`AMNRegressor.load
+<amn.models.AMNRegressor.load>`).  ``save_model`` and ``load_model_dir`` are
+also importable from here (the functional forms live in :mod:`amn.models`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from amn._version import __version__
-from amn.errors import DatasetMismatchError, ModelLoadError
-from amn.models.architectures import build_module
-from amn.models.estimator import AMNRegressor, resolve_device
-from amn.network import (
-    Knockouts,
-    UnidirectionalNetwork,
-    ensure_network,
-    make_unidirectional,
-)
-from amn.training.checkpoint import load_weights
+from amn.errors import DatasetMismatchError, ModelLoadError, id_list
+from amn.network import UnidirectionalNetwork, ensure_network, make_unidirectional
 
 FORMAT = "amn-model/1"
+DESCRIPTION, WEIGHTS, NETWORK = "model.json", "model.safetensors", "network.xml"
+#: Keys every ``model.json`` has (``weights_sha256`` since it is written; the rest read with defaults).
+REQUIRED = ("arch", "params", "medium", "measured", "network_sha256", "loss_scales", "input_min", "input_max")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _jsonable(value):
@@ -41,55 +55,101 @@ def _jsonable(value):
     return value
 
 
-def save_model(estimator: AMNRegressor, directory: str | Path, metrics: dict | None = None) -> Path:
-    """Write a fitted estimator to ``directory`` (created if needed)."""
+@dataclass(frozen=True)
+class SavedModel:
+    """The validated contents of a model directory.
+
+    Attributes
+    ----------
+    directory : Path
+    description : dict
+        ``model.json``, whose ``format`` is :data:`FORMAT`, with the keys of :data:`REQUIRED`.
+    weights : dict of str to torch.Tensor
+        ``model.safetensors`` (on the CPU).
+    network : UnidirectionalNetwork
+        ``network.xml``, or the network given to :func:`read_model_dir`; its sha256 is the saved one.
+    """
+
+    directory: Path
+    description: dict
+    weights: dict
+    network: UnidirectionalNetwork
+
+
+def write_model_dir(directory: str | Path, description: dict, weights: dict[str, torch.Tensor],
+                    network: UnidirectionalNetwork) -> Path:
+    """Write a model directory (created if needed); the weights are replaced atomically.
+
+    Parameters
+    ----------
+    directory : str or Path
+    description : dict
+        What the estimator records (JSON-able after numpy scalars become numbers); ``format``,
+        ``package_version``, ``reaction_ids``, ``network_sha256`` and ``weights_sha256`` are added.
+    weights : dict of str to torch.Tensor
+        The module's ``state_dict``.
+    network : UnidirectionalNetwork
+        The network the model was trained on, written as ``network.xml``.
+
+    Returns
+    -------
+    Path
+        ``directory``.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    params = estimator.get_params()
-    params["network"] = "network.xml"
-    description = {
-        "format": FORMAT,
-        "package_version": __version__,
-        "arch": estimator.arch,
-        "params": _jsonable(params),
-        "medium": estimator.medium_,
-        "measured": estimator.measured_,
-        "knockout_genes": estimator.knockout_genes_,
-        "reaction_ids": estimator.network_.reaction_ids,
-        "network_sha256": estimator.network_.sha256(),
-        "n_params": estimator.n_params_,
-        "loss_scales": estimator.loss_scales_,
-        "input_min": estimator.input_min_,
-        "input_max": estimator.input_max_,
-        "best_epoch": estimator.best_epoch_,
-        "seconds_per_epoch": estimator.seconds_per_epoch_,
-        "history": _jsonable(estimator.history_),
-        "metrics": _jsonable(metrics or {}),
-    }
-    state = {k: v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
-    save_file(state, str(directory / ".model.safetensors.tmp"))
-    os.replace(directory / ".model.safetensors.tmp", directory / "model.safetensors")
-    estimator.network_.write_sbml(directory / "network.xml")
-    (directory / "model.json").write_text(json.dumps(description, indent=1))
+    description = {"format": FORMAT, "package_version": __version__, **_jsonable(description)}
+    description.setdefault("reaction_ids", network.reaction_ids)
+    description.setdefault("network_sha256", network.sha256())
+    state = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
+    save_file(state, str(directory / f".{WEIGHTS}.tmp"))
+    description["weights_sha256"] = _sha256(directory / f".{WEIGHTS}.tmp")
+    os.replace(directory / f".{WEIGHTS}.tmp", directory / WEIGHTS)
+    network.write_sbml(directory / NETWORK)
+    (directory / DESCRIPTION).write_text(json.dumps(description, indent=1))
     return directory
 
 
-def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None) -> AMNRegressor:
-    """A fitted estimator from ``directory``; ``network`` (optional) must be the one it was trained on."""
+def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None) -> SavedModel:
+    """Read and validate a model directory.
+
+    Parameters
+    ----------
+    directory : str or Path
+    network : UnidirectionalNetwork or str, optional
+        The network the model was trained on (default: its ``network.xml``).
+
+    Returns
+    -------
+    SavedModel
+
+    Raises
+    ------
+    ModelLoadError
+        A file is missing, ``model.json`` is not JSON, of another format or lacks keys, the weights
+        are not a safetensors file, differ from their recorded sha256 or are not finite.
+    DatasetMismatchError
+        ``network`` is not the network the model was trained on.
+    """
     directory = Path(directory)
-    for name in ("model.json", "model.safetensors"):
+    for name in (DESCRIPTION, WEIGHTS):
         if not (directory / name).exists():
             raise ModelLoadError(f"{directory}: not a saved model (missing {name})")
     try:
-        description = json.loads((directory / "model.json").read_text())
+        description = json.loads((directory / DESCRIPTION).read_text())
     except json.JSONDecodeError as exc:
-        raise ModelLoadError(f"{directory / 'model.json'}: not valid JSON ({exc.msg})") from None
-    if description.get("format") != FORMAT:
-        raise ModelLoadError(f"{directory / 'model.json'}: unknown format {description.get('format')!r}")
+        raise ModelLoadError(f"{directory / DESCRIPTION}: not valid JSON ({exc.msg})") from None
+    if not isinstance(description, dict) or description.get("format") != FORMAT:
+        found = description.get("format") if isinstance(description, dict) else None
+        raise ModelLoadError(f"{directory / DESCRIPTION}: unknown format {found!r}")
+    missing = [key for key in REQUIRED if key not in description]
+    if missing:
+        raise ModelLoadError(f"{directory / DESCRIPTION}: lacks {id_list(missing)}")
+    weights = _read_weights(directory / WEIGHTS, description.get("weights_sha256"))
     if network is None:
-        if not (directory / "network.xml").exists():
-            raise ModelLoadError(f"{directory}: missing network.xml; pass the network the model was trained on")
-        net = make_unidirectional(directory / "network.xml")
+        if not (directory / NETWORK).exists():
+            raise ModelLoadError(f"{directory}: missing {NETWORK}; pass the network the model was trained on")
+        net = make_unidirectional(directory / NETWORK)
     else:
         net = ensure_network(network)
     if net.sha256() != description["network_sha256"]:
@@ -97,26 +157,20 @@ def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
             f"{directory}: the model was trained on another network (sha256 {description['network_sha256'][:12]}..., "
             f"given {net.sha256()[:12]}...)"
         )
-    params = {**description["params"], "network": net}
-    estimator = AMNRegressor(**params)
-    estimator.device_ = resolve_device(estimator.device)
-    estimator.network_ = net
-    estimator.medium_ = description["medium"]
-    estimator.measured_ = description["measured"]
-    estimator.knockout_genes_ = description.get("knockout_genes", [])
-    estimator.knockouts_ = Knockouts(net)
-    module, mats = build_module(estimator.arch, net, estimator.medium_, estimator.measured_, estimator.bound,
-                                estimator.hidden, estimator.dropout, estimator.layer_params or {},
-                                len(estimator.knockout_genes_))
-    load_weights(module, load_file(str(directory / "model.safetensors")))
-    estimator.module_ = module.to(device=estimator.device_, dtype=getattr(torch, estimator.dtype))
-    estimator.loss_scales_ = description["loss_scales"]
-    estimator.input_min_ = description["input_min"]
-    estimator.input_max_ = description["input_max"]
-    estimator.loss_ = estimator._loss(mats)
-    estimator.history_ = description["history"]
-    estimator.best_epoch_ = description["best_epoch"]
-    estimator.seconds_per_epoch_ = description["seconds_per_epoch"]
-    estimator.n_params_ = description["n_params"]
-    estimator.metrics_ = description["metrics"]
-    return estimator
+    return SavedModel(directory, description, weights, net)
+
+
+def _read_weights(path: Path, sha256: str | None) -> dict[str, torch.Tensor]:
+    """The tensors of ``path``, checked against the recorded ``sha256`` (if any) and for finite values."""
+    if sha256 is not None and _sha256(path) != sha256:
+        raise ModelLoadError(f"{path}: not the file that was saved (its sha256 differs from the one in {DESCRIPTION}); "
+                             "it is corrupt or was changed")
+    try:
+        weights = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ModelLoadError(f"{path}: not a readable safetensors file ({reason})") from None
+    bad = [name for name, tensor in weights.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if bad:
+        raise ModelLoadError(f"{path}: weights contain NaN or infinite values ({id_list(bad)})")
+    return weights

@@ -3,15 +3,17 @@
 ``Knockouts`` maps gene knockouts to the reactions they remove.
 ``load_model`` reads SBML/JSON, ``make_unidirectional`` splits reactions so
 that every flux is positive, ``NetworkMatrices`` gives S, V2M, M2V, Pin, Pout
-and the LP split, ``reduce_network`` shapes the network for training
+and the LP split, ``fba_arrays`` the (S, lower, upper, c) of FBA, ``reduce_network`` shapes the network for training
 (essential uptakes are found by :func:`amn.solve.essential_uptakes`).
 """
 
 from amn.network.io import load_model, write_sbml
 from amn.network.knockouts import Knockouts, RandomKnockouts
 from amn.network.matrices import (
+    FBAArrays,
     LPSplit,
     NetworkMatrices,
+    fba_arrays,
     independent_rows,
     stoichiometric_matrix,
     to_torch,
@@ -24,12 +26,14 @@ from amn.network.unidirectional import (
 )
 
 __all__ = [
+    "FBAArrays",
     "Knockouts",
     "LPSplit",
     "NetworkMatrices",
     "RandomKnockouts",
     "UnidirectionalNetwork",
     "ensure_network",
+    "fba_arrays",
     "independent_rows",
     "load_model",
     "make_unidirectional",

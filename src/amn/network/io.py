@@ -9,7 +9,7 @@ from pathlib import Path
 import cobra
 
 from amn import data
-from amn.errors import DataError, ModelLoadError
+from amn.errors import DataError, InputFileNotFoundError, ModelLoadError
 
 #: Name of the E. coli core model that COBRApy ships; loads with no data directory.
 BUNDLED_MODEL = "textbook"
@@ -20,7 +20,24 @@ def _bundled_textbook() -> Path:
 
 
 def resolve_model_path(source: str | Path) -> Path:
-    """Path of a model given as a file path, a BiGG id of the data directory, or ``textbook``."""
+    """The file of a model given as a path, a BiGG id of the data directory, or ``textbook``.
+
+    Parameters
+    ----------
+    source : str or Path
+        A file path; a bare name without suffix (``iML1515``) looked up as
+        ``models/<name>.xml.gz`` in the data directories (:mod:`amn.data`); or
+        ``textbook`` for COBRApy's bundled E. coli core model.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputFileNotFoundError
+        No such file (and, for a bare name, no such model in the data directories).
+    """
     path = Path(source)
     if path.exists():
         return path
@@ -31,21 +48,21 @@ def resolve_model_path(source: str | Path) -> Path:
         try:
             return data.model_path(name)
         except DataError as exc:
-            raise ModelLoadError(f"{name}: no such file, and {exc}") from None
-    raise ModelLoadError(f"{source}: no such file")
+            raise InputFileNotFoundError(f"{name}: no such file, and {exc}") from None
+    raise InputFileNotFoundError(f"{source}: no such file")
 
 
 def _read(path: Path) -> cobra.Model:
     name = path.name.lower()
-    if name.endswith(".json") or name.endswith(".json.gz"):
+    if name.endswith((".json", ".json.gz")):
         try:
             return cobra.io.load_json_model(str(path))
-        except Exception as exc:  # cobra raises many types for a malformed file
+        except Exception as exc:  # noqa: BLE001 -- cobra raises many types for a malformed file
             raise ModelLoadError(f"{path}: not a COBRApy JSON model ({_first_line(exc)})") from None
     try:
         with _quiet_cobra():
             return cobra.io.read_sbml_model(str(path))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- libSBML and cobra raise many types
         raise ModelLoadError(f"{path}: not a valid SBML model ({_first_line(exc)})") from None
 
 
@@ -69,10 +86,29 @@ class _quiet_cobra:
 def load_model(source: str | Path | cobra.Model) -> cobra.Model:
     """Load a metabolic model and check that it has an objective.
 
-    ``source`` is a ``cobra.Model`` (returned as is), a path to SBML (``.xml``,
-    ``.xml.gz``, ``.sbml``) or COBRApy JSON (``.json``), a BiGG model id found in
-    the data directory (``iML1515``), or ``textbook`` for COBRApy's bundled
-    E. coli core model.  Raises :class:`~amn.errors.ModelLoadError`.
+    Parameters
+    ----------
+    source : str, Path or cobra.Model
+        A ``cobra.Model`` (returned as is), a path to SBML (``.xml``,
+        ``.xml.gz``, ``.sbml``) or COBRApy JSON (``.json``), a BiGG model id
+        found in the data directory (``iML1515``), or ``textbook`` for
+        COBRApy's bundled E. coli core model.
+
+    Returns
+    -------
+    cobra.Model
+
+    Raises
+    ------
+    InputFileNotFoundError
+        No such file or model (see :func:`resolve_model_path`).
+    ModelLoadError
+        Not SBML or COBRApy JSON, or no objective.
+
+    Examples
+    --------
+    >>> load_model("textbook").id
+    'e_coli_core'
     """
     if isinstance(source, cobra.Model):
         model, label = source, f"model {source.id}"
@@ -85,7 +121,24 @@ def load_model(source: str | Path | cobra.Model) -> cobra.Model:
 
 
 def write_sbml(model: cobra.Model, path: str | Path) -> Path:
-    """Write a model as SBML level 3 with fbc (``.xml`` or ``.xml.gz``)."""
+    """Write a model as SBML level 3 with fbc.
+
+    Parameters
+    ----------
+    model : cobra.Model
+    path : str or Path
+        ``.xml``, or ``.xml.gz`` (compressed).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ModelLoadError
+        The file cannot be written.
+    """
     path = Path(path)
     try:
         cobra.io.write_sbml_model(model, str(path))

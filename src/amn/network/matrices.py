@@ -7,9 +7,9 @@ vector of metabolite production fluxes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
 
 import cobra
 import numpy as np
@@ -21,7 +21,20 @@ from amn.errors import UnknownReactionError
 
 
 def stoichiometric_matrix(model: cobra.Model) -> sp.csr_matrix:
-    """S (m x n) of a ``cobra.Model``, rows in ``model.metabolites`` order, columns in ``model.reactions`` order."""
+    """The stoichiometric matrix of a model.
+
+    Parameters
+    ----------
+    model : cobra.Model
+        Any COBRApy model (unidirectional or not).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        S (m x n), rows in ``model.metabolites`` order, columns in
+        ``model.reactions`` order, in canonical form (sorted indices, no
+        duplicates), so that equal networks give equal arrays.
+    """
     row_of = {met.id: i for i, met in enumerate(model.metabolites)}
     rows, cols, vals = [], [], []
     for j, reaction in enumerate(model.reactions):
@@ -34,8 +47,91 @@ def stoichiometric_matrix(model: cobra.Model) -> sp.csr_matrix:
     return S
 
 
+def _cobra_model(source) -> cobra.Model:
+    """The ``cobra.Model`` of a model or of a network (anything with a ``model`` attribute)."""
+    return source if isinstance(source, cobra.Model) else source.model
+
+
+def bound_arrays(source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower bounds, upper bounds and objective coefficients of every reaction.
+
+    Parameters
+    ----------
+    source : cobra.Model or UnidirectionalNetwork
+        The model, or a network (its ``model`` is read).
+
+    Returns
+    -------
+    lower, upper, c : numpy.ndarray
+        Float vectors over ``model.reactions``, read from the model now (a
+        model changed later, e.g. inside ``with model:``, gives other arrays).
+    """
+    reactions = _cobra_model(source).reactions
+    values = np.array([(r.lower_bound, r.upper_bound, r.objective_coefficient) for r in reactions],
+                      dtype=float).reshape(len(reactions), 3)
+    return values[:, 0].copy(), values[:, 1].copy(), values[:, 2].copy()
+
+
+@dataclass(frozen=True)
+class FBAArrays:
+    """FBA of a model as arrays: ``max`` (or ``min``) ``c.v  s.t.  S v = 0,  lower <= v <= upper``.
+
+    Attributes
+    ----------
+    S : scipy.sparse.csr_matrix
+        Stoichiometry (m x n), see :func:`stoichiometric_matrix`.
+    lower, upper, c : numpy.ndarray
+        Column bounds and objective coefficients (n), see :func:`bound_arrays`.
+    maximize : bool
+        The objective direction of the model.
+    """
+
+    S: sp.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    c: np.ndarray
+    maximize: bool = True
+
+
+def fba_arrays(source) -> FBAArrays:
+    """The arrays of the FBA problem of a model: what the LP solvers and fingerprints read.
+
+    Parameters
+    ----------
+    source : cobra.Model or UnidirectionalNetwork
+        The model, or a network (its ``model`` is read).
+
+    Returns
+    -------
+    FBAArrays
+        ``S``, ``lower``, ``upper``, ``c`` and ``maximize``.
+
+    Examples
+    --------
+    >>> import cobra.io
+    >>> arrays = fba_arrays(cobra.io.load_model("textbook"))
+    >>> arrays.S.shape, arrays.maximize
+    ((72, 95), True)
+    """
+    model = _cobra_model(source)
+    lower, upper, c = bound_arrays(model)
+    return FBAArrays(stoichiometric_matrix(model), lower, upper, c, model.objective_direction == "max")
+
+
 def selection_matrix(indices: np.ndarray, n: int) -> sp.csr_matrix:
-    """A (k x n) 0/1 matrix whose row i selects column ``indices[i]``."""
+    """A (k x n) 0/1 matrix whose row i selects column ``indices[i]``.
+
+    Parameters
+    ----------
+    indices : numpy.ndarray
+        The k selected columns.
+    n : int
+        The number of columns.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+    """
     k = len(indices)
     return sp.csr_matrix((np.ones(k), (np.arange(k), indices)), shape=(k, n))
 
@@ -52,6 +148,17 @@ def independent_rows(A: sp.spmatrix, rtol: float | None = None) -> np.ndarray:
        repeated until no such row is left (most metabolites go this way);
     2. rank-revealing QR with column pivoting (LAPACK ``geqp3``) on the
        transposed rest: its first ``rank`` pivots are independent rows.
+
+    Parameters
+    ----------
+    A : scipy.sparse matrix
+    rtol : float, optional
+        Relative tolerance on the QR diagonal; default ``max(shape) * eps``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted row indices.
     """
     A = sp.csr_matrix(A)
     rows = np.flatnonzero(np.diff(A.indptr))  # empty rows are never independent
@@ -74,7 +181,18 @@ def independent_rows(A: sp.spmatrix, rtol: float | None = None) -> np.ndarray:
 
 
 def to_torch(matrix: sp.spmatrix, dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
-    """A scipy sparse matrix as a coalesced ``torch.sparse_coo_tensor``."""
+    """A scipy sparse matrix as a coalesced ``torch.sparse_coo_tensor``.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix
+    dtype : torch.dtype, default torch.float32
+    device : torch.device or str, optional
+
+    Returns
+    -------
+    torch.Tensor
+    """
     coo = sp.coo_matrix(matrix)
     indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
     values = torch.from_numpy(coo.data).to(dtype)
@@ -153,6 +271,19 @@ class NetworkMatrices:
     - :meth:`lp_split`: ``S_int`` / ``S_ext`` for the upper-bound LP network.
 
     Use :func:`to_torch` (or :meth:`torch`) to get ``torch`` sparse tensors.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    medium : sequence of str, default ()
+        Medium uptake ids (``Pin``, the LP split).
+    measured : sequence of str, optional
+        Measured reaction ids (``Pout``); default: the objective reaction.
+
+    Raises
+    ------
+    UnknownReactionError
+        A medium or measured id is not a reaction of the network.
     """
 
     def __init__(self, network, medium: Sequence[str] = (), measured: Sequence[str] | None = None) -> None:
@@ -166,43 +297,60 @@ class NetworkMatrices:
 
     @cached_property
     def S(self) -> sp.csr_matrix:
+        """Stoichiometry (m x n)."""
         return stoichiometric_matrix(self.network.model)
 
     @cached_property
     def V2M(self) -> sp.csr_matrix:
+        """The producing part of S (m x n)."""
         S = self.S.tocoo()
         keep = S.data > 0
         return sp.csr_matrix((S.data[keep], (S.row[keep], S.col[keep])), shape=S.shape)
 
     @cached_property
     def M2V(self) -> sp.csr_matrix:
+        """Substrate-to-reaction map (n x m): ``-1/S_ij`` where reaction j consumes metabolite i."""
         S = self.S.tocoo()
         keep = S.data < 0
         return sp.csr_matrix((-1.0 / S.data[keep], (S.col[keep], S.row[keep])), shape=(S.shape[1], S.shape[0]))
 
     @cached_property
     def Pin(self) -> sp.csr_matrix:
+        """Selects the medium uptake fluxes (n_in x n)."""
         return selection_matrix(self.medium_index, len(self.reaction_ids))
 
     @cached_property
     def Pout(self) -> sp.csr_matrix:
+        """Selects the measured fluxes (n_out x n)."""
         return selection_matrix(self.measured_index, len(self.reaction_ids))
 
     @property
     def lower(self) -> np.ndarray:
-        return np.array([r.lower_bound for r in self.network.model.reactions])
+        """Lower bounds of the reactions (read from the model, see :func:`bound_arrays`)."""
+        return bound_arrays(self.network)[0]
 
     @property
     def upper(self) -> np.ndarray:
-        return np.array([r.upper_bound for r in self.network.model.reactions])
+        """Upper bounds of the reactions (read from the model, see :func:`bound_arrays`)."""
+        return bound_arrays(self.network)[1]
 
     @property
     def objective(self) -> np.ndarray:
         """The objective vector ``c`` over unidirectional reactions."""
-        return np.array([r.objective_coefficient for r in self.network.model.reactions])
+        return bound_arrays(self.network)[2]
 
     def lp_split(self) -> LPSplit:
-        """``S_int`` / ``S_ext`` for the upper-bound LP network (see :class:`LPSplit`)."""
+        """``S_int`` / ``S_ext`` for the upper-bound LP network (see :class:`LPSplit`).
+
+        Returns
+        -------
+        LPSplit
+
+        Raises
+        ------
+        UnknownReactionError
+            No medium was given.
+        """
         if not len(self.medium_index):
             raise UnknownReactionError("the LP split needs the medium uptake reactions (medium=...)")
         return self._lp_split
@@ -229,5 +377,5 @@ class NetworkMatrices:
         return LPSplit(sp.csr_matrix(S_noin[kept]), S_ext, kept, external, B, lower, capped, upper[capped])
 
     def torch(self, name: str, dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
-        """One of ``S``, ``V2M``, ``M2V``, ``Pin``, ``Pout`` as a torch sparse tensor."""
+        """One of ``S``, ``V2M``, ``M2V``, ``Pin``, ``Pout`` as a torch sparse tensor (see :func:`to_torch`)."""
         return to_torch(getattr(self, name), dtype=dtype, device=device)

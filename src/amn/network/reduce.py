@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,28 @@ def reduce_network(
     are kept whatever their flux; metabolites and genes left without reactions
     are removed.  The published work reduces iML1515 to about 550 reactions
     this way.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    fluxes : pandas.DataFrame
+        Samples x every reaction of ``network``.
+    keep : iterable of str, default ()
+        Reactions kept whatever their flux.
+    tol : float, default 0.0
+        A flux counts as zero up to ``tol``.
+
+    Returns
+    -------
+    UnidirectionalNetwork
+        A new network (``network`` is not modified).
+
+    Raises
+    ------
+    DatasetMismatchError
+        ``fluxes`` has other columns than the reactions, or NaN values.
+    UnknownReactionError
+        A ``keep`` id is not a reaction of the network.
     """
     ids = network.reaction_ids
     unknown = sorted(set(fluxes.columns) - set(ids))

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from amn.errors import UnknownReactionError
+from amn.errors import UnknownReactionError, id_list
 from amn.network.io import load_model, write_sbml
+from amn.network.matrices import NetworkMatrices, fba_arrays
 
 #: Reaction notes that record where each unidirectional reaction comes from.
 ORIGIN_NOTE = "AMN_ORIGINAL_ID"
@@ -33,9 +34,22 @@ SIGN_NOTE = "AMN_SIGN"  # +1/-1: the part's flux counted in the original reactio
 class UnidirectionalNetwork:
     """A unidirectional ``cobra.Model`` and its link to the model it came from.
 
-    ``recombination`` (original reactions x unidirectional reactions) maps
-    unidirectional fluxes back to the original ones: ``v = recombination @ u``
-    (``for - rev``, ``o - i`` for an exchange written ``A <=>``).
+    Build it with :func:`make_unidirectional`.
+
+    Attributes
+    ----------
+    model : cobra.Model
+        The unidirectional model (every bound >= 0).
+    original_ids : list of str
+        Reaction ids of the original model.
+    recombination : scipy.sparse.csr_matrix
+        Original reactions x unidirectional reactions: maps unidirectional
+        fluxes back to the original ones, ``v = recombination @ u``
+        (``for - rev``, ``o - i`` for an exchange written ``A <=>``).
+    uptake_ids, outflow_ids : list of str
+        The ``<exchange>_i`` and ``<exchange>_o`` reactions.
+    split_ids : list of str
+        Original reversible reactions split into ``_for`` / ``_rev``.
     """
 
     model: cobra.Model
@@ -47,10 +61,12 @@ class UnidirectionalNetwork:
 
     @property
     def reaction_ids(self) -> list[str]:
+        """Unidirectional reaction ids, in column order."""
         return [r.id for r in self.model.reactions]
 
     @property
     def metabolite_ids(self) -> list[str]:
+        """Metabolite ids, in row order of S."""
         return [m.id for m in self.model.metabolites]
 
     @property
@@ -64,12 +80,29 @@ class UnidirectionalNetwork:
         return max(self.objective.items(), key=lambda kv: kv[1])[0]
 
     def index(self, reaction_ids: list[str] | tuple[str, ...], what: str = "reaction") -> np.ndarray:
-        """Column indices of reaction ids; unknown ids raise :class:`UnknownReactionError`."""
+        """Column indices of reaction ids.
+
+        Parameters
+        ----------
+        reaction_ids : sequence of str
+            Unidirectional reaction ids.
+        what : str, default "reaction"
+            What the ids are, for the message (``"medium reaction"``, ...).
+
+        Returns
+        -------
+        numpy.ndarray
+            The column of each id, in the order given.
+
+        Raises
+        ------
+        UnknownReactionError
+            Some ids are not reactions of the network (the message shows the first five).
+        """
         position = {rid: i for i, rid in enumerate(self.reaction_ids)}
         missing = [rid for rid in reaction_ids if rid not in position]
         if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise UnknownReactionError(f"model {self.model.id}: unknown {what} id(s) {shown}")
+            raise UnknownReactionError(f"model {self.model.id}: unknown {what} id(s) {id_list(missing)}")
         return np.array([position[rid] for rid in reaction_ids], dtype=int)
 
     def sha256(self) -> str:
@@ -77,39 +110,86 @@ class UnidirectionalNetwork:
 
         Datasets and trained models record it, so that they are never used with
         another network by mistake.
-        """
-        from amn.network.matrices import stoichiometric_matrix
 
+        Returns
+        -------
+        str
+            The hex sha256 digest.
+        """
+        arrays = fba_arrays(self.model)
+        S = arrays.S
         digest = hashlib.sha256()
-        S = stoichiometric_matrix(self.model)
         digest.update("\n".join(self.reaction_ids).encode())
         digest.update("\n".join(self.metabolite_ids).encode())
         for array in (S.indptr, S.indices, S.data):
             digest.update(np.ascontiguousarray(array).tobytes())
-        for r in self.model.reactions:
-            digest.update((np.array([r.lower_bound, r.upper_bound, r.objective_coefficient]) + 0.0).tobytes())
+        # per reaction: lower, upper, objective ("+ 0.0" turns -0.0 into 0.0)
+        digest.update(np.ascontiguousarray(np.column_stack([arrays.lower, arrays.upper, arrays.c]) + 0.0).tobytes())
         return digest.hexdigest()
 
     def recombine(self, fluxes: np.ndarray | pd.DataFrame) -> np.ndarray | pd.DataFrame:
-        """Original-model fluxes from unidirectional ones (samples x reactions, or one vector)."""
+        """Original-model fluxes from unidirectional ones.
+
+        Parameters
+        ----------
+        fluxes : numpy.ndarray or pandas.DataFrame
+            Samples x unidirectional reactions (a DataFrame is read by
+            reaction id), or one vector.
+
+        Returns
+        -------
+        numpy.ndarray or pandas.DataFrame
+            The same shape over :attr:`original_ids`.
+        """
         if isinstance(fluxes, pd.DataFrame):
             u = fluxes[self.reaction_ids].to_numpy(dtype=float)
             return pd.DataFrame(u @ self.recombination.T.toarray(), index=fluxes.index, columns=self.original_ids)
         u = np.asarray(fluxes, dtype=float)
         return (self.recombination @ u.T).T
 
-    def matrices(self, medium=(), measured=None):
-        """The sparse matrices of :class:`~amn.network.matrices.NetworkMatrices`."""
-        from amn.network.matrices import NetworkMatrices
+    def matrices(self, medium=(), measured=None) -> NetworkMatrices:
+        """The sparse matrices of the network.
 
+        Parameters
+        ----------
+        medium : sequence of str, default ()
+            Medium uptake ids (``Pin`` and the LP split).
+        measured : sequence of str, optional
+            Measured reaction ids (``Pout``); default: the objective reaction.
+
+        Returns
+        -------
+        NetworkMatrices
+        """
         return NetworkMatrices(self, medium=medium, measured=measured)
 
     def write_sbml(self, path: str | Path) -> Path:
-        """Write the unidirectional model as SBML (origins kept in reaction notes)."""
+        """Write the unidirectional model as SBML (origins kept in reaction notes).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        ModelLoadError
+            The file cannot be written.
+        """
         return write_sbml(self.model, path)
 
     def summary(self) -> dict:
-        """Counts that describe the conversion."""
+        """Counts that describe the conversion.
+
+        Returns
+        -------
+        dict
+            ``model``, ``original_reactions``, ``reactions``, ``metabolites``,
+            ``genes``, ``reversible_split``, ``exchanges`` and ``objective``.
+        """
         return {
             "model": self.model.id,
             "original_reactions": len(self.original_ids),
@@ -186,10 +266,33 @@ def _from_notes(model: cobra.Model) -> UnidirectionalNetwork:
 
 
 def make_unidirectional(source) -> UnidirectionalNetwork:
-    """Convert a model (path, BiGG id, ``textbook`` or ``cobra.Model``) to a unidirectional network.
+    """Convert a model to a unidirectional network.
 
     The source model is not modified.  A model that is already the output of
     this function (recognised by its reaction notes) is wrapped, not split again.
+
+    Parameters
+    ----------
+    source : str, Path or cobra.Model
+        A model file, a BiGG id of the data directory, ``textbook``, or a
+        ``cobra.Model`` (see :func:`~amn.network.io.load_model`).
+
+    Returns
+    -------
+    UnidirectionalNetwork
+
+    Raises
+    ------
+    InputFileNotFoundError
+        No such model file.
+    ModelLoadError
+        The model cannot be read or has no objective.
+
+    Examples
+    --------
+    >>> net = make_unidirectional("textbook")
+    >>> len(net.original_ids), len(net.reaction_ids), net.objective_id
+    (95, 154, 'Biomass_Ecoli_core')
     """
     original = load_model(source)
     if _is_unidirectional(original):
@@ -252,5 +355,14 @@ def make_unidirectional(source) -> UnidirectionalNetwork:
 
 
 def ensure_network(source) -> UnidirectionalNetwork:
-    """A :class:`UnidirectionalNetwork` from a network, a model, a path or a model name."""
+    """A :class:`UnidirectionalNetwork` from a network (returned as is), a model, a path or a model name.
+
+    Parameters
+    ----------
+    source : UnidirectionalNetwork, cobra.Model, str or Path
+
+    Returns
+    -------
+    UnidirectionalNetwork
+    """
     return source if isinstance(source, UnidirectionalNetwork) else make_unidirectional(source)

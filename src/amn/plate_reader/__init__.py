@@ -1,5 +1,19 @@
 """Plate-reader experiments: growth-rate tables from OD curves (published and automatic curation),
-per-plate figures, and the design of media to test."""
+per-plate figures, and the design of media to test.
+
+- :mod:`~amn.plate_reader.files`: the files of an experiment (curation record, design, curves, windows);
+- :mod:`~amn.plate_reader.growth_rates`: growth rates by the published, hand-curated method;
+- :mod:`~amn.plate_reader.curation`: automatic curation, and its comparison with the curators';
+- :mod:`~amn.plate_reader.plots`: one figure per plate, to check a curation by eye;
+- :mod:`~amn.plate_reader.combinations`: the design of media to test.
+
+>>> import numpy as np
+>>> from amn.plate_reader import max_growth_rate
+>>> t = np.arange(48) / 6  # hours, a reading every 10 minutes
+>>> rate, first = max_growth_rate(t, 0.05 * np.exp(0.4 * t))
+>>> round(rate, 6)
+0.4
+"""
 
 from amn.errors import PlateReaderError
 from amn.plate_reader.combinations import combinations_design, parse_compounds

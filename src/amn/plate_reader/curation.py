@@ -41,12 +41,18 @@ MIN_REPLICATES = 3  # fewer replicates cannot outvote one another
 class AutoCuration:
     """Thresholds of the automatic curation; the defaults are organism- and reader-agnostic.
 
-    ``min_ln_gain``: a well must multiply its smoothed OD by ``exp(min_ln_gain)`` to count as
-    growing (default one doubling).  ``rate_cutoff`` / ``yield_cutoff``: robust z-score above
-    which a replicate's growth rate / yield is aberrant (3, the usual Hampel-type cutoff; ``inf``
-    disables the test).  ``rel_floor``: smallest spread of replicates, relative to their median,
-    that the robust z-score assumes (default 5 %, the usual well-to-well reproducibility of a
-    plate reader), so that a replicate within ``cutoff * rel_floor`` of the median is never aberrant.
+    Parameters
+    ----------
+    min_ln_gain : float
+        A well must multiply its smoothed OD by ``exp(min_ln_gain)`` to count as growing
+        (default one doubling).
+    rate_cutoff, yield_cutoff : float
+        Robust z-score above which a replicate's growth rate / yield is aberrant (3, the
+        usual Hampel-type cutoff; ``inf`` disables the test).
+    rel_floor : float
+        Smallest spread of replicates, relative to their median, that the robust z-score
+        assumes (default 5 %, the usual well-to-well reproducibility of a plate reader), so
+        that a replicate within ``cutoff * rel_floor`` of the median is never aberrant.
     """
 
     min_ln_gain: float = float(np.log(2.0))
@@ -56,8 +62,31 @@ class AutoCuration:
 
 
 def robust_outliers(values: pd.Series, cutoff: float = 3.0, rel_floor: float = 0.0) -> pd.Series:
-    """True for the values whose robust z-score exceeds ``cutoff`` (NaN values are never flagged;
-    nothing is flagged among fewer than :data:`MIN_REPLICATES` values or when the scale is 0)."""
+    """Flag the values whose robust z-score exceeds ``cutoff``.
+
+    NaN values are never flagged; nothing is flagged among fewer than
+    ``MIN_REPLICATES`` (3) values or when the scale is 0.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The replicates of one medium.
+    cutoff : float
+        Robust z-score above which a value is aberrant.
+    rel_floor : float
+        Floor of the scale, relative to the median.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, same index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> robust_outliers(pd.Series([0.50, 0.52, 0.49, 0.51, 0.20])).tolist()
+    [False, False, False, False, True]
+    """
     present = values.dropna()
     flags = pd.Series(False, index=values.index)
     if len(present) < MIN_REPLICATES:
@@ -72,8 +101,26 @@ def robust_outliers(values: pd.Series, cutoff: float = 3.0, rel_floor: float = 0
 def auto_plate_wells(
     raw_dir: str | Path, spec: PlateSpec, window: int = WINDOW, params: AutoCuration = AutoCuration()
 ) -> tuple[pd.DataFrame, list[WellIssue]]:
-    """Per-well table of one plate (columns as :func:`~amn.plate_reader.growth_rates.plate_wells`),
-    curated automatically; the reason column says which test rejected a well."""
+    """Per-well table of one plate, curated automatically.
+
+    Parameters
+    ----------
+    raw_dir : str or pathlib.Path
+        The directory of the plate files.
+    spec : PlateSpec
+        The plate.
+    window : int
+        Points per fit.
+    params : AutoCuration
+        The thresholds.
+
+    Returns
+    -------
+    wells : pandas.DataFrame
+        Columns as :func:`~amn.plate_reader.growth_rates.plate_wells`; the reason column
+        says which test rejected a well.
+    issues : list of WellIssue
+    """
     wells, issues = plate_wells(raw_dir, spec, window, curated=False)
     no_growth = ~wells["excluded"] & (wells["ln_gain"] < params.min_ln_gain)
     wells.loc[no_growth, ["excluded", "reason"]] = [True, f"no growth (ln gain < {params.min_ln_gain:.3g})"]
@@ -86,21 +133,57 @@ def auto_plate_wells(
 
 
 def auto_growth_rates(raw_dir: str | Path, params: AutoCuration = AutoCuration()) -> GrowthRates:
-    """Medium table and per-well table of all plates of ``raw_dir``, without the curators' choices."""
+    """Medium table and per-well table of all plates of ``raw_dir``, without the curators' choices.
+
+    Parameters
+    ----------
+    raw_dir : str or pathlib.Path
+        Holds ``plates.json`` (only its plates, design rows and window size are used), the
+        design files and the ``<date>_data.csv`` curves.
+    params : AutoCuration
+        The thresholds.
+
+    Returns
+    -------
+    GrowthRates
+
+    Raises
+    ------
+    PlateReaderError
+        If a file is missing or malformed as a whole.
+    """
     return collect(raw_dir, lambda raw, spec, window: auto_plate_wells(raw, spec, window, params))
 
 
 @dataclass
 class Comparison:
-    """Automatic versus curated medium-level growth rates, and the wells on which they disagree."""
+    """Automatic versus curated medium-level growth rates, and the wells on which they disagree.
 
-    r2: float  # coefficient of determination of the automatic rates, the curated ones as reference
+    Attributes
+    ----------
+    r2 : float
+        Coefficient of determination of the automatic rates, the curated ones as reference.
+    pearson_r2 : float
+        Squared Pearson correlation.
+    median_abs_diff : float
+        Median absolute difference, 1/h.
+    n_media : int
+        Media compared.
+    rejected_not_curated : list of str
+        ``"<plate>:<well>"`` rejected automatically, kept by the curators.
+    kept_not_curated : list of str
+        Kept automatically, rejected by the curators.
+    media : pandas.DataFrame
+        Per medium: plate, medium, curated, auto.
+    """
+
+    r2: float
     pearson_r2: float
-    median_abs_diff: float  # 1/h
+    median_abs_diff: float
     n_media: int
-    rejected_not_curated: list[str]  # "<plate>:<well>" rejected automatically, kept by the curators
-    kept_not_curated: list[str]  # kept automatically, rejected by the curators
-    media: pd.DataFrame  # per medium: plate, medium, curated, auto
+    rejected_not_curated: list[str]
+    kept_not_curated: list[str]
+    media: pd.DataFrame
 
     def summary(self) -> str:
         """Multi-line human-readable report."""
@@ -118,7 +201,18 @@ class Comparison:
 
 
 def compare(auto: GrowthRates, curated: GrowthRates) -> Comparison:
-    """Compare the two runs' GR_AVG per medium (media present in both) and their excluded wells."""
+    """Compare two runs' mean growth rate per medium (media present in both) and their excluded wells.
+
+    Parameters
+    ----------
+    auto, curated : GrowthRates
+        Typically :func:`auto_growth_rates` and
+        :func:`~amn.plate_reader.growth_rates.curated_growth_rates` of one directory.
+
+    Returns
+    -------
+    Comparison
+    """
     key = ["plate", "medium"]
     means = [
         run.wells[~run.wells["excluded"]].groupby(key)["growth_rate"].mean().rename(name)

@@ -19,10 +19,30 @@ KEPT, EXCLUDED, OTHER = "tab:blue", "tab:red", "0.6"
 def plot_plate(
     times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, path: str | Path, title: str, window: int = WINDOW
 ) -> Path:
-    """Write one PNG: each well's raw OD (dots) and smoothed curve on a log scale, the fit window
+    """Write the figure of one plate as a PNG.
+
+    Each well's raw OD (dots) and smoothed curve on a log scale, the fit window
     shaded and its line drawn; excluded wells in red, wells outside the layout in grey.
 
-    ``wells`` has one row per layout well with columns well, growth_rate, fit_start, excluded.
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Hours.
+    od : pandas.DataFrame
+        One column per well (any of the 96).
+    wells : pandas.DataFrame
+        One row per layout well, with columns well, growth_rate, fit_start, excluded.
+    path : str or pathlib.Path
+        The PNG to write (its directory is created).
+    title : str
+        Figure title.
+    window : int
+        Points per fit.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     info = wells.set_index("well")
     fig = Figure(figsize=(24, 14))  # Agg canvas, no pyplot: no global backend state, nothing left open
@@ -62,7 +82,23 @@ def plot_plate(
 
 
 def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path, window: int = WINDOW) -> list[Path]:
-    """One ``<date>_curves.png`` per plate of the per-well table ``wells`` (column ``plate``)."""
+    """Write one ``<date>_curves.png`` per plate of a per-well table.
+
+    Parameters
+    ----------
+    raw_dir : str or pathlib.Path
+        The directory of the ``<date>_data.csv`` curves.
+    wells : pandas.DataFrame
+        A per-well table (``GrowthRates.wells``), with a column ``plate``.
+    out_dir : str or pathlib.Path
+        Where the figures go.
+    window : int
+        Points per fit.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
     paths = []
     for date, plate in wells.groupby("plate", sort=False):
         data = Path(raw_dir) / f"{date}_data.csv"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from amn.dataset.table import ExperimentTable
-from amn.errors import MediumError
+from amn.errors import MediumError, id_list
 from amn.media.spec import MediumSpec
 from amn.solve.composition import UptakeModel
 
@@ -27,11 +27,31 @@ def reservoir_medium(network, table: ExperimentTable, medium: MediumSpec,
     with a non-zero reduced cost in some medium of the table when every present
     compound is at its medium-file bound (:meth:`UptakeModel.limiting`); uses the
     compositions only, never the measured values.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    table : ExperimentTable
+        The experimental media (their 0/1 compositions).
+    medium : MediumSpec
+        The medium file the growth model's data would be drawn from.
+    max_bound : float, default 10.0
+        The upper end of the widened draws.
+
+    Returns
+    -------
+    (MediumSpec, list of str)
+        The widened medium and the limiting base uptake ids.
+
+    Raises
+    ------
+    MediumError
+        ``medium`` lacks one of the table's variable compounds.
     """
     file_bounds = dict(zip(medium.reaction_ids, medium.max_value))
     missing = [r for r in table.variable_ids if r not in file_bounds]
     if missing:
-        raise MediumError(f"{medium.source}: lacks the table's variable compound(s) {', '.join(missing[:5])}; "
+        raise MediumError(f"{medium.source}: lacks the table's variable compound(s) {id_list(missing)}; "
                           "a growth model trained on it would never see them")
     uptakes = UptakeModel.from_table(network, table, medium)
     present_at_file = np.array([file_bounds.get(r, max_bound) for r in uptakes.variable_ids])

@@ -10,7 +10,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from torch import nn
 
-from amn.errors import DatasetMismatchError
+from amn.errors import DatasetMismatchError, NotFittedError, ParameterError, id_list
 
 
 class UptakeLayer(nn.Module):
@@ -21,6 +21,15 @@ class UptakeLayer(nn.Module):
     carbon source can be taken up less when another is present), stays within
     the range the frozen model was trained on, and is zero when the compound is
     absent.  Medium uptakes with no composition column are fixed at ``fixed``.
+
+    Parameters
+    ----------
+    composition_index : numpy.ndarray of int
+        Per medium uptake, its composition column, or -1 for a fixed uptake.
+    fixed, maximum : numpy.ndarray
+        Per medium uptake, its fixed value and the cap of its learned bound.
+    n_c : int
+        Number of composition columns.
     """
 
     def __init__(self, composition_index: np.ndarray, fixed: np.ndarray, maximum: np.ndarray, n_c: int) -> None:
@@ -63,6 +72,30 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     present compound: where the growth model never saw a bound vary, that
     extrapolates, and FBA with the learned bounds stops reproducing the
     reservoir's growth (measured on the E. coli data, see the README).
+
+    Parameters
+    ----------
+    growth_model : AMNRegressor or path
+        The fitted growth model, or its saved model directory.
+    max_bounds : dict of str to float, optional
+        Uptake id -> cap of its learned bound (default: the largest value the growth model saw).
+    alpha : float, default 0.05
+        Weight of ``||W||^2``.
+    max_iter : int, default 100
+        L-BFGS iterations.
+    learn_base : bool, default False
+        Learn the bound of every present compound, not only of those that vary.
+
+    Attributes
+    ----------
+    growth_model_ : AMNRegressor
+        The frozen growth model (its parameters no longer require gradients).
+    columns_ : list of str
+        The composition columns, uptake ids of the growth model's medium.
+    layer_ : UptakeLayer
+        The trained uptake layer.
+    growth_index_ : int
+        Position of the growth rate among the growth model's ``output_ids_``.
     """
 
     def __init__(
@@ -80,28 +113,51 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.learn_base = learn_base
 
     def _frozen(self):
-        from amn.models.persist import load_model_dir
+        from amn.models import AMNRegressor
 
         model = self.growth_model
         if isinstance(model, (str, Path)):
-            model = load_model_dir(model)
-        if not hasattr(model, "module_"):
-            raise ValueError("growth_model must be a fitted AMNRegressor or a saved model directory")
+            model = AMNRegressor.load(model)
+        if not isinstance(model, AMNRegressor):
+            raise ParameterError(f"growth_model must be a fitted AMNRegressor or a saved model directory, "
+                                 f"not {type(model).__name__}")
+        if not model.__sklearn_is_fitted__():
+            raise NotFittedError("growth_model must be a fitted AMNRegressor or a saved model directory")
         return model
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return "layer_" in self.__dict__
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(f"this {type(self).__name__} is not fitted: call fit first")
 
     def _compositions(self, C) -> np.ndarray:
         if isinstance(C, pd.DataFrame):
             missing = [c for c in self.columns_ if c not in C.columns]
             if missing:
-                raise DatasetMismatchError(f"compositions lack column(s) {', '.join(missing[:5])}")
+                raise DatasetMismatchError(f"compositions lack column(s) {id_list(missing)}")
             C = C[self.columns_]
         C = np.asarray(C, dtype=np.float32)
         if C.shape[1] != len(self.columns_) or not np.isin(C, (0.0, 1.0)).all():
             raise DatasetMismatchError(f"compositions must be {len(self.columns_)} columns of 0/1")
         return C
 
-    def fit(self, C, y) -> "ReservoirRegressor":
-        """Train the uptake layer on compositions ``C`` (DataFrame of uptake ids) and growth rates ``y``."""
+    def fit(self, C, y) -> ReservoirRegressor:
+        """Train the uptake layer on compositions ``C`` (DataFrame of uptake ids) and growth rates ``y``.
+
+        Returns
+        -------
+        ReservoirRegressor
+            ``self``, fitted.
+
+        Raises
+        ------
+        ModelLoadError, ParameterError, NotFittedError
+            ``growth_model`` cannot be read, is no AMNRegressor, is not fitted.
+        DatasetMismatchError
+            No column of ``C`` names an uptake of the growth model's medium, or ``C`` is not 0/1.
+        """
         model = self._frozen()
         self.growth_model_ = model
         medium = list(model.medium_)
@@ -112,20 +168,19 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         # saw it vary in training; the rest stays where the growth model was trained (a frozen AMN
         # is only valid inside its training range)
         C_np = self._compositions(C)
-        seen_varying = {m for m, lo, hi in zip(medium, model.input_min_, model.input_max_) if hi > lo}
+        lowest, highest = model.input_range_
+        seen_varying = {m for m, lo, hi in zip(medium, lowest, highest) if hi > lo}
         varying = {c for j, c in enumerate(self.columns_)
                    if self.learn_base or c in seen_varying or len(np.unique(C_np[:, j])) > 1}
         position = {c: i for i, c in enumerate(self.columns_) if c in varying}
         composition_index = np.array([position.get(m, -1) for m in medium])
-        seen = dict(zip(medium, model.input_max_))
+        seen = dict(zip(medium, highest.tolist()))
         maximum = np.array([(self.max_bounds or {}).get(m, seen[m]) for m in medium], dtype=float)
         fixed = np.array([seen[m] for m in medium], dtype=float)
         self.layer_ = UptakeLayer(composition_index, fixed, maximum, len(self.columns_))
-        module = model.module_.float().eval()
-        for p in module.parameters():
+        for p in model.eval_module().parameters():  # frozen: only the uptake layer learns
             p.requires_grad_(False)
-        growth_index = model.network_.index(model.measured_[:1])[0] if model.arch != "ann-dense" else 0
-        self.growth_index_ = int(growth_index)
+        self.growth_index_ = model.output_ids_.index(model.measured_[0])
         Ct = torch.as_tensor(C_np)
         yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
         scale = torch.clamp(yt.var(unbiased=False), min=1e-12)
@@ -141,17 +196,39 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         optimizer.step(objective)
         return self
 
+    def model_outputs(self, C: torch.Tensor) -> torch.Tensor:
+        """Every output of the frozen growth model (its ``output_ids_``) for compositions ``C``
+        (a batch x ``len(columns_)`` 0/1 tensor), differentiable, on the CPU in the growth model's dtype.
+
+        Raises
+        ------
+        NotFittedError
+            The reservoir is not fitted.
+        """
+        self._check_fitted()
+        model = self.growth_model_
+        bounds = self.layer_(C.to(torch.float32).to(self.layer_.maximum.device))
+        return model.eval_module()(bounds.to(**model.tensor_options_)).cpu()
+
     def _growth(self, Ct: torch.Tensor) -> torch.Tensor:
-        out = self.growth_model_.module_(self.layer_(Ct))
-        return out[:, self.growth_index_]
+        return self.model_outputs(Ct)[:, self.growth_index_]
 
     def predict(self, C) -> np.ndarray:
-        """Predicted growth rates."""
+        """Predicted growth rates of compositions ``C`` (1-D).
+
+        Raises
+        ------
+        NotFittedError
+        DatasetMismatchError
+            ``C`` lacks a composition column or is not 0/1.
+        """
+        self._check_fitted()
         with torch.no_grad():
             return self._growth(torch.as_tensor(self._compositions(C))).double().numpy()
 
     def uptake_bounds(self, C) -> pd.DataFrame:
         """The learned uptake bounds of each medium (columns = the growth model's medium uptakes)."""
+        self._check_fitted()
         with torch.no_grad():
             bounds = self.layer_(torch.as_tensor(self._compositions(C))).double().numpy()
         index = C.index if isinstance(C, pd.DataFrame) else None
@@ -166,6 +243,13 @@ class ReservoirFBA(ReservoirRegressor):
     says how well the learned bounds work for a modeller using COBRApy.  A
     medium whose bounds cannot sustain the network (infeasible LP, e.g. below
     the maintenance demand) gets growth 0, which is what FBA predicts for it.
+
+    Parameters
+    ----------
+    growth_model, max_bounds, alpha, max_iter, learn_base
+        As for :class:`ReservoirRegressor`.
+    network : UnidirectionalNetwork or str, optional
+        The network FBA solves (default: the growth model's).
     """
 
     def __init__(self, growth_model=None, max_bounds=None, alpha: float = 0.05, max_iter: int = 100,
@@ -174,9 +258,11 @@ class ReservoirFBA(ReservoirRegressor):
         self.network = network
 
     def predict(self, C) -> np.ndarray:
+        """FBA growth rates with the learned bounds of compositions ``C`` (1-D; 0 where infeasible)."""
         from amn.network import ensure_network
         from amn.solve.pfba import FluxProblem, HighsLabeler
 
+        self._check_fitted()
         network = ensure_network(self.network if self.network is not None else self.growth_model_.network_)
         bounds = self.uptake_bounds(C)
         labeler = HighsLabeler(FluxProblem.from_network(network, list(bounds.columns)), "fba")

@@ -14,21 +14,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cobra
 import numpy as np
 import pandas as pd
 
-from amn.errors import DatasetMismatchError, UnknownReactionError
+from amn.csv_input import read_csv
+from amn.errors import DatasetMismatchError, UnknownReactionError, id_list
+from amn.evaluation import metrics
 from amn.network.unidirectional import DIRECTION_NOTE
 
 UPTAKE_SUFFIX = "_i"
 
 
 def bounds_table(bounds, reaction_ids, index=None) -> pd.DataFrame:
-    """A validated bounds table (media x uptake ids) from an array, e.g. a layer's Vin output."""
+    """A validated bounds table from an array, e.g. a layer's Vin output.
+
+    Parameters
+    ----------
+    bounds : array-like
+        Media x uptakes upper bounds.
+    reaction_ids : sequence of str
+        The uptake id of each column.
+    index : sequence, optional
+        Medium labels (the index is named ``medium`` unless it has a name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Media x uptake ids.
+
+    Raises
+    ------
+    DatasetMismatchError
+        A bound is negative or not finite.
+    """
     table = pd.DataFrame(np.asarray(bounds, dtype=float), index=index, columns=list(reaction_ids))
     values = table.to_numpy()
     if not np.isfinite(values).all() or (values < 0).any():
@@ -38,11 +60,25 @@ def bounds_table(bounds, reaction_ids, index=None) -> pd.DataFrame:
 
 
 def read_bounds(path: str | Path) -> pd.DataFrame:
-    """Read a bounds table written by ``DataFrame.to_csv`` (first column = medium)."""
-    path = Path(path)
-    if not path.exists():
-        raise DatasetMismatchError(f"{path}: no such file")
-    table = pd.read_csv(path, index_col=0)
+    """Read a bounds table written by ``DataFrame.to_csv`` (first column = medium).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`bounds_table` returns it.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        The file does not exist.
+    DatasetMismatchError
+        The file is not a table of finite, non-negative numbers.
+    """
+    table = read_csv(path, DatasetMismatchError, "bounds table", index_col=0)
     try:
         return bounds_table(table.to_numpy(), table.columns, table.index)
     except (ValueError, DatasetMismatchError) as exc:
@@ -65,6 +101,19 @@ def apply_uptake_bounds(model: cobra.Model, bounds: Mapping[str, float] | pd.Ser
     Works on the unidirectional model (upper bound of ``<id>_i``) and on the
     original model (uptake direction of ``<id>``, outflow untouched).  Call it
     inside ``with model:`` (or use :func:`uptake_bounds`) to have COBRApy undo it.
+
+    Parameters
+    ----------
+    model : cobra.Model
+    bounds : mapping or pandas.Series
+        Upper bound by uptake id (``<exchange>_i``).
+    close_others : bool, default True
+        Close every uptake not in ``bounds``.
+
+    Raises
+    ------
+    UnknownReactionError
+        An id names no uptake of the model.
     """
     bounds = dict(bounds.items())
     unidirectional = [r for r in model.reactions if _is_unidirectional_uptake(r)]
@@ -80,7 +129,7 @@ def apply_uptake_bounds(model: cobra.Model, bounds: Mapping[str, float] | pd.Ser
         else:
             missing.append(rid)
     if missing:
-        raise UnknownReactionError(f"model {model.id}: no uptake for {', '.join(missing[:5])}")
+        raise UnknownReactionError(f"model {model.id}: no uptake for {id_list(missing)}")
     if close_others:
         if unidirectional:
             for r in unidirectional:
@@ -112,17 +161,14 @@ class Agreement:
     """FBA growth with the exported bounds next to the prediction they should reproduce."""
 
     table: pd.DataFrame  # per medium: predicted, fba, abs_diff
+    r2: float = field(init=False)  # R² of the FBA growth against the prediction (1 = reproduced; metrics.r2)
+
+    def __post_init__(self) -> None:
+        self.r2 = metrics.r2(self.table["predicted"].to_numpy(), self.table["fba"].to_numpy())
 
     @property
     def max_abs_diff(self) -> float:
         return float(self.table["abs_diff"].max())
-
-    @property
-    def r2(self) -> float:
-        """R² of the FBA growth against the prediction (1 = reproduced)."""
-        p, f = self.table["predicted"].to_numpy(), self.table["fba"].to_numpy()
-        total = float(((p - p.mean()) ** 2).sum())
-        return 1.0 - float(((p - f) ** 2).sum()) / total if total > 0 else float("nan")
 
     def summary(self) -> str:
         return f"{len(self.table)} media, max |FBA - predicted| = {self.max_abs_diff:.2e}, R² = {self.r2:.6f}"
@@ -132,6 +178,23 @@ def check_bounds(model: cobra.Model, table: pd.DataFrame, predicted) -> Agreemen
     """FBA (``slim_optimize``) with every row of the bounds ``table``, compared with ``predicted`` growth.
 
     Infeasible media count as growth 0.  The model is left as it was.
+
+    Parameters
+    ----------
+    model : cobra.Model
+    table : pandas.DataFrame
+        A bounds table (media x uptake ids).
+    predicted : array-like
+        The growth each medium should give.
+
+    Returns
+    -------
+    Agreement
+
+    Raises
+    ------
+    DatasetMismatchError
+        Not one prediction per medium.
     """
     predicted = np.asarray(predicted, dtype=float)
     if len(predicted) != len(table):

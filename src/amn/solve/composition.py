@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from amn.errors import DatasetMismatchError, MediumError
+from amn.errors import DatasetMismatchError, MediumError, id_list
 from amn.media.spec import MediumSpec
 from amn.solve.highs import HighsLP
 from amn.solve.pfba import FluxProblem
@@ -26,7 +26,7 @@ def _matrix(X, columns: Sequence[str] | None = None) -> np.ndarray:
     if isinstance(X, pd.DataFrame) and columns is not None:
         missing = [c for c in columns if c not in X.columns]
         if missing:
-            raise DatasetMismatchError(f"composition table lacks column(s) {', '.join(missing[:5])}")
+            raise DatasetMismatchError(f"composition table lacks column(s) {id_list(missing)}")
         X = X[list(columns)]
     return np.asarray(X, dtype=float)
 
@@ -39,6 +39,21 @@ class UptakeModel:
     every uptake outside the medium are closed; base uptakes of the medium file
     that the table does not list stay open at their bound.  The LP is built
     once and kept warm in HiGHS; copies (``clone``, ``deepcopy``) share it.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    composition_ids : sequence of str
+        Uptakes named by the composition columns, in their order.
+    medium : MediumSpec, optional
+        The medium file: bounds of its base (level <= 1) compounds; default: none.
+
+    Raises
+    ------
+    MediumError
+        Every composition compound is in the base medium (nothing to vary).
+    UnknownReactionError
+        The network lacks an uptake of ``medium``.
     """
 
     def __init__(self, network, composition_ids: Sequence[str], medium: MediumSpec | None = None) -> None:
@@ -59,11 +74,11 @@ class UptakeModel:
         self._memo: dict[bytes, float] = {}
 
     @classmethod
-    def from_table(cls, network, table, medium: MediumSpec | None = None) -> "UptakeModel":
+    def from_table(cls, network, table, medium: MediumSpec | None = None) -> UptakeModel:
         """The uptake model of an :class:`~amn.dataset.table.ExperimentTable`'s composition columns."""
         return cls(network, table.composition_ids, medium)
 
-    def __deepcopy__(self, memo) -> "UptakeModel":
+    def __deepcopy__(self, memo) -> UptakeModel:
         return self  # immutable apart from the warm LP, which copies may share
 
     def __getstate__(self) -> dict:
@@ -75,7 +90,22 @@ class UptakeModel:
         return self.composition_ids + self.extra_ids
 
     def indicators(self, X) -> np.ndarray:
-        """Composition rows as a 0/1 array in ``composition_ids`` order."""
+        """Composition rows as a 0/1 array in ``composition_ids`` order.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like
+            Media x compositions (a DataFrame is reordered by column name).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        DatasetMismatchError
+            A column missing, a wrong shape, or a value other than 0 and 1.
+        """
         A = _matrix(X, self.composition_ids)
         if A.ndim != 2 or A.shape[1] != len(self.composition_ids):
             raise DatasetMismatchError(
@@ -87,7 +117,20 @@ class UptakeModel:
         return A
 
     def medium_bounds(self, X, variable_bounds: np.ndarray) -> np.ndarray:
-        """Media x ``medium_ids`` upper bounds for the given bounds of the ``variable_ids``."""
+        """Upper bounds of the ``medium_ids`` for every medium.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like
+            Composition rows (see :meth:`indicators`).
+        variable_bounds : numpy.ndarray
+            Bounds of the ``variable_ids``, when present.
+
+        Returns
+        -------
+        numpy.ndarray
+            Media x ``medium_ids``.
+        """
         A = self.indicators(X)
         per_compound = self._fixed.copy()
         per_compound[self._variable] = variable_bounds
@@ -118,6 +161,20 @@ class UptakeModel:
         basis), so grids re-used across folds cost nothing.  Reduced costs are not
         unique at degenerate optima: a gradient call restarts the solver cold, so it
         depends only on its own rows.
+
+        Parameters
+        ----------
+        bounds : numpy.ndarray
+            Media x ``medium_ids`` upper bounds (see :meth:`medium_bounds`).
+        gradient : bool, default False
+            Also return d growth / d bound.
+
+        Returns
+        -------
+        growth : numpy.ndarray
+            Per medium.
+        gradient : numpy.ndarray or None
+            Media x ``medium_ids``, or None without ``gradient``.
         """
         lp = self._solver()
         columns = self.problem.medium_columns

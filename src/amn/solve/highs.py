@@ -17,6 +17,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from amn.network.matrices import fba_arrays
+
 
 @contextmanager
 def _stdout_silenced():
@@ -43,7 +45,20 @@ class LPSolution:
 
 class HighsLP:
     """``max`` (or ``min``) ``c.v`` subject to ``row_lower <= A v <= row_upper`` and column
-    bounds, in one HiGHS instance (rows default to ``A v = 0``)."""
+    bounds, in one HiGHS instance (rows default to ``A v = 0``).
+
+    Parameters
+    ----------
+    S : scipy.sparse matrix
+        The constraint matrix ``A`` (m x n), e.g. the stoichiometry.
+    lower, upper : numpy.ndarray
+        Column bounds (n); :meth:`reset_bounds` returns to them.
+    c : numpy.ndarray
+        Objective coefficients (n).
+    maximize : bool, default True
+    row_lower, row_upper : numpy.ndarray, optional
+        Row bounds (m); default 0 (``A v = 0``).
+    """
 
     def __init__(
         self,
@@ -79,19 +94,19 @@ class HighsLP:
         self._highs.passModel(lp)
 
     @classmethod
-    def from_network(cls, network) -> "HighsLP":
-        """FBA of a :class:`~amn.network.UnidirectionalNetwork` (its bounds and objective)."""
-        from amn.network.matrices import stoichiometric_matrix
+    def from_network(cls, network) -> HighsLP:
+        """FBA of a network: its stoichiometry, bounds and objective (:func:`~amn.network.matrices.fba_arrays`).
 
-        reactions = network.model.reactions
-        c = np.array([r.objective_coefficient for r in reactions])
-        return cls(
-            stoichiometric_matrix(network.model),
-            np.array([r.lower_bound for r in reactions]),
-            np.array([r.upper_bound for r in reactions]),
-            c,
-            maximize=network.model.objective_direction == "max",
-        )
+        Parameters
+        ----------
+        network : UnidirectionalNetwork or cobra.Model
+
+        Returns
+        -------
+        HighsLP
+        """
+        arrays = fba_arrays(network)
+        return cls(arrays.S, arrays.lower, arrays.upper, arrays.c, maximize=arrays.maximize)
 
     def set_bounds(self, columns: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Change the bounds of some columns (the basis is kept for a warm start)."""
@@ -126,6 +141,13 @@ class HighsLP:
         return np.asarray(solution.col_dual, dtype=float), np.asarray(solution.row_dual, dtype=float)
 
     def solve(self) -> LPSolution:
+        """Solve from the current basis (warm).
+
+        Returns
+        -------
+        LPSolution
+            ``optimal`` False (objective and ``x`` NaN) when infeasible or unbounded.
+        """
         self._highs.run()
         status = self._highs.getModelStatus()
         optimal = status == highspy.HighsModelStatus.kOptimal

@@ -21,8 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 from cobra.flux_analysis import pfba
 
-from amn.errors import MediumError
-from amn.network.matrices import stoichiometric_matrix
+from amn.errors import MediumError, ParameterError, id_list
+from amn.network.matrices import fba_arrays
 from amn.solve.highs import HighsLP
 
 METHODS = ("fba", "pfba")
@@ -42,7 +42,19 @@ class FluxProblem:
     """Everything a worker needs to label media, as plain arrays (cheap to send to Dask workers).
 
     Every uptake of the model (``uptake_columns``) is closed unless it is one of
-    the ``medium_columns``, whose upper bounds each medium gives.
+    the ``medium_columns``, whose upper bounds each medium gives.  Build it with
+    :meth:`from_network`.
+
+    Attributes
+    ----------
+    S : scipy.sparse.csc_matrix
+    lower, upper, c : numpy.ndarray
+        As :func:`~amn.network.matrices.fba_arrays` gives them.
+    uptake_columns, medium_columns : numpy.ndarray
+        Columns of every uptake, and of the medium uptakes.
+    maximize : bool
+    key : str
+        Digest of the arrays.
     """
 
     S: sp.csc_matrix
@@ -55,20 +67,40 @@ class FluxProblem:
     key: str = field(default="", compare=False)
 
     @classmethod
-    def from_network(cls, network, medium_ids) -> "FluxProblem":
-        network.index(list(medium_ids), "medium reaction")
+    def from_network(cls, network, medium_ids) -> FluxProblem:
+        """The problem of a network whose media open ``medium_ids``.
+
+        Parameters
+        ----------
+        network : UnidirectionalNetwork
+        medium_ids : sequence of str
+            Uptake (``<id>_i``) reactions that a medium opens, in the order of the medium bounds.
+
+        Returns
+        -------
+        FluxProblem
+            With ``key``, a digest of its arrays (workers keep one warm labeler per key).
+
+        Raises
+        ------
+        UnknownReactionError
+            An id is not a reaction of the network.
+        MediumError
+            An id is a reaction but not an uptake.
+        """
+        medium_columns = network.index(list(medium_ids), "medium reaction")
         not_uptakes = [r for r in medium_ids if r not in set(network.uptake_ids)]
         if not_uptakes:
-            raise MediumError(f"model {network.model.id}: {', '.join(not_uptakes[:5])} are not uptake (<id>_i) reactions")
-        reactions = network.model.reactions
+            raise MediumError(f"model {network.model.id}: {id_list(not_uptakes)} are not uptake (<id>_i) reactions")
+        arrays = fba_arrays(network)
         problem = cls(
-            S=sp.csc_matrix(stoichiometric_matrix(network.model)),
-            lower=np.array([r.lower_bound for r in reactions], dtype=float),
-            upper=np.array([r.upper_bound for r in reactions], dtype=float),
-            c=np.array([r.objective_coefficient for r in reactions], dtype=float),
+            S=sp.csc_matrix(arrays.S),
+            lower=arrays.lower,
+            upper=arrays.upper,
+            c=arrays.c,
             uptake_columns=network.index(network.uptake_ids),
-            medium_columns=network.index(list(medium_ids), "medium reaction"),
-            maximize=network.model.objective_direction == "max",
+            medium_columns=medium_columns,
+            maximize=arrays.maximize,
         )
         digest = hashlib.sha256()
         for array in (problem.S.data, problem.S.indices, problem.S.indptr, problem.lower, problem.upper,
@@ -81,7 +113,7 @@ class FluxProblem:
         position = {c: i for i, c in enumerate(self.uptake_columns)}
         missing = [c for c in self.medium_columns if c not in position]
         if missing:
-            raise ValueError(f"medium columns {missing[:5]} are not uptake reactions")
+            raise MediumError(f"medium column(s) {id_list(missing)} are not uptake reactions")
         self._medium_slots = np.array([position[c] for c in self.medium_columns], dtype=int)
 
     def column_bounds(self, medium_bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +124,22 @@ class FluxProblem:
 
 
 class HighsLabeler:
-    """FBA/pFBA of many media on one network, two HiGHS LPs kept warm."""
+    """FBA/pFBA of many media on one network, two HiGHS LPs kept warm.
+
+    Parameters
+    ----------
+    problem : FluxProblem
+    method : {"pfba", "fba"}, default "pfba"
+
+    Raises
+    ------
+    ParameterError
+        Another ``method``.
+    """
 
     def __init__(self, problem: FluxProblem, method: str = "pfba") -> None:
         if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+            raise ParameterError(f"method must be one of {', '.join(METHODS)} (got {method!r})")
         self.problem = problem
         self.method = method
         p = problem
@@ -157,11 +200,24 @@ class HighsLabeler:
 
 
 class CobraLabeler:
-    """The reference: COBRApy's ``slim_optimize`` and ``pfba`` on the unidirectional model."""
+    """The reference: COBRApy's ``slim_optimize`` and ``pfba`` on the unidirectional model.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    medium_ids : sequence of str
+        Uptakes whose upper bounds each medium gives (the others are closed).
+    method : {"pfba", "fba"}, default "pfba"
+
+    Raises
+    ------
+    ParameterError
+        Another ``method``.
+    """
 
     def __init__(self, network, medium_ids, method: str = "pfba") -> None:
         if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+            raise ParameterError(f"method must be one of {', '.join(METHODS)} (got {method!r})")
         self.network = network
         self.medium_ids = list(medium_ids)
         self.method = method

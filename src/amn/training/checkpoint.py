@@ -26,7 +26,26 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torc
 
 def save_checkpoint(directory: Path, module: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     best_state: dict[str, torch.Tensor], rng: dict[str, torch.Tensor], record: dict) -> None:
-    """Model, optimizer, best weights so far, RNG states and a JSON record of progress."""
+    """Save the state of a training run: weights in ``checkpoint.safetensors``, the rest in ``checkpoint.json``.
+
+    Both are written to temporary files first and renamed, weights first, so a
+    record always has its weights, even when the process dies mid-write.
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+        Created if needed.
+    module : torch.nn.Module
+        The model, at its current weights.
+    optimizer : torch.optim.Optimizer
+        Its state (moments, step counts) and parameter groups.
+    best_state : dict of str to Tensor
+        The best weights so far.
+    rng : dict of str to Tensor
+        RNG states to restore on resumption.
+    record : dict
+        JSON-ready progress (config, epoch, history, ...).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
     tensors.update({f"best.{k}": v.detach().cpu().contiguous() for k, v in best_state.items()})
@@ -42,14 +61,36 @@ def save_checkpoint(directory: Path, module: torch.nn.Module, optimizer: torch.o
 
 
 def load_weights(module: torch.nn.Module, tensors: dict[str, torch.Tensor]) -> None:
-    """``module.load_state_dict`` (strict) for files written before the network-derived matrices
-    (S, StS, ...) became non-persistent buffers: those stored copies are dropped, rebuilt from the network."""
+    """``module.load_state_dict`` (strict), tolerant of files that still store the network's matrices.
+
+    Files written before the network-derived matrices (S, StS, ...) became
+    non-persistent buffers hold copies of them: those are dropped, as the
+    module rebuilds them from the network.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    tensors : dict of str to Tensor
+        A state dict.
+    """
     derived = {name for name, _ in module.named_buffers()} - set(module.state_dict())
     module.load_state_dict({k: v for k, v in tensors.items() if k not in derived})
 
 
 def load_checkpoint(directory: Path, module: torch.nn.Module, optimizer: torch.optim.Optimizer):
-    """Restore a checkpoint in place; returns (record, best_state, rng) or None if there is none."""
+    """Restore a checkpoint written by :func:`save_checkpoint` into ``module`` and ``optimizer``.
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+    module : torch.nn.Module
+    optimizer : torch.optim.Optimizer
+
+    Returns
+    -------
+    tuple or None
+        ``(record, best_state, rng)``, or None when ``directory`` holds no checkpoint.
+    """
     if not (directory / STATE).exists():
         return None
     record = json.loads((directory / STATE).read_text())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -17,7 +17,25 @@ from amn.training.loss import TERMS, AMNLoss
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings, stored as given."""
+    """Optimisation settings, stored as given (and in checkpoints, to refuse resuming another run).
+
+    Parameters
+    ----------
+    epochs : int
+        Maximum number of passes over the training data.
+    batch_size : int
+        Mini-batch size.
+    lr : float
+        Adam's learning rate.
+    weight_decay : float
+        Adam's weight decay.
+    patience : int
+        Epochs without a better watched loss before stopping early.
+    seed : int
+        Seeds the initial weights' RNG and the shuffling.
+    compile : bool
+        Compile the training step with :func:`torch.compile`.
+    """
 
     epochs: int = 100
     batch_size: int = 32
@@ -28,18 +46,29 @@ class TrainConfig:
     compile: bool = False
 
     def as_dict(self) -> dict:
+        """The settings as a JSON-ready dict."""
         return asdict(self)
 
 
 @dataclass
 class TrainResult:
-    """Per-epoch history (loss terms on training and validation data, seconds) and the best epoch."""
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    history : list of dict
+        One row per epoch: ``epoch``, ``train_loss`` and ``train_<term>``, ``val_loss`` and
+        ``val_<term>`` (with validation data), ``seconds``.
+    best_epoch : int
+        The epoch whose weights the module was left with.
+    """
 
     history: list[dict]
     best_epoch: int
 
     @property
     def seconds_per_epoch(self) -> float:
+        """Mean duration of an epoch (NaN before any)."""
         return float(np.mean([row["seconds"] for row in self.history])) if self.history else float("nan")
 
 
@@ -78,7 +107,7 @@ def train(
     description: str = "train",
     on_epoch: Callable[[int], None] | None = None,
 ) -> TrainResult:
-    """Train ``module`` in place and leave it with the weights of the best validation epoch.
+    """Train ``module`` in place with Adam and leave it with the weights of the best epoch.
 
     Early stopping watches the validation loss (the training loss when no
     validation data is given).  With ``checkpoint_dir``, the full state is saved
@@ -86,6 +115,47 @@ def train(
     resumes where it stopped, with the same result as an uninterrupted run.
     ``config.compile`` compiles the training step with ``torch.compile``
     (needs a C++ compiler on CPU; about 20 s once, then about 2x faster steps).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Maps a batch of ``X`` to the predictions ``loss`` takes.
+    loss : AMNLoss
+        Called as ``loss(module(xb), xb, yb)``.
+    X, Y : Tensor
+        Training inputs and targets (first dimension: samples).
+    config : TrainConfig
+        Optimisation settings.
+    X_val, Y_val : Tensor, optional
+        Validation data, for early stopping.
+    checkpoint_dir : pathlib.Path, optional
+        Where to save (and resume from) the state after every epoch.
+    progress : bool
+        Show a progress bar.
+    description : str
+        Label of the progress bar.
+    on_epoch : callable, optional
+        Called with the epoch number after every epoch.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ValueError
+        If ``checkpoint_dir`` holds the checkpoint of a run with another config.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from amn.training import AMNLoss, TrainConfig, train
+    >>> X = torch.linspace(0, 1, 64).unsqueeze(1)
+    >>> module = torch.nn.Linear(1, 1)
+    >>> loss = AMNLoss(torch.zeros(0, 1), torch.tensor([0]), torch.tensor([0]), all_fluxes=False)
+    >>> result = train(module, loss, X, 2 * X, TrainConfig(epochs=300, batch_size=16, lr=0.05))
+    >>> round(module.weight.item(), 2), len(result.history) <= 300
+    (2.0, True)
     """
     torch.manual_seed(config.seed)
     shuffle = torch.Generator().manual_seed(config.seed)

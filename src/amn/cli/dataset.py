@@ -1,0 +1,26 @@
+"""``amn dataset``: describe a training set, or export it to CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from amn.dataset import load_dataset
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "prefix", help="Write PREFIX_X.csv and PREFIX_Y.csv.")
+def dataset(path: Path, prefix: str | None) -> None:
+    """Describe the dataset at PATH, or export it to CSV."""
+    data = load_dataset(path)
+    meta = data.metadata
+    click.echo(
+        f"{path}: {len(data.X)} samples of model {meta['model']} ({meta['method']}, X={meta['bound']}), "
+        f"X {data.X.shape[1]} columns, Y {data.Y.shape[1]} columns, {len(data.infeasible)} infeasible draws, "
+        f"seed {meta['seed']}, growth {data.growth.min():.3g}..{data.growth.max():.3g}"
+    )
+    if prefix:
+        for written in data.to_csv(prefix):
+            click.echo(str(written))

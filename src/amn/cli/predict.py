@@ -1,0 +1,45 @@
+"""``amn predict``: fluxes of a saved model for the media of a CSV table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+from amn.errors import UnknownGeneError
+from amn.media import read_media_table
+from amn.models import load_model_dir
+from amn.network.knockouts import read_knockout_table
+
+
+@click.command()
+@click.argument("model_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--media", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV with one row per medium, columns = the model's medium uptake ids.")
+@click.option("--knockouts", "knockouts_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with one row per medium row and a column `knockouts`: `;`-separated gene (or reaction) ids, empty = wild type.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV of predicted fluxes (columns = reaction ids).")
+def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path) -> None:
+    """Predict the fluxes of a saved model for the media of a CSV table.
+
+    Knockouts come from KO:<gene> indicator columns of the media table (1 = knocked
+    out) and from --knockouts; AMNs remove the reactions of the knocked-out genes
+    through the gene-reaction rules, for any gene of the network.
+    """
+    estimator = load_model_dir(model_dir)
+    values = read_media_table(media, estimator.medium_)
+    knockouts = None
+    if knockouts_path is not None:
+        knockouts = read_knockout_table(knockouts_path, len(values), estimator.knockouts_)
+    try:  # --knockouts is checked above: an unknown gene here is one of the media table's KO: columns
+        if not estimator.predicts_fluxes:
+            fluxes = pd.DataFrame(np.asarray(estimator.predict(values, knockouts)).reshape(len(values), -1),
+                                  columns=estimator.measured_)
+        else:
+            fluxes = estimator.predict_fluxes(values, knockouts)
+    except UnknownGeneError as exc:
+        raise UnknownGeneError(f"{media}: {exc}") from None
+    fluxes.to_csv(out, index=False)
+    click.echo(f"{out}: {len(fluxes)} media x {fluxes.shape[1]} fluxes")
+

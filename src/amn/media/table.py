@@ -1,0 +1,95 @@
+"""Media tables: one medium per row, one column per medium uptake (the input of a trained model).
+
+A media table names its columns by the unidirectional uptake reactions the
+model was trained on (``EX_glc__D_e_i``, ...); the value is the uptake bound
+(or flux) of that medium.  Indicator columns ``KO:<gene>`` (1 = knocked out)
+may follow.  Other columns are ignored, so a designed-media table
+(``amn design --out``) or a dataset's ``X`` export can be read as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from amn.csv_input import read_csv
+from amn.errors import DatasetMismatchError, id_list
+from amn.network.knockouts import KO_PREFIX
+
+
+def _first_non_number(values: pd.DataFrame, source: str) -> None:
+    bad = values.isna().to_numpy()
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DatasetMismatchError(f"{source}: row {row + 1}, column {values.columns[col]}: not a number")
+
+
+def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source: str = "media table") -> pd.DataFrame:
+    """The model inputs of a media table already in memory.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per medium.
+    medium_ids : sequence of str
+        The medium uptake ids the model takes, in its order.
+    source : str, default "media table"
+        Names the table in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``medium_ids`` columns, then the ``KO:<gene>`` columns of the
+        table, as floats.
+
+    Raises
+    ------
+    DatasetMismatchError
+        A medium column is missing, or a cell of a medium or ``KO:`` column is
+        not a number (the message gives its row, 1 = first row after the
+        header, and its column).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"EX_glc__D_e_i": [10, 5], "KO:b1136": [0, 1], "note": ["a", "b"]})
+    >>> validate_media_table(table, ["EX_glc__D_e_i"]).columns.tolist()
+    ['EX_glc__D_e_i', 'KO:b1136']
+    """
+    medium_ids = list(medium_ids)
+    missing = [c for c in medium_ids if c not in table.columns]
+    if missing:
+        raise DatasetMismatchError(f"{source}: missing medium column(s) {id_list(missing)}")
+    values = table[medium_ids].apply(pd.to_numeric, errors="coerce")
+    _first_non_number(values, source)
+    flags = table[[c for c in table.columns if str(c).startswith(KO_PREFIX)]].apply(pd.to_numeric, errors="coerce")
+    _first_non_number(flags, source)
+    return pd.concat([values, flags], axis=1).astype(float)
+
+
+def read_media_table(path: str | Path, medium_ids: Sequence[str]) -> pd.DataFrame:
+    """Read a media table for a model whose medium is ``medium_ids``.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV file with a header row (no index column).
+    medium_ids : sequence of str
+        The medium uptake ids the model takes, in its order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`validate_media_table` returns it.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        The file does not exist.
+    DatasetMismatchError
+        Not a CSV table, a medium column missing, or a cell that is not a number.
+    """
+    table = read_csv(path, DatasetMismatchError, index_col=None)
+    return validate_media_table(table, medium_ids, source=str(path))
