@@ -58,3 +58,50 @@ def test_fetch_verifies_the_checksum(tmp_path, monkeypatch):
     assert not (tmp_path / "other" / "experimental" / "x.csv").exists()
     with pytest.raises(DataError, match="unknown dataset"):
         data.fetch("no-such-dataset")
+
+
+def _registered_copy(tmp_path, monkeypatch, where: str) -> tuple[data.RemoteFile, bytes]:
+    """A registered file ``tiny`` whose URL cannot be reached, and a copy of it in ``tmp_path/where``."""
+    content = b"a,b\n1,2\n"
+    remote = data.RemoteFile("experimental/tiny.csv", (tmp_path / "nowhere.csv").as_uri(), hashlib.sha256(content).hexdigest())
+    monkeypatch.setitem(data.REGISTRY, "tiny", (remote,))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = tmp_path / where / remote.relpath
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(content)
+    return remote, content
+
+
+def test_fetch_skips_a_file_already_in_the_data_directory(tmp_path, monkeypatch):
+    _registered_copy(tmp_path, monkeypatch, "mine")
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "mine"))
+    lines = []
+    (path,) = data.fetch("tiny", log=lines.append)  # the URL cannot be reached: it must not be tried
+    assert path == tmp_path / "mine" / "experimental" / "tiny.csv"
+    assert lines == [f"experimental/tiny.csv: found at {path}; not downloading"]
+    assert not (tmp_path / "cache").exists()
+
+
+def test_fetch_downloads_a_copy_whose_checksum_differs(tmp_path, monkeypatch):
+    remote, content = _registered_copy(tmp_path, monkeypatch, "mine")
+    (tmp_path / "mine" / remote.relpath).write_bytes(b"edited")
+    (tmp_path / "nowhere.csv").write_bytes(content)
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "mine"))
+    lines = []
+    (path,) = data.fetch("tiny", log=lines.append)
+    assert path == tmp_path / "cache" / "amn" / remote.relpath and path.read_bytes() == content
+    assert lines == [f"experimental/tiny.csv: downloaded to {path}"]
+
+
+def test_cli_fetch_says_it_found_the_file(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from amn.cli import main
+
+    _registered_copy(tmp_path, monkeypatch, "mine")
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "mine"))
+    result = CliRunner().invoke(main, ["data", "fetch", "tiny"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"experimental/tiny.csv: found at {tmp_path / 'mine' / 'experimental' / 'tiny.csv'}; not downloading"
+    given = CliRunner().invoke(main, ["data", "fetch", "tiny", "--dest", str(tmp_path / "mine")])
+    assert given.exit_code == 0 and "not downloading" in given.output

@@ -70,7 +70,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'amn' has no attribute {name!r}")
 
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped by subpackage, in the order of the data flow)
     "__version__",
     # network
     "Knockouts",

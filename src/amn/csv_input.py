@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from amn.errors import AMNError, InputFileNotFoundError
+from amn.errors import AMNError, InputFileNotFoundError, id_list
+
+#: Options of :func:`pandas.read_csv` that change where the header row is or how it is split.
+_HEADER_OPTIONS = ("sep", "delimiter", "encoding", "quotechar", "escapechar", "comment", "skiprows",
+                   "skip_blank_lines", "skipinitialspace")
+
+
+def duplicated_columns(path: str | Path, **options) -> list[str]:
+    """The names that occur more than once in the header row of a CSV file.
+
+    :func:`pandas.read_csv` renames a repeated column ``X`` to ``X.1``, so a
+    table read with it no longer shows the repetition; this reads the header
+    row as data to find it.  Empty header cells (an unnamed index column) are
+    not counted.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV file with a header row.
+    **options
+        The options the table is read with; those that move or split the
+        header row (``sep``, ``skiprows``, ``comment``, ...) are applied.
+
+    Returns
+    -------
+    list of str
+        The repeated names, in the order of their first occurrence.
+
+    Examples
+    --------
+    >>> import io
+    >>> duplicated_columns(io.StringIO("a,b,a,,\\n1,2,3,4,5\\n"))
+    ['a']
+    """
+    kept = {k: v for k, v in options.items() if k in _HEADER_OPTIONS}
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kept)
+    if header.empty:
+        return []
+    names = [str(v) for v in header.iloc[0] if str(v).strip()]
+    counts = Counter(names)
+    return [name for name in dict.fromkeys(names) if counts[name] > 1]
 
 
 def read_csv(path: str | Path, error: type[AMNError], what: str = "CSV table", **options) -> pd.DataFrame:
@@ -34,12 +75,20 @@ def read_csv(path: str | Path, error: type[AMNError], what: str = "CSV table", *
     InputFileNotFoundError
         The file does not exist.
     AMNError
-        ``error``, when the file is not readable text or not a table.
+        ``error``, when the file is not readable text or not a table, or when
+        its header row names a column more than once (pandas would silently
+        rename the repeats ``X.1``, ``X.2``).
     """
     path = Path(path)
     if not path.exists():
         raise InputFileNotFoundError(f"{path}: no such file")
     try:
-        return pd.read_csv(path, **options)
+        table = pd.read_csv(path, **options)
+        repeated = [] if options.get("header", "infer") is None else duplicated_columns(path, **options)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: not a {what} ({str(exc).splitlines()[0]})") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise error(f"{path}: not a {what} ({reason})") from None
+    if repeated:
+        named = f"column {repeated[0]} appears" if len(repeated) == 1 else f"columns {id_list(repeated)} appear"
+        raise error(f"{path}: {named} more than once in the header; give each column one name")
+    return table

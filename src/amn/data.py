@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,10 +169,31 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(name: str, dest: str | Path | None = None) -> list[Path]:
+def find_pinned(remote: RemoteFile) -> Path | None:
+    """Where a registered file already is, with its pinned sha256, in :func:`search_dirs` order.
+
+    Parameters
+    ----------
+    remote : RemoteFile
+
+    Returns
+    -------
+    Path or None
+        The first copy whose checksum is the pinned one; None if there is none.
+    """
+    for d in search_dirs():
+        candidate = d / remote.relpath
+        if candidate.is_file() and sha256_of(candidate) == remote.sha256:
+            return candidate
+    return None
+
+
+def fetch(name: str, dest: str | Path | None = None, log: Callable[[str], None] | None = None) -> list[Path]:
     """Download a registered dataset into ``dest`` (default: the cache) and verify its sha256.
 
-    Files already present with the right checksum are not downloaded again.
+    Files already present with the right checksum are not downloaded again:
+    in ``dest`` when it is given, otherwise in any data directory
+    (:func:`search_dirs`, ``$AMN_DATA_DIR`` first).
 
     Parameters
     ----------
@@ -179,6 +201,8 @@ def fetch(name: str, dest: str | Path | None = None) -> list[Path]:
         A key of :data:`REGISTRY` (``iML1515``, ``ecoli_dh5a_growth``, ...).
     dest : str or Path, optional
         The data directory to fill; default: :func:`cache_dir`.
+    log : callable, optional
+        Called with one line per file: found (and not downloaded) or downloaded.
 
     Returns
     -------
@@ -194,22 +218,34 @@ def fetch(name: str, dest: str | Path | None = None) -> list[Path]:
     if name not in REGISTRY:
         raise DataError(f"{name}: unknown dataset; known: {', '.join(REGISTRY)}")
     root = Path(dest) if dest is not None else cache_dir()
+    say = log or (lambda line: None)
     paths = []
     for remote in REGISTRY[name]:
         target = root / remote.relpath
-        if not (target.exists() and sha256_of(target) == remote.sha256):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                try:
-                    with urllib.request.urlopen(remote.url, timeout=60) as response:
-                        shutil.copyfileobj(response, tmp)
-                except OSError as exc:
-                    Path(tmp.name).unlink(missing_ok=True)
-                    raise DataError(f"{remote.url}: download failed ({exc})") from exc
-            got = sha256_of(tmp.name)
-            if got != remote.sha256:
-                Path(tmp.name).unlink()
-                raise DataError(f"{remote.url}: sha256 {got} differs from the pinned {remote.sha256}")
-            os.replace(tmp.name, target)
+        found = (target if target.is_file() and sha256_of(target) == remote.sha256 else None) if dest is not None \
+            else find_pinned(remote)
+        if found is not None:
+            say(f"{remote.relpath}: found at {found}; not downloading")
+            paths.append(found)
+            continue
+        _download(remote, target)
+        say(f"{remote.relpath}: downloaded to {target}")
         paths.append(target)
     return paths
+
+
+def _download(remote: RemoteFile, target: Path) -> None:
+    """Download ``remote`` to ``target`` through a temporary file, checking its sha256 first."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        try:
+            with urllib.request.urlopen(remote.url, timeout=60) as response:
+                shutil.copyfileobj(response, tmp)
+        except OSError as exc:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise DataError(f"{remote.url}: download failed ({exc})") from exc
+    got = sha256_of(tmp.name)
+    if got != remote.sha256:
+        Path(tmp.name).unlink()
+        raise DataError(f"{remote.url}: sha256 {got} differs from the pinned {remote.sha256}")
+    os.replace(tmp.name, target)

@@ -88,3 +88,60 @@ def test_bad_input_is_one_line_and_exit_2(run, tmp_path, textbook, case):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("amn: error:") and needle in lines[0]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["train", "--dataset", "d.npz", "--out", "m", "--batch-size", "0"], "--batch-size: 0 is not in the range x>=1"),
+    (["train", "--dataset", "d.npz", "--out", "m", "--lr", "0"], "--lr: 0.0 is not in the range x>0"),
+    (["train", "--dataset", "d.npz", "--out", "m", "--hidden", "50,x"], "--hidden: '50,x' is not comma-separated"),
+    (["generate", "--size", "5", "--out", "x.npz"], "Missing option '--medium'"),
+    (["nope"], "No such command 'nope'"),
+    (["data", "fetch"], "Missing argument 'NAME'"),
+])
+def test_usage_errors_are_one_line_and_exit_2(run, tmp_path, monkeypatch, args, needle):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.npz").write_bytes(b"")
+    result = run(*args)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith("amn: error: ") and needle in lines[0] and "--help`)" in lines[0]
+    assert not (tmp_path / "m").exists()
+
+
+def test_outputs_are_checked_before_the_work_and_their_folders_created(run, tmp_path, textbook_net):
+    from amn.dataset import generate
+    from amn.media import RandomMedia
+    from amn.media.spec import core_medium
+
+    dataset = tmp_path / "d.npz"
+    generate(textbook_net, RandomMedia(core_medium(textbook_net), 12), dataset, progress=False,
+             extra_metadata={"model_source": "textbook"})
+    (tmp_path / "FILE").write_text("")
+    result = run("dataset", dataset, "--csv", tmp_path / "FILE" / "sub" / "p")
+    assert result.exit_code == 2 and "FILE is a file, not a folder" in result.output
+    assert run("dataset", dataset, "--csv", tmp_path / "new" / "p").exit_code == 0
+    assert (tmp_path / "new" / "p_X.csv").exists()
+    result = run("train", "--dataset", dataset, "--out", tmp_path / "FILE", "--epochs", 1)
+    assert result.exit_code == 2 and "--out" in result.output and "is a file" in result.output
+    result = run("train", "--dataset", dataset, "--test", tmp_path / "absent.npz", "--out", tmp_path / "m")
+    assert result.exit_code == 2 and "absent.npz: no such file (--test)" in result.output
+    assert not (tmp_path / "m").exists()
+    result = run("network", "textbook", "--out", tmp_path / "FILE" / "u.xml", "--no-essential")
+    assert result.exit_code == 2 and "FILE is a file" in result.output
+
+
+def test_train_rerun_says_which_epochs_ran(run, tmp_path, textbook_net):
+    from amn.dataset import generate
+    from amn.media import RandomMedia
+    from amn.media.spec import core_medium
+
+    dataset = tmp_path / "d.npz"
+    generate(textbook_net, RandomMedia(core_medium(textbook_net), 12), dataset, progress=False,
+             extra_metadata={"model_source": "textbook"})
+    args = ["train", "--dataset", dataset, "--arch", "ann-dense", "--epochs", 3, "--folds", 1, "--quiet",
+            "--out", tmp_path / "m"]
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    assert "3 epochs, " in first.output and "s/epoch" in first.output and "run now" not in first.output
+    again = run(*args)
+    assert again.exit_code == 0 and "3 epochs, all from the checkpoint" in again.output, again.output

@@ -3,6 +3,7 @@ determinism across workers, resumption after kill -9, and the dataset file."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -18,6 +19,8 @@ from click.testing import CliRunner
 from amn.cli import main
 from amn.data import locate
 from amn.dataset import generate, load_dataset
+from amn.dataset.generate import LabelTask, label_chunk
+from amn.dataset.lock import check_not_busy, lock_partial
 from amn.errors import (
     DataError,
     DatasetMismatchError,
@@ -100,12 +103,33 @@ def test_uptakes_outside_the_medium_are_closed_and_eb_inputs_are_the_used_fluxes
     assert np.allclose(ds.Y[objective], ds.growth)
 
 
-def test_infeasible_draws_are_reported_not_dropped_silently(tmp_path, textbook_net, core_spec):
-    without_p = replace(core_spec, max_value=np.where(np.array(core_spec.reaction_ids) == "EX_pi_e_i", 0.0, core_spec.max_value))
-    ds = generate(textbook_net, RandomMedia(without_p, 20), tmp_path / "nop.npz", progress=False, chunk_size=7)
-    assert len(ds.X) == 0 and len(ds.infeasible) == 20
-    assert [d["sample"] for d in ds.infeasible] == list(range(20))
-    assert all(d["tries"] == 5 for d in ds.infeasible)
+def _without_phosphate(spec):
+    return replace(spec, max_value=np.where(np.array(spec.reaction_ids) == "EX_pi_e_i", 0.0, spec.max_value),
+                   source="nop.csv")
+
+
+def test_infeasible_draws_are_reported_not_dropped_silently(textbook_net, core_spec):
+    media = RandomMedia(_without_phosphate(core_spec), 20)
+    problem = FluxProblem.from_network(textbook_net, core_spec.reaction_ids)
+    task = LabelTask(media, output_columns=tuple(range(len(textbook_net.reaction_ids))))
+    arrays, infeasible = label_chunk(problem, task, 3, 10)
+    assert len(arrays["X"]) == 0 and [d["sample"] for d in infeasible] == list(range(3, 10))
+    assert all(d["tries"] == 5 and len(d["last_bounds"]) == len(core_spec.reaction_ids) for d in infeasible)
+
+
+def test_a_medium_on_which_nothing_grows_is_refused_before_any_sample(tmp_path, textbook_net, core_spec):
+    with pytest.raises(MediumError, match=r"^nop\.csv: no medium can grow: with every uptake at its max_value"):
+        generate(textbook_net, RandomMedia(_without_phosphate(core_spec), 20), tmp_path / "nop.npz", progress=False)
+    assert not list(tmp_path.iterdir())
+
+
+def test_every_draw_infeasible_is_an_error_and_writes_no_dataset(tmp_path, textbook_net, core_spec, monkeypatch):
+    module = importlib.import_module("amn.dataset.generate")  # the module, not the function amn.dataset exports
+    monkeypatch.setattr(module, "check_growth_possible", lambda *args: None)  # as if the bound did not tell
+    with pytest.raises(MediumError, match=r"^nop\.csv: no medium drawn could grow: all 20 samples infeasible"):
+        generate(textbook_net, RandomMedia(_without_phosphate(core_spec), 20), tmp_path / "nop.npz", progress=False,
+                 chunk_size=7)
+    assert not list(tmp_path.iterdir())
 
 
 def test_guided_media(tmp_path, textbook_net, core_spec):
@@ -196,3 +220,70 @@ def test_cli_generate_and_bad_input(tmp_path):
     assert result.exit_code == 2 and "not an amn dataset" in result.output
     with pytest.raises(UnknownReactionError):
         FluxProblem.from_network(__import__("amn").make_unidirectional("textbook"), ["EX_nope_e_i"])
+
+
+def test_a_second_run_on_the_same_file_is_refused_while_the_first_holds_it(tmp_path, textbook_net, core_spec):
+    out = tmp_path / "busy.npz"
+    media = RandomMedia(core_spec, 6)
+    with lock_partial(out):
+        with pytest.raises(DatasetMismatchError, match=rf"busy\.npz: another run is writing it \(pid {os.getpid()}\)"):
+            generate(textbook_net, media, out, progress=False)
+        with pytest.raises(DatasetMismatchError, match="another run is writing it"):
+            check_not_busy(out)
+    assert not (tmp_path / "busy.npz.partial").exists()  # created by the lock, no chunk written: removed
+    check_not_busy(out)
+    assert len(generate(textbook_net, media, out, progress=False).X) == 6
+
+
+def test_the_lock_of_a_killed_run_does_not_block_a_resume(tmp_path, textbook_net, core_spec):
+    out = tmp_path / "stale.npz"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from amn.dataset.lock import lock_partial\n"
+        f"with lock_partial({str(out)!r}):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(DatasetMismatchError, match=f"pid {holder.pid}"):
+        check_not_busy(out)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert (tmp_path / "stale.npz.partial" / "lock").read_text().strip() == str(holder.pid)  # left behind
+    check_not_busy(out)
+    assert len(generate(textbook_net, RandomMedia(core_spec, 6), out, progress=False).X) == 6
+
+
+def test_metadata_of_a_resumed_run_counts_the_samples_labelled_in_it(tmp_path, textbook_net, core_spec):
+    media, out = RandomMedia(core_spec, 30), tmp_path / "r.npz"
+
+    def stop_after_first(index):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(textbook_net, media, out, chunk_size=10, progress=False, on_chunk=stop_after_first)
+    assert len(list((tmp_path / "r.npz.partial").glob("chunk_*.npz"))) == 1  # kept for the resume
+    meta = generate(textbook_net, media, out, chunk_size=10, progress=False).metadata
+    assert meta["labelled_this_run"] == 20 and meta["samples_resumed"] == 10 and meta["samples"] == 30
+    fresh = generate(textbook_net, media, tmp_path / "f.npz", chunk_size=10, progress=False).metadata
+    assert fresh["labelled_this_run"] == 30 and fresh["samples_resumed"] == 0
+
+
+def test_cli_reports_the_rate_of_this_run_only():
+    from amn.cli.generate import _timing
+
+    assert _timing({"elapsed_s": 2.0, "labelled_this_run": 100, "samples_resumed": 0}) == "2.0 s (50.0 samples/s)"
+    resumed = _timing({"elapsed_s": 2.0, "labelled_this_run": 20, "samples_resumed": 80})
+    assert resumed == "20 samples labelled in this run (10.0 samples/s), 80 kept from an earlier run; 2.0 s this run"
+    assert "no sample labelled" in _timing({"elapsed_s": 0.1, "labelled_this_run": 0, "samples_resumed": 100})
+
+
+def test_cli_generate_options_are_checked_before_any_work(tmp_path):
+    medium = _data("media/e_coli_core.csv")
+    runner = CliRunner()
+    for args, needle in [(["--workers", "0"], "--workers: 0 is not in the range x>=1"),
+                         (["--chunk-size", "0"], "--chunk-size: 0 is not in the range x>=1"),
+                         (["--size", "0"], "--size: 0 is not in the range x>=1"),
+                         (["--knockouts", str(tmp_path / "genes.txt")], "genes.txt: no such file (--knockouts)")]:
+        size = [] if "--size" in args else ["--size", "5"]
+        result = runner.invoke(main, ["generate", "--medium", str(medium), *size, *args, "--out", str(tmp_path / "x.npz")])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
+    assert not list(tmp_path.iterdir())

@@ -64,6 +64,7 @@ def test_missing_dataset_file(tmp_path):
         ({"backend": "glpk"}, "backend must be one of"),
         ({"backend": "cobra", "workers": 2}, "use backend='highs' to parallelise"),
         ({"chunk_size": 0}, "chunk_size must be >= 1"),
+        ({"workers": 0}, "workers must be >= 1"),
     ],
 )
 def test_generation_parameters_outside_their_domain(tmp_path, textbook_net, options, message):

@@ -103,3 +103,43 @@ def test_missing_or_unreadable_file(tmp_path):
 def test_unknown_task_is_a_parameter_error(tmp_path):
     with pytest.raises(ParameterError, match="task must be"):
         read_table(write(tmp_path, frame()), task="ranking")
+
+
+def test_a_composition_column_that_is_no_uptake_of_the_model_is_refused(tmp_path, textbook_net):
+    path = write(tmp_path, frame(EX_nothing_e_i=[1, 0, 0, 1]), "exp.csv")
+    message = r"exp\.csv: column EX_nothing_e_i is not an uptake of model"
+    with pytest.raises(UnknownReactionError, match=message) as info:
+        read_table(path, network=textbook_net)
+    assert "\n" not in str(info.value)
+    typo = write(tmp_path, frame(EX_fru_e_i=None, EX_frU_e_i=[0, 1, 1, 0]).drop(columns="EX_fru_e_i"), "typo.csv")
+    with pytest.raises(UnknownReactionError, match=r"typo\.csv: column EX_frU_e_i .*; did you mean EX_fru_e_i\?"):
+        read_table(typo, network=textbook_net)
+    internal = write(tmp_path, frame(PGI_for=[0, 1, 1, 0]), "internal.csv")
+    with pytest.raises(UnknownReactionError, match=r"internal\.csv: column PGI_for is not an uptake .*reaction"):
+        read_table(internal, network=textbook_net)
+    # without a model, every 0/1 column is a composition, as before
+    assert "EX_nothing_e_i" in read_table(path).composition_ids
+
+
+def test_the_other_columns_of_the_published_tables_are_left_out(tmp_path, textbook_net):
+    replicates = {f"GR_{i}": [0.5, None, 0.8, 0.1] for i in range(1, 9)}
+    table = frame(**replicates)
+    table.index.name = None
+    table.to_csv(tmp_path / "EXP110.csv")  # with its unnamed index column, as published
+    read = read_table(tmp_path / "EXP110.csv", network=textbook_net)
+    assert read.composition_ids == ["EX_glc__D_e_i", "EX_fru_e_i", "EX_nh4_e_i"]
+    assert read.X.attrs["source"] == str(tmp_path / "EXP110.csv")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("EX_glc__D_e_i,GR_AVG\n", r"header\.csv: no rows"),
+    ("1,0,0.5\n0,1,0.4\n", r"header\.csv: no target column 'GR_AVG' \(columns: 1, 0, 0\.5\)"),
+    ("EX_glc__D_e_i,EX_glc__D_e_i,GR_AVG\n1,1,0.5\n", r"header\.csv: column EX_glc__D_e_i appears more than once"),
+    ("\x00\xff\xfe garbage \x9c", r"header\.csv: not a CSV table"),
+])
+def test_header_only_headerless_duplicated_or_garbage_files_give_one_line(tmp_path, content, message):
+    path = tmp_path / "header.csv"
+    path.write_bytes(content.encode("latin-1"))
+    with pytest.raises(DatasetMismatchError, match=message) as info:
+        read_table(path)
+    assert "\n" not in str(info.value)

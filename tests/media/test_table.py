@@ -48,3 +48,28 @@ def test_missing_or_unreadable_file(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DatasetMismatchError, match="empty.csv: not a CSV table"):
         read_media_table(tmp_path / "empty.csv", MEDIUM)
+
+
+@pytest.mark.parametrize("value, message", [
+    (-1.0, r"neg.csv: row 2, column EX_fru_e_i: an uptake must be >= 0, got -1$"),
+    (float("inf"), r"neg.csv: row 2, column EX_fru_e_i: not a finite number \(inf\)"),
+    (float("-inf"), r"neg.csv: row 2, column EX_fru_e_i: not a finite number \(-inf\)"),
+    (None, r"neg.csv: row 2, column EX_fru_e_i: missing"),
+])
+def test_a_negative_infinite_or_missing_uptake_names_file_row_and_column(tmp_path, value, message):
+    frame = pd.DataFrame({"EX_glc__D_e_i": [1.0, 2.0], "EX_fru_e_i": [0.0, value]})
+    with pytest.raises(DatasetMismatchError, match=message) as info:
+        read_media_table(write(tmp_path, frame, "neg.csv"), MEDIUM)
+    assert "\n" not in str(info.value)
+
+
+def test_columns_the_model_does_not_take_may_be_negative(tmp_path):
+    frame = pd.DataFrame({"EX_glc__D_e_i": [1.0], "EX_fru_e_i": [0.0], "delta": [-3.0]})
+    assert read_media_table(write(tmp_path, frame), MEDIUM).columns.tolist() == MEDIUM
+
+
+def test_a_medium_column_named_twice_names_the_file(tmp_path):
+    path = tmp_path / "dupmedia.csv"
+    path.write_text("EX_glc__D_e_i,EX_fru_e_i,EX_glc__D_e_i\n1,2,3\n")
+    with pytest.raises(DatasetMismatchError, match=r"dupmedia\.csv: column EX_glc__D_e_i appears more than once"):
+        read_media_table(path, MEDIUM)

@@ -200,3 +200,46 @@ def test_whole_file_problems_raise(tmp_path):
     with pytest.raises(PlateReaderError, match="no_time.csv: no TIME column"):
         read_plate(path)
     assert issubclass(PlateReaderError, AMNError)
+
+
+def _figure_plate(n=144, wells=("A2", "B2", "C2")):
+    times = np.arange(n) / 6.0  # every 10 minutes, 24 h
+    od = pd.DataFrame({w: 0.05 * np.exp(0.3 * np.clip(times - 4 - k, 0, 10)) for k, w in enumerate(wells)})
+    return times, od
+
+
+def test_plate_figure_shades_the_fit_window_as_a_span():
+    from matplotlib.patches import Rectangle
+
+    from amn.plate_reader.plots import ALL_WELLS, _plate_figure
+
+    window = 6
+    times, od = _figure_plate()
+    fits = {w: max_growth_rate(times, od[w].to_numpy(), window=window) for w in od}
+    wells = pd.DataFrame({"well": list(fits), "growth_rate": [r for r, _ in fits.values()],
+                          "fit_start": [s for _, s in fits.values()], "excluded": [False, True, False]})
+    wells.loc[2, ["growth_rate", "fit_start"]] = [np.nan, -1]  # C2: no fit, no span
+    fig = _plate_figure(times, od, wells, "plate", window)
+    axes = dict(zip(ALL_WELLS, fig.axes))
+    for well in ("A2", "B2"):
+        first = fits[well][1]
+        spans = [p for p in axes[well].patches if isinstance(p, Rectangle)]
+        assert len(spans) == 1, well
+        x0, x1 = sorted((spans[0].get_x(), spans[0].get_x() + spans[0].get_width()))
+        assert (x0, x1) == pytest.approx((times[first], times[first + window - 1]))
+        assert x1 - x0 == pytest.approx((window - 1) / 6.0)  # a real width, not a line
+        assert spans[0].get_alpha() >= 0.4
+        assert f"{fits[well][0]:.3f}/h" in axes[well].get_title()
+    assert not [p for p in axes["C2"].patches if isinstance(p, Rectangle)]
+
+
+def test_plate_figures_from_the_per_well_csv(raw_dir, curated, tmp_path):
+    from amn.plate_reader.plots import plate_figures
+
+    date = curated.wells["plate"].iloc[0]
+    path = tmp_path / "wells.csv"  # as `amn experiment growth-rates --wells` writes it, read back
+    curated.wells[curated.wells["plate"] == date].to_csv(path, index=False)
+    wells = pd.read_csv(path)
+    assert {"plate", "well", "growth_rate", "fit_start", "excluded"} <= set(wells.columns)
+    (png,) = plate_figures(raw_dir, wells, tmp_path / "figures", window=read_curation(raw_dir)[0])
+    assert png.name == f"{date}_curves.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

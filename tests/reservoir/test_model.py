@@ -128,3 +128,48 @@ def test_reservoir_says_when_it_or_its_growth_model_is_not_fitted():
         ReservoirRegressor(growth_model=AMNRegressor()).fit(C, [0.0, 1.0])
     with pytest.raises(ParameterError, match="not object"):
         ReservoirRegressor(growth_model=object()).fit(C, [0.0, 1.0])
+
+
+@pytest.fixture(scope="module")
+def tiny_growth_model(tmp_path_factory, textbook_net):
+    """A growth model trained for one epoch: enough for the checks made before the reservoir trains."""
+    path = tmp_path_factory.mktemp("tiny")
+    data = generate(textbook_net, RandomMedia(core_medium(textbook_net), 20), path / "core.npz", seed=0, progress=False)
+    model = AMNRegressor(arch="ann-sv", network=textbook_net, epochs=1, val_fraction=0, hidden=(8,)).fit(data.X, data.Y)
+    save_model(model, path / "model")
+    return path / "model"
+
+
+def test_a_composition_column_outside_the_growth_models_medium_is_refused(tiny_growth_model, tmp_path):
+    from amn.dataset.table import read_table
+    from amn.errors import DatasetMismatchError, UnknownReactionError
+
+    rows = pd.DataFrame({"EX_fru_e_i": [1, 0, 1, 0], "EX_nothing_e_i": [0, 1, 1, 0], "GR_AVG": [0.3, 0.2, 0.4, 0.1]})
+    rows.to_csv(tmp_path / "exp.csv", index=False)
+    table = read_table(tmp_path / "exp.csv")  # no model: every 0/1 column is a composition
+    reservoir = ReservoirRegressor(str(tiny_growth_model), max_iter=1)
+    with pytest.raises(UnknownReactionError, match=r"exp\.csv: column EX_nothing_e_i is not an uptake of the medium "
+                                                   r"of growth model .*model$") as info:
+        reservoir.fit(table.X, table.y)
+    assert "\n" not in str(info.value)
+    with pytest.raises(UnknownReactionError, match=r"^compositions: column PGI_for .*another reaction"):
+        reservoir.fit(pd.DataFrame({"EX_fru_e_i": [1, 0], "PGI_for": [0, 1]}), [0.1, 0.2])
+    with pytest.raises(DatasetMismatchError, match=r"^compositions: no composition column names an uptake"):
+        reservoir.fit(pd.DataFrame({"EX_nothing_e_i": [1, 0]}), [0.1, 0.2])
+    ok = pd.DataFrame({"EX_fru_e_i": [1, 0, 1, 0], "flag": [1, 0, 0, 1]})  # not reaction-like: left out
+    assert reservoir.fit(ok, [0.3, 0.2, 0.4, 0.1]).columns_ == ["EX_fru_e_i"]
+
+
+def test_experiment_fit_names_the_table_and_the_column(tiny_growth_model, tmp_path):
+    from click.testing import CliRunner
+
+    from amn.cli import main
+
+    rows = pd.DataFrame({"EX_fru_e_i": [1, 0, 1, 0], "EX_nothing_e_i": [0, 1, 1, 0], "GR": [0.3, 0.2, 0.4, 0.1]})
+    rows.to_csv(tmp_path / "exp.csv", index=False)
+    out = tmp_path / "bounds.csv"
+    result = CliRunner().invoke(main, ["experiment", "fit", "--data", str(tmp_path / "exp.csv"), "--target", "GR",
+                                       "--growth-model", str(tiny_growth_model), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "exp.csv" in result.output and "EX_nothing_e_i" in result.output and "Traceback" not in result.output
+    assert not out.exists()

@@ -63,7 +63,7 @@ class FBAFixedBound(_FBARegressor):
         self.grid = grid
         self.calibrate = calibrate
 
-    def fit(self, X, y) -> "FBAFixedBound":
+    def fit(self, X, y) -> FBAFixedBound:
         y = np.asarray(y, dtype=float)
         k = len(self.uptake_model.variable_ids)
         best = None
@@ -102,7 +102,7 @@ class FBAFittedBounds(_FBARegressor):
         self.grid = grid
         self.max_iter = max_iter
 
-    def fit(self, X, y) -> "FBAFittedBounds":
+    def fit(self, X, y) -> FBAFittedBounds:
         y = np.asarray(y, dtype=float)
         um = self.uptake_model
         A = um.indicators(X)
@@ -172,7 +172,7 @@ class FBACompositionBounds(_FBARegressor):
         bounds[:, self.learned_] = A[:, self.learned_] * self.cap_ * sig
         return bounds, sig, inputs
 
-    def fit(self, X, y) -> "FBACompositionBounds":
+    def fit(self, X, y) -> FBACompositionBounds:
         y = np.asarray(y, dtype=float)
         um = self.uptake_model
         A = um.indicators(X)

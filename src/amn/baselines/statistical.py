@@ -32,7 +32,7 @@ class OLSRegressor(RegressorMixin, BaseEstimator):
     """Ordinary least squares (statsmodels) on the varying columns plus an intercept;
     ``results_`` keeps the statsmodels results (coefficients, standard errors, p-values)."""
 
-    def fit(self, X, y) -> "OLSRegressor":
+    def fit(self, X, y) -> OLSRegressor:
         X = _matrix(X)
         self.support_ = _varying(X)
         self.results_ = sm.OLS(np.asarray(y, dtype=float), sm.add_constant(X[:, self.support_], has_constant="add")).fit()
@@ -51,7 +51,7 @@ class ARDGaussianProcess(RegressorMixin, BaseEstimator):
         self.n_restarts_optimizer = n_restarts_optimizer
         self.random_state = random_state
 
-    def fit(self, X, y) -> "ARDGaussianProcess":
+    def fit(self, X, y) -> ARDGaussianProcess:
         X = _matrix(X)
         self.support_ = _varying(X)
         kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.ones(len(self.support_)), (1e-2, 1e3)) + WhiteKernel(
@@ -100,7 +100,7 @@ class ANNDense(RegressorMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def fit(self, X, y) -> "ANNDense":
+    def fit(self, X, y) -> ANNDense:
         X, y = _matrix(X), np.asarray(y, dtype=float)
         self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std()) or 1.0
         z = (y - self.y_mean_) / self.y_scale_

@@ -2,7 +2,9 @@
 
 Errors caused by bad input (:class:`amn.errors.AMNError`) are printed as one
 line, ``amn: error: <file>: <problem>``, and the process exits with status 2,
-without a traceback.
+without a traceback; so are click's usage errors (an option outside its range,
+a missing option): ``amn: error: --batch-size: 0 is not in the range x>=1 (see
+`amn train --help`)``.
 
 One module a command (``amn.cli.<command>``): it parses the options, calls
 the library and prints; all checks and file reading live in the library.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import sys
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from amn._version import __version__
 from amn.cli.data import data
@@ -35,12 +38,38 @@ class _InputError(click.ClickException):
         click.echo(f"amn: error: {self.message}", err=True)
 
 
+def _usage_line(exc: click.UsageError) -> str:
+    """A usage error as one line: ``--option: problem (see `amn command --help`)``."""
+    param = getattr(exc, "param", None)
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter) and (
+            exc.param_hint or param is not None):
+        hint = exc.param_hint if isinstance(exc.param_hint, str) else (
+            " / ".join(param.opts) if isinstance(param, click.Option) else param.human_readable_name)
+        message = f"{hint}: {exc.message}"
+    else:
+        message = exc.format_message()
+    message = (message.splitlines() or [""])[0].rstrip(".")
+    return f"{message} (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else message
+
+
 class AMNGroup(click.Group):
-    """A click group that turns :class:`AMNError` into a one-line message and exit status 2."""
+    """A click group that turns :class:`AMNError` and usage errors into a one-line message and exit status 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            raise _InputError(_usage_line(exc)) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            raise _InputError(_usage_line(exc)) from None
         except AMNError as exc:
             raise _InputError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 

@@ -1,12 +1,21 @@
-"""Library errors name parameters (``per_medium``); on the command line they name the options typed."""
+"""Shared option handling of the commands.
+
+Library errors name parameters (``per_medium``); on the command line they name
+the options typed (:func:`option_names`).  Files given as options are checked
+before any slow work (:func:`check_inputs`, :func:`check_output`), and an
+output's missing folders are created only when it is written
+(:func:`make_parent`).
+"""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
-from amn.errors import ParameterError
+from amn.errors import InputFileNotFoundError, ParameterError
 
 
 @contextmanager
@@ -23,3 +32,85 @@ def option_names(**names: str) -> Iterator[None]:
         for parameter, option in names.items():
             message = re.sub(rf"(?<![\w-]){re.escape(parameter)}(?![\w-])", option, message)
         raise ParameterError(message) from None
+
+
+def check_inputs(files: Mapping[str, Path | None], folders: Mapping[str, Path | None] | None = None) -> None:
+    """Check that the files (and folders) given as options exist and can be read, before any slow work.
+
+    Parameters
+    ----------
+    files : mapping of str to Path or None
+        Option (``"--medium"``) to the file given; None (option not given) is skipped.
+    folders : mapping of str to Path or None, optional
+        The same for options that name a folder.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        ``"<path>: no such file (<option>)"``, or a folder where a file is expected (and back).
+    ParameterError
+        The file or folder cannot be read.
+    """
+    for kind, entries in (("file", files), ("folder", folders or {})):
+        for option, path in entries.items():
+            if path is None:
+                continue
+            path = Path(path)
+            if not path.exists():
+                raise InputFileNotFoundError(f"{path}: no such {kind} ({option})")
+            if path.is_dir() != (kind == "folder"):
+                raise InputFileNotFoundError(f"{path}: not a {kind} ({option})")
+            if not os.access(path, os.R_OK | (os.X_OK if kind == "folder" else 0)):
+                raise ParameterError(f"{path}: not readable ({option})")
+
+
+def check_output(path: Path | None, option: str = "--out", folder: bool = False) -> None:
+    """Check that an output can be written, without creating anything.
+
+    Its missing folders may be missing (they are created when it is written);
+    the nearest existing one must be a writable folder.
+
+    Parameters
+    ----------
+    path : Path or None
+        The output given; None is skipped.
+    option : str, default "--out"
+        Named in the message.
+    folder : bool, default False
+        The output is a folder (a model directory), not a file.
+
+    Raises
+    ------
+    ParameterError
+        A file where a folder is needed (or a folder where the file goes), or a
+        folder that cannot be written.
+    """
+    if path is None:
+        return
+    path = Path(path)
+    if path.exists() and path.is_dir() != folder:
+        raise ParameterError(f"{option} {path}: {'a file' if folder else 'a folder'} is there")
+    parent = path.absolute() if folder and path.is_dir() else path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ParameterError(f"{option} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError(f"{option} {path}: {parent} is not writable")
+
+
+def make_parent(path: Path) -> Path:
+    """Create the missing folders of an output file, just before it is written.
+
+    Parameters
+    ----------
+    path : Path
+        The output file.
+
+    Returns
+    -------
+    Path
+        ``path``, to write to.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return Path(path)

@@ -32,6 +32,9 @@ def list_() -> None:
 @click.argument("name")
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Data directory to fill [default: the cache].")
 def fetch(name: str, dest: Path | None) -> None:
-    """Download dataset NAME from its public source and verify its pinned sha256."""
-    for path in datalib.fetch(name, dest):
-        click.echo(str(path))
+    """Download dataset NAME from its public source and verify its pinned sha256.
+
+    A file already in a data directory (AMN_DATA_DIR first; with --dest, in
+    that directory) with the pinned sha256 is not downloaded again.
+    """
+    datalib.fetch(name, dest, log=click.echo)

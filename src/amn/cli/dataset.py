@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from amn.cli._options import check_output, make_parent
 from amn.dataset import load_dataset
 
 
@@ -13,7 +14,9 @@ from amn.dataset import load_dataset
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--csv", "prefix", help="Write PREFIX_X.csv and PREFIX_Y.csv.")
 def dataset(path: Path, prefix: str | None) -> None:
-    """Describe the dataset at PATH, or export it to CSV."""
+    """Describe the dataset at PATH, or export it to CSV (missing folders of PREFIX are created)."""
+    if prefix:
+        check_output(Path(f"{prefix}_X.csv"), "--csv")
     data = load_dataset(path)
     meta = data.metadata
     click.echo(
@@ -22,5 +25,6 @@ def dataset(path: Path, prefix: str | None) -> None:
         f"seed {meta['seed']}, growth {data.growth.min():.3g}..{data.growth.max():.3g}"
     )
     if prefix:
+        make_parent(Path(f"{prefix}_X.csv"))
         for written in data.to_csv(prefix):
             click.echo(str(written))

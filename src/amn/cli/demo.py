@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from sklearn.model_selection import KFold
 
+from amn.cli._options import check_output
 from amn.dataset import generate
 from amn.evaluation import AMNFoldScorer, cross_validate
 from amn.evaluation.figures import predicted_vs_reference
@@ -23,9 +24,9 @@ DEFAULT_ARCH = "amn-qp"
 
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("amn-demo"), show_default=True, help="Directory for the dataset, the model and the figure.")
-@click.option("--size", type=int, default=1000, show_default=True, help="Number of pFBA training samples.")
+@click.option("--size", type=click.IntRange(min=1), default=1000, show_default=True, help="Number of pFBA training samples.")
 @click.option("--arch", default=DEFAULT_ARCH, show_default=True, help="AMN architecture to train beside ANN-Dense.")
-@click.option("--epochs", type=int, default=200, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     """Network -> pFBA training set -> AMN with 5-fold CV, on COBRApy's bundled E. coli core model.
@@ -35,6 +36,7 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     AMN and ANN-Dense with 5-fold cross-validation, prints their growth-rate
     Q^2, saves the AMN trained on all samples and a predicted-vs-pFBA figure.
     """
+    check_output(out, folder=True)
     t0 = time.perf_counter()
     original = load_model(BUNDLED_MODEL)
     net = make_unidirectional(original)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from amn.cli._options import check_inputs, check_output, make_parent
 from amn.design import MediumDesigner
 from amn.media import read_medium
 
@@ -33,13 +34,15 @@ def design(model_dir, objective, max_compounds, max_total, levels, medium_file, 
     disagree, amn_growth, fba_growth, fba_status, then the uptake bound of
     every medium uptake of the model (the columns `amn predict --media` reads).
     """
+    check_inputs({"--medium": medium_file})
+    check_output(out)
     designer = MediumDesigner(
         model_dir, objective=objective, max_compounds=max_compounds, max_total=max_total,
         levels=read_medium(medium_file) if medium_file else levels, restarts=restarts, steps=steps, lr=lr,
         seed=seed, tolerance=tolerance,
     )
     table = designer.design(top)
-    table.to_csv(out, index=False)
+    table.to_csv(make_parent(out), index=False)
     shown = table[["rank", "compounds", "amn_objective", "fba_objective", "difference", "disagree"]]
     budget = [f"at most {max_compounds} compounds"] if max_compounds is not None else []
     budget += [f"total uptake <= {max_total:g}"] if max_total is not None else []

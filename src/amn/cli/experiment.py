@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import option_names
+from amn.cli._options import check_inputs, check_output, make_parent, option_names
 from amn.errors import PlateReaderError
 from amn.plate_reader.combinations import combinations_design, parse_compounds
 from amn.plate_reader.curation import auto_growth_rates, compare
@@ -42,6 +42,9 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
 
     Example: amn experiment growth-rates ../shared/data/experimental/ecoli_dh5a_growth/raw --out growth.csv
     """
+    check_output(out)
+    check_output(wells, "--wells")
+    check_output(figures, "--figures", folder=True)
     result = auto_growth_rates(raw_dir) if auto else curated_growth_rates(raw_dir)
     for issue in result.issues:
         click.echo(f"amn: warning: {issue}", err=True)
@@ -50,7 +53,7 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
     excluded = int(result.wells["excluded"].sum())
     click.echo(f"{out}: {len(result.table)} media, {len(result.wells)} wells, {excluded} excluded")
     if wells is not None:
-        result.wells.to_csv(wells, index=False)
+        result.wells.to_csv(make_parent(wells), index=False)
         click.echo(f"{wells}: per-well table")
     if figures is not None:
         from amn.plate_reader.plots import plate_figures  # matplotlib only when asked
@@ -80,6 +83,7 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
 
     Example: amn experiment design --compounds EX_rib__D_e_i,EX_malt_e_i,EX_fru_e_i,EX_ac_e_i --on 2 --seed 0
     """
+    check_output(out)
     with option_names(**{"k =": "--on"}):
         table = combinations_design(parse_compounds(compounds), k, seed)
     if out is None:
@@ -115,6 +119,8 @@ def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, 
     from amn.media import read_medium
     from amn.reservoir import reservoir_medium
 
+    check_inputs({"--data": data, "--medium": medium})
+    check_output(out)
     table, network = _table_and_network(data, target, model)
     widened, limiting = reservoir_medium(network, table, read_medium(medium), max_bound)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +154,8 @@ def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_m
     from amn.evaluation.report import method_table, write_report
     from amn.media import read_medium
 
+    check_inputs({"--data": data, "--medium": medium}, {"--growth-model": growth_model})
+    check_output(out, folder=True)
     table, network = _table_and_network(data, target, model)
     spec = read_medium(medium) if medium else None
     with warnings.catch_warnings(record=True) as skipped:  # an optional baseline left out: one line each
@@ -188,6 +196,8 @@ def fit(data: Path, target: str, growth_model: Path, max_bound: float | None, le
     from amn.reservoir import ReservoirRegressor
     from amn.solve.cobra_bounds import check_bounds
 
+    check_inputs({"--data": data}, {"--growth-model": growth_model})
+    check_output(out)
     table, _ = _table_and_network(data, target, None)
     reservoir = ReservoirRegressor(str(growth_model), learn_base=learn_base)
     if max_bound is not None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import option_names
+from amn.cli._options import check_inputs, check_output, option_names
 from amn.dataset import generate as generate_dataset
+from amn.dataset.lock import check_not_busy
 from amn.dataset.store import partial_dir
 from amn.media import GuidedMedia, RandomMedia, read_medium
 from amn.network import RandomKnockouts, make_unidirectional
@@ -19,17 +20,17 @@ from amn.network.knockouts import read_gene_list
 @click.command()
 @click.option("--model", default=BUNDLED_MODEL, show_default=True, help="Model path, BiGG id of the data directory, or `textbook`.")
 @click.option("--medium", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium specification CSV (level, max_value, ratio_drawing).")
-@click.option("--size", type=int, help="Number of random media (random generation).")
+@click.option("--size", type=click.IntRange(min=1), help="Number of random media (random generation).")
 @click.option("--experimental", type=click.Path(dir_okay=False, path_type=Path), help="Experimental table of 0/1 compositions: generate media guided by its rows.")
-@click.option("--per-medium", type=int, default=100, show_default=True, help="Samples per experimental medium (with --experimental).")
+@click.option("--per-medium", type=click.IntRange(min=1), default=100, show_default=True, help="Samples per experimental medium (with --experimental).")
 @click.option("--method", type=click.Choice(["pfba", "fba"]), default="pfba", show_default=True, help="Labels: FBA, or pFBA (minimal total flux at the optimum).")
 @click.option("--bound", type=click.Choice(["UB", "EB"]), default="UB", show_default=True, help="X = uptake upper bounds given (UB) or uptake fluxes used (EB).")
 @click.option("--outputs", help="Comma-separated reaction ids of Y [default: all fluxes].")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Dataset file to write (.npz).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same seed gives the same dataset, whatever the workers.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes on a local Dask cluster (1 = in this process).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes on a local Dask cluster (1 = in this process).")
 @click.option("--dask", "dask_address", help="Address of an existing Dask scheduler (tcp://host:8786) to run on.")
-@click.option("--chunk-size", type=int, default=100, show_default=True, help="Samples per chunk (unit of work, of storage and of resumption).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=100, show_default=True, help="Samples per chunk (unit of work, of storage and of resumption).")
 @click.option("--backend", type=click.Choice(["highs", "cobra"]), default="highs", show_default=True, help="HiGHS kept warm (fast) or COBRApy (reference).")
 @click.option("--knockouts", "knockouts_source", help="Single-gene knockouts per sample: `all` (every gene of the model) or a file of candidate gene ids (one per line).")
 @click.option("--wild-type", type=float, default=0.1, show_default=True, help="With --knockouts: fraction of samples without knockout.")
@@ -45,18 +46,22 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     candidate gene (or none), X gains the indicator columns KO:<gene>, and the
     labels are those of the knocked-out network.
     """
-    spec = read_medium(medium)
     if (size is None) == (experimental is None):
         raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
+    knockouts_file = Path(knockouts_source) if knockouts_source and knockouts_source != "all" else None
+    check_inputs({"--medium": medium, "--experimental": experimental, "--knockouts": knockouts_file})
+    check_output(out)
+    check_not_busy(out)  # before loading the model: a second run on the same file is refused at once
+    spec = read_medium(medium)
     with option_names(per_medium="--per-medium", size="--size"):
         media = GuidedMedia.from_csv(spec, experimental, per_medium) if experimental else RandomMedia(spec, size)
     network = make_unidirectional(model)
     knockouts = None
     if knockouts_source:
-        genes = None if knockouts_source == "all" else read_gene_list(knockouts_source)
+        genes = None if knockouts_file is None else read_gene_list(knockouts_source)
         knockouts = RandomKnockouts.from_network(network, genes, wild_type, source=knockouts_source)
     try:
-        with option_names(chunk_size="--chunk-size", **{"backend='highs'": "--backend highs"}):
+        with option_names(chunk_size="--chunk-size", workers="--workers", **{"backend='highs'": "--backend highs"}):
             dataset = generate_dataset(
                 network, media, out, method=method, bound=bound, seed=seed,
                 outputs=[s.strip() for s in outputs.split(",")] if outputs else None,
@@ -66,10 +71,18 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; finished chunks are kept in {partial_dir(out)}: rerun the same command to resume", err=True)
         sys.exit(130)
-    meta = dataset.metadata
-    rate = len(dataset.X) / meta["elapsed_s"] if meta["elapsed_s"] else float("inf")
     click.echo(
         f"{out}: {len(dataset.X)} samples, {len(dataset.infeasible)} infeasible draws, "
-        f"X {dataset.X.shape[1]} ({bound}), Y {dataset.Y.shape[1]} fluxes; "
-        f"{meta['elapsed_s']:.1f} s this run ({rate:.1f} samples/s)"
+        f"X {dataset.X.shape[1]} ({bound}), Y {dataset.Y.shape[1]} fluxes; {_timing(dataset.metadata)}"
     )
+
+
+def _timing(meta: dict) -> str:
+    """This run's time and rate: after a resume, over the samples labelled in this run only."""
+    elapsed, labelled = meta["elapsed_s"], meta.get("labelled_this_run", meta.get("samples", 0))
+    resumed = meta.get("samples_resumed", 0)
+    rate = f"{labelled / elapsed:.1f} samples/s" if elapsed and labelled else "no sample labelled"
+    if not resumed:
+        return f"{elapsed:.1f} s ({rate})"
+    return (f"{labelled} samples labelled in this run ({rate}), {resumed} kept from an earlier run; "
+            f"{elapsed:.1f} s this run")

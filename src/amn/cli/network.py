@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from amn.cli._options import check_inputs, check_output, make_parent
 from amn.media import read_medium
 from amn.network import load_model, make_unidirectional
 from amn.solve.essential import essential_uptakes
@@ -28,6 +29,9 @@ def network(model: str, out: Path | None, medium: Path | None, as_json: bool, lp
     bundled with COBRApy).  Reversible reactions become <id>_for/<id>_rev,
     exchanges <id>_i (uptake) / <id>_o (outflow); all bounds are >= 0.
     """
+    check_inputs({"--medium": medium})  # before loading the model: a minute at genome scale
+    check_output(out)
+    spec = read_medium(medium) if medium is not None else None
     timings = {}
     t0 = time.perf_counter()
     original = load_model(model)
@@ -38,8 +42,7 @@ def network(model: str, out: Path | None, medium: Path | None, as_json: bool, lp
     timings["conversion_s"] = time.perf_counter() - t0
 
     uptakes = net.uptake_ids
-    if medium is not None:
-        spec = read_medium(medium)
+    if spec is not None:
         spec.check(net)
         uptakes = list(spec.reaction_ids)
 
@@ -61,7 +64,7 @@ def network(model: str, out: Path | None, medium: Path | None, as_json: bool, lp
 
     out = out or Path(f"{original.id or 'model'}_unidirectional.xml")
     t0 = time.perf_counter()
-    net.write_sbml(out)
+    net.write_sbml(make_parent(out))
     timings["write_s"] = time.perf_counter() - t0
     summary["written"] = str(out)
     summary["timings"] = {k: round(v, 3) for k, v in timings.items()}

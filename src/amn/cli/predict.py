@@ -8,6 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from amn.cli._options import check_inputs, check_output, make_parent
 from amn.errors import UnknownGeneError
 from amn.media import read_media_table
 from amn.models import load_model_dir
@@ -25,8 +26,11 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
 
     Knockouts come from KO:<gene> indicator columns of the media table (1 = knocked
     out) and from --knockouts; AMNs remove the reactions of the knocked-out genes
-    through the gene-reaction rules, for any gene of the network.
+    through the gene-reaction rules, for any gene of the network.  Missing
+    folders of --out are created.
     """
+    check_inputs({"--media": media, "--knockouts": knockouts_path})
+    check_output(out)
     estimator = load_model_dir(model_dir)
     values = read_media_table(media, estimator.medium_)
     knockouts = None
@@ -40,6 +44,6 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
             fluxes = estimator.predict_fluxes(values, knockouts)
     except UnknownGeneError as exc:
         raise UnknownGeneError(f"{media}: {exc}") from None
-    fluxes.to_csv(out, index=False)
+    fluxes.to_csv(make_parent(out), index=False)
     click.echo(f"{out}: {len(fluxes)} media x {fluxes.shape[1]} fluxes")
 

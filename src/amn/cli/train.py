@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
-from amn.dataset import load_dataset, network_of
-from amn.errors import DatasetMismatchError
+from amn.cli._options import check_inputs, check_output
+from amn.dataset import check_network, load_dataset, network_of
+from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
 from amn.models import ARCHITECTURES, AMNRegressor, save_model
+from amn.training.checkpoint import checkpoint_epochs
+
+POSITIVE = click.IntRange(min=1)
+NON_NEGATIVE = click.FloatRange(min=0)
 
 
 def _layer_params(pairs: tuple[str, ...]) -> dict:
@@ -20,8 +26,52 @@ def _layer_params(pairs: tuple[str, ...]) -> dict:
         if "=" not in pair:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--layer-param")
         key, value = pair.split("=", 1)
-        params[key] = json.loads(value) if value[:1] in "-0123456789[{tfn" else value
+        try:
+            params[key] = json.loads(value) if value[:1] in "-0123456789[{tfn" else value
+        except json.JSONDecodeError:
+            raise click.BadParameter(f"{pair!r}: {value!r} is not a value", param_hint="--layer-param") from None
     return params
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(h) for h in text.split(",") if h.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not comma-separated layer sizes", param_hint="--hidden") from None
+    if any(size < 1 for size in sizes):
+        raise click.BadParameter(f"{text!r}: layer sizes must be >= 1", param_hint="--hidden")
+    return sizes
+
+
+def _check_inputs(dataset: Path, test_path: Path | None, model: str | None, measured: list[str] | None, folds: int):
+    """Load and check the dataset, its network and the test set, before anything is written."""
+    data = load_dataset(dataset)
+    if not model and data.model_source is None:
+        raise DatasetMismatchError(f"{dataset}: the dataset does not record its model; pass --model")
+    if folds > len(data.X):
+        raise ParameterError(f"--folds {folds}: more folds than the {len(data.X)} samples of {dataset}")
+    missing = [m for m in measured or () if m not in data.Y.columns]
+    if missing:
+        raise UnknownReactionError(f"--measured: not fluxes of {dataset}: {id_list(missing)}")
+    network = network_of(data, model or None)
+    test = None
+    if test_path is not None:
+        test = load_dataset(test_path)
+        check_network(test, network, str(test_path), f"the network of {dataset}")
+        if list(test.X.columns) != list(data.X.columns):
+            raise DatasetMismatchError(f"{test_path}: its inputs (X columns) differ from those of {dataset}")
+    return data, network, test
+
+
+def _epochs_line(history: list[dict], resumed: int) -> str:
+    """Epochs and their duration; after a resume, the time per epoch of the epochs run now only."""
+    ran = history[resumed:]
+    per_epoch = sum(row["seconds"] for row in ran) / len(ran) if ran else float("nan")
+    if not resumed:
+        return f"{len(history)} epochs, {per_epoch:.4f} s/epoch"
+    if not ran:
+        return f"{len(history)} epochs, all from the checkpoint"
+    return f"{len(history)} epochs, of which {len(ran)} run now, {per_epoch:.4f} s/epoch over those {len(ran)}"
 
 
 @click.command()
@@ -31,16 +81,16 @@ def _layer_params(pairs: tuple[str, ...]) -> dict:
 @click.option("--model", help="Model the dataset was generated on [default: recorded in the dataset].")
 @click.option("--measured", help="Comma-separated measured reaction ids [default: the growth reaction].")
 @click.option("--hidden", default="50", show_default=True, help="Hidden layer sizes of the dense (prior) network, e.g. 50,50.")
-@click.option("--dropout", type=float, default=0.0, show_default=True)
-@click.option("--epochs", type=int, default=100, show_default=True)
-@click.option("--batch-size", type=int, default=32, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True, help="Adam learning rate.")
-@click.option("--patience", type=int, default=20, show_default=True, help="Early stopping: epochs without improvement of the validation loss.")
-@click.option("--folds", type=int, default=5, show_default=True, help="Cross-validation folds (1 = no cross-validation).")
-@click.option("--test", "test_path", type=click.Path(dir_okay=False, path_type=Path), help="Independent test set (a dataset file).")
-@click.option("--w-sv", type=float, default=1.0, show_default=True, help="Weight of ||S V||^2.")
-@click.option("--w-bound", type=float, default=1.0, show_default=True, help="Weight of the bound violation.")
-@click.option("--w-neg", type=float, default=1.0, show_default=True, help="Weight of the negative fluxes.")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True)
+@click.option("--epochs", type=POSITIVE, default=100, show_default=True)
+@click.option("--batch-size", type=POSITIVE, default=32, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True, help="Adam learning rate.")
+@click.option("--patience", type=click.IntRange(min=0), default=20, show_default=True, help="Early stopping: epochs without improvement of the validation loss.")
+@click.option("--folds", type=POSITIVE, default=5, show_default=True, help="Cross-validation folds (1 = no cross-validation).")
+@click.option("--test", "test_path", type=click.Path(dir_okay=False, path_type=Path), help="Independent test set (a dataset file of the same network).")
+@click.option("--w-sv", type=NON_NEGATIVE, default=1.0, show_default=True, help="Weight of ||S V||^2.")
+@click.option("--w-bound", type=NON_NEGATIVE, default=1.0, show_default=True, help="Weight of the bound violation.")
+@click.option("--w-neg", type=NON_NEGATIVE, default=1.0, show_default=True, help="Weight of the negative fluxes.")
 @click.option("--layer-param", multiple=True, help="Mechanistic layer setting KEY=VALUE (repeatable), e.g. iterations=8.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
@@ -52,24 +102,24 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
 
     Progress (epoch, loss terms, time left) is shown per fold.  Every fold and
     the final fit are checkpointed under OUT/checkpoints: rerun the same
-    command after an interruption to resume.
+    command after an interruption to resume.  Options, the dataset and the
+    test set are checked before OUT is created.
     """
-    data = load_dataset(dataset)
-    if not model and data.model_source is None:
-        raise DatasetMismatchError("the dataset does not record its model; pass --model")
-    network = network_of(data, model or None)
+    check_inputs({"--dataset": dataset, "--test": test_path})
+    check_output(out, folder=True)
+    measured_ids = [m.strip() for m in measured.split(",")] if measured else None
+    layers, layer_params = _hidden(hidden), _layer_params(layer_param)
+    data, network, test = _check_inputs(dataset, test_path, model, measured_ids, folds)
     estimator = AMNRegressor(
-        arch=arch, network=network, medium=data.medium_ids,
-        measured=[m.strip() for m in measured.split(",")] if measured else None,
-        bound=data.bound, hidden=tuple(int(h) for h in hidden.split(",") if h), dropout=dropout, epochs=epochs,
-        batch_size=batch_size, lr=lr, patience=patience, w_sv=w_sv, w_bound=w_bound, w_neg=w_neg,
-        layer_params=_layer_params(layer_param), seed=seed, device=device, compile=compile_, verbose=not quiet,
+        arch=arch, network=network, medium=data.medium_ids, measured=measured_ids, bound=data.bound, hidden=layers,
+        dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, w_sv=w_sv, w_bound=w_bound,
+        w_neg=w_neg, layer_params=layer_params, seed=seed, device=device, compile=compile_, verbose=not quiet,
     )
     checkpoints = out / "checkpoints"
+    created = not out.exists()
     metrics: dict = {}
     try:
         if folds > 1:
-            test = load_dataset(test_path) if test_path else None
             checkpoints.mkdir(parents=True, exist_ok=True)
             from sklearn.model_selection import KFold
 
@@ -81,11 +131,19 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
             for key in ("q2_val_measured", "q2_val_fluxes", "q2_test_measured"):
                 if f"{key}_mean" in metrics:
                     click.echo(f"{key}: {metrics[f'{key}_mean']:.4f} +- {metrics[f'{key}_std']:.4f}")
+        resumed = checkpoint_epochs(checkpoints / "final")
         estimator.fit(data.X, data.Y, checkpoint_dir=checkpoints / "final")
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
         sys.exit(130)
+    except AMNError:
+        if created and not any(out.rglob("checkpoint.json")):  # nothing worth keeping: leave no output folder
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     metrics["r2_train_measured"] = float(estimator.score(data.X, data.Y))
+    if test is not None and folds == 1:
+        metrics["q2_test_measured"] = float(estimator.score(test.X, test.Y))
+        click.echo(f"q2_test_measured: {metrics['q2_test_measured']:.4f}")
     save_model(estimator, out, metrics={**metrics, "dataset": str(dataset)})
-    click.echo(f"{out}: {arch}, {estimator.n_params_} parameters, {estimator.seconds_per_epoch_:.4f} s/epoch, "
+    click.echo(f"{out}: {arch}, {estimator.n_params_} parameters, {_epochs_line(estimator.history_, resumed)}, "
                f"best epoch {estimator.best_epoch_}, R2 on all samples {metrics['r2_train_measured']:.4f}")

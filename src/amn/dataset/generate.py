@@ -21,6 +21,7 @@ candidate gene, and the dataset records the wild-type growth of every sample.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +31,9 @@ import numpy as np
 from tqdm import tqdm
 
 from amn._version import __version__
-from amn.dataset.store import Dataset, assemble, done_chunks, open_partial, write_chunk
-from amn.errors import ParameterError
+from amn.dataset.lock import lock_partial
+from amn.dataset.store import Dataset, assemble, chunk_path, done_chunks, open_partial, write_chunk
+from amn.errors import MediumError, ParameterError
 from amn.media.draw import GuidedMedia, RandomMedia, sample_rng
 from amn.network.knockouts import RandomKnockouts, indicator_columns, knockout_rng
 from amn.solve.pfba import METHODS, CobraLabeler, FluxProblem, HighsLabeler, Label
@@ -151,6 +153,44 @@ def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, la
     return arrays, infeasible
 
 
+def check_growth_possible(problem: FluxProblem, spec, min_growth: float = 1e-3) -> None:
+    """Refuse a medium on which no draw can grow: one FBA with every uptake at its ``max_value``.
+
+    Every medium drawn from ``spec`` has bounds at most its ``max_value``, and
+    growth cannot fall when bounds are raised, so this LP bounds the growth of
+    every draw from above.
+
+    Parameters
+    ----------
+    problem : FluxProblem
+    spec : MediumSpec
+    min_growth : float, default 1e-3
+        Growth below which a draw counts as infeasible.
+
+    Raises
+    ------
+    MediumError
+        ``"<medium file>: no medium can grow ..."``.
+    """
+    if not problem.maximize:  # the bound argument holds for a maximised objective only
+        return
+    label = HighsLabeler(problem, "fba").label(np.asarray(spec.max_value, dtype=float))
+    if label.fluxes is None or label.growth < min_growth - 1e-9:
+        found = (f"the LP is {label.status.lower()}" if label.fluxes is None
+                 else f"growth is {label.growth:.3g} (< {min_growth:g})")
+        raise MediumError(f"{spec.source}: no medium can grow: with every uptake at its max_value, {found}; "
+                          "open more uptakes or raise their max_value")
+
+
+def _rows(directory: Path, n_chunks: int) -> int:
+    """Rows (feasible samples) in the chunks of a directory, reading their ``sample`` arrays only."""
+    total = 0
+    for index in range(n_chunks):
+        with np.load(chunk_path(directory, index), allow_pickle=False) as chunk:
+            total += len(chunk["sample"])
+    return total
+
+
 def _chunks(size: int, chunk_size: int) -> list[tuple[int, int, int]]:
     return [(k, start, min(start + chunk_size, size)) for k, start in enumerate(range(0, size, chunk_size))]
 
@@ -215,12 +255,23 @@ def generate(
     Raises
     ------
     ParameterError
-        ``method``, ``bound``, ``backend`` or ``chunk_size`` outside its domain,
-        or a parallel run with the cobra backend.
+        ``method``, ``bound``, ``backend``, ``workers`` or ``chunk_size`` outside
+        its domain, a parallel run with the cobra backend, or an ``out`` that
+        cannot be written.
     UnknownReactionError
         The medium or ``outputs`` name reactions the network lacks.
+    MediumError
+        No medium drawn can grow (the medium is checked before any sample,
+        and no dataset is written when every draw is infeasible).
     DatasetMismatchError
-        ``out`` has chunks left by a run with other parameters.
+        ``out`` has chunks left by a run with other parameters, or another run
+        is writing it.
+
+    Notes
+    -----
+    The metadata's ``elapsed_s`` is the time of this call; ``labelled_this_run``
+    counts the samples it labelled, the others (``samples_resumed``) were
+    kept from an interrupted run.
     """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)} (got {method})")
@@ -232,12 +283,15 @@ def generate(
         raise ParameterError(f"the cobra backend is the single-process reference; use {_PARALLEL_BACKEND} to parallelise")
     if chunk_size < 1:
         raise ParameterError(f"chunk_size must be >= 1 (got {chunk_size})")
+    if workers < 1:
+        raise ParameterError(f"workers must be >= 1 (got {workers})")
     out = Path(out)
     media.spec.check(network)
     problem = FluxProblem.from_network(network, media.spec.reaction_ids)
     output_ids = list(outputs) if outputs else network.reaction_ids
     task = LabelTask(media, method, bound, seed, tuple(int(j) for j in network.index(output_ids, "output reaction")),
                      knockouts=knockouts)
+    check_growth_possible(problem, media.spec, task.min_growth)
 
     spec = media.spec
     manifest = {
@@ -262,47 +316,55 @@ def generate(
     }
     if knockouts is not None:
         manifest["knockouts"] = knockouts.describe()
-    directory = open_partial(out, manifest)
-    chunks = _chunks(media.size, chunk_size)
-    done = done_chunks(directory)
-    todo = [c for c in chunks if c[0] not in done]
-    started = time.perf_counter()
-    bar = tqdm(
-        total=media.size,
-        initial=sum(stop - start for k, start, stop in chunks if k in done),
-        unit="sample",
-        desc=f"{method} {out.name}",
-        disable=not progress,
-        smoothing=0.1,
-    )
+    with lock_partial(out):  # one run at a time on out; released even by kill -9
+        directory = open_partial(out, manifest)
+        chunks = _chunks(media.size, chunk_size)
+        done = done_chunks(directory)
+        todo = [c for c in chunks if c[0] not in done]
+        labelled = sum(stop - start for _, start, stop in todo)
+        started = time.perf_counter()
+        bar = tqdm(
+            total=media.size,
+            initial=sum(stop - start for k, start, stop in chunks if k in done),
+            unit="sample",
+            desc=f"{method} {out.name}",
+            disable=not progress,
+            smoothing=0.1,
+        )
 
-    def finished(index: int, arrays: dict, infeasible: list) -> None:
-        write_chunk(directory, index, arrays, infeasible)
-        start, stop = chunks[index][1], chunks[index][2]
-        bar.update(stop - start)
-        if on_chunk is not None:
-            on_chunk(index)
+        def finished(index: int, arrays: dict, infeasible: list) -> None:
+            write_chunk(directory, index, arrays, infeasible)
+            start, stop = chunks[index][1], chunks[index][2]
+            bar.update(stop - start)
+            if on_chunk is not None:
+                on_chunk(index)
 
-    try:
-        if workers <= 1 and not dask_address:
-            labeler = CobraLabeler(network, spec.reaction_ids, method) if backend == "cobra" else None
-            for index, start, stop in todo:
-                finished(index, *label_chunk(problem, task, start, stop, labeler))
-        else:
-            _run_dask(problem, task, todo, workers, dask_address, finished)
-    finally:
-        bar.close()
-    metadata = {
-        **manifest,
-        "model": network.model.id,
-        "package_version": __version__,
-        "x_mode": bound,
-        "elapsed_s": round(time.perf_counter() - started, 3),
-        "workers": workers if not dask_address else f"dask {dask_address}",
-        **(extra_metadata or {}),
-    }
-    x_columns = list(spec.reaction_ids) + (indicator_columns(knockouts.genes) if knockouts is not None else [])
-    return assemble(directory, out, len(chunks), x_columns, output_ids, metadata)
+        try:
+            if workers <= 1 and not dask_address:
+                labeler = CobraLabeler(network, spec.reaction_ids, method) if backend == "cobra" else None
+                for index, start, stop in todo:
+                    finished(index, *label_chunk(problem, task, start, stop, labeler))
+            else:
+                _run_dask(problem, task, todo, workers, dask_address, finished)
+        finally:
+            bar.close()
+        if not _rows(directory, len(chunks)):
+            shutil.rmtree(directory, ignore_errors=True)
+            raise MediumError(f"{spec.source}: no medium drawn could grow: all {media.size} samples infeasible after "
+                              f"{task.max_tries} draws each; open more uptakes or raise their max_value")
+        metadata = {
+            **manifest,
+            "model": network.model.id,
+            "package_version": __version__,
+            "x_mode": bound,
+            "elapsed_s": round(time.perf_counter() - started, 3),
+            "labelled_this_run": labelled,
+            "samples_resumed": media.size - labelled,
+            "workers": workers if not dask_address else f"dask {dask_address}",
+            **(extra_metadata or {}),
+        }
+        x_columns = list(spec.reaction_ids) + (indicator_columns(knockouts.genes) if knockouts is not None else [])
+        return assemble(directory, out, len(chunks), x_columns, output_ids, metadata)
 
 
 def _presence_digest(media) -> str | None:

@@ -9,7 +9,8 @@ name is always complete.
 
 While a run is in progress its chunks live in ``<out>.partial/`` beside a
 ``manifest.json`` of the run's parameters; a rerun with the same parameters
-reuses every chunk there, and the final file is assembled from them.
+reuses every chunk there, and the final file is assembled from them.  A run
+holds the lock of that directory meanwhile (:mod:`amn.dataset.lock`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from amn.csv_input import read_csv
-from amn.errors import DatasetMismatchError, ParameterError, UnknownReactionError
+from amn.errors import DatasetMismatchError, ParameterError
+from amn.media.columns import check_composition_columns
 
 Task = Literal["regression", "classification"]
 
@@ -31,7 +32,7 @@ class ExperimentTable:
     Attributes
     ----------
     X : pandas.DataFrame
-        Media x uptake ids, 0/1 floats.
+        Media x uptake ids, 0/1 floats; ``X.attrs["source"]`` is ``source`` (for messages).
     y : pandas.Series
         The target.
     target : str
@@ -97,21 +98,14 @@ def _composition_columns(table: pd.DataFrame, target: str, network, path: str) -
     if network is None:
         return [c for c in candidates if not str(c).startswith("Unnamed") and _looks_binary(table[c])]
     uptakes = set(network.uptake_ids)
-    reactions = set(network.reaction_ids)
-    for c in candidates:
-        if f"{c}_i" in uptakes:
-            raise UnknownReactionError(
-                f"{path}: column {c} is not an uptake of model {network.model.id}; did you mean {c}_i "
-                "(tables name the unidirectional uptake reactions)?"
-            )
-        if c in reactions and c not in uptakes:
-            raise UnknownReactionError(f"{path}: column {c} is a reaction of model {network.model.id} but not an uptake")
     columns = [c for c in candidates if c in uptakes]
     if not columns:
         raise DatasetMismatchError(
             f"{path}: no column is an uptake reaction of model {network.model.id} (expected ids like "
             f"{network.uptake_ids[0]})"
         )
+    # a column that looks like a reaction id but is no uptake is a mistake, not another column
+    check_composition_columns(candidates, network.uptake_ids, path, f"model {network.model.id}", network.reaction_ids)
     return columns
 
 
@@ -125,8 +119,13 @@ def read_table(
 
     Composition columns are the columns that are uptake reactions of
     ``network`` (a :class:`~amn.network.UnidirectionalNetwork`) when one is
-    given, else every other column whose values are all 0/1.  ``task="auto"``
-    picks classification when the target is 0/1 (or boolean).
+    given, else every other column whose values are all 0/1.  With a network,
+    a column that looks like a reaction id (``EX_...``, ``R_EX_...``, ``..._i``,
+    ``..._o``, ``..._e``, or any reaction of the network) but is not one of its
+    uptakes is refused rather than ignored (see
+    :func:`~amn.media.columns.check_composition_columns`); other columns
+    (``GR_1``, ``GR_STD``, notes) are left out.  ``task="auto"`` picks
+    classification when the target is 0/1 (or boolean).
 
     Parameters
     ----------
@@ -149,7 +148,8 @@ def read_table(
     DatasetMismatchError
         A malformed table; the message names the file, row and column.
     UnknownReactionError
-        With ``network``: a column is a reaction of the network but not an uptake.
+        With ``network``: a column looks like a reaction id but is not an uptake of the network
+        (the message names the file, the column(s) and the uptake meant, where one is close).
     ParameterError
         ``task`` is none of the three.
     """
@@ -221,4 +221,5 @@ def validate_table(
     for c in columns:
         _check_binary(table, c, source)
     X = table[columns].apply(pd.to_numeric).astype(float)
+    X.attrs["source"] = source  # names the file in the messages of estimators fitted on X
     return ExperimentTable(X=X, y=y.astype(float).rename(target), target=target, task=task, source=source)

@@ -18,7 +18,8 @@ def predicted_vs_reference(reference, predicted, path: str | Path, title: str, x
     """Scatter of predictions against references with the identity line and Q^2 in the title.
 
     ``others`` adds more series (label -> predictions) on the same axes, drawn
-    below the main one (``label``).
+    below the main one (``label``); the title then names every plotted series
+    with its Q^2 (``label`` first), on a second line below ``title``.
     """
     series = {**{k: np.asarray(v, dtype=float).ravel() for k, v in (others or {}).items()},
               label: np.asarray(predicted, dtype=float).ravel()}
@@ -32,7 +33,12 @@ def predicted_vs_reference(reference, predicted, path: str | Path, title: str, x
     ax.plot([low, high], [low, high], color="black", linewidth=1)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{title} (Q² = {r2(reference, series[label]):.3f})")
+    if others:
+        names = [label, *(name for name in series if name != label)]
+        scores = ", ".join(f"{name} Q² = {r2(reference, series[name]):.3f}" for name in names)
+        ax.set_title(f"{title}\n{scores}", fontsize=9)
+    else:
+        ax.set_title(f"{title} (Q² = {r2(reference, series[label]):.3f})")
     if others:
         ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from amn.csv_input import read_csv
 from amn.errors import MediumError, ParameterError
+from amn.media.columns import check_composition_columns
 from amn.media.spec import MediumSpec
 
 
@@ -100,6 +101,10 @@ class GuidedMedia:
         ``per_medium`` < 1.
     MediumError
         No column names an uptake of ``spec``, or a presence is not 0 or 1.
+    UnknownReactionError
+        A column looks like an uptake id (``EX_...``, ``..._i``, ``..._e``, see
+        :func:`~amn.media.columns.looks_like_reaction`) but is not one of ``spec``;
+        other columns (``GR_AVG``, ``GR_1``, notes) are ignored.
     """
 
     def __init__(self, spec: MediumSpec, table: pd.DataFrame, per_medium: int, source: str = "table") -> None:
@@ -108,6 +113,8 @@ class GuidedMedia:
         columns = [c for c in table.columns if c in spec.reaction_ids]
         if not columns:
             raise MediumError(f"{source}: no column names an uptake of {spec.source}")
+        # a column that looks like an uptake id but is none of the medium's is a mistake, not ignored
+        check_composition_columns(table.columns, spec.reaction_ids, source, f"the medium {spec.source}")
         presence = table[columns].apply(pd.to_numeric, errors="coerce")
         bad = presence.isna() | ~presence.isin([0, 1])
         if bad.to_numpy().any():

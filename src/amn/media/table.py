@@ -20,11 +20,23 @@ from amn.errors import DatasetMismatchError, id_list
 from amn.network.knockouts import KO_PREFIX
 
 
-def _first_non_number(values: pd.DataFrame, source: str) -> None:
-    bad = values.isna().to_numpy()
+def _first_bad_cell(values: pd.DataFrame, raw: pd.DataFrame, source: str, uptakes: bool) -> None:
+    """Refuse the first cell (row by row) that is not a finite number, or with ``uptakes`` is negative."""
+    numbers = values.to_numpy(dtype=float)
+    bad = ~np.isfinite(numbers)
+    if uptakes:
+        bad |= np.where(np.isfinite(numbers), numbers, 0.0) < 0
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise DatasetMismatchError(f"{source}: row {row + 1}, column {values.columns[col]}: not a number")
+        column, cell = values.columns[col], raw.iloc[row, col]
+        written = repr(cell.item() if isinstance(cell, np.generic) else cell)
+        if pd.isna(values.iloc[row, col]):
+            problem = "missing" if pd.isna(cell) else f"not a number ({written})"
+        elif not np.isfinite(numbers[row, col]):
+            problem = f"not a finite number ({written})"
+        else:
+            problem = f"an uptake must be >= 0, got {numbers[row, col]:g}"
+        raise DatasetMismatchError(f"{source}: row {row + 1}, column {column}: {problem}")
 
 
 def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source: str = "media table") -> pd.DataFrame:
@@ -48,9 +60,9 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
     Raises
     ------
     DatasetMismatchError
-        A medium column is missing, or a cell of a medium or ``KO:`` column is
-        not a number (the message gives its row, 1 = first row after the
-        header, and its column).
+        A medium column is missing, a cell of a medium or ``KO:`` column is
+        missing, not a number or infinite, or an uptake is negative (the
+        message gives its row, 1 = first row after the header, and its column).
 
     Examples
     --------
@@ -63,9 +75,10 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
     if missing:
         raise DatasetMismatchError(f"{source}: missing medium column(s) {id_list(missing)}")
     values = table[medium_ids].apply(pd.to_numeric, errors="coerce")
-    _first_non_number(values, source)
-    flags = table[[c for c in table.columns if str(c).startswith(KO_PREFIX)]].apply(pd.to_numeric, errors="coerce")
-    _first_non_number(flags, source)
+    _first_bad_cell(values, table[medium_ids], source, uptakes=True)
+    flag_columns = [c for c in table.columns if str(c).startswith(KO_PREFIX)]
+    flags = table[flag_columns].apply(pd.to_numeric, errors="coerce")
+    _first_bad_cell(flags, table[flag_columns], source, uptakes=False)
     return pd.concat([values, flags], axis=1).astype(float)
 
 
@@ -89,7 +102,8 @@ def read_media_table(path: str | Path, medium_ids: Sequence[str]) -> pd.DataFram
     InputFileNotFoundError
         The file does not exist.
     DatasetMismatchError
-        Not a CSV table, a medium column missing, or a cell that is not a number.
+        Not a CSV table, a column named twice, a medium column missing, a cell
+        that is not a finite number, or a negative uptake.
     """
     table = read_csv(path, DatasetMismatchError, index_col=None)
     return validate_media_table(table, medium_ids, source=str(path))

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
 from amn.errors import NotFittedError
 from amn.models.architectures import Architecture, get_architecture
-from amn.models.inputs import encode_inputs, encode_targets
+from amn.models.inputs import check_outputs, encode_inputs, encode_targets
 from amn.models.runtime import cpu_threads, resolve_device
 from amn.models.saving import SaveLoadMixin
 from amn.network import Knockouts, UnidirectionalNetwork, ensure_network
@@ -205,9 +207,10 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
 
     def _set_fitted_state(self, *, device, network, medium, measured, knockout_genes, module, loss, input_min,
                           input_max, loss_scales, history, best_epoch, seconds_per_epoch, n_params=None,
-                          fit_seconds=None, metrics=None, knockouts=None) -> None:
+                          fit_seconds=None, metrics=None, knockouts=None, source=None) -> None:
         """The one place that sets the fitted attributes (used by ``fit`` and ``load``)."""
         self.device_ = device
+        self.source_ = source  # the model directory it was loaded from, for messages
         self.network_ = network
         self.medium_ = list(medium)
         self.measured_ = list(measured)
@@ -325,11 +328,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_va, y_va = X_np, y_np, X_np[:0], y_np[:0]
         config = TrainConfig(self.epochs, self.batch_size, self.lr, self.weight_decay, self.patience, self.seed, self.compile)
-        options = {"device": device, "dtype": getattr(torch, self.dtype)}
-
-        def tensor(values):
-            return torch.as_tensor(values, **options)
-
+        tensor = partial(torch.as_tensor, device=device, dtype=getattr(torch, self.dtype))
         started = time.perf_counter()
         with cpu_threads(self.threads if device.type == "cpu" else None):
             result = train(module, loss, tensor(X_tr), tensor(y_tr), config, tensor(X_va), tensor(y_va),
@@ -344,13 +343,14 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
     def _forward(self, X, knockouts=None) -> np.ndarray:
         inputs = self._tensor(self.module_inputs(X, knockouts))
         with torch.no_grad():
-            return self.eval_module()(inputs).cpu().double().numpy()
+            out = self.eval_module()(inputs).cpu().double().numpy()
+        return check_outputs(out, self.module_, self.arch, self.source_)
 
     def predict(self, X, knockouts=None) -> np.ndarray:
         """Measured fluxes (1-D when one flux is measured, as scikit-learn expects).
 
         ``knockouts``: per-sample knocked-out gene or reaction ids (iterables or ``;``-separated
-        strings), added to the ``KO:`` columns of ``X``.
+        strings), added to the ``KO:`` columns of ``X``; a NaN or infinite prediction raises.
         """
         out = self._forward(X, knockouts)
         if self.architecture.all_fluxes:
@@ -359,8 +359,6 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """R^2 (Q^2 on held-out data) of the measured fluxes; ``y`` may be the full flux table."""
-        from sklearn.metrics import r2_score
-
         self._check_fitted()
         y_true = encode_targets(y, self.measured_)
         return float(r2_score(y_true[:, 0] if y_true.shape[1] == 1 else y_true, self.predict(X), sample_weight=sample_weight))
@@ -373,6 +371,8 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         NotFittedError
         ValueError
             ``ann-dense``, which predicts the measured fluxes only.
+        DatasetMismatchError, ModelLoadError
+            A NaN or infinite prediction (:func:`~amn.models.inputs.check_outputs`).
         """
         self._check_fitted()
         if not self.architecture.all_fluxes:

@@ -1,4 +1,5 @@
-"""What a model's torch module takes and is trained against: media, knockouts and targets as arrays.
+"""What a model's torch module takes and is trained against (media, knockouts and targets as arrays),
+and the check of what it returns (a NaN prediction is an error, never a result).
 
 The estimator calls these with its fitted ids (:meth:`AMNRegressor.module_inputs
 <amn.models.AMNRegressor.module_inputs>`); ``fit`` calls them with the ids it is
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from amn.errors import DatasetMismatchError, id_list
+from amn.errors import DatasetMismatchError, ModelLoadError, id_list
 from amn.network import Knockouts
 from amn.network.knockouts import KO_PREFIX, indicator_genes, parse_knockouts
 
@@ -105,3 +106,56 @@ def encode_targets(y, measured: Sequence[str]) -> np.ndarray:
     if not np.isfinite(y).all():
         raise DatasetMismatchError("targets contain NaN or infinite values")
     return y
+
+
+def check_outputs(outputs: np.ndarray, module, arch: str, directory: str | None = None) -> np.ndarray:
+    """``outputs`` of ``module`` if every value is finite; a NaN prediction is an error, never a result.
+
+    Parameters
+    ----------
+    outputs : numpy.ndarray
+        What the module returned (samples x outputs).
+    module : torch.nn.Module
+        The module, whose parameters and buffers are checked when an output is not finite.
+    arch : str
+        The model's architecture, for messages.
+    directory : str, optional
+        The model directory it was loaded from, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``outputs``, unchanged.
+
+    Raises
+    ------
+    ModelLoadError
+        An output is NaN or infinite and so is a weight of the module.
+    DatasetMismatchError
+        An output is NaN or infinite with finite weights (inputs far outside the
+        range the model was trained on, or weights too large); the message gives
+        the first row (1 = first input row) and how many rows are affected.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_outputs(np.ones((2, 1)), torch.nn.Linear(1, 1), "ann-dense").shape
+    (2, 1)
+    >>> check_outputs(np.array([[1.0], [np.nan]]), torch.nn.Linear(1, 1), "ann-dense", "runs/m")
+    Traceback (most recent call last):
+    ...
+    amn.errors.DatasetMismatchError: model runs/m (ann-dense): the prediction of row 2 (1 of 2 rows) is NaN ...
+    """
+    name = f"model {directory} ({arch})" if directory else f"{arch} model"
+    finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
+    if finite.all():
+        return outputs
+    rows = np.flatnonzero(~finite)
+    tensors = [*module.parameters(), *module.buffers()]
+    bad = [t for t in tensors if t.is_floating_point() and not bool(t.isfinite().all())]
+    if bad:
+        raise ModelLoadError(f"{name}: weights contain NaN or infinite values; its predictions are NaN")
+    raise DatasetMismatchError(
+        f"{name}: the prediction of row {rows[0] + 1} ({len(rows)} of {len(outputs)} rows) is NaN or infinite; "
+        "the inputs are far outside the range the model was trained on, or its weights are corrupt"
+    )

@@ -106,5 +106,6 @@ class SaveLoadMixin:
             device=device, network=saved.network, medium=d["medium"], measured=d["measured"], knockout_genes=genes,
             module=module, loss=loss, input_min=d["input_min"], input_max=d["input_max"],
             loss_scales=d["loss_scales"], history=d["history"], best_epoch=d["best_epoch"],
-            seconds_per_epoch=d["seconds_per_epoch"], n_params=d["n_params"], metrics=d["metrics"])
+            seconds_per_epoch=d["seconds_per_epoch"], n_params=d["n_params"], metrics=d["metrics"],
+            source=str(saved.directory))
         return estimator

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from torch import nn
 
 from amn.errors import DatasetMismatchError, NotFittedError, ParameterError, id_list
+from amn.media.columns import check_composition_columns
 
 
 class UptakeLayer(nn.Module):
@@ -157,13 +158,22 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
             ``growth_model`` cannot be read, is no AMNRegressor, is not fitted.
         DatasetMismatchError
             No column of ``C`` names an uptake of the growth model's medium, or ``C`` is not 0/1.
+        UnknownReactionError
+            A column of ``C`` looks like a reaction id (``EX_...``, ``..._i``, a reaction of the
+            growth model's network) but is not in its medium; the message names the table
+            (``C.attrs["source"]``, set by :func:`~amn.dataset.table.read_table`) and the column.
         """
         model = self._frozen()
         self.growth_model_ = model
         medium = list(model.medium_)
+        source = C.attrs.get("source", "compositions") if isinstance(C, pd.DataFrame) else "compositions"
+        where = (f"the medium of growth model {self.growth_model}" if isinstance(self.growth_model, (str, Path))
+                 else "the growth model's medium")
         self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
         if not self.columns_:
-            raise DatasetMismatchError("no composition column names an uptake of the growth model's medium")
+            raise DatasetMismatchError(f"{source}: no composition column names an uptake of {where}")
+        if isinstance(C, pd.DataFrame):  # a composition the growth model has no input for would be ignored
+            check_composition_columns(C.columns, medium, source, where, model.network_.reaction_ids)
         # by default a compound's bound is learned if it varies between media or the growth model
         # saw it vary in training; the rest stays where the growth model was trained (a frozen AMN
         # is only valid inside its training range)

@@ -77,6 +77,24 @@ def load_weights(module: torch.nn.Module, tensors: dict[str, torch.Tensor]) -> N
     module.load_state_dict({k: v for k, v in tensors.items() if k not in derived})
 
 
+def checkpoint_epochs(directory: Path) -> int:
+    """Number of epochs a checkpoint directory holds (0 when it holds none): those a resumed run skips.
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+
+    Returns
+    -------
+    int
+        The length of the recorded history.
+    """
+    try:
+        return len(json.loads((Path(directory) / STATE).read_text())["history"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def load_checkpoint(directory: Path, module: torch.nn.Module, optimizer: torch.optim.Optimizer):
     """Restore a checkpoint written by :func:`save_checkpoint` into ``module`` and ``optimizer``.
 

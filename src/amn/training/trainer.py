@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from amn.errors import ParameterError
 from amn.training.checkpoint import load_checkpoint, save_checkpoint
 from amn.training.loss import TERMS, AMNLoss
 
@@ -61,15 +62,24 @@ class TrainResult:
         ``val_<term>`` (with validation data), ``seconds``.
     best_epoch : int
         The epoch whose weights the module was left with.
+    resumed_epochs : int
+        Epochs of ``history`` restored from a checkpoint (0 for a fresh run); the others ran in this call.
     """
 
     history: list[dict]
     best_epoch: int
+    resumed_epochs: int = 0
 
     @property
     def seconds_per_epoch(self) -> float:
-        """Mean duration of an epoch (NaN before any)."""
+        """Mean duration of an epoch, over every epoch of the history (NaN before any)."""
         return float(np.mean([row["seconds"] for row in self.history])) if self.history else float("nan")
+
+    @property
+    def seconds_per_epoch_run(self) -> float:
+        """Mean duration of the epochs run in this call, resumed ones left out (NaN if none ran)."""
+        ran = self.history[self.resumed_epochs:]
+        return float(np.mean([row["seconds"] for row in ran])) if ran else float("nan")
 
 
 def _fused_ok(module: torch.nn.Module) -> bool:
@@ -143,8 +153,9 @@ def train(
 
     Raises
     ------
-    ValueError
-        If ``checkpoint_dir`` holds the checkpoint of a run with another config.
+    ParameterError
+        If ``checkpoint_dir`` holds the checkpoint of a run with another config
+        (a ``ValueError`` too).
 
     Examples
     --------
@@ -168,6 +179,7 @@ def train(
         # one fused kernel per step instead of dozens of small ops: 2x faster on small batches
         step = torch.compile(step, dynamic=False)
     history: list[dict] = []
+    resumed = 0
     best_state = _snapshot(module)
     best_loss, best_epoch, start_epoch = float("inf"), 0, 0
     if checkpoint_dir is not None:
@@ -175,9 +187,9 @@ def train(
         if restored is not None:
             record, best_state, rng = restored
             if record["config"] != config.as_dict():
-                raise ValueError(f"{checkpoint_dir}: checkpoint of a run with other settings; delete it to start over")
+                raise ParameterError(f"{checkpoint_dir}: checkpoint of a run with other settings; delete it to start over")
             history, best_loss, best_epoch = record["history"], record["best_loss"], record["best_epoch"]
-            start_epoch = record["epoch"] + 1
+            start_epoch, resumed = record["epoch"] + 1, len(history)
             torch.set_rng_state(rng["torch"])
             shuffle.set_state(rng["shuffle"])
     n = len(X)
@@ -221,4 +233,4 @@ def train(
             on_epoch(epoch)
     bar.close()
     module.load_state_dict(best_state)
-    return TrainResult(history, best_epoch)
+    return TrainResult(history, best_epoch, resumed)
