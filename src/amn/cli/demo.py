@@ -64,7 +64,7 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     estimator.fit(dataset.X, dataset.Y)
     save_model(estimator, out / "model", metrics=cv.summary())
     figure = predicted_vs_reference(
-        dataset.growth.to_numpy(), cv.mean_prediction, out / "growth_cv.png", title=f"{arch}, 5-fold CV",
+        dataset.growth.to_numpy(), cv.mean_prediction, out / "growth_cv.png", title="growth rate, 5-fold CV",
         xlabel="pFBA growth rate (1/h)", ylabel="predicted growth rate (1/h)",
         others={"ann-dense": results["ann-dense"][0].mean_prediction}, label=arch,
     )
