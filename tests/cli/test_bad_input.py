@@ -232,6 +232,9 @@ def test_composition_column_not_in_the_model(work, tmp_path):
                  "--out", tmp_path / "g.npz")
     assert_clean_error(result, "exp.csv", "EX_nothing_e_i")
     assert not (tmp_path / "g.npz").exists()
+    result = amn("experiment", "fit", "--data", table, "--growth-model", work / "model", "--out", tmp_path / "b.csv")
+    assert_clean_error(result, "exp.csv", "EX_nothing_e_i")
+    assert not (tmp_path / "b.csv").exists()
 
 
 def test_duplicate_columns(work, tmp_path):
