@@ -77,7 +77,10 @@ def test_experiment_cv_command_runs_every_method_on_the_same_folds(fba_table, tm
     result = CliRunner().invoke(main, ["experiment", "cv", "--data", str(tmp_path / "table.csv"), "--target", "GR",
                                        "--model", "textbook", "--amn", "3", "--exact-route", "--seeds", "0", "--out", str(tmp_path / "cv")])
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(tmp_path / "cv" / "results.csv").dropna(subset=["q2 (ours)"])
+    table = pd.read_csv(tmp_path / "cv" / "results.csv")  # one row per method run, numeric scores
     expected = {"ridge", "FBA, best single bound", "FBA, composition-dependent bounds (exact route)", "AMN-QP"}
     assert expected <= set(table["method"]), table["method"].tolist()
+    assert table["q2"].notna().all() and "published" not in table.columns
+    predictions = pd.read_csv(tmp_path / "cv" / "predictions.csv", index_col=0)
+    assert list(predictions.columns) == ["measured", *table["method"]] and len(predictions) == 60
     assert (tmp_path / "cv" / "report.md").exists()

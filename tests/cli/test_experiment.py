@@ -126,3 +126,117 @@ def test_bad_input_is_one_line_exit_2_under_the_root_group(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"amn: error: {tmp_path / 'plates.json'}: cannot read the plate curation")
     assert len(result.stderr.splitlines()) == 1
+
+
+# --- amn experiment cv: the output contract, --methods, --task, --test-data, the published column -------------
+
+UPTAKES = ["EX_glc__D_e_i", "EX_fru_e_i", "EX_succ_e_i", "EX_ac_e_i", "EX_pyr_e_i"]
+
+
+def _write_table(path, n=40, seed=0, classification=False):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame((rng.random((n, len(UPTAKES))) < 0.5).astype(int), columns=UPTAKES)
+    y = X.to_numpy() @ np.array([0.3, 0.2, 0.1, -0.1, 0.05]) + rng.normal(scale=0.02, size=n)
+    X["GR_AVG"] = (y > np.median(y)).astype(int) if classification else y
+    X.to_csv(path, index=False)  # like the published table: rows are media 0, 1, ... (the table's index)
+    return X
+
+
+def _cv(*args):
+    return CliRunner().invoke(experiment, ["cv", *map(str, args)])
+
+
+def test_cv_writes_the_results_and_predictions_contract(tmp_path):
+    data = tmp_path / "table.csv"
+    written = _write_table(data)
+    out = tmp_path / "out"
+    result = _cv("--data", data, "--methods", "RIDGE,ols (statsmodels)", "--seeds", "0,1", "--out", out)
+    assert result.exit_code == 0, result.output
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == ["method", "q2", "q2_sd", "q2_of_mean", "seconds", "note"]  # no published column
+    assert list(results["method"]) == ["ridge", "OLS (statsmodels)"] and results["q2"].between(0.5, 1).all()
+    predictions = pd.read_csv(out / "predictions.csv", index_col=0)
+    assert list(predictions.columns) == ["measured", "ridge", "OLS (statsmodels)"]
+    assert list(predictions.index) == list(written.index) and predictions.index.name == "medium"
+    np.testing.assert_allclose(predictions["measured"], written["GR_AVG"])
+    report = (out / "report.md").read_text()
+    assert "`q2 (ours)`: Q²" in report and "published" not in report
+
+
+def test_cv_classification_metrics_and_skipped_mechanistic_methods(tmp_path):
+    data = tmp_path / "grows.csv"
+    _write_table(data, n=60, classification=True)
+    out = tmp_path / "out"
+    result = _cv("--data", data, "--model", "textbook", "--amn", 5, "--methods", "logistic regression",
+                 "--seeds", "0,1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "amn: note: FBA baselines (--model) skipped" in result.stderr
+    assert "amn: note: AMN-QP (--amn) skipped" in result.stderr
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == ["method", "accuracy", "accuracy_sd", "balanced_accuracy", "balanced_accuracy_sd",
+                                     "roc_auc", "roc_auc_sd", "majority_rate", "seconds", "note"]
+    assert results.loc[0, "majority_rate"] == pytest.approx(0.5) and results.loc[0, "roc_auc"] > 0.7
+    assert "balanced_accuracy" in result.stdout and "majority_rate" in result.stdout
+    report = (out / "report.md").read_text()
+    assert "balanced accuracy" in report and "majority-class rate" in report
+
+
+def test_cv_task_option_and_unknown_method(tmp_path):
+    data = tmp_path / "grows.csv"
+    _write_table(data, n=40, classification=True)
+    out = tmp_path / "out"
+    result = _cv("--data", data, "--task", "regression", "--methods", "ridge", "--seeds", "0", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out / "results.csv").columns) == ["method", "q2", "seconds", "note"]  # one seed: no _sd
+    result = _cv("--data", data, "--methods", "ridge,lasso", "--out", out)  # 0/1 target: classification methods
+    assert isinstance(result.exception, ParameterError)
+    message = str(result.exception)
+    assert "unknown method(s) 'ridge', 'lasso'" in message and "choices: logistic regression" in message
+
+
+def test_cv_test_data_fits_all_rows_and_scores_the_other_table(tmp_path):
+    from sklearn.linear_model import RidgeCV
+
+    train, test = tmp_path / "simulated.csv", tmp_path / "measured.csv"
+    fitted, scored = _write_table(train, n=40, seed=1), _write_table(test, n=25, seed=2)
+    out = tmp_path / "out"
+    result = _cv("--data", train, "--test-data", test, "--methods", "ridge", "--out", out)
+    assert result.exit_code == 0, result.output
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == ["method", "q2", "seconds", "note"]
+    expected = RidgeCV(alphas=np.logspace(-3, 3, 25)).fit(fitted[UPTAKES], fitted["GR_AVG"]).predict(scored[UPTAKES])
+    from sklearn.metrics import r2_score
+
+    assert results.loc[0, "q2"] == pytest.approx(r2_score(scored["GR_AVG"], expected))
+    predictions = pd.read_csv(out / "predictions.csv", index_col=0)
+    assert list(predictions.index) == list(scored.index)
+    np.testing.assert_allclose(predictions["ridge"], expected)
+    assert "scored on the 25 media" in (out / "report.md").read_text()
+
+    from amn.errors import DatasetMismatchError
+
+    scored.drop(columns="EX_pyr_e_i").to_csv(test)
+    result = _cv("--data", train, "--test-data", test, "--methods", "ridge", "--out", out)
+    assert isinstance(result.exception, DatasetMismatchError) and "missing EX_pyr_e_i" in str(result.exception)
+
+
+def test_cv_published_column_only_for_the_published_table(tmp_path):
+    import shutil
+
+    from amn.data import locate
+    from amn.errors import DataError
+    from amn.evaluation.report import PUBLISHED
+
+    try:
+        source = locate("experimental/ecoli_dh5a_growth/iML1515_EXP.csv")
+    except DataError:
+        pytest.skip("the published table is not in a data directory")
+    data = tmp_path / "copy.csv"
+    shutil.copyfile(source, data)
+    out = tmp_path / "out"
+    result = _cv("--data", data, "--methods", "ridge", "--seeds", "0", "--out", out)
+    assert result.exit_code == 0, result.output
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == ["method", "q2", "seconds", "note", "published"]
+    assert results.loc[0, "published"] == PUBLISHED["ridge"]
+    assert "published" in (out / "report.md").read_text()

@@ -4,8 +4,10 @@ A :class:`Method` names an estimator and says how to build it from a table.
 :func:`methods_for` is the method table of ``amn experiment cv`` and of
 ``benchmarks/experimental.py``: the statistical baselines
 (:func:`statistical_methods`), the FBA baselines (:func:`fba_methods`), AMN-QP
-trained on the measured values, and the reservoir; :func:`run_methods` runs
-the protocol for each on the same folds.  A new method is one more entry here.
+trained on the measured values, and the reservoir; :func:`select_methods` keeps
+the ones asked for (``--methods``); :func:`run_methods` runs the protocol for each
+on the same folds, :func:`run_methods_on` fits each on one table and scores it on
+another (``--test-data``).  A new method is one more entry here.
 
 XGBoost is optional (``pip install 'artificial-metabolic-networks[boost]'``):
 without it its baseline is left out with a warning.
@@ -26,6 +28,8 @@ from sklearn.neural_network import MLPClassifier
 from amn.baselines.fba import FBACompositionBounds, FBAFittedBounds, FBAFixedBound
 from amn.baselines.statistical import ANNDense, ARDGaussianProcess, OLSRegressor
 from amn.dataset.table import ExperimentTable, Task
+from amn.errors import DatasetMismatchError, ParameterError
+from amn.evaluation.holdout import evaluate_on
 from amn.evaluation.splits import N_SPLITS, SEEDS
 from amn.evaluation.validation import CVResult, cross_validate
 from amn.media.spec import MediumSpec
@@ -83,6 +87,111 @@ def run_methods(
         report = None if progress is None else (lambda done, total, n=method.name: progress(n, done, total))
         results.append(cross_validate(method.build(table), table.X, table.y, table.task, seeds, n_splits,
                                       name=method.name, progress=report))
+    return results
+
+
+def _split_names(text: str, known) -> list[str]:
+    """Comma-separated names, where a name may hold commas itself ("FBA, best single bound"): longest known first."""
+    parts, out, i = text.split(","), [], 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            candidate = ",".join(parts[i:j]).strip()
+            if candidate.lower() in known:
+                out.append(candidate)
+                i = j
+                break
+        else:
+            out.append(parts[i].strip())
+            i += 1
+    return [n for n in out if n]
+
+
+def select_methods(methods: Sequence[Method], names: str | Sequence[str] | None) -> list[Method]:
+    """The methods named in ``names`` (case-insensitive), in the order of ``methods``.
+
+    Parameters
+    ----------
+    methods : sequence of Method
+        What :func:`methods_for` offers.
+    names : str or sequence of str, optional
+        Comma-separated (names that hold commas, such as ``FBA, best single bound``, are recognised) or
+        listed names; None or empty keeps every method.
+
+    Returns
+    -------
+    list of Method
+
+    Raises
+    ------
+    ParameterError
+        A name is none of ``methods``' (the message lists the choices).
+
+    Examples
+    --------
+    >>> [m.name for m in select_methods(statistical_methods(), "Ridge,random forest")]  # doctest: +SKIP
+    ['ridge', 'random forest']
+    """
+    if not names:
+        return list(methods)
+    known = {m.name.lower(): m for m in methods}
+    wanted = _split_names(names, known) if isinstance(names, str) else [n.strip() for n in names if n.strip()]
+    unknown = [n for n in wanted if n.lower() not in known]
+    if unknown:
+        raise ParameterError(
+            f"--methods: unknown method(s) {', '.join(map(repr, unknown))}; choices: {', '.join(m.name for m in methods)}"
+            " (FBA methods need --model, AMN-QP --model and --amn, the reservoir --growth-model)"
+        )
+    chosen = {n.lower() for n in wanted}
+    return [m for m in methods if m.name.lower() in chosen]
+
+
+def run_methods_on(
+    methods: Sequence[Method],
+    table: ExperimentTable,
+    test: ExperimentTable,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[CVResult]:
+    """Fit every method on all rows of ``table`` and score it on ``test`` (:func:`~amn.evaluation.holdout.evaluate_on`).
+
+    Parameters
+    ----------
+    methods : sequence of Method
+    table : ExperimentTable
+        The training table (each method is built from it).
+    test : ExperimentTable
+        The test table: the same composition columns (any order) and task.
+    seed : int, default 0
+        Seed of the estimators left at ``random_state=None``.
+    progress : callable, optional
+        ``progress(name)`` after every method.
+
+    Returns
+    -------
+    list of CVResult
+        One repeat each, on the test rows.
+
+    Raises
+    ------
+    DatasetMismatchError
+        The test table has other composition columns or another task.
+    """
+    if set(test.composition_ids) != set(table.composition_ids):
+        missing = sorted(set(table.composition_ids) - set(test.composition_ids))
+        extra = sorted(set(test.composition_ids) - set(table.composition_ids))
+        raise DatasetMismatchError(
+            f"{test.source}: composition columns differ from {table.source}'s"
+            + (f"; missing {', '.join(missing)}" if missing else "") + (f"; extra {', '.join(extra)}" if extra else "")
+        )
+    if test.task != table.task:
+        raise DatasetMismatchError(f"{test.source}: a {test.task} table, but {table.source} is a {table.task} table")
+    X_test = test.X[table.composition_ids]
+    results = []
+    for method in methods:
+        results.append(evaluate_on(method.build(table), table.X, table.y, X_test, test.y, table.task, seed,
+                                   name=method.name))
+        if progress is not None:
+            progress(method.name)
     return results
 
 
@@ -197,6 +306,19 @@ def _reservoir(growth_model, network=None):
     return ReservoirRegressor(str(growth_model)) if network is None else ReservoirFBA(str(growth_model), network=network)
 
 
+def _warn_not_for_classification(network, exact_route: bool, amn_epochs: int, growth_model) -> None:
+    """One line per mechanistic method asked for on a classification table: why it does not run."""
+    why = "predicts growth rates and this is a classification (0/1) table"
+    if network is not None:
+        warnings.warn(f"FBA baselines (--model) skipped: FBA {why}", stacklevel=3)
+    if exact_route:
+        warnings.warn(f"exact-FBA route (--exact-route) skipped: it {why}", stacklevel=3)
+    if amn_epochs > 0:
+        warnings.warn(f"AMN-QP (--amn) skipped: it {why}", stacklevel=3)
+    if growth_model is not None:
+        warnings.warn(f"reservoir (--growth-model) skipped: it {why}", stacklevel=3)
+
+
 def methods_for(
     table: ExperimentTable,
     network=None,
@@ -239,7 +361,9 @@ def methods_for(
     Warns
     -----
     UserWarning
-        When ``xgboost`` is not installed (its baseline is left out).
+        When ``xgboost`` is not installed (its baseline is left out), and for a classification table,
+        one per mechanistic method asked for (``network``, ``exact_route``, ``amn_epochs``,
+        ``growth_model``): they predict growth rates, so they are skipped.
 
     Examples
     --------
@@ -247,6 +371,7 @@ def methods_for(
     """
     out = statistical_methods(table.task)
     if table.task != "regression":
+        _warn_not_for_classification(network, exact_route, amn_epochs, growth_model)
         return out
     if network is not None:
         out += fba_methods(network, medium, composition=exact_route)

@@ -94,12 +94,12 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
         click.echo(f"{out}: {len(table)} media")
 
 
-def _table_and_network(data: Path, target: str, model: str | None):
+def _table_and_network(data: Path, target: str, model: str | None, task: str = "auto"):
     from amn.dataset.table import read_table
     from amn.network import make_unidirectional
 
     network = make_unidirectional(model) if model else None
-    return read_table(data, target=target, network=network), network
+    return read_table(data, target=target, network=network, task=task), network
 
 
 @experiment.command("reservoir-medium")
@@ -131,53 +131,99 @@ def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, 
 @experiment.command("cv")
 @click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table: 0/1 composition columns named by uptake ids, and the target.")
 @click.option("--target", default="GR_AVG", show_default=True, help="Target column (growth rate, or 0/1 for grows / does not grow).")
+@click.option("--task", type=click.Choice(["auto", "regression", "classification"]), default="auto", show_default=True,
+              help="auto: classification when the target is 0/1.")
+@click.option("--methods", "method_names", help="Comma-separated method names to run (case-insensitive) [default: all].")
+@click.option("--test-data", type=click.Path(dir_okay=False, path_type=Path), help="Fit every method on all rows of --data and score it on this table (same columns) instead of cross-validating.")
 @click.option("--model", help="Metabolic model for the FBA baselines (path, BiGG id or textbook).")
 @click.option("--medium", type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds (FBA baselines).")
 @click.option("--growth-model", type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes: adds the reservoir (regression targets).")
 @click.option("--exact-route", is_flag=True, help="Also fit composition-dependent uptake bounds through FBA itself (needs --model; slow).")
 @click.option("--amn", "amn_epochs", type=int, default=0, help="Also train AMN-QP on the measured values (method 1) on --model's network, for this many epochs.")
-@click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the 10-fold protocol.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/experiment"), show_default=True, help="Directory for results.csv and report.md.")
-def cv(data: Path, target: str, model: str | None, medium: Path | None, growth_model: Path | None, exact_route: bool,
-       amn_epochs: int, seeds: str, out: Path) -> None:
+@click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the 10-fold protocol (with --test-data: the first seeds the estimators).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/experiment"), show_default=True, help="Directory for results.csv, predictions.csv and report.md.")
+def cv(data: Path, target: str, task: str, method_names: str | None, test_data: Path | None, model: str | None,
+       medium: Path | None, growth_model: Path | None, exact_route: bool, amn_epochs: int, seeds: str, out: Path) -> None:
     """Run the published protocol (10-fold CV stratified on binned target, repeated) for every method.
 
     Statistical baselines always run; FBA baselines with --model (and the
     exact-FBA reservoir route with --exact-route); AMN-QP trained on the
     measured values with --model and --amn EPOCHS; the reservoir with
-    --growth-model.  Prints the method table and writes it
-    with a Markdown report to --out.
+    --growth-model; --methods keeps some of them.  With --test-data, every
+    method is fitted on all rows of --data and scored on that table.  Prints
+    the method table and writes to --out: results.csv (one row per method,
+    numeric metric columns), predictions.csv (held-out predictions per medium)
+    and report.md.
     """
     import warnings
 
-    from amn.baselines.registry import methods_for, run_methods
-    from amn.evaluation.report import method_table, write_report
+    from amn.baselines.registry import methods_for, run_methods, run_methods_on, select_methods
+    from amn.evaluation.report import method_table, predictions_table, published_for, results_frame
     from amn.media import read_medium
 
-    check_inputs({"--data": data, "--medium": medium}, {"--growth-model": growth_model})
+    check_inputs({"--data": data, "--medium": medium, "--test-data": test_data}, {"--growth-model": growth_model})
     check_output(out, folder=True)
-    table, network = _table_and_network(data, target, model)
+    seed_list = _seeds(seeds)
+    table, network = _table_and_network(data, target, model, task)
+    test = None
+    if test_data is not None:
+        from amn.dataset.table import read_table
+
+        test = read_table(test_data, target=target, network=network, task=table.task)
     spec = read_medium(medium) if medium else None
     with warnings.catch_warnings(record=True) as skipped:  # an optional baseline left out: one line each
         warnings.simplefilter("always", UserWarning)
         methods = methods_for(table, network, spec, exact_route=exact_route, amn_epochs=amn_epochs,
                               growth_model=growth_model)
+    methods = select_methods(methods, method_names)
     for warning in skipped:
         click.echo(f"amn: note: {warning.message}", err=True)
     from tqdm import tqdm
 
-    with tqdm(total=len(methods), unit="method", desc="protocol") as bar:
-        def progress(name: str, done: int, total: int) -> None:
-            bar.set_postfix_str(f"{name} fold {done}/{total}")
-            if done == total:
-                bar.update()
+    with tqdm(total=len(methods), unit="method", desc="protocol" if test is None else "fit and test") as bar:
+        if test is None:
+            def progress(name: str, done: int, total: int) -> None:
+                bar.set_postfix_str(f"{name} fold {done}/{total}")
+                if done == total:
+                    bar.update()
 
-        results = run_methods(methods, table, seeds=[int(s) for s in seeds.split(",")], progress=progress)
-    summary = method_table(results, notes={m.name: m.note for m in methods})
+            results = run_methods(methods, table, seeds=seed_list, progress=progress)
+        else:
+            results = run_methods_on(methods, table, test, seed=seed_list[0], progress=lambda name: bar.update())
+    notes = {m.name: m.note for m in methods}
+    published = published_for(data, target) if test is None else {}
+    summary = method_table(results, published=published, notes=notes)
     click.echo(summary.to_string(index=False))
     out.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(out / "results.csv", index=False)
-    click.echo(str(write_report(out / "report.md", summary)))
+    results_frame(results, notes, published).to_csv(out / "results.csv", index=False)
+    predictions_table(results, (table if test is None else test).y.index).to_csv(out / "predictions.csv")
+    click.echo(str(_report(out, summary, table, test, seed_list)))
+
+
+def _seeds(seeds: str) -> list[int]:
+    try:
+        values = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        values = []
+    if not values:
+        from amn.errors import ParameterError
+
+        raise ParameterError(f"--seeds: comma-separated integers, e.g. 0,1,2 (got {seeds!r})")
+    return values
+
+
+def _report(out: Path, summary, table, test, seeds: list[int]) -> Path:
+    from amn.evaluation.report import metric_notes, write_report
+
+    if test is None:
+        protocol = (f"{len(seeds)} seed(s) {seeds} x 10-fold CV stratified on "
+                    f"{'the classes' if table.task == 'classification' else 'quantile bins'} of {table.target}; "
+                    f"scores of the pooled held-out predictions of each repeat. Data: `{table.source}` ({len(table)} media).")
+    else:
+        protocol = (f"Every method fitted on all {len(table)} media of `{table.source}` and scored on the "
+                    f"{len(test)} media of `{test.source}` (one repeat, seed {seeds[0]}).")
+    sections = {"Protocol": protocol, "Columns": metric_notes(list(summary.columns))}
+    return write_report(out / "report.md", summary, title=f"{table.target}: {table.task}", sections=sections)
 
 
 @experiment.command("fit")
