@@ -95,9 +95,12 @@ def _epochs_line(history: list[dict], resumed: int) -> str:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
 @click.option("--compile", "compile_", is_flag=True, help="Compile the training step (torch.compile): ~20 s once, then ~2x faster epochs.")
+@click.option("--reduce", "reduce_", is_flag=True, help="Drop the reactions that carry no flux in the training set "
+              "(keeping medium, measured and objective reactions) and train on that smaller network; predictions "
+              "stay full width (zeros on the dropped reactions).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_size, lr, patience, folds, test_path,
-          w_sv, w_bound, w_neg, layer_param, seed, device, compile_, quiet) -> None:
+          w_sv, w_bound, w_neg, layer_param, seed, device, compile_, reduce_, quiet) -> None:
     """Cross-validate an architecture on a dataset, then train it on all samples and save it.
 
     Progress (epoch, loss terms, time left) is shown per fold.  Every fold and
@@ -109,11 +112,14 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     check_output(out, folder=True)
     measured_ids = [m.strip() for m in measured.split(",")] if measured else None
     layers, layer_params = _hidden(hidden), _layer_params(layer_param)
+    if reduce_ and not AMNRegressor(arch=arch).predicts_fluxes:
+        raise ParameterError(f"--reduce: {arch} predicts the measured fluxes only; use ann-sv or an AMN")
     data, network, test = _check_inputs(dataset, test_path, model, measured_ids, folds)
     estimator = AMNRegressor(
         arch=arch, network=network, medium=data.medium_ids, measured=measured_ids, bound=data.bound, hidden=layers,
         dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, w_sv=w_sv, w_bound=w_bound,
         w_neg=w_neg, layer_params=layer_params, seed=seed, device=device, compile=compile_, verbose=not quiet,
+        reduce=reduce_,
     )
     checkpoints = out / "checkpoints"
     created = not out.exists()
@@ -140,6 +146,8 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
         if created and not any(out.rglob("checkpoint.json")):  # nothing worth keeping: leave no output folder
             shutil.rmtree(out, ignore_errors=True)
         raise
+    if estimator.reduced_network_ is not None:
+        click.echo(f"reduced network: {len(network.reaction_ids)} -> {estimator.n_reactions_kept_} reactions kept")
     metrics["r2_train_measured"] = float(estimator.score(data.X, data.Y))
     if test is not None and folds == 1:
         metrics["q2_test_measured"] = float(estimator.score(test.X, test.Y))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,12 +29,13 @@ from sklearn.model_selection import train_test_split
 from amn.errors import NotFittedError
 from amn.models.architectures import Architecture, get_architecture
 from amn.models.inputs import check_outputs, encode_inputs, encode_targets
+from amn.models.reduction import expand_fluxes, fit_reduction, loss_class, reduced_index, reduction_state, term_factors
 from amn.models.runtime import cpu_threads, resolve_device
-from amn.models.saving import SaveLoadMixin
+from amn.models.saving import SaveLoadMixin, load_model_dir, save_model
 from amn.network import Knockouts, UnidirectionalNetwork, ensure_network
 from amn.network.knockouts import KO_PREFIX, indicator_genes
 from amn.training.checkpoint import load_weights
-from amn.training.loss import AMNLoss, LossWeights
+from amn.training.loss import LossWeights
 from amn.training.trainer import TrainConfig, train
 
 __all__ = ["AMNRegressor", "cpu_threads", "load_model_dir", "resolve_device", "save_model"]
@@ -93,6 +93,9 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         ``torch.compile`` the training step.
     verbose : bool, default False
         Show a progress bar.
+    reduce : bool, default False
+        Drop the reactions with zero flux in every training sample (keeping the medium, measured
+        and objective reactions); the module runs on the reduced network, predictions are full width.
 
     Attributes
     ----------
@@ -106,6 +109,8 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
     history_ : list of dict
         Per-epoch losses; ``best_epoch_``, ``seconds_per_epoch_``, ``fit_seconds_`` (None once loaded),
         ``n_params_`` (trainable parameters) and ``metrics_`` (saved with the model) go with it.
+    reduced_network_, reduced_reaction_ids_, n_reactions_kept_, layer_network_
+        With ``reduce``, the reduced network and its ids (else None); reactions of ``layer_network_`` (the module's).
     module_, loss_, input_min_, input_max_, loss_scales_, device_
         The torch module, its loss and what they were built from; prefer the accessors.
 
@@ -141,6 +146,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         threads: int | None = 1,
         compile: bool = False,
         verbose: bool = False,
+        reduce: bool = False,
     ) -> None:
         self.arch = arch
         self.network = network
@@ -166,6 +172,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         self.threads = threads
         self.compile = compile
         self.verbose = verbose
+        self.reduce = reduce
 
     # -- architecture (no fitting needed) ------------------------------------------------
     @property
@@ -194,7 +201,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
             load_weights(module, weights)
         dtype = getattr(torch, self.dtype)
         module.to(device=device, dtype=dtype)
-        loss = AMNLoss(
+        loss = loss_class(loss_scales)(
             torch.as_tensor(mats.S.toarray(), dtype=dtype),
             torch.as_tensor(mats.medium_index, dtype=torch.long),
             torch.as_tensor(mats.measured_index, dtype=torch.long),
@@ -207,11 +214,12 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
 
     def _set_fitted_state(self, *, device, network, medium, measured, knockout_genes, module, loss, input_min,
                           input_max, loss_scales, history, best_epoch, seconds_per_epoch, n_params=None,
-                          fit_seconds=None, metrics=None, knockouts=None, source=None) -> None:
+                          fit_seconds=None, metrics=None, knockouts=None, source=None, reduced=None) -> None:
         """The one place that sets the fitted attributes (used by ``fit`` and ``load``)."""
         self.device_ = device
         self.source_ = source  # the model directory it was loaded from, for messages
-        self.network_ = network
+        self.network_ = network  # the full network (output width, sha256)
+        self.__dict__.update(reduction_state(network, reduced))  # reduced_network_, layer_network_ & co.
         self.medium_ = list(medium)
         self.measured_ = list(measured)
         self.knockout_genes_ = list(knockout_genes)
@@ -231,9 +239,9 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
 
     @property
     def output_ids_(self) -> list[str]:
-        """The reaction ids of the module's outputs, in order: every flux, or the measured ones."""
+        """The reaction ids of the module's outputs, in order: every flux of ``layer_network_``, or the measured."""
         self._check_fitted()
-        return list(self.network_.reaction_ids) if self.architecture.all_fluxes else list(self.measured_)
+        return list(self.layer_network_.reaction_ids) if self.architecture.all_fluxes else list(self.measured_)
 
     @property
     def input_range_(self) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +287,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         """
         self._check_fitted()
         return encode_inputs(X, self.medium_, self.knockout_genes_, self.knockouts_, self.architecture.mechanistic,
-                             knockouts)
+                             knockouts, self.reduced_index_)
 
     # -- estimator API ----------------------------------------------------------
     def fit(self, X, y, checkpoint_dir=None) -> AMNRegressor:
@@ -315,14 +323,15 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         measured = list(self.measured) if self.measured is not None else [network.objective_id]
         genes = indicator_genes(columns)
         knockouts = Knockouts(network)
-        X_np = encode_inputs(X, medium, genes, knockouts, architecture.mechanistic)
+        reduced = fit_reduction(network, y, medium, measured, architecture.all_fluxes) if self.reduce else None
+        X_np = encode_inputs(X, medium, genes, knockouts, architecture.mechanistic, None, reduced_index(network, reduced))
         y_np = encode_targets(y, measured)
         uptakes = X_np[:, : len(medium)]
         variance = y_np.var(axis=0)
         loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
-                       "flux_scale": float(np.mean(uptakes**2)) or 1.0}
+                       "flux_scale": float(np.mean(uptakes**2)) or 1.0, **term_factors(network, reduced)}
         torch.manual_seed(self.seed)
-        module, loss = self._build(network, medium, measured, genes, loss_scales, device)
+        module, loss = self._build(reduced or network, medium, measured, genes, loss_scales, device)
         if self.val_fraction and len(X_np) * self.val_fraction >= 1:
             X_tr, X_va, y_tr, y_va = train_test_split(X_np, y_np, test_size=self.val_fraction, random_state=self.seed)
         else:
@@ -337,14 +346,15 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
             device=device, network=network, medium=medium, measured=measured, knockout_genes=genes, module=module,
             loss=loss, input_min=uptakes.min(axis=0), input_max=uptakes.max(axis=0), loss_scales=loss_scales,
             history=result.history, best_epoch=result.best_epoch, seconds_per_epoch=result.seconds_per_epoch,
-            fit_seconds=time.perf_counter() - started, knockouts=knockouts)
+            fit_seconds=time.perf_counter() - started, knockouts=knockouts, reduced=reduced)
         return self
 
     def _forward(self, X, knockouts=None) -> np.ndarray:
         inputs = self._tensor(self.module_inputs(X, knockouts))
         with torch.no_grad():
             out = self.eval_module()(inputs).cpu().double().numpy()
-        return check_outputs(out, self.module_, self.arch, self.source_)
+        out = check_outputs(out, self.module_, self.arch, self.source_)
+        return expand_fluxes(out, self.reduced_index_, len(self.network_.reaction_ids)) if self.predicts_fluxes else out
 
     def predict(self, X, knockouts=None) -> np.ndarray:
         """Measured fluxes (1-D when one flux is measured, as scikit-learn expects).
@@ -388,13 +398,3 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
             _, terms = self.loss_(self.eval_module()(X_t), X_t, y_t)
         return {k: float(v) for k, v in terms.items()}
 
-
-def save_model(estimator: AMNRegressor, directory: str | Path, metrics: dict | None = None) -> Path:
-    """Functional form of :meth:`AMNRegressor.save`: write a fitted estimator to ``directory``."""
-    return estimator.save(directory, metrics=metrics)
-
-
-def load_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None) -> AMNRegressor:
-    """Functional form of :meth:`AMNRegressor.load`: a fitted estimator from ``directory``; ``network``
-    (optional) must be the one it was trained on."""
-    return AMNRegressor.load(directory, network)

@@ -19,7 +19,7 @@ from amn.network.knockouts import KO_PREFIX, indicator_genes, parse_knockouts
 
 
 def encode_inputs(X, medium: Sequence[str], genes: Sequence[str], knockouts: Knockouts, mask: bool,
-                  extra=None) -> np.ndarray:
+                  extra=None, mask_columns: np.ndarray | None = None) -> np.ndarray:
     """Module inputs for media ``X``: the medium, then with knockouts the indicators and the flux mask.
 
     Parameters
@@ -37,6 +37,9 @@ def encode_inputs(X, medium: Sequence[str], genes: Sequence[str], knockouts: Kno
         Append that mask (architectures with a mechanistic layer).
     extra : sequence, optional
         Per-sample knocked-out gene or reaction ids (iterables or ``;``-separated strings).
+    mask_columns : numpy.ndarray, optional
+        The columns of the mask to keep: the reactions of a reduced network
+        (:mod:`amn.models.reduction`) in the full network of ``knockouts``.
 
     Returns
     -------
@@ -83,7 +86,8 @@ def encode_inputs(X, medium: Sequence[str], genes: Sequence[str], knockouts: Kno
         indicators[i, [position[g] for g in s if g in position]] = 1.0
     parts = [X, indicators]
     if mask:
-        parts.append(knockouts.mask(sets))
+        flux_mask = knockouts.mask(sets)
+        parts.append(flux_mask if mask_columns is None else flux_mask[:, mask_columns])
     return np.hstack(parts)
 
 

@@ -2,7 +2,9 @@
 
 The file format (and its validation) is :mod:`amn.models.persist`'s; this
 mixin decides what of the estimator goes in it and restores the estimator
-through the same private method ``fit`` uses.
+through the same private method ``fit`` uses.  A model fitted with ``reduce=True`` keeps
+the full network as ``network.xml`` and the kept reaction ids in ``model.json``
+(:mod:`amn.models.reduction`); ``save_model`` and ``load_model_dir`` are the functional forms.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from amn.errors import ModelLoadError
 from amn.models.architectures import get_architecture
 from amn.models.persist import WEIGHTS, read_model_dir, write_model_dir
+from amn.models.reduction import reduction_description, restore_reduction
 from amn.models.runtime import resolve_device
 
 
@@ -54,6 +57,7 @@ class SaveLoadMixin:
             "seconds_per_epoch": self.seconds_per_epoch_,
             "history": self.history_,
             "metrics": metrics or {},
+            **reduction_description(self),
         }
         return write_model_dir(directory, description, self.module_.state_dict(), self.network_)
 
@@ -92,10 +96,11 @@ class SaveLoadMixin:
         if unknown:
             raise ModelLoadError(f"{source}: parameter(s) {', '.join(unknown)} unknown to this version of amn")
         estimator = cls(**{**params, "network": saved.network})
+        reduced = restore_reduction(saved.network, d, str(source))
         device = resolve_device(estimator.device)
         genes = d.get("knockout_genes", [])
         try:
-            module, loss = estimator._build(saved.network, d["medium"], d["measured"], genes, d["loss_scales"],
+            module, loss = estimator._build(reduced or saved.network, d["medium"], d["measured"], genes, d["loss_scales"],
                                             device, weights=saved.weights)
         except RuntimeError as exc:  # load_state_dict: missing, unexpected or mis-shaped tensors
             lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
@@ -107,5 +112,18 @@ class SaveLoadMixin:
             module=module, loss=loss, input_min=d["input_min"], input_max=d["input_max"],
             loss_scales=d["loss_scales"], history=d["history"], best_epoch=d["best_epoch"],
             seconds_per_epoch=d["seconds_per_epoch"], n_params=d["n_params"], metrics=d["metrics"],
-            source=str(saved.directory))
+            source=str(saved.directory), reduced=reduced)
         return estimator
+
+
+def save_model(estimator, directory: str | Path, metrics: dict | None = None) -> Path:
+    """Functional form of :meth:`AMNRegressor.save`: write a fitted estimator to ``directory``."""
+    return estimator.save(directory, metrics=metrics)
+
+
+def load_model_dir(directory: str | Path, network=None):
+    """Functional form of :meth:`AMNRegressor.load`: a fitted estimator from ``directory``; ``network``
+    (optional) must be the one it was trained on."""
+    from amn.models.estimator import AMNRegressor  # the estimator imports this module
+
+    return AMNRegressor.load(directory, network)

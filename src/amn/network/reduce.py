@@ -63,6 +63,36 @@ def reduce_network(
     keep_ids = set(keep) | set(network.objective)
     network.index(sorted(keep_ids), "kept reaction")
     active = (np.abs(values) > tol).any(axis=0) | np.isin(ids, list(keep_ids))
+    return restrict_network(network, np.asarray(ids)[active])
+
+
+def restrict_network(network: UnidirectionalNetwork, reaction_ids: Iterable[str]) -> UnidirectionalNetwork:
+    """The sub-network of ``network`` with the reactions ``reaction_ids`` only, in the network's order.
+
+    What :func:`reduce_network` returns for the reactions it keeps; a saved model
+    rebuilds its reduced network with it from the full network and the kept ids,
+    deterministically.  Metabolites and genes left without reactions are removed.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    reaction_ids : iterable of str
+        Reactions of ``network`` to keep (any order).
+
+    Returns
+    -------
+    UnidirectionalNetwork
+        A new network (``network`` is not modified).
+
+    Raises
+    ------
+    UnknownReactionError
+        An id is not a reaction of the network.
+    """
+    ids = network.reaction_ids
+    wanted = set(reaction_ids)
+    network.index(sorted(wanted), "kept reaction")
+    active = np.isin(ids, list(wanted))
     model = network.model.copy()
     model.remove_reactions([model.reactions.get_by_id(rid) for rid, a in zip(ids, active) if not a], remove_orphans=True)
     kept = set(np.asarray(ids)[active])
