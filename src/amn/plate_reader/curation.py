@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from amn.evaluation import metrics
 from amn.plate_reader.growth_rates import (
     WINDOW,
     GrowthRates,
@@ -220,7 +221,7 @@ def compare(auto: GrowthRates, curated: GrowthRates) -> Comparison:
     ]
     media = pd.concat(means, axis=1).dropna().reset_index()
     a, c = media["auto"].to_numpy(), media["curated"].to_numpy()
-    r2 = 1.0 - float(((a - c) ** 2).sum() / ((c - c.mean()) ** 2).sum())
+    r2 = metrics.r2(c, a)
     wells = curated.wells.merge(auto.wells, on=["plate", "well"], suffixes=("_curated", "_auto"))
     label = wells["plate"] + ":" + wells["well"]
     return Comparison(
