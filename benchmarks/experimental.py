@@ -27,7 +27,8 @@ import pandas as pd
 from _common import fold_progress
 from threadpoolctl import threadpool_limits
 
-from amn.baselines.registry import methods_for, run_methods
+from amn.baselines.method import run_methods
+from amn.baselines.registry import methods_for
 from amn.data import locate, model_path
 from amn.dataset import generate, load_dataset
 from amn.dataset.table import read_table

@@ -9,14 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
-from amn.baselines.fba import FBACompositionBounds, FBAFittedBounds, FBAFixedBound
-from amn.baselines.registry import fba_methods, run_methods, statistical_methods
+from amn.baselines.fba import BOUND_GRID, FBACompositionBounds, FBAFittedBounds, FBAFixedBound
+from amn.baselines.mechanistic import fba_methods
+from amn.baselines.method import run_methods
+from amn.baselines.registry import statistical_methods
 from amn.baselines.statistical import ANNDense, ARDGaussianProcess, OLSRegressor
 from amn.data import locate
 from amn.dataset.table import validate_table
-from amn.errors import DataError
+from amn.errors import DataError, DatasetMismatchError
 from amn.evaluation.validation import cross_validate
 from amn.media.spec import MediumSpec, read_medium
 from amn.solve.composition import UptakeModel
@@ -218,3 +221,128 @@ def test_limiting_base_uptakes_are_those_cobrapy_growth_responds_to(textbook_net
                     if reference.slim_optimize() > growth + 1e-7:
                         responds.add(r)
     assert limiting == responds == {"EX_o2_e_i"}
+
+
+# --- bounds and concentration tables, growth / no-growth ----------------------------------------
+
+
+def _cobra_growth(model, bounds: dict[str, float]) -> float:
+    """COBRApy FBA on the unidirectional model, every uptake closed but ``bounds``; infeasible: 0."""
+    with model:
+        for r in model.reactions:
+            if r.id.endswith("_i") and r.id.startswith("EX_"):
+                r.upper_bound = bounds.get(r.id, 0.0)
+        value = model.slim_optimize(error_value=np.nan)
+    return 0.0 if np.isnan(value) else value
+
+
+def test_best_threshold_is_the_balanced_accuracy_optimum():
+    from sklearn.metrics import balanced_accuracy_score
+
+    from amn.baselines.fba import best_threshold
+
+    rng = np.random.default_rng(0)
+    score = np.r_[np.zeros(10), rng.uniform(0.05, 1.0, 30)]
+    y = (score > 0.3).astype(int)
+    y[[0, 15]] = 1 - y[[0, 15]]
+    t = best_threshold(score, y)
+    brute = max(balanced_accuracy_score(y, score > c) for c in np.r_[-1.0, np.sort(score)])
+    assert balanced_accuracy_score(y, score > t) == pytest.approx(brute)
+    assert np.sort(score)[np.sort(score) <= 0.3].max() < t < 0.3 + 0.05
+
+
+def test_fba_classifier_uses_the_table_bounds_and_a_threshold_from_training_rows(textbook_net):
+    """A bounds table: FBA growth is COBRApy's with the table's bounds; the threshold depends on the
+    training rows only (changing held-out labels changes nothing)."""
+    from amn.baselines.fba import FBAGrowthClassifier, best_threshold
+    from amn.dataset.simulate import TARGET, simulate_growth_screen
+
+    screen = simulate_growth_screen(textbook_net, bound=(10.0, 1.0, 0.5), composition="bounds", flip=0.0, seed=0)
+    X, y = screen.table.drop(columns=TARGET), screen.table[TARGET].to_numpy()
+    model = UptakeModel(textbook_net, list(X.columns), screen.medium, composition="bounds")
+    reference = np.array([_cobra_growth(textbook_net.model, {c: v for c, v in row.items() if v > 0})
+                          for _, row in X.iterrows()])
+    train = np.arange(len(y)) % 3 != 0
+    classifier = FBAGrowthClassifier(model).fit(X[train], y[train])
+    np.testing.assert_allclose(classifier.fba_growth(X), reference, atol=1e-7)
+    assert classifier.parameter_ == 1.0  # the table's own bounds
+    assert classifier.threshold_ == pytest.approx(max(best_threshold(reference[train], y[train]), 0.0), abs=1e-9)
+    flipped = y.copy()
+    flipped[~train] = 1 - flipped[~train]
+    again = FBAGrowthClassifier(model).fit(X[train], flipped[train])
+    assert again.threshold_ == classifier.threshold_
+    np.testing.assert_array_equal(classifier.predict(X), (reference > classifier.threshold_).astype(int))
+    np.testing.assert_allclose(classifier.decision_function(X), reference - classifier.threshold_)
+    assert classifier.score(X, y) == 1.0  # no flips: FBA with the true bounds is right everywhere
+
+
+def test_fba_classifier_on_presence_uses_a_fixed_bound_or_the_grid(textbook_net):
+    from amn.baselines.fba import DEFAULT_BOUND, FBAGrowthClassifier
+    from amn.dataset.simulate import TARGET, simulate_growth_screen
+
+    screen = simulate_growth_screen(textbook_net, flip=0.0, seed=0)
+    X, y = screen.table.drop(columns=TARGET), screen.table[TARGET]
+    model = UptakeModel(textbook_net, list(X.columns), screen.medium)
+    fixed = FBAGrowthClassifier(model).fit(X, y)
+    bounds = fixed.uptake_bounds(X)
+    assert fixed.parameter_ == DEFAULT_BOUND
+    assert (bounds[screen.source_ids].to_numpy() == DEFAULT_BOUND * X[screen.source_ids].to_numpy()).all()
+    np.testing.assert_allclose(fixed.fba_growth(X), screen.growth, atol=1e-9)  # the screen's bound is 10 too
+    gridded = FBAGrowthClassifier(model, grid=(0.5, 10.0)).fit(X, y)
+    assert gridded.parameter_ in (0.5, 10.0) and gridded.score(X, y) == 1.0
+
+
+def test_fitted_scales_on_bounds_and_concentration_tables(core, textbook_net):
+    """Bounds: the fitted value is a per-compound scale on the table's bound; concentrations: bound per mM,
+    linear or Michaelis-Menten; the base stays at its medium-file bound."""
+    _, media = core
+    rng = np.random.default_rng(0)
+    given = media.to_numpy() * rng.choice([2.0, 4.0, 8.0], size=media.shape)
+    table = pd.DataFrame(given, columns=CARBON)
+    medium = MediumSpec(tuple(BASE + CARBON), np.r_[np.ones(6), np.full(4, 100.0)], np.r_[np.ones(6) * 1000.0,
+                        np.full(4, 100.0)], 0.0, source="core medium")
+    bounds_model = UptakeModel(textbook_net, CARBON, medium, composition="bounds")
+    scale = np.array([0.5, 1.5, 1.0, 2.0])
+    truth_bounds = bounds_model.medium_bounds(table, scale)
+    np.testing.assert_allclose(truth_bounds[:, :4], given * scale)
+    y = bounds_model.growth(truth_bounds)[0]
+    fitted = FBAFittedBounds(bounds_model, max_iter=100).fit(table, y)
+    np.testing.assert_allclose(fitted.predict(table), y, atol=1e-4)
+    np.testing.assert_allclose(fitted.bounds_.to_numpy(), scale, rtol=2e-2)
+    concentration = UptakeModel(textbook_net, CARBON, medium, composition="concentration", half_saturation=2.0)
+    mm = concentration.medium_bounds(table, np.full(4, 10.0))
+    np.testing.assert_allclose(mm[:, :4], 10.0 * given / (2.0 + given))
+    assert concentration.parameter_grid == BOUND_GRID
+    with pytest.raises(DatasetMismatchError, match=">= 0"):
+        bounds_model.values(-table)
+
+
+def test_fba_classifier_cross_validates_on_a_screen(textbook_net):
+    from amn.baselines.fba import FBAGrowthClassifier
+    from amn.dataset.simulate import TARGET, simulate_growth_screen
+
+    screen = simulate_growth_screen(textbook_net, flip=0.0, seed=0)
+    X, y = screen.table.drop(columns=TARGET), screen.table[TARGET]
+    model = UptakeModel(textbook_net, list(X.columns), screen.medium)
+    by_source = KFold(3, shuffle=True)  # one medium per source: every held-out source is unseen
+    result = cross_validate(FBAGrowthClassifier(model), X, y, task="classification", seeds=(0,), cv=by_source)
+    assert result.task == "classification" and result.mean() == 1.0  # ROC AUC of FBA growth
+    assert result.mean("accuracy") == 1.0 and result.mean("majority_rate") == pytest.approx(13 / 15)
+
+
+def test_fba_classifier_on_concentrations_with_given_scales_matches_cobrapy(textbook_net):
+    """bound = scale_c x concentration, scales given per compound (the others at 1 per mM)."""
+    from amn.baselines.fba import FBAGrowthClassifier
+
+    rng = np.random.default_rng(2)
+    conc = pd.DataFrame(rng.choice([0.0, 0.5, 2.0, 20.0], size=(12, 4)), columns=CARBON)
+    y = (conc.sum(axis=1) > 3).astype(int).to_numpy()
+    medium = MediumSpec(tuple(BASE), np.ones(6), np.full(6, 1000.0), 0.0, source="salts")
+    model = UptakeModel(textbook_net, CARBON, medium, composition="concentration")
+    scales = {"EX_glc__D_e_i": 0.5, "EX_succ_e_i": 0.1}
+    classifier = FBAGrowthClassifier(model, parameter=scales).fit(conc, y)
+    factor = np.array([scales.get(c, 1.0) for c in CARBON])
+    reference = [_cobra_growth(textbook_net.model, {**dict.fromkeys(BASE, 1000.0), **dict(zip(CARBON, row * factor))})
+                 for row in conc.to_numpy()]
+    np.testing.assert_allclose(classifier.fba_growth(conc), reference, atol=1e-7)
+    assert classifier.threshold_ >= 0.0

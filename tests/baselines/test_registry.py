@@ -45,23 +45,33 @@ def test_methods_for_follows_the_command_line_options():
         "FBA, per-compound bounds (L-BFGS-B) + affine", "FBA, composition-dependent bounds (exact route)",
         "AMN-QP", "reservoir", "FBA with reservoir bounds",
     ]
-    assert "AMN-QP" not in [m.name for m in methods_for(table(), amn_epochs=5)]  # AMN-QP needs a network
-    with pytest.warns(UserWarning, match="skipped"):  # one line per mechanistic method asked for
+    with pytest.warns(UserWarning, match="AMN-QP .* skipped: it needs --model"):
+        assert "AMN-QP" not in [m.name for m in methods_for(table(), amn_epochs=5)]
+    with pytest.warns(UserWarning, match="skipped"):  # AMN-QP predicts growth rates: one line says so
         classification = [m.name for m in methods_for(table("classification"), network, amn_epochs=5,
                                                       growth_model="x")]
-    assert classification == [m.name for m in statistical_methods("classification")]  # growth methods: regression only
+    assert classification == [m.name for m in statistical_methods("classification")] + [
+        "FBA, table bounds", "FBA, best single bound", "reservoir"]
 
 
-def test_mechanistic_methods_on_a_classification_table_say_why_they_are_skipped():
+def test_methods_that_cannot_run_on_a_classification_table_say_why(textbook_net):
     with pytest.warns(UserWarning) as caught:
-        methods_for(table("classification"), object(), exact_route=True, amn_epochs=5, growth_model="x")
+        methods = methods_for(table("classification"), textbook_net, exact_route=True, amn_epochs=5,
+                              growth_model="x")
     lines = [str(w.message) for w in caught if "skipped" in str(w.message) and "xgboost" not in str(w.message)]
-    assert [line.split(" (")[0] for line in lines] == ["FBA baselines", "exact-FBA route", "AMN-QP", "reservoir"]
+    assert [line.split(" (")[0] for line in lines] == ["exact-FBA route", "AMN-QP"]
     assert all("classification" in line for line in lines)
+    from amn.baselines.fba import FBAGrowthClassifier
+    from amn.reservoir import ReservoirClassifier
+
+    built = {m.name: m.build(table("classification")) for m in methods}
+    assert type(built["reservoir"]) is ReservoirClassifier
+    assert type(built["FBA, table bounds"]) is FBAGrowthClassifier and built["FBA, best single bound"].grid
 
 
 def test_select_methods_by_name_case_insensitive_and_unknown_names():
-    from amn.baselines.registry import fba_methods, select_methods
+    from amn.baselines.mechanistic import fba_methods
+    from amn.baselines.method import select_methods
     from amn.errors import ParameterError
 
     methods = statistical_methods() + fba_methods(object())
@@ -75,7 +85,7 @@ def test_select_methods_by_name_case_insensitive_and_unknown_names():
 def test_run_methods_on_fits_all_rows_and_scores_the_test_table():
     from sklearn.linear_model import RidgeCV
 
-    from amn.baselines.registry import Method, run_methods_on
+    from amn.baselines.method import Method, run_methods_on
     from amn.errors import DatasetMismatchError
 
     train, test = table(), validate_table(table().X.assign(y=np.arange(20.0))[["EX_succ_e_i", "EX_glc__D_e_i",
@@ -87,3 +97,54 @@ def test_run_methods_on_fits_all_rows_and_scores_the_test_table():
     other = validate_table(table().X.drop(columns="EX_fru_e_i").assign(y=np.arange(20.0)), target="y")
     with pytest.raises(DatasetMismatchError, match="missing EX_fru_e_i"):
         run_methods_on([Method("ridge", lambda t: RidgeCV())], train, other)
+
+
+def _fluxes(textbook_net):
+    rng = np.random.default_rng(1)
+    n = 24
+    glucose = rng.uniform(1, 10, n)
+    pgi = next(g.name for g in textbook_net.model.genes if g.name == "pgi")
+    knocked = (rng.random(n) < 0.3).astype(int)
+    rows = pd.DataFrame({"EX_glc__D_e_i": glucose, pgi: 1 - knocked,  # 0 = knocked out
+                         "R_PGI_fwd": 0.8 * glucose * (1 - knocked) + rng.normal(scale=0.1, size=n),
+                         "R_GND": 0.2 * glucose + knocked * glucose * 0.7 + rng.normal(scale=0.1, size=n)})
+    return validate_table(rows, "all-remaining", textbook_net, knockout_value=0)
+
+
+def test_every_statistical_baseline_predicts_several_targets(textbook_net):
+    from sklearn.linear_model import RidgeCV
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    from amn.baselines.method import run_methods
+
+    flux = _fluxes(textbook_net)
+    methods = [m for m in statistical_methods("regression", 2) if m.name != "Gaussian process (ARD)"]
+    results = run_methods(methods, flux, seeds=(0,), n_splits=4)
+    assert all(r.predictions.shape == (1, 24, 2) and np.isfinite(r.mean()) for r in results)
+    (ridge,) = [r for r in results if r.name == "ridge"]
+    expected = cross_val_predict(RidgeCV(alphas=np.logspace(-3, 3, 25), alpha_per_target=True), flux.X, flux.Y,
+                                 cv=KFold(4, shuffle=True, random_state=0))
+    assert ridge.mean() == pytest.approx(r2_score(flux.Y, expected, multioutput="variance_weighted"))
+    uptake_only = cross_val_predict(RidgeCV(alphas=np.logspace(-3, 3, 25), alpha_per_target=True),
+                                    flux.X[["EX_glc__D_e_i"]], flux.Y, cv=KFold(4, shuffle=True, random_state=0))
+    # the knockout mask is an input too: the statistical baselines see every role
+    assert ridge.mean() > r2_score(flux.Y, uptake_only, multioutput="variance_weighted") + 0.1
+
+
+def test_growth_rate_methods_are_skipped_with_one_line_each(textbook_net):
+    flux = _fluxes(textbook_net)
+    with pytest.warns(UserWarning) as caught:
+        names = [m.name for m in methods_for(flux, textbook_net, amn_epochs=3, growth_model="model")]
+    messages = [str(w.message) for w in caught if "xgboost" not in str(w.message)]
+    assert messages == ["FBA baselines (--model) skipped: FBA predicts one growth rate and this table has 2 targets",
+                        "AMN-QP (--amn) skipped: it predicts one growth rate and this table has 2 targets",
+                        "reservoir (--growth-model) skipped: it predicts one growth rate and this table has 2 targets"]
+    assert "AMN-QP" not in names and "ridge" in names
+    bounds = validate_table(pd.DataFrame({"EX_glc__D_e_i": [1.0, 5.0, 2.0, 8.0], "GR": [0.1, 0.4, 0.2, 0.6]}), "GR",
+                            textbook_net)
+    with pytest.warns(UserWarning, match="AMN-QP \\(--amn\\) skipped: it reads 0/1 compositions and this "
+                                         "table's uptake columns are bounds"):
+        names = [m.name for m in methods_for(bounds, textbook_net, amn_epochs=3)]
+    assert names[-5:] == ["FBA, table bounds", "FBA, best single bound", "FBA, best single bound + affine",
+                          "FBA, per-compound bounds (L-BFGS-B)", "FBA, per-compound bounds (L-BFGS-B) + affine"]

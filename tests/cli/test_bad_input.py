@@ -251,3 +251,43 @@ def test_duplicate_columns(work, tmp_path):
 def test_network_checks_the_medium_file_before_loading_the_model(tmp_path):
     result = amn("network", "textbook", "--medium", tmp_path / "MISSING.csv", "--out", tmp_path / "o.xml")
     assert_clean_error(result, "MISSING.csv")
+
+
+# ------------------------------------------------------------------------------------------------
+# experimental tables as users bring them: one line naming the file and the column
+
+
+def _cv_case(tmp_path: Path, case: str) -> tuple[list, list[str]]:
+    """The arguments of `amn experiment cv` for one bad table, and the names its message must hold."""
+    table = _experimental_table(tmp_path)
+    rows = pd.read_csv(table)
+    out = ["--seeds", 0, "--methods", "ridge", "--out", tmp_path / "cv"]
+    if case == "empty":
+        (tmp_path / "empty.csv").write_text("EX_glc__D_e_i,GR_AVG\n")
+        return ["--data", tmp_path / "empty.csv", *out], ["empty.csv", "no rows"]
+    if case == "no target":
+        return ["--data", table, "--target", "growth", *out], ["exp.csv", "growth"]
+    if case == "target with NaN":
+        rows.loc[3, "GR_AVG"] = None
+        rows.to_csv(table, index=False)
+        return ["--data", table, *out], ["exp.csv", "row 4", "GR_AVG"]
+    if case == "unknown model":
+        return ["--data", table, "--model", "no_such_model", *out], ["no_such_model"]
+    if case == "mapping naming nothing":
+        (tmp_path / "map.csv").write_text("column,id\nglucose,EX_glc__D_e_i\n")
+        return ["--data", table, "--model", "textbook", "--mapping", tmp_path / "map.csv", *out], ["map.csv", "exp.csv"]
+    if case == "knockout not 0/1":
+        rows["pgi"] = [1, 1, 0, 2, 1, 1, 1, 1]
+        rows.to_csv(table, index=False)
+        return ["--data", table, "--model", "textbook", *out], ["exp.csv", "row 4", "pgi"]
+    rows.loc[2, "EX_fru_e_i"] = -3.0  # negative bounds
+    rows.to_csv(table, index=False)
+    return ["--data", table, "--model", "textbook", *out], ["exp.csv", "row 3", "EX_fru_e_i", "non-negative"]
+
+
+@pytest.mark.parametrize("case", ["empty", "no target", "target with NaN", "unknown model", "mapping naming nothing",
+                                  "knockout not 0/1", "negative bounds"])
+def test_bad_experimental_tables(tmp_path, case):
+    args, names = _cv_case(tmp_path, case)
+    assert_clean_error(amn("experiment", "cv", *args), *names)
+    assert not (tmp_path / "cv" / "results.csv").exists()

@@ -170,8 +170,8 @@ def test_cv_classification_metrics_and_skipped_mechanistic_methods(tmp_path):
     result = _cv("--data", data, "--model", "textbook", "--amn", 5, "--methods", "logistic regression",
                  "--seeds", "0,1", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "amn: note: FBA baselines (--model) skipped" in result.stderr
-    assert "amn: note: AMN-QP (--amn) skipped" in result.stderr
+    assert "FBA baselines (--model) skipped" not in result.stderr  # grows = FBA growth above a threshold
+    assert "amn: note: AMN-QP (--amn) skipped: it predicts growth rates and this is a classification" in result.stderr
     results = pd.read_csv(out / "results.csv")
     assert list(results.columns) == ["method", "accuracy", "accuracy_sd", "balanced_accuracy", "balanced_accuracy_sd",
                                      "roc_auc", "roc_auc_sd", "majority_rate", "seconds", "note"]
@@ -211,7 +211,7 @@ def test_cv_test_data_fits_all_rows_and_scores_the_other_table(tmp_path):
     predictions = pd.read_csv(out / "predictions.csv", index_col=0)
     assert list(predictions.index) == list(scored.index)
     np.testing.assert_allclose(predictions["ridge"], expected)
-    assert "scored on the 25 media" in (out / "report.md").read_text()
+    assert "scored on the 25 rows" in (out / "report.md").read_text()
 
     from amn.errors import DatasetMismatchError
 
@@ -240,3 +240,42 @@ def test_cv_published_column_only_for_the_published_table(tmp_path):
     assert list(results.columns) == ["method", "q2", "seconds", "note", "published"]
     assert results.loc[0, "published"] == PUBLISHED["ridge"]
     assert "published" in (out / "report.md").read_text()
+
+
+def test_cv_joins_files_several_targets_leave_one_out(tmp_path):
+    from sklearn.linear_model import RidgeCV
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import LeaveOneOut, cross_val_predict
+
+    rng = np.random.default_rng(3)
+    n = 16
+    names = [f"c{i}" for i in range(n)]
+    glucose, knocked = rng.uniform(1, 10, n), (np.arange(n) % 4 == 0).astype(int)
+    fluxes = pd.DataFrame({"experiment": names, "R_GLUt2r_fwd": glucose,
+                           "R_PGI_fwd": 0.8 * glucose * (1 - knocked) + rng.normal(scale=0.1, size=n),
+                           "R_GND": 0.2 * glucose + 0.6 * knocked * glucose + rng.normal(scale=0.1, size=n),
+                           "R_LDH_D_rev": np.zeros(n)})
+    kos = pd.DataFrame({"experiment": names[::-1], "R_PGI_rev": 1 - knocked[::-1]})  # 0 = removed, another order
+    fluxes.to_csv(tmp_path / "fluxes.csv", index=False)
+    kos.to_csv(tmp_path / "kos.csv", index=False)
+    (tmp_path / "map.csv").write_text("column,id\nR_GLUt2r_fwd,EX_glc__D_e_i\n")
+    out = tmp_path / "out"
+    result = _cv("--data", tmp_path / "fluxes.csv", "--data", tmp_path / "kos.csv", "--model", "textbook",
+                 "--mapping", tmp_path / "map.csv", "--targets", "all-remaining", "--cv", "loo",
+                 "--methods", "ridge", "--seeds", "0", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "uptake (1): R_GLUt2r_fwd -> EX_glc__D_e_i" in result.stdout
+    assert "knockout (1): R_PGI_rev -> PGI" in result.stdout and "R_LDH_D_rev (constant" in result.stdout
+    assert "amn: note: FBA baselines (--model) skipped" in result.stderr
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == ["method", "q2_variance_weighted", "q2_R_PGI_fwd", "q2_R_GND", "seconds", "note"]
+    X = pd.DataFrame({"glc": glucose, "ko": knocked})
+    expected = cross_val_predict(RidgeCV(alphas=np.logspace(-3, 3, 25), alpha_per_target=True), X,
+                                 fluxes[["R_PGI_fwd", "R_GND"]], cv=LeaveOneOut())
+    assert results.loc[0, "q2_variance_weighted"] == pytest.approx(
+        r2_score(fluxes[["R_PGI_fwd", "R_GND"]], expected, multioutput="variance_weighted"))
+    predictions = pd.read_csv(out / "predictions.csv", index_col=0)
+    assert predictions.index.name == "experiment" and list(predictions.index) == names
+    assert list(predictions.columns) == ["measured:R_PGI_fwd", "measured:R_GND", "ridge:R_PGI_fwd", "ridge:R_GND"]
+    report = (out / "report.md").read_text()
+    assert "leave-one-row-out" in report and "multioutput='variance_weighted'" in report

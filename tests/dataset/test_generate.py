@@ -287,3 +287,55 @@ def test_cli_generate_options_are_checked_before_any_work(tmp_path):
         lines = result.output.strip().splitlines()
         assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
     assert not list(tmp_path.iterdir())
+
+
+def _screen_medium(network):
+    """Salts always open; ammonium and the carbon sources variable: a medium without carbon cannot meet the
+    ATP maintenance (infeasible LP), one with carbon but no nitrogen can, without growth (feasible, growth 0)."""
+    from amn.dataset.simulate import simulate_growth_screen
+
+    spec = simulate_growth_screen(network, flip=0.0).medium
+    variable = (spec.level > 1) | (np.array(spec.reaction_ids) == "EX_nh4_e_i")
+    return replace(spec, level=np.where(variable, 5.0, 1.0), max_value=np.where(variable, 10.0, 1000.0),
+                   ratio_drawing=0.2)
+
+
+def test_keep_no_growth_keeps_zeros_and_still_reports_infeasible_lps(tmp_path, textbook_net):
+    """Every draw is a row; COBRApy says which LPs are infeasible (kept with growth 0, fluxes 0, and
+    listed) and which grow (or not: formate alone is feasible at growth 0)."""
+    spec = _screen_medium(textbook_net)
+    media = RandomMedia(spec, 80)
+    kept = generate(textbook_net, media, tmp_path / "k.npz", method="fba", seed=0, progress=False,
+                    keep_no_growth=True)
+    assert len(kept.X) == 80 and kept.metadata["keep_no_growth"] is True
+    model = textbook_net.model
+    infeasible = {d["sample"] for d in kept.infeasible}
+    assert all(d["kept"] for d in kept.infeasible)
+    feasible_zero = 0
+    for i, (_, row) in enumerate(kept.X.iterrows()):
+        with model:
+            for r in textbook_net.uptake_ids:
+                model.reactions.get_by_id(r).upper_bound = row.get(r, 0.0)
+            value = model.slim_optimize(error_value=np.nan)
+        if np.isnan(value):
+            assert i in infeasible and kept.growth.iloc[i] == 0 and (kept.Y.iloc[i] == 0).all()
+        else:
+            assert i not in infeasible and kept.growth.iloc[i] == pytest.approx(value, abs=1e-7)
+            feasible_zero += value < 1e-3
+    assert infeasible and feasible_zero  # both kinds of no growth occur
+    dropped = generate(textbook_net, media, tmp_path / "d.npz", method="fba", seed=0, progress=False)
+    assert (dropped.growth >= 1e-3).all() and len(dropped.X) + len(dropped.infeasible) == 80
+
+
+def test_cli_generate_keep_no_growth(tmp_path, textbook_net):
+    spec = _screen_medium(textbook_net)
+    spec.write(tmp_path / "screen.csv")
+    result = CliRunner().invoke(main, ["generate", "--model", "textbook", "--medium", str(tmp_path / "screen.csv"),
+                                       "--size", "40", "--method", "fba", "--keep-no-growth", "--quiet",
+                                       "--out", str(tmp_path / "k.npz")])
+    assert result.exit_code == 0, result.output
+    data = load_dataset(tmp_path / "k.npz")
+    assert len(data.X) == 40
+    below = int((data.growth < 1e-3).sum())
+    assert f"40 samples, {below} no-growth kept as labelled zeros" in result.output
+    assert f"{len(data.infeasible)} of them infeasible LPs" in result.output

@@ -52,10 +52,13 @@ def test_composition_from_binary_columns_or_network(tmp_path, textbook_net):
     assert without.composition_ids == ["EX_glc__D_e_i", "EX_fru_e_i", "EX_nh4_e_i"]
     assert without.variable_ids == ["EX_glc__D_e_i", "EX_fru_e_i"]
     assert without.X.dtypes.eq(float).all() and without.y.name == "GR_AVG"
-    with pytest.raises(UnknownReactionError, match=r"table.csv: column EX_glc__D_e .* did you mean EX_glc__D_e_i"):
+    # the exchange id names the same uptake as EX_glc__D_e_i: two columns for one compound
+    with pytest.raises(DatasetMismatchError, match=r"table.csv: columns EX_glc__D_e_i and EX_glc__D_e both name "
+                                                   r"EX_glc__D_e_i"):
         read_table(path, network=textbook_net)
     with_net = read_table(write(tmp_path, frame(other_flag=[0, 1, 0, 1])), network=textbook_net)
     assert with_net.composition_ids == ["EX_glc__D_e_i", "EX_fru_e_i", "EX_nh4_e_i"]  # other_flag not an uptake
+    assert with_net.extra_ids == ["other_flag"] and with_net.roles["GR_STD"] == "ignored"  # named like the target
     with pytest.raises(DatasetMismatchError, match="no column is an uptake reaction of model"):
         validate_table(frame().rename(columns=lambda c: c.replace("EX_", "X_")), network=textbook_net)
 
@@ -89,7 +92,12 @@ def test_bad_tables_name_file_row_and_column(tmp_path, changes, target, message)
 def test_bad_composition_with_network(tmp_path, textbook_net):
     path = write(tmp_path, frame(EX_fru_e_i=[0, 2, 1, 0]))
     with pytest.raises(DatasetMismatchError, match=r"row 2, column EX_fru_e_i: composition must be 0 or 1, got 2"):
-        read_table(path, network=textbook_net)
+        read_table(path, network=textbook_net, composition="presence")
+    inferred = read_table(path, network=textbook_net)  # not only 0/1: bounds, and the evidence printed
+    assert inferred.composition == "bounds" and "EX_fru_e_i holds 2" in inferred.composition_reason
+    negative = write(tmp_path, frame(EX_fru_e_i=[0, 2, -1, 0]), "negative.csv")
+    with pytest.raises(DatasetMismatchError, match=r"negative\.csv: row 3, column EX_fru_e_i: bounds must be non-negative"):
+        read_table(negative, network=textbook_net)
 
 
 def test_missing_or_unreadable_file(tmp_path):
@@ -114,9 +122,10 @@ def test_a_composition_column_that_is_no_uptake_of_the_model_is_refused(tmp_path
     typo = write(tmp_path, frame(EX_fru_e_i=None, EX_frU_e_i=[0, 1, 1, 0]).drop(columns="EX_fru_e_i"), "typo.csv")
     with pytest.raises(UnknownReactionError, match=r"typo\.csv: column EX_frU_e_i .*; did you mean EX_fru_e_i\?"):
         read_table(typo, network=textbook_net)
-    internal = write(tmp_path, frame(PGI_for=[0, 1, 1, 0]), "internal.csv")
-    with pytest.raises(UnknownReactionError, match=r"internal\.csv: column PGI_for is not an uptake .*reaction"):
-        read_table(internal, network=textbook_net)
+    internal = write(tmp_path, frame(PGI_for=[0, 1, 1, 1]), "internal.csv")  # a 0/1 reaction column: a knockout
+    knocked = read_table(internal, network=textbook_net)
+    assert knocked.knockout_ids == ["PGI"] and knocked.knockout_kind == {"PGI": "reaction"}
+    assert knocked.knockout_value == 0 and knocked.X["PGI"].tolist() == [1.0, 0.0, 0.0, 0.0]
     # without a model, every 0/1 column is a composition, as before
     assert "EX_nothing_e_i" in read_table(path).composition_ids
 
@@ -143,3 +152,58 @@ def test_header_only_headerless_duplicated_or_garbage_files_give_one_line(tmp_pa
     with pytest.raises(DatasetMismatchError, match=message) as info:
         read_table(path)
     assert "\n" not in str(info.value)
+
+
+def test_knockouts_by_gene_name_and_value(tmp_path, textbook_net):
+    pgi = next(g for g in textbook_net.model.genes if g.name == "pgi")
+    rows = frame(pgi=[1, 1, 0, 1], AlsR=[1, 0, 1, 1])
+    table = validate_table(rows, network=textbook_net, knockout_value=1, source="ko.csv")
+    assert table.knockout_ids == [pgi.id] and table.knockout_kind == {pgi.id: "gene"} and table.renamed["pgi"] == pgi.id
+    assert table.X[pgi.id].tolist() == [1.0, 1.0, 0.0, 1.0] and table.extra_ids == ["AlsR"]  # 1 = knocked out as given
+    assert validate_table(rows, network=textbook_net, source="ko.csv").X[pgi.id].tolist() == [0.0, 0.0, 1.0, 0.0]
+    with pytest.raises(DatasetMismatchError, match=r"ko\.csv: row 2, column pgi: a knockout column must be 0 or 1, got 2"):
+        validate_table(frame(pgi=[1, 2, 0, 1]), network=textbook_net, source="ko.csv")
+
+
+def test_several_targets_measured_inputs_and_reactions(tmp_path, textbook_net):
+    rows = pd.DataFrame({"condition": ["a", "b", "c", "d", "e"], "R_GLUt2r_fwd": [3.0, 1.5, 5.0, 2.0, 4.0],
+                         "R_Biomass_Ecoli_core": [0.2, 0.1, 0.4, 0.15, 0.3],
+                         "R_PGI_fwd": [2.0, 1.0, 4.0, 1.5, 3.0], "R_EX_ac_e": [0.0, 0.0, 1.0, 0.0, 0.5],
+                         "R_EX_o2_e_rev": [6.0, 3.0, 9.0, 4.0, 8.0], "R_LDH_D_rev": [0.0] * 5})
+    table = validate_table(rows, "all-remaining", textbook_net, inputs="R_GLUt2r_fwd,R_Biomass_*",
+                           mapping={"R_GLUt2r_fwd": "EX_glc__D_e_i"}, source="fluxes.csv")
+    assert table.targets == ["R_PGI_fwd", "R_EX_ac_e", "R_EX_o2_e_rev"] and table.task == "regression"
+    assert table.target_reactions == {"R_PGI_fwd": "PGI_for", "R_EX_ac_e": "EX_ac_e", "R_EX_o2_e_rev": "EX_o2_e_i"}
+    assert table.composition_ids == ["EX_glc__D_e_i"] and table.composition == "bounds"
+    assert table.measured_reactions == {"R_Biomass_Ecoli_core": "Biomass_Ecoli_core"}
+    assert list(table.Y.index) == ["a", "b", "c", "d", "e"] and table.key == "condition"
+    assert table.roles["R_LDH_D_rev"] == "ignored" and "R_LDH_D_rev" in table.summary()
+    with pytest.raises(ParameterError, match=r"fluxes\.csv: 3 targets; use table\.Y"):
+        _ = table.y
+    with pytest.raises(DatasetMismatchError, match=r"no column is left to be a target"):
+        validate_table(rows[["condition", "R_GLUt2r_fwd", "R_LDH_D_rev"]].assign(x=[1.0, 2, 3, 4, 5]), "all-remaining",
+                       textbook_net, inputs="R_GLUt2r_fwd", source="fluxes.csv")
+
+
+def test_concentrations_are_said_or_hinted(textbook_net):
+    rows = pd.DataFrame({"glc__D_e (mM)": [10.0, 5.0, 0.0], "GR": [0.3, 0.2, 0.0]})
+    table = validate_table(rows, "GR", textbook_net)
+    assert table.composition == "concentration" and table.composition_ids == ["EX_glc__D_e_i"]
+    plain = rows.rename(columns={"glc__D_e (mM)": "glc__D_e"})
+    assert validate_table(plain, "GR", textbook_net).composition == "bounds"  # no hint: never guessed
+    assert validate_table(plain, "GR", textbook_net, composition="concentration").composition == "concentration"
+
+
+def test_joined_files(tmp_path, textbook_net):
+    fluxes = pd.DataFrame({"experiment": ["WT", "pgi", "zwf"], "R_PGI_fwd": [2.0, 0.0, 3.0], "R_GND": [1.0, 2.0, 0.0]})
+    kos = pd.DataFrame({"experiment": ["zwf", "WT", "pgi"], "R_PGI_rev": [1, 1, 0], "R_GND": [1, 1, 1],
+                        "R_G6PDH2r_rev": [0, 1, 1]})
+    fluxes.to_csv(tmp_path / "fluxes.csv", index=False)
+    kos.to_csv(tmp_path / "kos.csv", index=False)
+    table = read_table([tmp_path / "fluxes.csv", tmp_path / "kos.csv"], "all-remaining", textbook_net)
+    assert list(table.X.index) == ["WT", "pgi", "zwf"] and table.targets == ["R_PGI_fwd", "R_GND"]
+    assert table.knockout_ids == ["PGI", "G6PDH2r"] and table.X["PGI"].tolist() == [0.0, 1.0, 0.0]
+    assert table.roles["kos:R_GND"] == "ignored"  # the same name in the second file: kept apart, constant here
+    kos.iloc[:2].to_csv(tmp_path / "kos.csv", index=False)
+    with pytest.raises(DatasetMismatchError, match=r"kos\.csv: no row for experiment 'pgi' \(it is in .*fluxes\.csv\)"):
+        read_table([tmp_path / "fluxes.csv", tmp_path / "kos.csv"], "all-remaining", textbook_net)

@@ -9,21 +9,36 @@ compound with L-BFGS-B, its gradient taken from the LP duals (the reduced cost
 of an uptake column is d growth / d upper bound).  Both fit on the training
 folds only and may add an affine calibration ``a * growth + b`` (``calibrate``),
 which the method table reports.
+
+Compositions may be presence, uptake bounds or concentrations (the
+:class:`UptakeModel`'s ``composition``): the fitted per-compound value is then a
+bound, a scale on the table's bound, or bound per unit of concentration, and the
+grid and cap default to the uptake model's (:data:`~amn.solve.composition.PARAMETER_GRIDS`).
+
+:class:`FBAGrowthClassifier` is the growth / no-growth form: FBA growth above a
+threshold chosen on the training rows (maximising balanced accuracy), FBA growth
+minus the threshold as the score for ROC AUC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import balanced_accuracy_score
 
-from amn.solve.composition import UptakeModel
+from amn.errors import DatasetMismatchError, ParameterError
+from amn.solve.composition import PARAMETER_GRIDS, UptakeModel
 
-#: Uptake bounds tried by :class:`FBAFixedBound` (mmol/gDW/h).
-BOUND_GRID = (0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0)
+#: Uptake bounds tried by :class:`FBAFixedBound` on presence tables (mmol/gDW/h).
+BOUND_GRID = PARAMETER_GRIDS["presence"]
+#: The bound FBA gives a present compound when a presence table says nothing else: the usual default uptake of
+#: genome-scale models (glucose in BiGG models), mmol/gDW/h.
+DEFAULT_BOUND = 10.0
 
 
 def _affine(g: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -58,7 +73,7 @@ class FBAFixedBound(_FBARegressor):
     """FBA with one uptake bound for every variable compound present, the best of ``grid`` on the
     training data (least squares, after the affine calibration when ``calibrate``)."""
 
-    def __init__(self, uptake_model: UptakeModel, grid: Sequence[float] = BOUND_GRID, calibrate: bool = False) -> None:
+    def __init__(self, uptake_model: UptakeModel, grid: Sequence[float] | None = None, calibrate: bool = False) -> None:
         self.uptake_model = uptake_model
         self.grid = grid
         self.calibrate = calibrate
@@ -67,7 +82,7 @@ class FBAFixedBound(_FBARegressor):
         y = np.asarray(y, dtype=float)
         k = len(self.uptake_model.variable_ids)
         best = None
-        for bound in self.grid:
+        for bound in self.grid or self.uptake_model.parameter_grid:
             g = self.uptake_model.growth(self.uptake_model.medium_bounds(X, np.full(k, float(bound))))[0]
             a, b = self._calibration(g, y)
             sse = float(np.sum((a * g + b - y) ** 2))
@@ -81,7 +96,9 @@ class FBAFixedBound(_FBARegressor):
 class FBAFittedBounds(_FBARegressor):
     """FBA with one uptake bound per variable compound, fitted by L-BFGS-B in ``[0, max_bound]``.
 
-    Starts from the best single bound of the grid; minimises the training mean
+    On bounds or concentration tables the fitted value is a per-compound scale (on the given bound,
+    or per unit of concentration); ``grid`` and ``max_bound`` default to the uptake model's
+    (``parameter_grid``, ``parameter_cap``).  Starts from the best single value of the grid; minimises the training mean
     squared error over var(y) (scale free), with the exact affine calibration
     refitted at every step when ``calibrate``.  The gradient comes from the LP
     duals; FBA growth is piecewise linear in the bounds, so it is a subgradient
@@ -91,9 +108,9 @@ class FBAFittedBounds(_FBARegressor):
     def __init__(
         self,
         uptake_model: UptakeModel,
-        max_bound: float = 20.0,
+        max_bound: float | None = None,
         calibrate: bool = False,
-        grid: Sequence[float] = BOUND_GRID,
+        grid: Sequence[float] | None = None,
         max_iter: int = 50,
     ) -> None:
         self.uptake_model = uptake_model
@@ -105,17 +122,19 @@ class FBAFittedBounds(_FBARegressor):
     def fit(self, X, y) -> FBAFittedBounds:
         y = np.asarray(y, dtype=float)
         um = self.uptake_model
-        A = um.indicators(X)
+        A = um.values(X)
+        factor = um.inputs(A)  # d bound / d parameter
         start = FBAFixedBound(um, self.grid, self.calibrate).fit(A, y)
         scale = max(float(np.var(y)), 1e-12) * len(y)
         variable = um._variable
+        cap = um.parameter_cap if self.max_bound is None else self.max_bound
 
         def loss(bounds: np.ndarray) -> tuple[float, np.ndarray]:
             g, dg = um.growth(um.medium_bounds(A, bounds), gradient=True)
             a, b = self._calibration(g, y)
             residual = a * g + b - y
             # envelope theorem: (a, b) are optimal, so only d growth / d bound contributes
-            d_bound = (2.0 * a * residual) @ (dg[:, variable] * A[:, variable])
+            d_bound = (2.0 * a * residual) @ (dg[:, variable] * factor[:, variable])
             return float(residual @ residual) / scale, d_bound / scale
 
         result = minimize(
@@ -123,7 +142,7 @@ class FBAFittedBounds(_FBARegressor):
             start.bounds_.to_numpy(),
             jac=True,
             method="L-BFGS-B",
-            bounds=[(0.0, self.max_bound)] * len(um.variable_ids),
+            bounds=[(0.0, cap)] * len(um.variable_ids),
             options={"maxiter": self.max_iter},
         )
         self.bounds_ = pd.Series(result.x, index=um.variable_ids)
@@ -154,7 +173,7 @@ class FBACompositionBounds(_FBARegressor):
     """
 
     def __init__(self, uptake_model: UptakeModel, max_bound: float = 20.0, alpha: float = 0.05,
-                 max_iter: int = 100, grid: Sequence[float] = BOUND_GRID) -> None:
+                 max_iter: int = 100, grid: Sequence[float] | None = BOUND_GRID) -> None:
         self.uptake_model = uptake_model
         self.max_bound = max_bound
         self.alpha = alpha
@@ -175,6 +194,8 @@ class FBACompositionBounds(_FBARegressor):
     def fit(self, X, y) -> FBACompositionBounds:
         y = np.asarray(y, dtype=float)
         um = self.uptake_model
+        if um.composition != "presence":
+            raise ParameterError(f"composition-dependent bounds are for presence tables, not {um.composition}")
         A = um.indicators(X)
         start = FBAFittedBounds(um, self.max_bound, grid=self.grid).fit(A, y)
         limiting = um.limiting(A, start.bounds_.to_numpy())
@@ -214,3 +235,137 @@ class FBACompositionBounds(_FBARegressor):
 
     def fba_growth(self, X) -> np.ndarray:
         return self.uptake_model.growth(self._bounds(self.uptake_model.indicators(X), self.theta_)[0])[0]
+
+
+def best_threshold(score: np.ndarray, y: np.ndarray) -> float:
+    """The threshold ``t`` of ``score > t`` with the best balanced accuracy on ``(score, y)``.
+
+    Tried: below every score, each midpoint between consecutive distinct scores, and the
+    largest score; ties go to the lowest ``t`` (a detection limit near zero growth is the prior).
+
+    Parameters
+    ----------
+    score : numpy.ndarray
+        One value per row, larger for class 1.
+    y : numpy.ndarray
+        0/1 classes.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> best_threshold(np.array([0.0, 0.0, 0.2, 0.5]), np.array([0, 0, 1, 1]))
+    0.1
+    """
+    values = np.unique(score)
+    candidates = np.r_[values[0] - 1.0, (values[:-1] + values[1:]) / 2, values[-1]]
+    with warnings.catch_warnings():  # training rows of one class: sklearn warns, the score stands
+        warnings.simplefilter("ignore", UserWarning)
+        best = max(range(len(candidates)), key=lambda i: (balanced_accuracy_score(y, score > candidates[i]), -i))
+    return float(candidates[best])
+
+
+class FBAGrowthClassifier(ClassifierMixin, BaseEstimator):
+    """Grows / does not grow by FBA: growth above a threshold chosen on the training rows.
+
+    FBA runs with every variable compound at ``parameter`` times its cell (see
+    :class:`UptakeModel`): by default the table's own bounds on a bounds table,
+    :data:`DEFAULT_BOUND` for a present compound on a presence table, and 1
+    (mmol/gDW/h per unit) on a concentration table (with ``half_saturation``,
+    :data:`DEFAULT_BOUND` as the maximal uptake).  With ``grid``, the parameter is
+    the one of the grid whose best threshold classifies the training rows best.
+    The threshold maximises balanced accuracy on the training rows
+    (:func:`best_threshold`), so a rare class is not given up for a high accuracy,
+    and is at least 0: zero growth never counts as growth (training folds without
+    a medium that does not grow would otherwise put it below every growth).
+    ``decision_function`` is FBA growth minus the threshold: the score of ROC AUC.
+
+    With one medium per carbon source, nothing per compound can be learned for a
+    held-out source; one shared parameter and the threshold are what transfer.
+
+    Parameters
+    ----------
+    uptake_model : UptakeModel
+    parameter : float or mapping of str to float, optional
+        The shared per-compound parameter (see above for the default), or one per variable compound
+        (uptake id -> value; compounds it does not name take the default), e.g. given scales of
+        concentrations.
+    grid : sequence of float, optional
+        Choose the parameter from these on the training rows instead.
+
+    Attributes
+    ----------
+    parameter_ : float or mapping
+    threshold_ : float
+    classes_ : numpy.ndarray
+        ``[0, 1]``.
+    """
+
+    def __init__(self, uptake_model: UptakeModel, parameter: float | Mapping[str, float] | None = None,
+                 grid: Sequence[float] | None = None) -> None:
+        self.uptake_model = uptake_model
+        self.parameter = parameter
+        self.grid = grid
+
+    def _default(self) -> float:
+        um = self.uptake_model
+        if um.table_parameter is not None:
+            return um.table_parameter
+        return DEFAULT_BOUND if um.composition == "presence" or um.half_saturation else 1.0
+
+    def _values(self, parameter) -> np.ndarray:
+        """The parameter of every variable compound."""
+        ids = self.uptake_model.variable_ids
+        if isinstance(parameter, Mapping):
+            return np.array([float(parameter.get(r, self._default())) for r in ids])
+        return np.full(len(ids), float(parameter))
+
+    def _growth(self, X, parameter) -> np.ndarray:
+        um = self.uptake_model
+        return um.growth(um.medium_bounds(X, self._values(parameter)))[0]
+
+    def fit(self, X, y) -> FBAGrowthClassifier:
+        """Choose the parameter (with ``grid``) and the threshold on ``(X, y)``, ``y`` 0/1.
+
+        Raises
+        ------
+        DatasetMismatchError
+            ``y`` is not 0/1, or ``X`` does not fit the uptake model.
+        """
+        y = np.asarray(y, dtype=float)
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise DatasetMismatchError("FBAGrowthClassifier: the target must be 0 or 1")
+        y = y.astype(int)
+        A = self.uptake_model.values(X)
+        best = None
+        for parameter in self.grid if self.grid else [self._default() if self.parameter is None else self.parameter]:
+            g = self._growth(A, parameter)
+            threshold = max(best_threshold(g, y), 0.0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                quality = balanced_accuracy_score(y, g > threshold)
+            if best is None or quality > best[0]:
+                best = (quality, parameter if isinstance(parameter, Mapping) else float(parameter), threshold)
+        _, self.parameter_, self.threshold_ = best
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def fba_growth(self, X) -> np.ndarray:
+        """FBA growth with the fitted parameter."""
+        return self._growth(X, self.parameter_)
+
+    def uptake_bounds(self, X) -> pd.DataFrame:
+        """Media x uptake ids: the upper bounds FBA runs with (all other uptakes closed)."""
+        um = self.uptake_model
+        bounds = um.medium_bounds(X, self._values(self.parameter_))
+        return pd.DataFrame(bounds, index=X.index if isinstance(X, pd.DataFrame) else None, columns=um.medium_ids)
+
+    def decision_function(self, X) -> np.ndarray:
+        """FBA growth minus the threshold (> 0: grows)."""
+        return self.fba_growth(X) - self.threshold_
+
+    def predict(self, X) -> np.ndarray:
+        """1 where FBA growth exceeds the threshold."""
+        return (self.decision_function(X) > 0).astype(int)

@@ -1,9 +1,9 @@
-"""Statistical baselines: growth learned from the composition indicators alone.
+"""Statistical baselines: targets learned from the table's inputs alone (no metabolic model).
 
 Ridge, a Gaussian process with one length scale per compound (ARD), random
 forest, XGBoost (optional), ordinary least squares (statsmodels) and a plain
 dense network; the scikit-learn ones are used as they are, these wrap what
-scikit-learn lacks.
+scikit-learn lacks.  Each takes one target or several (a 2-D ``y``: one column per target).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class ARDGaussianProcess(RegressorMixin, BaseEstimator):
 
 
 class ANNDense(RegressorMixin, BaseEstimator):
-    """Plain dense network (one hidden ReLU layer, L-BFGS) on the indicators, target standardised.
+    """Plain dense network (one hidden ReLU layer, L-BFGS) on the inputs, each target standardised.
 
     The L2 penalty is chosen among ``alphas`` by an inner ``cv``-fold CV on the
     training data (as RidgeCV does): on a hundred media it decides between
@@ -103,7 +103,9 @@ class ANNDense(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y) -> ANNDense:
         X, y = _matrix(X), np.asarray(y, dtype=float)
-        self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std()) or 1.0
+        # per target (the same numbers as the scalar mean and SD for one target)
+        self.y_mean_, scale = y.mean(axis=0), y.std(axis=0)
+        self.y_scale_ = np.where(scale > 0, scale, 1.0)
         z = (y - self.y_mean_) / self.y_scale_
         inner = KFold(self.cv, shuffle=True, random_state=self.random_state)
         errors = []

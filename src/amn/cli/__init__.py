@@ -22,6 +22,7 @@ from amn.cli.data import data
 from amn.cli.dataset import dataset
 from amn.cli.demo import demo
 from amn.cli.design import design
+from amn.cli.dynamic import dynamic
 from amn.cli.evaluate import evaluate
 from amn.cli.experiment import experiment
 from amn.cli.generate import generate
@@ -85,7 +86,7 @@ def main() -> None:
     """
 
 
-for _command in (network, generate, dataset, train, evaluate, predict, design, demo, data, experiment):
+for _command in (network, generate, dataset, train, evaluate, predict, design, demo, data, experiment, dynamic):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

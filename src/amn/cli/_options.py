@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+
+import click
 
 from amn.errors import InputFileNotFoundError, ParameterError
 
@@ -114,3 +116,39 @@ def make_parent(path: Path) -> Path:
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return Path(path)
+
+
+def table_options(command: Callable) -> Callable:
+    """The options that say how to read an experimental table (:func:`amn.dataset.table.read_table`).
+
+    ``--data`` (repeatable: files joined on ``--key``), ``--target`` / ``--targets all-remaining``,
+    ``--task``, ``--composition``, ``--ignore-columns``, ``--inputs``, ``--mapping``, ``--knockout-value``
+    and ``--key``; the command receives them under the same names (``data`` is a tuple of paths).
+    """
+    options = [
+        click.option("--data", required=True, multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                     help="Experimental table (CSV); repeat to join several files on their first column (or --key)."),
+        click.option("--target", default="GR_AVG", show_default=True,
+                     help="Target column(s): comma-separated names or shell patterns (R_*)."),
+        click.option("--targets", "all_targets", type=click.Choice(["all-remaining"]),
+                     help="all-remaining: every measured-flux column (numeric, not 0/1, not constant, named by a "
+                          "reaction) that has no other role; replaces --target."),
+        click.option("--task", type=click.Choice(["auto", "regression", "classification"]), default="auto",
+                     show_default=True, help="auto: classification when the one target is 0/1."),
+        click.option("--composition", type=click.Choice(["auto", "presence", "bounds", "concentration"]),
+                     default="auto", show_default=True,
+                     help="What the uptake columns hold: 0/1 presence, uptake bounds (mmol/gDW/h) or concentrations "
+                          "(mM). auto: a unit in the column names ((mM), [mM], _mM; (mmol/gDW/h)), else presence when "
+                          "every value is 0/1, else bounds."),
+        click.option("--ignore-columns", "ignore", default="", help="Comma-separated columns (or patterns) to leave out."),
+        click.option("--inputs", default="", help="Comma-separated columns (or patterns) that are inputs: an uptake if "
+                     "the name maps to one, else a measured flux if it maps to a reaction, else an extra input."),
+        click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+                     help="CSV with header column,id: the model id (uptake, reaction, metabolite, gene) each column names."),
+        click.option("--knockout-value", type=click.Choice(["0", "1"]),
+                     help="The value of a knockout column that means knocked out [default: the rarer value, printed]."),
+        click.option("--key", help="Column that labels the rows and joins several --data files [default: the first column]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, make_parent, option_names
+from amn.cli._options import check_inputs, check_output, make_parent, option_names, table_options
 from amn.errors import PlateReaderError
 from amn.plate_reader.combinations import combinations_design, parse_compounds
 from amn.plate_reader.curation import auto_growth_rates, compare
@@ -102,6 +102,32 @@ def _table_and_network(data: Path, target: str, model: str | None, task: str = "
     return read_table(data, target=target, network=network, task=task), network
 
 
+def _read(data, network, target: str, all_targets: str | None, task: str, composition: str, ignore: str, inputs: str,
+          mapping: Path | None, knockout_value: str | None, key: str | None):
+    """The table of ``amn experiment cv`` (the options of :func:`~amn.cli._options.table_options`)."""
+    from amn.dataset.table import read_table
+
+    return read_table(list(data), target=all_targets or target, network=network, task=task, composition=composition,
+                      ignore=ignore, inputs=inputs, mapping=mapping,
+                      knockout_value=None if knockout_value is None else int(knockout_value), key=key)
+
+
+def _cv_option(value: str) -> int | str:
+    """``--cv``: a number of folds (>= 2) or ``loo``."""
+    text = str(value).strip().lower()
+    if text == "loo":
+        return "loo"
+    try:
+        folds = int(text)
+    except ValueError:
+        folds = 0
+    if folds < 2:
+        from amn.errors import ParameterError
+
+        raise ParameterError(f"--cv: a number of folds >= 2 or loo (got {value!r})")
+    return folds
+
+
 @experiment.command("reservoir-medium")
 @click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (0/1 compositions + target).")
 @click.option("--target", default="GR_AVG", show_default=True)
@@ -129,47 +155,68 @@ def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, 
 
 
 @experiment.command("cv")
-@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table: 0/1 composition columns named by uptake ids, and the target.")
-@click.option("--target", default="GR_AVG", show_default=True, help="Target column (growth rate, or 0/1 for grows / does not grow).")
-@click.option("--task", type=click.Choice(["auto", "regression", "classification"]), default="auto", show_default=True,
-              help="auto: classification when the target is 0/1.")
+@table_options
+@click.option("--cv", "cv_folds", default="10", show_default=True,
+              help="Folds of the protocol (stratified on the binned target, or its classes; several targets: "
+                   "shuffled KFold), or loo: leave one row out (one condition per row).")
 @click.option("--methods", "method_names", help="Comma-separated method names to run (case-insensitive) [default: all].")
 @click.option("--test-data", type=click.Path(dir_okay=False, path_type=Path), help="Fit every method on all rows of --data and score it on this table (same columns) instead of cross-validating.")
-@click.option("--model", help="Metabolic model for the FBA baselines (path, BiGG id or textbook).")
+@click.option("--model", help="Metabolic model: maps column names to its uptakes, genes and reactions; adds the FBA baselines (path, BiGG id or textbook).")
 @click.option("--medium", type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds (FBA baselines).")
 @click.option("--growth-model", type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes: adds the reservoir (regression targets).")
 @click.option("--exact-route", is_flag=True, help="Also fit composition-dependent uptake bounds through FBA itself (needs --model; slow).")
 @click.option("--amn", "amn_epochs", type=int, default=0, help="Also train AMN-QP on the measured values (method 1) on --model's network, for this many epochs.")
-@click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the 10-fold protocol (with --test-data: the first seeds the estimators).")
+@click.option("--seeds", default="0,1,2", show_default=True, help="Repeats of the protocol (with --test-data: the first seeds the estimators).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Folds on a local Dask cluster of this many processes (1 = in this process); same results.")
+@click.option("--dask", "dask_address", help="Run the folds on an existing Dask scheduler (tcp://host:8786).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/experiment"), show_default=True, help="Directory for results.csv, predictions.csv and report.md.")
-def cv(data: Path, target: str, task: str, method_names: str | None, test_data: Path | None, model: str | None,
-       medium: Path | None, growth_model: Path | None, exact_route: bool, amn_epochs: int, seeds: str, out: Path) -> None:
+def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, composition: str, ignore: str,
+       inputs: str, mapping: Path | None, knockout_value: str | None, key: str | None, cv_folds: str,
+       method_names: str | None, test_data: Path | None, model: str | None, medium: Path | None,
+       growth_model: Path | None, exact_route: bool, amn_epochs: int, seeds: str, workers: int,
+       dask_address: str | None, out: Path) -> None:
     """Run the published protocol (10-fold CV stratified on binned target, repeated) for every method.
 
-    Statistical baselines always run; FBA baselines with --model (and the
-    exact-FBA reservoir route with --exact-route); AMN-QP trained on the
-    measured values with --model and --amn EPOCHS; the reservoir with
-    --growth-model; --methods keeps some of them.  With --test-data, every
+    Every column of the table gets a role, printed once: uptake (a medium
+    compound), knockout (0/1, a gene or reaction of --model), measured or
+    extra input, target, or ignored (with the reason).  Statistical baselines
+    always run, on every input column and every target; FBA baselines with
+    --model (presence, bounds or concentrations; for a 0/1 target, grows =
+    FBA growth above a threshold chosen on the training folds), the exact-FBA
+    reservoir route with --exact-route and AMN-QP trained on the measured
+    values with --amn EPOCHS (presence tables), the reservoir with
+    --growth-model (a logistic head for a 0/1 target) -- on tables with one
+    target and no knockout column; a method asked for that cannot run gets a
+    one-line note saying why; --methods keeps some of them.  --workers N or
+    --dask ADDRESS run the folds on Dask, with the same results.  With --test-data, every
     method is fitted on all rows of --data and scored on that table.  Prints
     the method table and writes to --out: results.csv (one row per method,
-    numeric metric columns), predictions.csv (held-out predictions per medium)
-    and report.md.
+    numeric metric columns: q2, or q2_variance_weighted and q2_<target> for
+    several targets; accuracy, balanced_accuracy, roc_auc, majority_rate for
+    classification), predictions.csv (held-out predictions per row) and report.md.
     """
     import warnings
 
-    from amn.baselines.registry import methods_for, run_methods, run_methods_on, select_methods
+    from amn.baselines.method import run_methods, run_methods_on, select_methods
+    from amn.baselines.registry import methods_for
     from amn.evaluation.report import method_table, predictions_table, published_for, results_frame
     from amn.media import read_medium
+    from amn.network import make_unidirectional
 
-    check_inputs({"--data": data, "--medium": medium, "--test-data": test_data}, {"--growth-model": growth_model})
+    files = {f"--data {path}": path for path in data}
+    check_inputs({**files, "--medium": medium, "--test-data": test_data, "--mapping": mapping},
+                 {"--growth-model": growth_model})
     check_output(out, folder=True)
-    seed_list = _seeds(seeds)
-    table, network = _table_and_network(data, target, model, task)
+    seed_list, folds = _seeds(seeds), _cv_option(cv_folds)
+    network = make_unidirectional(model) if model else None
+    options = {"target": target, "all_targets": all_targets, "composition": composition, "ignore": ignore,
+               "inputs": inputs, "mapping": mapping, "knockout_value": knockout_value, "key": key}
+    table = _read(data, network, task=task, **options)
+    click.echo(table.summary())
     test = None
     if test_data is not None:
-        from amn.dataset.table import read_table
-
-        test = read_table(test_data, target=target, network=network, task=table.task)
+        test = _read([test_data], network, task=table.task, **options)
     spec = read_medium(medium) if medium else None
     with warnings.catch_warnings(record=True) as skipped:  # an optional baseline left out: one line each
         warnings.simplefilter("always", UserWarning)
@@ -187,17 +234,25 @@ def cv(data: Path, target: str, task: str, method_names: str | None, test_data: 
                 if done == total:
                     bar.update()
 
-            results = run_methods(methods, table, seeds=seed_list, progress=progress)
+            from amn.evaluation.executors import executor_for
+
+            with executor_for(workers, dask_address) as executor:
+                results = run_methods(methods, table, seeds=seed_list, n_splits=folds, progress=progress,
+                                      executor=executor)
         else:
             results = run_methods_on(methods, table, test, seed=seed_list[0], progress=lambda name: bar.update())
     notes = {m.name: m.note for m in methods}
-    published = published_for(data, target) if test is None else {}
+    single = len(data) == 1 and len(table.targets) == 1
+    published = published_for(data[0], table.targets[0]) if test is None and single else {}
     summary = method_table(results, published=published, notes=notes)
     click.echo(summary.to_string(index=False))
     out.mkdir(parents=True, exist_ok=True)
-    results_frame(results, notes, published).to_csv(out / "results.csv", index=False)
-    predictions_table(results, (table if test is None else test).y.index).to_csv(out / "predictions.csv")
-    click.echo(str(_report(out, summary, table, test, seed_list)))
+    frame = results_frame(results, notes, published)
+    frame.to_csv(out / "results.csv", index=False)
+    scored = table if test is None else test
+    index_name = scored.key if scored.key and not scored.key.startswith("Unnamed:") else "medium"
+    predictions_table(results, scored.Y.index, index_name).to_csv(out / "predictions.csv")
+    click.echo(str(_report(out, summary, frame, table, test, seed_list, folds)))
 
 
 def _seeds(seeds: str) -> list[int]:
@@ -212,18 +267,32 @@ def _seeds(seeds: str) -> list[int]:
     return values
 
 
-def _report(out: Path, summary, table, test, seeds: list[int]) -> Path:
-    from amn.evaluation.report import metric_notes, write_report
+def _report(out: Path, summary, frame, table, test, seeds: list[int], folds: int | str) -> Path:
+    from amn.evaluation.report import metric_notes, results_notes, write_report
 
+    what = ", ".join(table.targets[:3]) + (f", ... ({len(table.targets)} targets)" if len(table.targets) > 3 else "")
     if test is None:
-        protocol = (f"{len(seeds)} seed(s) {seeds} x 10-fold CV stratified on "
-                    f"{'the classes' if table.task == 'classification' else 'quantile bins'} of {table.target}; "
-                    f"scores of the pooled held-out predictions of each repeat. Data: `{table.source}` ({len(table)} media).")
+        if folds == "loo":
+            split = f"leave-one-row-out CV (each of the {len(table)} rows held out once)"
+        elif len(table.targets) > 1:
+            split = f"{folds}-fold shuffled KFold CV (several targets: no stratification)"
+        else:
+            split = (f"{folds}-fold CV stratified on "
+                     f"{'the classes' if table.task == 'classification' else 'quantile bins'} of {table.target}")
+        protocol = (f"{len(seeds)} seed(s) {seeds} x {split}; scores of the pooled held-out predictions of each "
+                    f"repeat. Data: `{table.source}` ({len(table)} rows); target(s): {what}.")
     else:
-        protocol = (f"Every method fitted on all {len(table)} media of `{table.source}` and scored on the "
-                    f"{len(test)} media of `{test.source}` (one repeat, seed {seeds[0]}).")
-    sections = {"Protocol": protocol, "Columns": metric_notes(list(summary.columns))}
-    return write_report(out / "report.md", summary, title=f"{table.target}: {table.task}", sections=sections)
+        protocol = (f"Every method fitted on all {len(table)} rows of `{table.source}` and scored on the "
+                    f"{len(test)} rows of `{test.source}` (one repeat, seed {seeds[0]}); target(s): {what}.")
+    sections = {"Protocol": protocol, "Table": "```\n" + table.summary() + "\n```",
+                "Columns": metric_notes(list(summary.columns)),
+                "results.csv": results_notes(list(frame.columns)),
+                "predictions.csv": ("the pooled held-out prediction of every row (mean over repeats), one column per "
+                                    "method" + (" and target (`<method>:<target>`, measured values in "
+                                                "`measured:<target>`)" if len(table.targets) > 1 else
+                                                ", measured values in `measured`"))}
+    title = f"{what}: {table.task}"
+    return write_report(out / "report.md", summary, title=title, sections=sections)
 
 
 @experiment.command("fit")
@@ -248,11 +317,13 @@ def fit(data: Path, target: str, growth_model: Path, max_bound: float | None, le
     reservoir = ReservoirRegressor(str(growth_model), learn_base=learn_base)
     if max_bound is not None:
         reservoir.set_params(max_bounds=dict.fromkeys(table.composition_ids, max_bound))
-    reservoir.fit(table.X, table.y)
-    bounds = reservoir.uptake_bounds(table.X)
+    compositions = table.X[table.composition_ids]  # the reservoir reads the uptake columns
+    compositions.attrs["source"] = table.source
+    reservoir.fit(compositions, table.y)
+    bounds = reservoir.uptake_bounds(compositions)
     out.parent.mkdir(parents=True, exist_ok=True)
     bounds.to_csv(out)
-    predicted = reservoir.predict(table.X)
-    click.echo(f"{out}: {len(bounds)} media x {bounds.shape[1]} uptake bounds; training R2 {reservoir.score(table.X, table.y):.4f}")
+    predicted = reservoir.predict(compositions)
+    click.echo(f"{out}: {len(bounds)} media x {bounds.shape[1]} uptake bounds; training R2 {reservoir.score(compositions, table.y):.4f}")
     agreement = check_bounds(reservoir.growth_model_.network_.model, bounds, predicted)
     click.echo(f"FBA with the learned bounds vs the reservoir: {agreement.summary()}")

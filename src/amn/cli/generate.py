@@ -34,8 +34,9 @@ from amn.network.knockouts import read_gene_list
 @click.option("--backend", type=click.Choice(["highs", "cobra"]), default="highs", show_default=True, help="HiGHS kept warm (fast) or COBRApy (reference).")
 @click.option("--knockouts", "knockouts_source", help="Single-gene knockouts per sample: `all` (every gene of the model) or a file of candidate gene ids (one per line).")
 @click.option("--wild-type", type=float, default=0.1, show_default=True, help="With --knockouts: fraction of samples without knockout.")
+@click.option("--keep-no-growth", is_flag=True, help="Draw each medium once and keep those that do not grow (growth / no-growth training data); infeasible LPs are kept as growth 0, fluxes 0, and still reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def generate(model, medium, size, experimental, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, knockouts_source, wild_type, quiet) -> None:
+def generate(model, medium, size, experimental, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, knockouts_source, wild_type, keep_no_growth, quiet) -> None:
     """Draw media, label them by FBA/pFBA, and write a training set.
 
     Random media follow the medium file (published semantics); with
@@ -44,7 +45,9 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     rerun the same command to resume; the result is identical to an
     uninterrupted run.  With --knockouts, each sample also knocks out one
     candidate gene (or none), X gains the indicator columns KO:<gene>, and the
-    labels are those of the knocked-out network.
+    labels are those of the knocked-out network.  With --keep-no-growth, media
+    that do not grow are kept (the negative class of a growth / no-growth
+    model) instead of redrawn.
     """
     if (size is None) == (experimental is None):
         raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
@@ -67,14 +70,24 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
                 outputs=[s.strip() for s in outputs.split(",")] if outputs else None,
                 workers=workers, dask_address=dask_address, chunk_size=chunk_size, backend=backend,
                 progress=not quiet, extra_metadata={"model_source": str(model)}, knockouts=knockouts,
+                keep_no_growth=keep_no_growth,
             )
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; finished chunks are kept in {partial_dir(out)}: rerun the same command to resume", err=True)
         sys.exit(130)
     click.echo(
-        f"{out}: {len(dataset.X)} samples, {len(dataset.infeasible)} infeasible draws, "
+        f"{out}: {len(dataset.X)} samples, {_no_growth(dataset, keep_no_growth)}, "
         f"X {dataset.X.shape[1]} ({bound}), Y {dataset.Y.shape[1]} fluxes; {_timing(dataset.metadata)}"
     )
+
+
+def _no_growth(dataset, kept: bool) -> str:
+    """The draws that did not grow: dropped (redrawn) by default, kept with --keep-no-growth."""
+    if not kept:
+        return f"{len(dataset.infeasible)} infeasible draws"
+    below = int((dataset.growth < dataset.metadata["min_growth"]).sum())
+    return (f"{below} no-growth kept as labelled zeros (growth < {dataset.metadata['min_growth']:g}), "
+            f"{len(dataset.infeasible)} of them infeasible LPs (fluxes 0)")
 
 
 def _timing(meta: dict) -> str:

@@ -13,6 +13,7 @@ from amn.cli._options import check_inputs, check_output
 from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
+from amn.evaluation.executors import executor_for
 from amn.models import ARCHITECTURES, AMNRegressor, save_model
 from amn.training.checkpoint import checkpoint_epochs
 
@@ -43,6 +44,36 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _value(text: str):
+    """One grid value: a number, true/false, layer sizes such as 50x50, or the text itself."""
+    if "x" in text and all(part.isdigit() for part in text.split("x")):
+        return tuple(int(part) for part in text.split("x"))
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _grid(pairs: tuple[str, ...], layer_params: dict) -> dict[str, list]:
+    """``--grid KEY=V1,V2`` options as a ParameterGrid dict; ``layer.KEY`` values vary the layer settings."""
+    grid, layer = {}, {}
+    for pair in pairs:
+        key, _, values = pair.partition("=")
+        if not key or not values:
+            raise click.BadParameter(f"{pair!r} is not KEY=V1,V2,...", param_hint="--grid")
+        parsed = [_value(v.strip()) for v in values.split(",") if v.strip()]
+        if key.startswith("layer."):
+            layer[key[len("layer."):]] = parsed
+        else:
+            grid[key.replace("-", "_")] = [(v,) if key == "hidden" and isinstance(v, int) else v for v in parsed]
+    if layer:
+        from sklearn.model_selection import ParameterGrid
+
+        grid["layer_params"] = [{**layer_params, **point} for point in ParameterGrid(layer)]
+    return grid
+
+
 def _check_inputs(dataset: Path, test_path: Path | None, model: str | None, measured: list[str] | None, folds: int):
     """Load and check the dataset, its network and the test set, before anything is written."""
     data = load_dataset(dataset)
@@ -61,6 +92,55 @@ def _check_inputs(dataset: Path, test_path: Path | None, model: str | None, meas
         if list(test.X.columns) != list(data.X.columns):
             raise DatasetMismatchError(f"{test_path}: its inputs (X columns) differ from those of {dataset}")
     return data, network, test
+
+
+class _fold_bar:
+    """A progress bar over finished folds (distributed runs, where each fold's epochs run elsewhere)."""
+
+    def __init__(self, shown: bool) -> None:
+        self.shown, self.bar = shown, None
+
+    def __enter__(self):
+        if not self.shown:
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(unit="fold", desc="folds")
+
+        def progress(done: int, total: int) -> None:
+            self.bar.total = total
+            self.bar.update(done - self.bar.n)
+
+        return progress
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _cross_validate(estimator, points, data, test, folds, seed, executor, checkpoints, progress, out):
+    """The CV of ``estimator`` (``points`` empty), or the sweep: OUT/sweep.csv, the best point set on ``estimator``."""
+    from sklearn.model_selection import KFold
+
+    common = {"seeds": (seed,), "cv": KFold(folds, shuffle=True), "scorer": AMNFoldScorer(), "executor": executor,
+              "progress": progress}
+    if not points:
+        return cross_validate(estimator, data.X, data.Y, name=estimator.arch, X_test=test.X if test else None,
+                              y_test=test.Y if test else None, workdir=checkpoints / "cv", **common)
+    from amn.evaluation.sweep import sweep
+
+    table, results = sweep(estimator, points, data.X, data.Y, workdir=checkpoints / "sweep", **common)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sweep.csv", index=False)
+    best = int(table["q2_val_measured_mean"].to_numpy().argmax())
+    shown = [c for c in table.columns if c in points or c in ("q2_val_measured_mean", "q2_val_measured_std")]
+    click.echo(table[shown].round(4).to_string())
+    click.echo(f"{out / 'sweep.csv'}: {len(table)} points; best (row {best}): "
+               + ", ".join(f"{k}={table.iloc[best][k]}" for k in points))
+    from sklearn.model_selection import ParameterGrid
+
+    estimator.set_params(**list(ParameterGrid(points))[best])
+    return results[best]
 
 
 def _epochs_line(history: list[dict], resumed: int) -> str:
@@ -98,20 +178,31 @@ def _epochs_line(history: list[dict], resumed: int) -> str:
 @click.option("--reduce", "reduce_", is_flag=True, help="Drop the reactions that carry no flux in the training set "
               "(keeping medium, measured and objective reactions) and train on that smaller network; predictions "
               "stay full width (zeros on the dropped reactions).")
+@click.option("--grid", multiple=True, help="Sweep: KEY=V1,V2 (repeatable) over estimator parameters (lr, hidden "
+              "as 50x50, batch-size, w-sv, ...; layer.KEY for layer settings); writes OUT/sweep.csv and trains "
+              "the best point (q2_val_measured).")
+@click.option("--workers", type=POSITIVE, default=1, show_default=True,
+              help="Folds (and sweep points) on a local Dask cluster of this many processes (1 = in this process).")
+@click.option("--dask", "dask_address", help="Run the folds on an existing Dask scheduler (tcp://host:8786).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_size, lr, patience, folds, test_path,
-          w_sv, w_bound, w_neg, layer_param, seed, device, compile_, reduce_, quiet) -> None:
+          w_sv, w_bound, w_neg, layer_param, seed, device, compile_, reduce_, grid, workers, dask_address,
+          quiet) -> None:
     """Cross-validate an architecture on a dataset, then train it on all samples and save it.
 
-    Progress (epoch, loss terms, time left) is shown per fold.  Every fold and
-    the final fit are checkpointed under OUT/checkpoints: rerun the same
-    command after an interruption to resume.  Options, the dataset and the
-    test set are checked before OUT is created.
+    Progress (epoch, loss terms, time left) is shown per fold (with --workers
+    or --dask, per finished fold).  Every fold and the final fit are
+    checkpointed under OUT/checkpoints: rerun the same command after an
+    interruption to resume.  Results do not depend on the number of workers.
+    Options, the dataset and the test set are checked before OUT is created.
     """
     check_inputs({"--dataset": dataset, "--test": test_path})
     check_output(out, folder=True)
     measured_ids = [m.strip() for m in measured.split(",")] if measured else None
     layers, layer_params = _hidden(hidden), _layer_params(layer_param)
+    points = _grid(grid, layer_params)
+    if points and folds < 2:
+        raise ParameterError("--grid: a sweep compares points by cross-validation; give --folds 2 or more")
     if reduce_ and not AMNRegressor(arch=arch).predicts_fluxes:
         raise ParameterError(f"--reduce: {arch} predicts the measured fluxes only; use ann-sv or an AMN")
     data, network, test = _check_inputs(dataset, test_path, model, measured_ids, folds)
@@ -121,17 +212,18 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
         w_neg=w_neg, layer_params=layer_params, seed=seed, device=device, compile=compile_, verbose=not quiet,
         reduce=reduce_,
     )
+    executor = executor_for(workers, dask_address)
+    distributed = workers > 1 or bool(dask_address)
     checkpoints = out / "checkpoints"
     created = not out.exists()
     metrics: dict = {}
     try:
         if folds > 1:
             checkpoints.mkdir(parents=True, exist_ok=True)
-            from sklearn.model_selection import KFold
-
-            result = cross_validate(estimator, data.X, data.Y, cv=KFold(folds, shuffle=True), seeds=(seed,),
-                                    name=arch, scorer=AMNFoldScorer(), X_test=test.X if test else None,
-                                    y_test=test.Y if test else None, workdir=checkpoints / "cv")
+            with executor, _fold_bar(distributed and not quiet) as progress:
+                result = _cross_validate(estimator.set_params(verbose=not (quiet or distributed)), points, data,
+                                         test, folds, seed, executor, checkpoints, progress, out)
+            estimator.set_params(verbose=not quiet)
             click.echo(result.fold_scores.drop(columns="seed").round(4).to_string(index=False))
             metrics = result.summary()
             for key in ("q2_val_measured", "q2_val_fluxes", "q2_test_measured"):

@@ -16,6 +16,13 @@ its reactions closed, and a lethal knockout is kept (growth 0; when its LP is
 infeasible, because a fixed demand such as the ATP maintenance can no longer
 be met, its fluxes are 0 too).  X gains one indicator column ``KO:<gene>`` per
 candidate gene, and the dataset records the wild-type growth of every sample.
+
+With ``keep_no_growth`` (training data for growth / no-growth), a medium is
+drawn once and kept whatever it gives: a feasible LP with growth below
+``min_growth`` keeps its FBA/pFBA solution (usually growth 0), and an
+infeasible LP (no steady state, e.g. the ATP maintenance demand cannot be met)
+is kept with growth 0 and fluxes 0, *and* still reported among the
+``infeasible`` draws (with ``"kept": true``), so the two cases stay apart.
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ class LabelTask:
     min_growth : float
         Growth below which a medium is redrawn.
     knockouts : RandomKnockouts or None
+    keep_no_growth : bool
+        Draw once and keep media below ``min_growth`` (infeasible ones as zeros, still reported).
     """
 
     media: RandomMedia | GuidedMedia
@@ -72,6 +81,7 @@ class LabelTask:
     max_tries: int = 5
     min_growth: float = 1e-3
     knockouts: RandomKnockouts | None = None
+    keep_no_growth: bool = False
 
 
 _LABELERS: dict[tuple[str, str], HighsLabeler] = {}  # one warm labeler per worker process
@@ -102,7 +112,8 @@ def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, la
     arrays : dict of str to numpy.ndarray
         ``X``, ``Y``, ``growth``, ``sample`` (and ``wild_type_growth`` with knockouts).
     infeasible : list of dict
-        The samples whose draws all stayed below ``task.min_growth``.
+        The samples whose draws all stayed below ``task.min_growth`` (with ``keep_no_growth``: the
+        samples whose LP was infeasible, kept as zeros, ``"kept": True``).
     """
     labeler = labeler or _highs_labeler(problem, task.method)
     labeler.restart()
@@ -113,22 +124,28 @@ def label_chunk(problem: FluxProblem, task: LabelTask, start: int, stop: int, la
     for i in range(start, stop):
         rng = sample_rng(task.seed, i)
         gene = knockouts.draw(knockout_rng(task.seed, i)) if knockouts is not None else -1
-        for _ in range(task.max_tries):
+        tries = 1 if task.keep_no_growth else task.max_tries
+        for _ in range(tries):
             bounds = task.media.draw(rng, i)
             label = labeler.label(bounds)
             if label.fluxes is not None and label.growth >= task.min_growth:
                 break
         else:
-            infeasible.append(
-                {
-                    "sample": i,
-                    "tries": task.max_tries,
-                    "last_growth": None if np.isnan(label.growth) else float(label.growth),
-                    "status": label.status,
-                    "last_bounds": [float(b) for b in bounds],
-                }
-            )
-            continue
+            if not (task.keep_no_growth and label.fluxes is not None):
+                infeasible.append(
+                    {
+                        "sample": i,
+                        "tries": tries,
+                        "last_growth": None if np.isnan(label.growth) else float(label.growth),
+                        "status": label.status,
+                        "last_bounds": [float(b) for b in bounds],
+                        **({"kept": True} if task.keep_no_growth else {}),
+                    }
+                )
+            if not task.keep_no_growth:
+                continue
+            if label.fluxes is None:  # no steady state: no growth, no flux
+                label = Label(0.0, np.zeros(len(problem.c)), label.status)
         x = bounds
         if knockouts is not None:
             wild_type.append(label.growth)
@@ -212,6 +229,7 @@ def generate(
     extra_metadata: dict | None = None,
     on_chunk: Callable[[int], None] | None = None,
     knockouts: RandomKnockouts | None = None,
+    keep_no_growth: bool = False,
 ) -> Dataset:
     """Generate (or resume) a training set and write it to ``out``; see the module docstring.
 
@@ -246,6 +264,10 @@ def generate(
         Called with the number of each chunk written.
     knockouts : RandomKnockouts, optional
         Draw a single-gene knockout (or none) per sample.
+    keep_no_growth : bool, default False
+        Draw each medium once and keep it when it does not grow: the negative class of a growth /
+        no-growth model.  Infeasible LPs are kept as growth 0, fluxes 0, and still listed in
+        ``infeasible`` (``"kept": True``); see the module docstring.
 
     Returns
     -------
@@ -290,7 +312,7 @@ def generate(
     problem = FluxProblem.from_network(network, media.spec.reaction_ids)
     output_ids = list(outputs) if outputs else network.reaction_ids
     task = LabelTask(media, method, bound, seed, tuple(int(j) for j in network.index(output_ids, "output reaction")),
-                     knockouts=knockouts)
+                     knockouts=knockouts, keep_no_growth=keep_no_growth)
     check_growth_possible(problem, media.spec, task.min_growth)
 
     spec = media.spec
@@ -316,6 +338,8 @@ def generate(
     }
     if knockouts is not None:
         manifest["knockouts"] = knockouts.describe()
+    if keep_no_growth:  # only when set: chunks of earlier runs (without the key) stay resumable
+        manifest["keep_no_growth"] = True
     with lock_partial(out):  # one run at a time on out; released even by kill -9
         directory = open_partial(out, manifest)
         chunks = _chunks(media.size, chunk_size)

@@ -1,17 +1,19 @@
-"""Experimental tables: one medium per row, 0/1 composition columns and a measured target.
+"""Experimental tables as users have them: one condition per row, inputs of several kinds, one or many targets.
 
-The published table (``iML1515_EXP.csv``) names its composition columns by the
-unidirectional uptake reactions of iML1515 (``EX_glc__D_e_i``, 1 = present) and
-holds the mean growth rate in ``GR_AVG``; any table of that shape works (other
-organisms, media or targets, and a grows / does-not-grow target for
-classification).  Reading validates everything up front so that a bad file
-fails with one line naming the file, the row and the column, not deep inside a
-fit.
+The published table (``iML1515_EXP.csv``) names its composition columns by the unidirectional
+uptake reactions of iML1515 (``EX_glc__D_e_i``, 1 = present) and holds the mean growth rate in
+``GR_AVG``.  Other tables give compositions as uptake bounds or concentrations, name compounds by
+metabolite or exchange ids, knock genes or reactions out (0/1 columns, either value meaning
+"knocked out"), carry regulators or omics as extra inputs, and measure many fluxes.  Every column
+gets a role (:mod:`amn.dataset.columns`), printed once by the command line; several files can be
+joined on a key column.  Reading validates everything up front, so that a bad file fails with
+one line naming the file, the row and the column, not deep inside a fit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -19,55 +21,161 @@ import numpy as np
 import pandas as pd
 
 from amn.csv_input import read_csv
+from amn.dataset.columns import (
+    ALL_REMAINING,
+    ModelIds,
+    check_mapping,
+    classify,
+    expand,
+    original_reaction,
+    read_mapping,
+    split_names,
+    split_unit,
+    summary,
+)
 from amn.errors import DatasetMismatchError, ParameterError
 from amn.media.columns import check_composition_columns
 
 Task = Literal["regression", "classification"]
+Composition = Literal["presence", "bounds", "concentration"]
+COMPOSITIONS = ("presence", "bounds", "concentration")
+#: First-column names taken as the row key of a single file (when their values are unique).
+KEY_NAMES = ("id", "key", "medium", "condition", "experiment", "sample", "name", "strain")
 
 
 @dataclass(frozen=True)
 class ExperimentTable:
-    """Composition indicators and a measured target, one medium per row (see :func:`read_table`).
+    """Inputs and measured targets, one condition per row (see :func:`read_table`).
 
     Attributes
     ----------
     X : pandas.DataFrame
-        Media x uptake ids, 0/1 floats; ``X.attrs["source"]`` is ``source`` (for messages).
-    y : pandas.Series
-        The target.
-    target : str
-        The name of the target column.
+        Rows x input columns (floats), in file order: uptakes (renamed to uptake ids), knockouts
+        (renamed to the gene or original reaction id; 1 = knocked out), measured inputs and extra
+        inputs (their file names).  ``X.attrs["source"]`` names the table (for messages).
+    Y : pandas.DataFrame
+        Rows x targets (floats, file names).
     task : {"regression", "classification"}
-        ``classification`` for a 0/1 target (grows / does not grow).
+        ``classification`` for one 0/1 target (grows / does not grow).
     source : str
-        The file (or name) of the table.
+        The file(s) of the table.
+    roles : dict
+        Every column of the file(s) -> ``uptake``, ``knockout``, ``measured``, ``extra``, ``target`` or
+        ``ignored``.
+    reasons : dict
+        Column -> why it has its role (every ignored column has one).
+    renamed : dict
+        File column -> its name in ``X`` (uptakes and knockouts).
+    input_roles : dict
+        ``X`` column -> its role.
+    composition : {"presence", "bounds", "concentration"} or None
+        What the uptake values are (None: no uptake column); ``composition_reason`` says how it was decided.
+    knockout_kind : dict
+        Knockout column of ``X`` (a model id) -> ``gene`` or ``reaction``.
+    knockout_value : {0, 1} or None
+        The file value that means "knocked out" (``knockout_reason`` says how it was decided).
+    target_reactions : dict
+        Target -> the reaction it measures: a unidirectional id (``PGI_for``, ``EX_o2_e_i``) or an
+        original one (net flux: ``PFK``, ``EX_ac_e``); targets naming no reaction are absent.
+    measured_reactions : dict
+        Measured input (``X`` column) -> its reaction id, as for targets.
+    key : str or None
+        The row-key column (the rows' labels), if any.
+    notes : tuple of str
+        Lines to print with the summary (e.g. mapping entries naming no column).
     """
 
     X: pd.DataFrame
-    y: pd.Series
-    target: str
+    Y: pd.DataFrame
     task: Task
     source: str
+    roles: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)
+    renamed: dict = field(default_factory=dict)
+    input_roles: dict = field(default_factory=dict)
+    composition: str | None = None
+    composition_reason: str = ""
+    knockout_kind: dict = field(default_factory=dict)
+    knockout_value: int | None = None
+    knockout_reason: str = ""
+    target_reactions: dict = field(default_factory=dict)
+    measured_reactions: dict = field(default_factory=dict)
+    key: str | None = None
+    notes: tuple = ()
+
+    @property
+    def targets(self) -> list[str]:
+        """The target columns."""
+        return list(self.Y.columns)
+
+    @property
+    def y(self) -> pd.Series:
+        """The target, for a table with one target.
+
+        Raises
+        ------
+        ParameterError
+            With several targets (use :attr:`Y`).
+        """
+        if self.Y.shape[1] != 1:
+            raise ParameterError(f"{self.source}: {self.Y.shape[1]} targets; use table.Y (table.y is for one target)")
+        return self.Y.iloc[:, 0]
+
+    @property
+    def target(self) -> str:
+        """The target's name (one target; several: ParameterError, see :attr:`targets`)."""
+        return str(self.y.name)
+
+    def inputs(self, *roles: str) -> list[str]:
+        """The ``X`` columns of the given roles (``uptake``, ``knockout``, ``measured``, ``extra``), in order."""
+        return [c for c, r in self.input_roles.items() if r in roles]
 
     @property
     def composition_ids(self) -> list[str]:
-        """The composition columns (uptake ids)."""
-        return list(self.X.columns)
+        """The uptake columns (unidirectional uptake ids)."""
+        return self.inputs("uptake")
+
+    uptake_ids = composition_ids
+
+    @property
+    def knockout_ids(self) -> list[str]:
+        """The knockout columns (gene or original reaction ids)."""
+        return self.inputs("knockout")
+
+    @property
+    def extra_ids(self) -> list[str]:
+        """The extra input columns."""
+        return self.inputs("extra")
+
+    @property
+    def measured_ids(self) -> list[str]:
+        """The measured-flux input columns."""
+        return self.inputs("measured")
 
     @property
     def variable_ids(self) -> list[str]:
-        """Composition columns that differ between media (the others are the base medium)."""
-        return [c for c in self.X.columns if self.X[c].nunique() > 1]
+        """Uptake columns that differ between rows (the others are the base medium)."""
+        return [c for c in self.composition_ids if self.X[c].nunique() > 1]
+
+    def summary(self, shown: int = 6) -> str:
+        """The classification of the columns, a few lines: counts and names per role, composition, knockouts."""
+        lines = [(f"{self.source}: {len(self)} rows, {self.X.shape[1]} inputs, {self.Y.shape[1]} target(s), "
+                 f"{self.task}")]
+        lines += [f"  {line}" for line in summary(self.roles, self.reasons, self.renamed, shown)]
+        if self.composition is not None:
+            lines.append(f"  composition: {self.composition} ({self.composition_reason})")
+        if self.knockout_value is not None:
+            lines.append(f"  knockouts: {self.knockout_value} in the file = knocked out ({self.knockout_reason}); "
+                         "X holds 1 = knocked out")
+        if len(self.targets) > 1 or self.target_reactions:
+            unnamed = [t for t in self.targets if t not in self.target_reactions]
+            lines.append(f"  targets naming a model reaction: {len(self.targets) - len(unnamed)} of {len(self.targets)}"
+                         + (f" (not: {', '.join(unnamed[:shown])}{', ...' if len(unnamed) > shown else ''})"
+                            if unnamed and self.target_reactions else ""))
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
     def __len__(self) -> int:
-        return len(self.y)
-
-
-def _looks_binary(values: pd.Series) -> bool:
-    """All present values are 0/1 (missing cells are allowed here, and reported by the check)."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    present = numeric.dropna()
-    return len(present) > 0 and numeric.isna().sum() == values.isna().sum() and bool(present.isin([0, 1]).all())
+        return len(self.Y)
 
 
 def _row_label(table: pd.DataFrame, position: int) -> str:
@@ -83,96 +191,133 @@ def _cell(value) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _check_binary(table: pd.DataFrame, column: str, path: str) -> None:
-    values = pd.to_numeric(table[column], errors="coerce")
-    bad = ~values.isin([0, 1])
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _key_of(table: pd.DataFrame) -> str | None:
+    """The first column when it labels the rows: an unnamed index, unique text, or unique values named like an id."""
+    if table.shape[1] < 2:
+        return None
+    first = table.columns[0]
+    values = table[first]
+    if str(first).startswith("Unnamed:"):
+        return str(first)
+    if not values.is_unique or values.isna().any():
+        return None
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.isna().all() or str(first).strip().lower() in KEY_NAMES:
+        return str(first)
+    return None
+
+
+def _check_targets(table: pd.DataFrame, names: list[str], source: str) -> None:
+    for target in names:
+        if target not in table.columns:
+            raise DatasetMismatchError(
+                f"{source}: no target column {target!r} (columns: {', '.join(map(str, table.columns[:8]))}"
+                f"{', ...' if len(table.columns) > 8 else ''})"
+            )
+
+
+def _finite(table: pd.DataFrame, column: str, file: str, what: str) -> pd.Series:
+    raw = table[column]
+    values = pd.to_numeric(raw.astype(float) if raw.dtype == bool else raw, errors="coerce").astype(float)
+    bad = ~np.isfinite(values.to_numpy())
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DatasetMismatchError(
-            f"{path}: {_row_label(table, i)}, column {column}: composition must be 0 or 1, got {_cell(table[column].iloc[i])}"
-        )
+        i = _first_bad(bad)
+        raise DatasetMismatchError(f"{file}: {_row_label(table, i)}, column {column}: {what} must be a finite number, "
+                                   f"got {_cell(raw.iloc[i])}")
+    return values
 
 
-def _composition_columns(table: pd.DataFrame, target: str, network, path: str) -> list[str]:
-    candidates = [c for c in table.columns if c != target]
-    if network is None:
-        return [c for c in candidates if not str(c).startswith("Unnamed") and _looks_binary(table[c])]
-    uptakes = set(network.uptake_ids)
-    columns = [c for c in candidates if c in uptakes]
+def _binary_values(table: pd.DataFrame, column: str, file: str, what: str) -> pd.Series:
+    values = pd.to_numeric(table[column], errors="coerce")
+    bad = ~values.isin([0, 1]).to_numpy()
+    if bad.any():
+        i = _first_bad(bad)
+        raise DatasetMismatchError(f"{file}: {_row_label(table, i)}, column {column}: {what} must be 0 or 1, "
+                                   f"got {_cell(table[column].iloc[i])}")
+    return values.astype(float)
+
+
+def _composition(table, columns, given, source) -> tuple[str | None, str]:
+    """The composition of the uptake columns: given, said by unit hints, or 0/1 -> presence, else bounds."""
     if not columns:
-        raise DatasetMismatchError(
-            f"{path}: no column is an uptake reaction of model {network.model.id} (expected ids like "
-            f"{network.uptake_ids[0]})"
-        )
-    # a column that looks like a reaction id but is no uptake is a mistake, not another column
-    check_composition_columns(candidates, network.uptake_ids, path, f"model {network.model.id}", network.reaction_ids)
-    return columns
+        return None, ""
+    if given != "auto":
+        if given not in COMPOSITIONS:
+            raise ParameterError(f"composition must be 'auto', {', '.join(map(repr, COMPOSITIONS))} (got {given!r})")
+        return given, "given"
+    hints = {c: split_unit(c)[1] for c in columns}
+    said = {h for h in hints.values() if h}
+    if len(said) > 1:
+        raise DatasetMismatchError(f"{source}: the uptake columns' unit hints disagree ({', '.join(sorted(said))}); "
+                                   "give --composition")
+    if said:
+        hinted = next(c for c, h in hints.items() if h)
+        return said.pop(), f"inferred from the unit in column name {hinted}"
+    for c in columns:
+        values = pd.to_numeric(table[c], errors="coerce")
+        off = values.notna() & ~values.isin([0, 1])
+        if off.any():
+            i = _first_bad(off.to_numpy())
+            return "bounds", (f"inferred: {c} holds {_cell(table[c].iloc[i])} ({_row_label(table, i)}), not only 0/1; "
+                              "--composition concentration for concentrations")
+    return "presence", "inferred: every uptake value is 0 or 1"
 
 
-def read_table(
-    path: str | Path,
-    target: str = "GR_AVG",
-    network=None,
-    task: Task | Literal["auto"] = "auto",
-) -> ExperimentTable:
-    """Read and validate an experimental table.
+def _knockout_value(values: dict[str, pd.Series], given, source: str) -> tuple[int | None, str]:
+    if not values:
+        return None, ""
+    if given is not None:
+        if int(given) not in (0, 1):
+            raise ParameterError(f"knockout_value must be 0 or 1 (got {given!r})")
+        return int(given), "given"
+    ones = sum(int(v.sum()) for v in values.values())
+    cells = sum(len(v) for v in values.values())
+    if 2 * ones == cells:
+        raise DatasetMismatchError(f"{source}: as many 0 as 1 in the knockout columns: say which value means knocked "
+                                   "out (--knockout-value 0|1)")
+    value = 1 if 2 * ones < cells else 0
+    return value, "inferred: the rarer value in the knockout columns; --knockout-value to say"
 
-    Composition columns are the columns that are uptake reactions of
-    ``network`` (a :class:`~amn.network.UnidirectionalNetwork`) when one is
-    given, else every other column whose values are all 0/1.  With a network,
-    a column that looks like a reaction id (``EX_...``, ``R_EX_...``, ``..._i``,
-    ``..._o``, ``..._e``, or any reaction of the network) but is not one of its
-    uptakes is refused rather than ignored (see
-    :func:`~amn.media.columns.check_composition_columns`); other columns
-    (``GR_1``, ``GR_STD``, notes) are left out.  ``task="auto"`` picks
-    classification when the target is 0/1 (or boolean).
 
-    Parameters
-    ----------
-    path : str or Path
-        CSV file with a header row.
-    target : str, default "GR_AVG"
-        The target column.
-    network : UnidirectionalNetwork, optional
-        When given, composition columns must be its uptakes.
-    task : {"auto", "regression", "classification"}, default "auto"
-
-    Returns
-    -------
-    ExperimentTable
-
-    Raises
-    ------
-    InputFileNotFoundError
-        The file does not exist.
-    DatasetMismatchError
-        A malformed table; the message names the file, row and column.
-    UnknownReactionError
-        With ``network``: a column looks like a reaction id but is not an uptake of the network
-        (the message names the file, the column(s) and the uptake meant, where one is close).
-    ParameterError
-        ``task`` is none of the three.
-    """
-    table = read_csv(path, DatasetMismatchError)
-    return validate_table(table, target=target, network=network, task=task, source=str(path))
+def _target_id(resolved) -> str | None:
+    if resolved is None or resolved.kind == "gene":
+        return None
+    return resolved.id
 
 
 def validate_table(
     table: pd.DataFrame,
-    target: str = "GR_AVG",
+    target: str | Sequence[str] = "GR_AVG",
     network=None,
     task: Task | Literal["auto"] = "auto",
     source: str = "table",
+    *,
+    composition: str = "auto",
+    ignore: str | Sequence[str] = (),
+    inputs: str | Sequence[str] = (),
+    mapping: Mapping[str, str] | str | Path | None = None,
+    knockout_value: int | None = None,
+    key: str | None = None,
+    sources: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> ExperimentTable:
     """:func:`read_table` for a table already in memory.
 
     Parameters
     ----------
     table : pandas.DataFrame
-    target, network, task
+    target, network, task, composition, ignore, inputs, mapping, knockout_value, key
         As in :func:`read_table`.
     source : str, default "table"
         Names the table in messages.
+    sources : mapping, optional
+        Column -> the file it comes from (joined tables), for messages [default: ``source``].
+    aliases : mapping, optional
+        Column -> the name it is resolved by (a joined column renamed ``<file stem>:<column>``).
 
     Returns
     -------
@@ -183,43 +328,274 @@ def validate_table(
     DatasetMismatchError, UnknownReactionError, ParameterError
         As in :func:`read_table`.
     """
-    if target not in table.columns:
-        raise DatasetMismatchError(
-            f"{source}: no target column {target!r} (columns: {', '.join(map(str, table.columns[:8]))}"
-            f"{', ...' if len(table.columns) > 8 else ''})"
-        )
+    sources = dict(sources or {})
+    all_remaining = isinstance(target, str) and target == ALL_REMAINING
+    targets = [] if all_remaining else split_names(target)
+    if not all_remaining and not targets:
+        raise ParameterError("no target given (--target NAME[,NAME...] or --targets all-remaining)")
+    _check_targets(table, targets, source)
     if table.empty:
         raise DatasetMismatchError(f"{source}: no rows")
-    raw = table[target]
-    if raw.dtype == bool:
-        raw = raw.astype(float)
-    y = pd.to_numeric(raw, errors="coerce")
-    bad = ~np.isfinite(y.to_numpy(dtype=float))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DatasetMismatchError(
-            f"{source}: {_row_label(table, i)}, column {target}: target must be a finite number, got {_cell(raw.iloc[i])}"
-        )
-    binary = bool(y.isin([0, 1]).all())
+    ignored = expand(split_names(ignore), table.columns, "--ignore-columns", source)
+    forced = expand(split_names(inputs), table.columns, "--inputs", source)
+    for a, b, clash in (("--target", "--inputs", set(targets) & set(forced)),
+                        ("--target", "--ignore-columns", set(targets) & set(ignored)),
+                        ("--inputs", "--ignore-columns", set(forced) & set(ignored))):
+        if clash:
+            raise ParameterError(f"{source}: column {min(clash)} is given in both {a} and {b}")
+    if key is not None and key not in table.columns:
+        raise DatasetMismatchError(f"{source}: no key column {key!r}")
+    key = key if key is not None else _key_of(table)
+    if key is not None:
+        labels = table[key]
+        if labels.duplicated().any():
+            raise DatasetMismatchError(f"{source}: column {key}: key {labels[labels.duplicated()].iloc[0]!r} is in "
+                                       "more than one row")
+        table = table.set_axis(pd.Index(labels.tolist(), name=None if str(key).startswith("Unnamed:") else key))
+        if str(key).startswith("Unnamed:") and list(table.index) == list(range(len(table))):
+            table.index = pd.RangeIndex(len(table))
+    notes = []
+    mapping_file = None
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping_file = mapping
+        mapping = read_mapping(mapping, table.columns, source)
+    ids = ModelIds.from_network(network) if network is not None else None
+    if mapping:
+        check_mapping(mapping, ids, mapping_file or "mapping")
+        unused = [c for c in mapping if c not in set(map(str, table.columns))]
+        if unused:
+            notes.append(f"{mapping_file or 'mapping'}: {len(unused)} entr{'y' if len(unused) == 1 else 'ies'} name no "
+                         f"column ({', '.join(unused[:3])}{', ...' if len(unused) > 3 else ''})")
+    aliases = dict(aliases or {})
+    if aliases:
+        notes.append(f"{len(aliases)} column(s) named in an earlier file too, kept as <file>:<column> "
+                     f"({', '.join(list(aliases)[:3])}{', ...' if len(aliases) > 3 else ''})")
+    found = classify(table, ALL_REMAINING if all_remaining else targets, ids, mapping=mapping, ignore=ignored,
+                     inputs=forced, key=key, aliases=aliases)
+    file_of = lambda c: sources.get(c, source)
+    if ids is not None:
+        if not found.resolved:
+            example = min(ids.uptakes) if ids.uptakes else "EX_..._i"
+            raise DatasetMismatchError(f"{source}: no column is an uptake reaction of model {ids.model_id} (nor a gene "
+                                       f"or reaction of it; expected ids like {example})")
+        if found.unknown:
+            check_composition_columns(found.unknown, sorted(ids.uptakes), file_of(found.unknown[0]),
+                                      f"model {ids.model_id}", ids.reactions)
+    targets = found.of("target")
+    if not targets:
+        raise DatasetMismatchError(f"{source}: --targets all-remaining: no column is left to be a target (the "
+                                   "remaining columns are measured fluxes: numeric, not 0/1, named by a reaction)")
+
+    # targets
+    Y = pd.DataFrame({t: _finite(table, t, file_of(t), "target") for t in targets}, index=table.index)
+    y0 = Y.iloc[:, 0]
+    binary = len(targets) == 1 and bool(y0.isin([0, 1]).all())
     if task == "auto":
         task = "classification" if binary else "regression"
     if task == "classification":
+        if len(targets) > 1:
+            raise ParameterError(f"{source}: classification takes one target ({len(targets)} given)")
         if not binary:
-            i = int(np.flatnonzero(~y.isin([0, 1]).to_numpy())[0])
-            raise DatasetMismatchError(
-                f"{source}: {_row_label(table, i)}, column {target}: a classification target must be 0 or 1, "
-                f"got {_cell(raw.iloc[i])}"
-            )
-        if y.nunique() < 2:
-            raise DatasetMismatchError(f"{source}: column {target}: classification needs both classes 0 and 1")
+            i = _first_bad(~y0.isin([0, 1]).to_numpy())
+            raise DatasetMismatchError(f"{file_of(targets[0])}: {_row_label(table, i)}, column {targets[0]}: a "
+                                       f"classification target must be 0 or 1, got {_cell(table[targets[0]].iloc[i])}")
+        if y0.nunique() < 2:
+            raise DatasetMismatchError(f"{file_of(targets[0])}: column {targets[0]}: classification needs both "
+                                       "classes 0 and 1")
     elif task != "regression":
         raise ParameterError(f"task must be 'auto', 'regression' or 'classification' (got {task!r})")
 
-    columns = _composition_columns(table, target, network, source)
+    # inputs
+    uptakes = found.of("uptake")
+    kind, why = _composition(table, uptakes, composition, source)
+    columns: dict[str, pd.Series] = {}
+    renamed, input_roles, knockout_kind, measured_reactions = {}, {}, {}, {}
+    knockouts = {}
+    for c in table.columns:
+        c = str(c)
+        role = found.roles[c]
+        if role == "uptake":
+            if kind == "presence":
+                values = _binary_values(table, c, file_of(c), "composition")
+            else:
+                values = _finite(table, c, file_of(c), kind)
+                if (values < 0).any():
+                    i = _first_bad((values < 0).to_numpy())
+                    raise DatasetMismatchError(f"{file_of(c)}: {_row_label(table, i)}, column {c}: {kind} must be "
+                                               f"non-negative, got {_cell(table[c].iloc[i])}")
+            resolved = found.resolved.get(c)
+            bare = split_unit(aliases.get(c, c))[0]
+            name = resolved.uptake if resolved is not None else str((mapping or {}).get(bare, bare))
+        elif role == "knockout":
+            values = _binary_values(table, c, file_of(c), "a knockout column")
+            resolved = found.resolved[c]
+            # a direction named (R_GAPD_rev) knocks out that direction only: its unidirectional id
+            name = resolved.id if resolved.kind == "gene" or resolved.flux_named else original_reaction(resolved, ids)
+            knockouts[c] = values
+            knockout_kind[name] = "gene" if resolved.kind == "gene" else "reaction"
+        elif role in ("measured", "extra"):
+            values = _finite(table, c, file_of(c), "an input")
+            name = c
+            resolved = found.resolved.get(c)
+            if role == "measured":
+                measured_reactions[name] = resolved.id
+        else:
+            continue
+        if name in columns:
+            first = next(k for k, v in renamed.items() if v == name) if name in renamed.values() else name
+            raise DatasetMismatchError(f"{file_of(c)}: columns {first} and {c} both name {name}")
+        if name != c:
+            renamed[c] = name
+        columns[name] = values
+        input_roles[name] = role
+    value, value_why = _knockout_value(knockouts, knockout_value, source)
+    for c, values in knockouts.items():
+        name = renamed.get(c, c)
+        columns[name] = (values == value).astype(float)
     if not columns:
-        raise DatasetMismatchError(f"{source}: no 0/1 composition column besides the target {target}")
-    for c in columns:
-        _check_binary(table, c, source)
-    X = table[columns].apply(pd.to_numeric).astype(float)
+        raise DatasetMismatchError(f"{source}: no input column besides the target(s) {', '.join(targets[:3])}")
+    X = pd.DataFrame(columns, index=table.index)
     X.attrs["source"] = source  # names the file in the messages of estimators fitted on X
-    return ExperimentTable(X=X, y=y.astype(float).rename(target), target=target, task=task, source=source)
+    target_reactions = {}
+    if ids is not None:
+        target_reactions = {t: rid for t in targets if (rid := _target_id(found.resolved.get(t))) is not None}
+    return ExperimentTable(
+        X=X, Y=Y, task=task, source=source, roles=found.roles, reasons=found.reasons, renamed=renamed,
+        input_roles=input_roles, composition=kind, composition_reason=why, knockout_kind=knockout_kind,
+        knockout_value=value, knockout_reason=value_why, target_reactions=target_reactions,
+        measured_reactions=measured_reactions, key=key, notes=tuple(notes),
+    )
+
+
+def join_tables(paths: Sequence[str | Path], key: str | None = None
+                ) -> tuple[pd.DataFrame, str, dict[str, str], str, dict[str, str]]:
+    """Several CSV files joined on a key column (each file's first column, or ``key``).
+
+    Parameters
+    ----------
+    paths : sequence of path
+    key : str, optional
+        The key column (in every file) [default: each file's first column].
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The key column first (named as in the first file), then every other column, rows in the first file's order.
+    source : str
+        ``"a.csv + b.csv"``.
+    sources : dict
+        Column -> its file.
+    key : str
+    aliases : dict
+        A column named in an earlier file too is kept as ``<file stem>:<column>``: that name -> the column's own
+        name (what it names in the model).
+
+    Raises
+    ------
+    DatasetMismatchError
+        A file without the key, a key twice in a file, or a row missing from a file.
+    """
+    frames, sources, names, aliases = [], {}, [], {}
+    for path in paths:
+        frame = read_csv(path, DatasetMismatchError)
+        column = key if key is not None else (str(frame.columns[0]) if len(frame.columns) else None)
+        if column is None or column not in frame.columns:
+            raise DatasetMismatchError(f"{path}: no key column {column!r} to join on (--key)")
+        labels = frame[column].astype(str).str.strip()
+        if labels.duplicated().any():
+            raise DatasetMismatchError(f"{path}: column {column}: key {labels[labels.duplicated()].iloc[0]!r} is in "
+                                       "more than one row")
+        frames.append((Path(path), frame.drop(columns=column).set_axis(pd.Index(labels, name=column))))
+        names.append(column)
+    first_path, first = frames[0]
+    for path, frame in frames[1:]:
+        for here, there, other in ((first, frame, path), (frame, first, first_path)):
+            missing = [k for k in here.index if k not in there.index]
+            if missing:
+                holder = first_path if here is first else path
+                raise DatasetMismatchError(f"{other}: no row for {names[0]} {missing[0]!r} (it is in {holder})")
+    joined = []
+    for path, frame in frames:
+        renamed = {}
+        for c in map(str, frame.columns):
+            name = c if c not in sources and c != names[0] else f"{path.stem}:{c}"
+            if name in sources:
+                raise DatasetMismatchError(f"{path}: column {name} is also in {sources[name]}")
+            if name != c:
+                renamed[c], aliases[name] = name, c
+            sources[name] = str(path)
+        joined.append(frame.rename(columns=renamed).reindex(first.index))
+    table = pd.concat(joined, axis=1).reset_index()
+    return table, " + ".join(str(p) for p, _ in frames), sources, names[0], aliases
+
+
+def read_table(
+    path: str | Path | Sequence[str | Path],
+    target: str | Sequence[str] = "GR_AVG",
+    network=None,
+    task: Task | Literal["auto"] = "auto",
+    *,
+    composition: str = "auto",
+    ignore: str | Sequence[str] = (),
+    inputs: str | Sequence[str] = (),
+    mapping: Mapping[str, str] | str | Path | None = None,
+    knockout_value: int | None = None,
+    key: str | None = None,
+) -> ExperimentTable:
+    """Read, classify and validate an experimental table (one file, or several joined on a key).
+
+    Every column gets a role (:mod:`amn.dataset.columns`): uptake, knockout, measured input, extra
+    input, target, or ignored with a reason; :meth:`ExperimentTable.summary` prints it.
+
+    Parameters
+    ----------
+    path : path or sequence of paths
+        CSV file(s) with a header row; several are joined on ``key`` (each file's first column by default).
+    target : str, sequence of str, or "all-remaining", default "GR_AVG"
+        Target column(s), comma-separated names or shell patterns (``R_*``) allowed; ``"all-remaining"``:
+        every measured-flux column (numeric, not 0/1, not constant, named by a reaction of ``network``,
+        or by ``R_``/``_fwd``/``_for``/``_rev``/``_MEASURE`` without one) that has no other role.
+    network : UnidirectionalNetwork, optional
+        Maps names to its uptakes, reactions and genes (without it: names only).
+    task : {"auto", "regression", "classification"}, default "auto"
+        ``auto``: classification for one 0/1 (or boolean) target.
+    composition : {"auto", "presence", "bounds", "concentration"}, default "auto"
+        What the uptake values are; ``auto``: a unit hint in a column name (``(mM)``, ``[mM]``, ``_mM``:
+        concentration; ``(mmol/gDW/h)``: bounds), else presence when every value is 0/1, else bounds.
+        Presence values must be 0/1; bounds and concentrations non-negative finite numbers.
+    ignore : str or sequence of str
+        Columns (or patterns) left out (``--ignore-columns``).
+    inputs : str or sequence of str
+        Columns (or patterns) that are inputs (``--inputs``): an uptake if the name maps to one, else
+        a measured flux (recorded in ``measured_reactions``) if it maps to a reaction, else an extra input.
+    mapping : mapping or path, optional
+        Column -> model id (a CSV file with header ``column,id``), applied before the name rules.
+    knockout_value : {0, 1}, optional
+        The file value meaning "knocked out" [default: the rarer value of the knockout columns].
+    key : str, optional
+        The row-key column [one file: the first column when it labels rows; several: each file's first column].
+
+    Returns
+    -------
+    ExperimentTable
+
+    Raises
+    ------
+    InputFileNotFoundError
+        A file does not exist.
+    DatasetMismatchError
+        A malformed table; the message names the file, row and column.
+    UnknownReactionError
+        With ``network``: a column looks like an exchange or uptake id but is none of the network's
+        (the message names the file, the column(s) and the uptake meant, where one is close).
+    ParameterError
+        ``task`` or ``composition`` is none of the choices, a column given twice (e.g. target and input).
+    """
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    if len(paths) == 1:
+        table, source, sources, aliases = read_csv(paths[0], DatasetMismatchError), str(paths[0]), {}, {}
+    else:
+        table, source, sources, key, aliases = join_tables(paths, key)
+    return validate_table(table, target=target, network=network, task=task, source=source, composition=composition,
+                          ignore=ignore, inputs=inputs, mapping=mapping, knockout_value=knockout_value, key=key,
+                          sources=sources, aliases=aliases)

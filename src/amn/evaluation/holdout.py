@@ -14,7 +14,8 @@ import numpy as np
 
 from amn.dataset.table import Task
 from amn.errors import DatasetMismatchError
-from amn.evaluation.validation import CVResult, _fit, _fresh, _predict
+from amn.evaluation.folds import fit, fresh, predict
+from amn.evaluation.validation import CVResult
 
 
 def evaluate_on(
@@ -27,6 +28,7 @@ def evaluate_on(
     seed: int = 0,
     *,
     name: str | None = None,
+    targets=None,
 ) -> CVResult:
     """Fit ``estimator`` (a fresh copy) on all of ``X_train`` and score its predictions of ``X_test``.
 
@@ -44,6 +46,8 @@ def evaluate_on(
         The seed of the one repeat.
     name : str, optional
         The method's name [default: the estimator's class name].
+    targets : sequence of str, optional
+        Names of the columns of a 2-D ``y`` (several targets: scored each and variance-weighted).
 
     Returns
     -------
@@ -71,9 +75,9 @@ def evaluate_on(
     if len(X_test) != len(y_test):
         raise DatasetMismatchError(f"{len(X_test)} test rows but {len(y_test)} test targets")
     start = time.perf_counter()
-    model = _fresh(estimator, seed)
-    _fit(model, X_train, np.asarray(y_train, dtype=float), None)
-    prediction, labels = _predict(model, X_test, task)
+    model = fresh(estimator, seed)
+    fit(model, X_train, np.asarray(y_train, dtype=float), None)
+    prediction, labels = predict(model, X_test, task)
     return CVResult(
         name=name or type(estimator).__name__,
         task=task,
@@ -83,4 +87,5 @@ def evaluate_on(
         seeds=(int(seed),),
         labels=None if labels is None else labels[None],
         seconds=time.perf_counter() - start,
+        targets=None if targets is None or len(targets) < 2 else tuple(map(str, targets)),
     )

@@ -1,12 +1,13 @@
-"""Scores as the AMN papers report them: R² (Q² on held-out data); accuracy, balanced accuracy, ROC AUC and the
-majority-class rate beside them."""
+"""Scores as the AMN papers report them: R² (Q² on held-out data), per target and variance-weighted over several
+targets; accuracy, balanced accuracy, ROC AUC and the majority-class rate beside them."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score, roc_auc_score
 
 from amn.dataset.table import Task
 
@@ -15,6 +16,39 @@ METRICS: dict[str, tuple[str, ...]] = {
     "regression": ("q2",),
     "classification": ("accuracy", "balanced_accuracy", "roc_auc", "majority_rate"),
 }
+#: The headline metric of several targets.
+VARIANCE_WEIGHTED = "q2_variance_weighted"
+
+
+def metric_names(task: Task, targets: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The metrics of a task: :data:`METRICS`, or for several regression targets ``q2_variance_weighted`` then
+    ``q2_<target>`` per target.
+
+    Examples
+    --------
+    >>> metric_names("regression", ["a", "b"])
+    ('q2_variance_weighted', 'q2_a', 'q2_b')
+    >>> metric_names("regression", ["a"])
+    ('q2',)
+    """
+    if task == "regression" and targets is not None and len(targets) > 1:
+        return (VARIANCE_WEIGHTED, *(f"q2_{t}" for t in targets))
+    return METRICS[task]
+
+
+def variance_weighted_q2(y_true, y_pred) -> float:
+    """``1 - sum_targets SSE / sum_targets SST`` of several targets (scikit-learn's ``r2_score``,
+    ``multioutput="variance_weighted"``: targets weighted by their variance, constant ones weightless).
+
+    Examples
+    --------
+    SSE 1 and 2, SST 2 and 8/3: 1 - 3 / (14/3) = 0.357...
+
+    >>> round(variance_weighted_q2([[1.0, 0.0], [2.0, 0.0], [3.0, 2.0]], [[1.0, 0.0], [2.0, 1.0], [4.0, 1.0]]), 4)
+    0.3571
+    """
+    return float(r2_score(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float),
+                          multioutput="variance_weighted"))
 
 
 def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -72,8 +106,10 @@ def majority_rate(y: np.ndarray) -> float:
     return float(counts.max() / counts.sum())
 
 
-def scores(y: np.ndarray, prediction: np.ndarray, task: Task, labels: np.ndarray | None = None) -> dict[str, float]:
-    """Scores of pooled predictions: Q², or accuracy, balanced accuracy, ROC AUC and majority-class rate.
+def scores(y: np.ndarray, prediction: np.ndarray, task: Task, labels: np.ndarray | None = None,
+           targets: Sequence[str] | None = None) -> dict[str, float]:
+    """Scores of pooled predictions: Q² (per target and variance-weighted for several), or accuracy, balanced
+    accuracy, ROC AUC and majority-class rate.
 
     Parameters
     ----------
@@ -84,11 +120,14 @@ def scores(y: np.ndarray, prediction: np.ndarray, task: Task, labels: np.ndarray
     task : {"regression", "classification"}
     labels : array-like, optional
         Predicted classes for the accuracies [default: ``prediction >= 0.5``].
+    targets : sequence of str, optional
+        Names of the columns of a 2-D ``y`` (several regression targets).
 
     Returns
     -------
     dict
-        ``{"q2": ...}``, or ``accuracy``, ``balanced_accuracy`` (mean recall of the two classes),
+        ``{"q2": ...}``; several targets: ``q2_variance_weighted`` (:func:`variance_weighted_q2`) and
+        ``q2_<target>`` (:func:`r2` of each column, NaN for a constant one); or ``accuracy``, ``balanced_accuracy`` (mean recall of the two classes),
         ``roc_auc`` (NaN when ``y`` holds one class) and ``majority_rate`` (:func:`majority_rate` of ``y``).
 
     Examples
@@ -98,7 +137,13 @@ def scores(y: np.ndarray, prediction: np.ndarray, task: Task, labels: np.ndarray
     (0.75, 0.8333333333333333, 1.0, 0.75)
     """
     if task == "regression":
-        return {"q2": r2(y, prediction)}
+        if targets is None or len(targets) < 2:
+            return {"q2": r2(y, prediction)}
+        y, prediction = np.asarray(y, dtype=float), np.asarray(prediction, dtype=float)
+        out = {VARIANCE_WEIGHTED: variance_weighted_q2(y, prediction)}
+        for j, target in enumerate(targets):
+            out[f"q2_{target}"] = r2(y[:, j], prediction[:, j])
+        return out
     prediction = np.asarray(prediction, dtype=float)
     labels = (prediction >= 0.5).astype(int) if labels is None else labels
     one_class = len(np.unique(y)) < 2

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from amn.evaluation.metrics import METRICS
+from amn.evaluation.metrics import VARIANCE_WEIGHTED
 from amn.evaluation.validation import CVResult
 
 #: sha256 of the published E. coli DH5-alpha table (``experimental/ecoli_dh5a_growth/iML1515_EXP.csv`` of the
@@ -27,6 +27,9 @@ PUBLISHED_SHA256 = "d40b7c20dbb1e0041a047bd50a13a3873dcac6094805e487d879216e7559
 #: What each metric column holds (the report states it).
 METRIC_LABELS: dict[str, str] = {
     "q2": "Q² = 1 - SS_res/SS_tot of the pooled held-out predictions",
+    VARIANCE_WEIGHTED: "variance-weighted Q² over the targets, 1 - Σ_targets SS_res / Σ_targets SS_tot of the pooled "
+                       "held-out predictions (scikit-learn r2_score, multioutput='variance_weighted': constant "
+                       "targets have no weight)",
     "accuracy": "accuracy of the predicted classes",
     "balanced_accuracy": "balanced accuracy (mean recall of the two classes)",
     "roc_auc": "ROC AUC of the class-1 score",
@@ -93,12 +96,17 @@ def _metric_cells(r: CVResult) -> dict[str, str]:
     """The human cells of one result: the headline metric (ours, of the mean prediction), then the other metrics."""
     ours, of_mean = _format(r.mean(), r.sd(), r.score_of_mean(), len(r.seeds))
     cells = {f"{r.metric} (ours)": ours, f"{r.metric} of mean prediction": of_mean}
-    for m in METRICS[r.task]:
-        if m != r.metric:
+    for m in r.metrics:
+        if m != r.metric and _headline_like(m):
             mean = r.mean(m)
             repeats = 1 if m == "majority_rate" else len(r.seeds)
             cells[m] = "" if math.isnan(mean) else _format(mean, r.sd(m), math.nan, repeats)[0]
     return cells
+
+
+def _headline_like(metric: str) -> bool:
+    """A metric of the human table and of the ``_sd`` columns (not one of the per-target ``q2_<target>``)."""
+    return not metric.startswith("q2_") or metric == VARIANCE_WEIGHTED
 
 
 def method_table(
@@ -164,7 +172,9 @@ def results_frame(
     Returns
     -------
     pandas.DataFrame
-        Columns ``method``; regression ``q2``, ``q2_sd``, ``q2_of_mean``; classification ``accuracy``,
+        Columns ``method``; regression ``q2``, ``q2_sd``, ``q2_of_mean``; several targets
+        ``q2_variance_weighted`` (with ``_sd``, ``_of_mean``) then ``q2_<target>`` per target (mean over
+        repeats of its pooled Q²); classification ``accuracy``,
         ``balanced_accuracy``, ``roc_auc`` (each with ``_sd``) and ``majority_rate``; then ``seconds``,
         ``note`` and ``published`` when given.  With one repeat (every result of a single seed, e.g. a
         test table) there are no ``_sd`` columns.  ``_sd`` is the SD over repeats, ``_of_mean`` the
@@ -175,11 +185,11 @@ def results_frame(
     rows = []
     for r in results:
         row: dict[str, object] = {"method": r.name}
-        for m in METRICS[r.task]:
+        for m in r.metrics:
             row[m] = r.mean(m)
-            if several and m != "majority_rate":
+            if several and m != "majority_rate" and _headline_like(m):
                 row[f"{m}_sd"] = r.sd(m)
-            if several and r.task == "regression":
+            if several and r.task == "regression" and _headline_like(m):
                 row[f"{m}_of_mean"] = r.score_of_mean(m)
         row["seconds"] = r.seconds
         row["note"] = notes.get(r.name, "")
@@ -189,8 +199,10 @@ def results_frame(
     return pd.DataFrame(rows)
 
 
-def predictions_table(results: Sequence[CVResult], index: Sequence | None = None) -> pd.DataFrame:
-    """The pooled held-out predictions (``predictions.csv``): ``measured``, then one column per method.
+def predictions_table(results: Sequence[CVResult], index: Sequence | None = None,
+                      index_name: str = "medium") -> pd.DataFrame:
+    """The pooled held-out predictions (``predictions.csv``): ``measured``, then one column per method
+    (several targets: ``measured:<target>`` per target, then ``<method>:<target>`` per method and target).
 
     Parameters
     ----------
@@ -198,19 +210,28 @@ def predictions_table(results: Sequence[CVResult], index: Sequence | None = None
         On the same rows.
     index : sequence, optional
         Row labels (the table's media).
+    index_name : str, default "medium"
+        Name of the index column (e.g. the table's key column).
 
     Returns
     -------
     pandas.DataFrame
         Column ``<method>``: the held-out prediction averaged over repeats (classification: the score of
-        class 1); index named ``medium``.
+        class 1).
     """
     if not results:
         return pd.DataFrame(index=index)
-    frame = pd.DataFrame({"measured": results[0].y}, index=index)
-    for r in results:
-        frame[r.name] = r.mean_prediction
-    frame.index.name = "medium"
+    targets = results[0].targets
+    if targets is None:
+        frame = pd.DataFrame({"measured": results[0].y}, index=index)
+        for r in results:
+            frame[r.name] = r.mean_prediction
+    else:
+        columns = {f"measured:{t}": results[0].y[:, j] for j, t in enumerate(targets)}
+        for r in results:
+            columns.update({f"{r.name}:{t}": r.mean_prediction[:, j] for j, t in enumerate(targets)})
+        frame = pd.DataFrame(columns, index=index)
+    frame.index.name = index_name
     return frame
 
 
@@ -223,8 +244,29 @@ def metric_notes(columns: Sequence[str]) -> str:
             how = ("score of the prediction averaged over repeats" if "of mean" in column
                    else "" if metric == "majority_rate" else "mean ± SD over repeats")
             lines.append(f"- `{column}`: {METRIC_LABELS[metric]}" + (f"; {how}" if how else ""))
+    per_target = [c for c in (str(c).split(" ")[0] for c in columns) if c.startswith("q2_") and not _headline_like(c)
+                  and not c.endswith(("_sd", "_of_mean"))]
+    if per_target:
+        lines.append(f"- `q2_<target>` ({len(per_target)} columns): Q² of that target alone, pooled held-out "
+                     "predictions, mean over repeats")
     if "published" in columns:
         lines.append("- `published`: the published figure (AMN paper, E. coli DH5-alpha, 110 media) for this table")
+    return "\n".join(lines)
+
+
+def results_notes(columns: Sequence[str]) -> str:
+    """What the columns of ``results.csv`` hold (the report states it), one Markdown line per kind of column."""
+    columns = [str(c) for c in columns]
+    lines = [f"- `{c}`: {METRIC_LABELS[c]}; mean over repeats" for c in columns if c in METRIC_LABELS]
+    if any(c.endswith("_sd") for c in columns):
+        lines.append("- `<metric>_sd`: sample SD over repeats; `<metric>_of_mean`: score of the prediction averaged "
+                     "over repeats")
+    per_target = [c for c in columns if c.startswith("q2_") and not _headline_like(c)
+                  and not c.endswith(("_sd", "_of_mean"))]
+    if per_target:
+        lines.append(f"- `q2_<target>` ({len(per_target)} columns): Q² of that target alone (pooled held-out "
+                     "predictions), mean over repeats")
+    lines.append("- `seconds`: wall time of the method's whole protocol; `note`: what the reader must know")
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ The experimental protocol splits with :class:`StratifiedBinsKFold` (folds
 stratified on quantile bins of a continuous target) or scikit-learn's
 ``StratifiedKFold`` (on the classes of a 0/1 target); flux datasets with
 scikit-learn's ``KFold``.  :func:`check_cv` turns a number of folds into the
-protocol's splitter and :func:`seeded` gives a splitter the seed of one repeat.
+protocol's splitter (``"loo"``: leave one row out) and :func:`seeded` gives a splitter the seed of one repeat.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 from scipy.stats import rankdata
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import KFold, LeaveOneOut, StratifiedKFold
 
 from amn.dataset.table import Task
 from amn.errors import ParameterError
@@ -101,16 +101,19 @@ class StratifiedBinsKFold(StratifiedKFold):
         return super().split(X, stratification_bins(y, self.n_splits, self.n_bins), groups)
 
 
-def check_cv(cv, task: Task = "regression"):
+def check_cv(cv, task: Task = "regression", multioutput: bool = False):
     """The splitter for ``cv``: a number of folds becomes the protocol's splitter, a splitter is returned as is.
 
     Parameters
     ----------
-    cv : int or splitter
-        Number of folds, or an object with ``split(X, y)`` and ``get_n_splits()``
+    cv : int, "loo" or splitter
+        Number of folds; ``"loo"`` (leave one row out: scikit-learn's ``LeaveOneOut``, e.g. one
+        condition per row); or an object with ``split(X, y)`` and ``get_n_splits()``
         (scikit-learn's ``KFold``, :class:`StratifiedBinsKFold`, ...).
     task : {"regression", "classification"}
         For a number: quantile-bin stratification (regression) or class stratification.
+    multioutput : bool, default False
+        Several targets: a number gives a shuffled ``KFold`` (there is no one target to stratify on).
 
     Returns
     -------
@@ -119,16 +122,26 @@ def check_cv(cv, task: Task = "regression"):
     Raises
     ------
     ParameterError
-        If ``cv`` is a number below 2 or neither a number nor a splitter.
+        If ``cv`` is a number below 2 or neither a number, ``"loo"`` nor a splitter.
+
+    Examples
+    --------
+    >>> type(check_cv(10)).__name__, type(check_cv(10, multioutput=True)).__name__, type(check_cv("loo")).__name__
+    ('StratifiedBinsKFold', 'KFold', 'LeaveOneOut')
     """
+    if isinstance(cv, str) and cv.strip().lower() == "loo":
+        return LeaveOneOut()
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
         if cv < 2:
             raise ParameterError(f"cross-validation needs at least 2 folds, got {cv}")
         if task == "classification":
             return StratifiedKFold(n_splits=int(cv), shuffle=True)
+        if multioutput:
+            return KFold(n_splits=int(cv), shuffle=True)
         return StratifiedBinsKFold(n_splits=int(cv))
     if not (hasattr(cv, "split") and hasattr(cv, "get_n_splits")):
-        raise ParameterError(f"cv must be a number of folds or a splitter with split() and get_n_splits(), got {cv!r}")
+        raise ParameterError(f"cv must be a number of folds, 'loo' or a splitter with split() and get_n_splits(), "
+                             f"got {cv!r}")
     return cv
 
 

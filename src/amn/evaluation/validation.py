@@ -20,7 +20,6 @@ fold, so a fitted model never sees its validation fold.
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -29,11 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from amn.dataset.table import Task
 from amn.errors import ParameterError
-from amn.evaluation.metrics import METRICS, r2, scores
+from amn.evaluation.executors import Executor, InProcess
+from amn.evaluation.folds import array, load_record, run_fold
+from amn.evaluation.metrics import metric_names, r2, scores
 from amn.evaluation.scorers import Fold, FoldScorer
 from amn.evaluation.splits import N_SPLITS, SEEDS, check_cv, seeded
 
@@ -69,6 +69,9 @@ class CVResult:
         Every fold model's prediction of the test set, shape (n_fitted_folds, n_test[, n_outputs]).
     y_test : numpy.ndarray, optional
         The values the test predictions are scored against.
+    targets : tuple of str, optional
+        Names of the columns of a 2-D ``y`` scored one by one (``q2_<target>``) and together
+        (``q2_variance_weighted``, the headline metric); without them a 2-D ``y`` is scored pooled (``q2``).
     scores : dict of str to numpy.ndarray
         Pooled score of every repeat, per metric (computed).
 
@@ -93,6 +96,7 @@ class CVResult:
     fold_scores: pd.DataFrame | None = None
     test_predictions: np.ndarray | None = None
     y_test: np.ndarray | None = None
+    targets: tuple[str, ...] | None = None
     scores: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -100,13 +104,18 @@ class CVResult:
         for r, prediction in enumerate(self.predictions):
             valid = self.folds[r] >= 0
             labels = None if self.labels is None else self.labels[r][valid]
-            per_repeat.append(scores(self.y[valid], prediction[valid], self.task, labels))
-        self.scores = {m: np.array([s[m] for s in per_repeat]) for m in METRICS[self.task]}
+            per_repeat.append(scores(self.y[valid], prediction[valid], self.task, labels, self.targets))
+        self.scores = {m: np.array([s[m] for s in per_repeat]) for m in self.metrics}
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics scored (:func:`~amn.evaluation.metrics.metric_names`), headline first."""
+        return metric_names(self.task, self.targets)
 
     @property
     def metric(self) -> str:
-        """The headline metric: q2 (regression) or roc_auc (classification)."""
-        return "q2" if self.task == "regression" else "roc_auc"
+        """The headline metric: q2 (regression), q2_variance_weighted (several targets) or roc_auc (classification)."""
+        return "roc_auc" if self.task == "classification" else self.metrics[0]
 
     @property
     def mean_prediction(self) -> np.ndarray:
@@ -132,7 +141,7 @@ class CVResult:
     def score_of_mean(self, metric: str | None = None) -> float:
         """Score of the prediction averaged over repeats (on the samples every repeat validated)."""
         valid = (self.folds >= 0).all(axis=0)
-        return scores(self.y[valid], self.mean_prediction[valid], self.task)[metric or self.metric]
+        return scores(self.y[valid], self.mean_prediction[valid], self.task, targets=self.targets)[metric or self.metric]
 
     def summary(self) -> dict[str, float | str | int]:
         """One row of the method table, and the aggregates of the per-fold metrics.
@@ -146,7 +155,7 @@ class CVResult:
             folds, ddof 0); ``test_q2_mean_prediction`` with a test set.
         """
         row: dict[str, float | str | int] = {"method": self.name, "repeats": len(self.seeds)}
-        for m in METRICS[self.task]:
+        for m in self.metrics:
             row[m] = self.mean(m)
             row[f"{m}_sd"] = self.sd(m)
             row[f"{m}_of_mean"] = self.score_of_mean(m)
@@ -185,82 +194,6 @@ def _columns(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
     return {name: values} if values.ndim == 1 else {f"{name}_{j}": values[:, j] for j in range(values.shape[1])}
 
 
-def _rows(X, index: np.ndarray):
-    return X.iloc[index] if isinstance(X, (pd.DataFrame, pd.Series)) else np.asarray(X)[index]
-
-
-def _fresh(estimator, seed: int):
-    """An unfitted copy; a ``random_state`` left at None is set to the repeat's seed (determinism)."""
-    model = clone(estimator, safe=False)  # estimators without get_params are deep-copied
-    if hasattr(model, "get_params") and model.get_params(deep=False).get("random_state", 0) is None:
-        model.set_params(random_state=seed)
-    return model
-
-
-def _fit(model, X, y, checkpoint_dir: Path | None) -> None:
-    """``model.fit``, with ``checkpoint_dir`` for estimators whose ``fit`` takes it (resumable training)."""
-    if checkpoint_dir is not None and "checkpoint_dir" in inspect.signature(model.fit).parameters:
-        model.fit(X, y, checkpoint_dir=checkpoint_dir)
-    else:
-        model.fit(X, y)
-
-
-def _predict(model, X, task: Task) -> tuple[np.ndarray, np.ndarray | None]:
-    if task == "regression":
-        prediction = np.asarray(model.predict(X), dtype=float)
-        return (prediction[:, 0] if prediction.ndim == 2 and prediction.shape[1] == 1 else prediction), None
-    labels = np.asarray(model.predict(X)).astype(int).ravel()
-    if hasattr(model, "predict_proba"):
-        return np.asarray(model.predict_proba(X))[:, 1], labels
-    if hasattr(model, "decision_function"):
-        return np.asarray(model.decision_function(X), dtype=float).ravel(), labels
-    return labels.astype(float), labels
-
-
-def _target(scorer, model, y, shape: tuple[int, ...]) -> np.ndarray:
-    values = scorer.target(model, y) if hasattr(scorer, "target") else y
-    return np.asarray(values, dtype=float).reshape(shape)
-
-
-def _array(values) -> np.ndarray | None:
-    return None if values is None else np.asarray(values, dtype=float)
-
-
-def _load(path: Path | None, valid: np.ndarray, needs_test: bool) -> dict | None:
-    """The record of a finished fold, unless missing, unreadable or for another split."""
-    if path is None or not path.exists():
-        return None
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("valid") != valid.tolist() or "prediction" not in record:
-        return None
-    if needs_test and record.get("test_prediction") is None:
-        return None
-    return record
-
-
-def _run_fold(estimator, X, y, train, valid, seed, k, task, scorer, X_test, y_test, checkpoint_dir) -> dict:
-    """Fit one fold and record its predictions, targets and scores (JSON-ready)."""
-    model = _fresh(estimator, seed)
-    X_train, y_train, X_val, y_val = _rows(X, train), _rows(y, train), _rows(X, valid), _rows(y, valid)
-    _fit(model, X_train, y_train, checkpoint_dir)
-    prediction, labels = _predict(model, X_val, task)
-    record = {"valid": valid.tolist(), "prediction": prediction.tolist(),
-              "target": _target(scorer, model, y_val, prediction.shape).tolist(),
-              "labels": None if labels is None else labels.tolist(), "test_prediction": None, "test_target": None}
-    test_prediction = None
-    if X_test is not None:
-        test_prediction, _ = _predict(model, X_test, task)
-        record["test_prediction"] = test_prediction.tolist()
-        if y_test is not None:
-            record["test_target"] = _target(scorer, model, y_test, test_prediction.shape).tolist()
-    fold = Fold(seed, k, X_train, y_train, X_val, y_val, prediction, X_test, y_test, test_prediction)
-    record["scores"] = {} if scorer is None else {name: float(v) for name, v in scorer(model, fold).items()}
-    return record
-
-
 def cross_validate(
     estimator,
     X,
@@ -276,6 +209,8 @@ def cross_validate(
     workdir: str | Path | None = None,
     max_folds: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+    targets: Sequence[str] | None = None,
 ) -> CVResult:
     """Cross-validate ``estimator``: every seed a repeat, every fold a fresh clone.
 
@@ -293,10 +228,10 @@ def cross_validate(
     task : {"regression", "classification"}, default "regression"
     seeds : sequence of int, default (0, 1, 2)
         One repeat per seed (the seed of the splitter's shuffle and of the estimator).
-    cv : int or splitter, default 10
+    cv : int, "loo" or splitter, default 10
         Folds: a number gives the protocol's splitter (:func:`~amn.evaluation.splits.check_cv`:
-        stratified on quantile bins of ``y``, or on its classes); or a splitter object
-        such as ``KFold(5, shuffle=True)``.
+        stratified on quantile bins of ``y``, or on its classes; a shuffled ``KFold`` for several
+        targets); ``"loo"`` leaves one row out at a time; or a splitter object such as ``KFold(5, shuffle=True)``.
     name : str, optional
         The method's name [default: the estimator's class name].
     scorer : FoldScorer or callable, optional
@@ -312,6 +247,13 @@ def cross_validate(
         validated (NaN predictions, fold -1).
     progress : callable, optional
         ``progress(done, total)`` after every fold.
+    executor : InProcess or DaskExecutor, optional
+        Where the folds run (:mod:`amn.evaluation.executors`; a DaskExecutor already
+        entered, so that one cluster serves several calls) [default: in this
+        process]; the result is the same wherever they run.
+    targets : sequence of str, optional
+        Names of the columns of a 2-D ``y`` (several targets): each is scored (``q2_<target>``) and all
+        together (``q2_variance_weighted``); a number of folds then splits with a shuffled ``KFold``.
 
     Returns
     -------
@@ -344,45 +286,51 @@ def cross_validate(
         raise ParameterError("cross-validation needs at least one seed")
     if max_folds is not None and max_folds < 1:
         raise ParameterError(f"max_folds must be at least 1, got {max_folds}")
-    splitter = check_cv(cv, task)
+    targets = None if targets is None or len(targets) < 2 else tuple(str(t) for t in targets)
+    splitter = check_cv(cv, task, multioutput=targets is not None or np.ndim(y) > 1)
     if not isinstance(y, pd.DataFrame):
         y = np.asarray(y, dtype=float)
-    n, n_splits = len(y), splitter.get_n_splits()
+    n, n_splits = len(y), splitter.get_n_splits(X, y)
     if n < n_splits:
         raise ParameterError(f"{n} samples are too few for {n_splits}-fold cross-validation")
-    total = len(seeds) * min(n_splits, max_folds or n_splits)
     workdir = None if workdir is None else Path(workdir)
-    predictions = target = labels = None
-    folds = np.full((len(seeds), n), -1, dtype=int)
-    rows, test_predictions, test_target, done = [], [], None, 0
-    start = time.perf_counter()
+    jobs, records = [], []  # (seed position, fold, valid rows) per fold; its record once known
     for r, seed in enumerate(seeds):
         base = None if workdir is None else workdir if len(seeds) == 1 else workdir / f"seed_{seed}"
         for k, (train, valid) in enumerate(seeded(splitter, seed).split(X, y)):
             if max_folds is not None and k >= max_folds:
                 break
-            record = _load(None if base is None else base / f"fold_{k}.json", valid, X_test is not None)
-            if record is None:
-                record = _run_fold(estimator, X, y, train, valid, seed, k, task, scorer, X_test, y_test,
-                                   None if base is None else base / f"fold_{k}")
-                if base is not None:
-                    base.mkdir(parents=True, exist_ok=True)
-                    (base / f"fold_{k}.json").write_text(json.dumps(record))
-            prediction = np.asarray(record["prediction"], dtype=float)
-            if predictions is None:
-                predictions = np.full((len(seeds), n, *prediction.shape[1:]), np.nan)
-                target = np.full((n, *prediction.shape[1:]), np.nan)
-                labels = np.zeros((len(seeds), n), dtype=int) if task == "classification" else None
-            predictions[r, valid], target[valid], folds[r, valid] = prediction, record["target"], k
-            if labels is not None:
-                labels[r, valid] = record["labels"]
-            if record["test_prediction"] is not None:
-                test_predictions.append(np.asarray(record["test_prediction"], dtype=float))
-                test_target = _array(record["test_target"])
-            rows.append({"seed": seed, "fold": k, **record["scores"]})
-            done += 1
-            if progress is not None:
-                progress(done, total)
+            path = None if base is None else base / f"fold_{k}.json"
+            jobs.append((r, k, valid, path, (estimator, X, y, train, valid, seed, k, task, scorer, X_test, y_test,
+                                            None if base is None else base / f"fold_{k}")))
+            records.append(load_record(path, valid, X_test is not None))
+    start, done = time.perf_counter(), sum(record is not None for record in records)
+    todo = [i for i, record in enumerate(records) if record is None]
+    for position, record in (executor or InProcess()).map(run_fold, [jobs[i][4] for i in todo]):
+        i = todo[position]
+        records[i] = record
+        if jobs[i][3] is not None:  # recorded at once: an interrupted run resumes from here
+            jobs[i][3].parent.mkdir(parents=True, exist_ok=True)
+            jobs[i][3].write_text(json.dumps(record))
+        done += 1
+        if progress is not None:
+            progress(done, len(jobs))
+    predictions = target = labels = None
+    folds = np.full((len(seeds), n), -1, dtype=int)
+    rows, test_predictions, test_target = [], [], None
+    for (r, k, valid, _, _), record in zip(jobs, records):
+        prediction = np.asarray(record["prediction"], dtype=float)
+        if predictions is None:
+            predictions = np.full((len(seeds), n, *prediction.shape[1:]), np.nan)
+            target = np.full((n, *prediction.shape[1:]), np.nan)
+            labels = np.zeros((len(seeds), n), dtype=int) if task == "classification" else None
+        predictions[r, valid], target[valid], folds[r, valid] = prediction, record["target"], k
+        if labels is not None:
+            labels[r, valid] = record["labels"]
+        if record["test_prediction"] is not None:
+            test_predictions.append(np.asarray(record["test_prediction"], dtype=float))
+            test_target = array(record["test_target"])
+        rows.append({"seed": seeds[r], "fold": k, **record["scores"]})
     return CVResult(
         name=name or type(estimator).__name__,
         task=task,
@@ -395,4 +343,5 @@ def cross_validate(
         fold_scores=pd.DataFrame(rows),
         test_predictions=np.stack(test_predictions) if test_predictions else None,
         y_test=test_target,
+        targets=targets,
     )

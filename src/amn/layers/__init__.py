@@ -6,12 +6,15 @@
 - :class:`ProjectedPDHG` / :class:`PDHG`: first-order primal-dual solvers of the pFBA-like
   problem, orders of magnitude faster than the published layers when used as solvers.
 - :class:`InteriorPoint`: Mehrotra predictor-corrector interior-point method of the same problem,
-  converged to pFBA in tens of iterations (one batched Cholesky factorisation each).
+  converged to pFBA in tens of iterations (one Cholesky factorisation each: batched dense, or
+  sparse per sample with one symbolic analysis per network for genome-scale networks).
 - :class:`ExactFBA`: FBA/pFBA solved exactly by HiGHS, with gradients from the optimal basis.
 
 All take :class:`~amn.network.matrices.NetworkMatrices` (or a network plus
 medium ids), map a batch x n_in medium tensor to batch x n fluxes, support
-float32/float64, any device and gradient checkpointing (``checkpoint_every``).
+float32/float64, any device (``.to("cuda")``) and gradient checkpointing (``checkpoint_every``).
+Large network matrices are :class:`SparseMatrix` modules (CSR, the batch as the dense
+dimension of each product; scipy's kernel on the CPU, PyTorch's CSR elsewhere).
 Each is one problem in one :class:`torch.nn.Module`, with a runnable example
 in its docstring; :func:`check_bound` is the one check of the medium-input
 mode (``"UB"``/``"EB"``) that the layers and the loss share.
@@ -24,7 +27,7 @@ mode (``"UB"``/``"EB"``) that the layers and the loss share.
 torch.Size([1, 154])
 """
 
-from amn.layers.base import Solution, UnrolledLayer
+from amn.layers.base import Solution, SparseMatrix, UnrolledLayer
 from amn.layers.exact import ExactFBA
 from amn.layers.inputs import check_bound
 from amn.layers.ipm import InteriorPoint
@@ -43,6 +46,7 @@ __all__ = [
     "InteriorPoint",
     "ProjectedPDHG",
     "Solution",
+    "SparseMatrix",
     "UnrolledLayer",
     "check_bound",
 ]

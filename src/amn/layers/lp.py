@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from amn.errors import ParameterError
-from amn.layers.base import State, UnrolledLayer, sparse_buffer, spectral_norm, spmm
+from amn.layers.base import State, UnrolledLayer, spectral_norm, spmm
 from amn.layers.inputs import as_matrices, objective_vector
 from amn.network.matrices import NetworkMatrices
 
@@ -98,9 +98,9 @@ class RNNUB(UnrolledLayer):
         split = matrices.lp_split()
         Q, _ = split.projectors()
         e = split.B.shape[0]
-        self.register_buffer("S_int", sparse_buffer(split.S_int), persistent=False)
-        self.register_buffer("S_ext", sparse_buffer(split.S_ext), persistent=False)
-        self.register_buffer("S_extT", sparse_buffer(split.S_ext.T), persistent=False)
+        self.register_matrix("S_int", split.S_int)
+        self.register_matrix("S_ext", split.S_ext)
+        self.register_matrix("S_extT", split.S_ext.T)
         self.register_buffer("QT", torch.as_tensor(np.ascontiguousarray(Q.T)))
         self.register_buffer("f", torch.as_tensor(-self.objective_scale * objective_vector(matrices, objective)))
         self.register_buffer("B", torch.as_tensor(split.B.toarray()))
@@ -109,7 +109,7 @@ class RNNUB(UnrolledLayer):
         S_E = sp.csr_matrix(split.S_ext[:, e : 2 * e].T)
         B = split.B.toarray()
         uptake = sp.csr_matrix(-(B / np.maximum((B**2).sum(axis=0), 1e-300)).T) @ S_E
-        self.register_buffer("uptake", sparse_buffer(uptake), persistent=False)
+        self.register_matrix("uptake", uptake)
 
     def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:
         batch = inputs.shape[0]
@@ -215,8 +215,8 @@ class RNNEB(UnrolledLayer):
             raise ParameterError(f"RNNEB: dt and gain must be > 0, got dt={dt}, gain={gain}")
         self.dt, self.objective_scale = float(dt), float(objective_scale)
         self.gain = float(gain) if gain is not None else 1.0 / spectral_norm(matrices.S) ** 2
-        self.register_buffer("S", sparse_buffer(matrices.S), persistent=False)
-        self.register_buffer("St", sparse_buffer(matrices.S.T), persistent=False)
+        self.register_matrix("S", matrices.S)
+        self.register_matrix("St", matrices.S.T)
         self.register_buffer("f", torch.as_tensor(-self.objective_scale * objective_vector(matrices, objective)))
 
     def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:

@@ -44,7 +44,7 @@ import torch
 from torch import Tensor
 
 from amn.errors import ParameterError
-from amn.layers.base import State, UnrolledLayer, sparse_buffer, spectral_norm, spmm
+from amn.layers.base import State, UnrolledLayer, spectral_norm, spmm
 from amn.layers.inputs import as_matrices, check_bound, objective_vector
 from amn.network.matrices import NetworkMatrices, independent_rows
 
@@ -165,7 +165,7 @@ class ProjectedPDHG(_PFBAProblem):
         S_r = S[independent_rows(S)]
         dense = S_r.toarray()
         Q = scipy.linalg.solve(dense @ dense.T, dense, assume_a="pos").T if len(dense) else np.zeros((self.n, 0))
-        self.register_buffer("S_r", sparse_buffer(S_r), persistent=False)
+        self.register_matrix("S_r", S_r)
         self.register_buffer("QT", torch.as_tensor(np.ascontiguousarray(Q.T)))
 
     def project(self, X: Tensor) -> Tensor:
@@ -317,8 +317,8 @@ class PDHG(_PFBAProblem):
         self.ruiz_iterations = int(ruiz_iterations)
         K, _, dc = _ruiz(self._S, self.ruiz_iterations)
         self.eta = 0.99 / max(spectral_norm(K), _TINY)
-        self.register_buffer("K", sparse_buffer(K), persistent=False)
-        self.register_buffer("Kt", sparse_buffer(K.T), persistent=False)
+        self.register_matrix("K", K)
+        self.register_matrix("Kt", K.T)
         self.register_buffer("dc", torch.as_tensor(dc))
 
     def _prepare(self, inputs: Tensor, keep: Tensor | None) -> State:

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from amn.errors import ParameterError
-from amn.layers.base import State, UnrolledLayer, sparse_buffer, spectral_norm, spmm
+from amn.layers.base import State, UnrolledLayer, is_dense, spectral_norm, spmm
 from amn.layers.inputs import as_matrices, check_bound, objective_vector
 from amn.network.matrices import NetworkMatrices
 
@@ -108,10 +108,13 @@ class QP(UnrolledLayer):
         default = np.max(np.abs(np.concatenate([matrices.upper, matrices.lower])))
         capped = (matrices.upper < default).astype(float)
         capped[matrices.medium_index] = 0.0
-        self.register_buffer("S", sparse_buffer(matrices.S), persistent=False)
-        self.register_buffer("StS", sparse_buffer(StS), persistent=False)
+        self.register_matrix("S", matrices.S)
+        if is_dense(StS.shape):
+            self.register_matrix("StS", StS)
+        else:  # S^T S is far denser than S (the biomass column couples ~100 metabolites): apply S^T (S V)
+            self.StS = None
         self.register_buffer("step", torch.as_tensor(step))
-        self.register_buffer("Pout", sparse_buffer(matrices.Pout), persistent=False)
+        self.register_matrix("Pout", matrices.Pout)
         self.register_buffer("Pout_index", torch.as_tensor(matrices.measured_index, dtype=torch.long))
         self.register_buffer("capped", torch.as_tensor(capped))
         self.register_buffer("wc", torch.as_tensor(self.objective_weight * c))
@@ -182,13 +185,14 @@ class QP(UnrolledLayer):
         Tensor
             batch x n.
         """
-        g = 2 * spmm(self.StS, V) - 2 * torch.relu(self.lower - V) + 2 * self.capped * torch.relu(V - self.upper) - self.wc
+        StSV = spmm(self.S, spmm(self.S, V), transpose=True) if self.StS is None else spmm(self.StS, V)
+        g = 2 * StSV - 2 * torch.relu(self.lower - V) + 2 * self.capped * torch.relu(V - self.upper) - self.wc
         if self.bound == "UB":
             excess = torch.relu(V.index_select(1, self.medium_index) - inputs)
             g = g + 2 * self.scatter_medium(excess, V.shape[0])
         if targets is not None:
             miss = V.index_select(1, self.Pout_index) - targets
-            g = g + 2 * spmm(self.Pout.t(), miss)
+            g = g + 2 * spmm(self.Pout, miss, transpose=True)
         if self.bound == "EB":
             g = g.index_fill(1, self.medium_index, 0.0)
         return g

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from amn.errors import ParameterError
-from amn.layers.base import State, UnrolledLayer, sparse_buffer, spmm
+from amn.layers.base import State, UnrolledLayer, spmm
 from amn.layers.inputs import as_matrices
 from amn.network.matrices import NetworkMatrices
 
@@ -87,7 +87,7 @@ class RNNW(UnrolledLayer):
             demand = np.bincount(M2V.row, weights=1.0 / M2V.data, minlength=self.n)
             m2v = 1.0 / demand[M2V.row]
         consumers = np.maximum(np.bincount(M2V.col, minlength=M2V.shape[1]), 1)
-        self.register_buffer("V2M", sparse_buffer(matrices.V2M), persistent=False)
+        self.register_matrix("V2M", matrices.V2M)
         self.register_buffer("rows", torch.as_tensor(M2V.row, dtype=torch.long))
         self.register_buffer("cols", torch.as_tensor(M2V.col, dtype=torch.long))
         self.register_buffer("m2v", torch.as_tensor(m2v))

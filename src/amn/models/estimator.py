@@ -202,14 +202,14 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         dtype = getattr(torch, self.dtype)
         module.to(device=device, dtype=dtype)
         loss = loss_class(loss_scales)(
-            torch.as_tensor(mats.S.toarray(), dtype=dtype),
+            mats.S,
             torch.as_tensor(mats.medium_index, dtype=torch.long),
             torch.as_tensor(mats.measured_index, dtype=torch.long),
             bound=self.bound, weights=LossWeights(self.w_mse, self.w_sv, self.w_bound, self.w_neg),
             all_fluxes=self.architecture.all_fluxes,
             target_var=torch.as_tensor(loss_scales["target_var"], dtype=dtype),
             flux_scale=loss_scales["flux_scale"],
-        ).to(device)
+        ).to(device=device, dtype=dtype)
         return module, loss
 
     def _set_fitted_state(self, *, device, network, medium, measured, knockout_genes, module, loss, input_min,

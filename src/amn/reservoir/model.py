@@ -1,4 +1,4 @@
-"""The uptake layer and the reservoir estimator (scikit-learn API)."""
+"""The uptake layer and the reservoir estimators (scikit-learn API): growth rates, and grows / does not grow."""
 
 from __future__ import annotations
 
@@ -13,15 +13,37 @@ from torch import nn
 from amn.errors import DatasetMismatchError, NotFittedError, ParameterError, id_list
 from amn.media.columns import check_composition_columns
 
+#: What the composition cells of a reservoir's table may hold.
+COMPOSITIONS = ("presence", "bounds", "concentration")
+
+_LOADED: dict[tuple, object] = {}  # the last growth model read from disk: every fold of a CV reuses it
+
+
+def _load_growth_model(path):
+    """``AMNRegressor.load(path)``, remembered while the directory's files are unchanged: a genome-scale
+    network takes tens of seconds to read, and the frozen model is never modified."""
+    from amn.models import AMNRegressor
+
+    directory = Path(path).resolve()
+    key = (str(directory), *((f.name, f.stat().st_mtime_ns, f.stat().st_size)
+                             for f in sorted(directory.glob("*")) if f.is_file()))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = AMNRegressor.load(path)
+    return _LOADED[key]
+
 
 class UptakeLayer(nn.Module):
-    """Composition ``C`` (batch x n_c, 0/1) -> uptake bounds (batch x n_in).
+    """Composition ``C`` (batch x n_c) -> uptake bounds (batch x n_in).
 
-    Uptake ``j`` of a compound present in the medium gets
-    ``max_j * sigmoid(w_j . C + b_j)``: it depends on the whole composition (a
-    carbon source can be taken up less when another is present), stays within
-    the range the frozen model was trained on, and is zero when the compound is
-    absent.  Medium uptakes with no composition column are fixed at ``fixed``.
+    Uptake ``j`` of a compound with cell ``c_j`` gets
+    ``c_j * max_j * sigmoid(w_j . C + b_j)``: for a 0/1 composition a bound within
+    ``max_j``; with ``scale_cells`` (bounds or concentrations) the layer reads the
+    presence ``C > 0`` instead of ``C`` and learns a scale on the cell.  It depends
+    on the whole composition (a carbon source can be taken up less when another
+    is present) and is zero when the compound is absent.  With ``ceiling``, bounds are clipped there (the range the frozen
+    model was trained on).  Medium uptakes with no composition column are fixed
+    at ``fixed``.
 
     Parameters
     ----------
@@ -31,10 +53,16 @@ class UptakeLayer(nn.Module):
         Per medium uptake, its fixed value and the cap of its learned bound.
     n_c : int
         Number of composition columns.
+    ceiling : numpy.ndarray, optional
+        Per medium uptake, the largest bound (default: none).
+    scale_cells : bool, default False
+        Cells are bounds or concentrations: the layer reads their presence and scales them.
     """
 
-    def __init__(self, composition_index: np.ndarray, fixed: np.ndarray, maximum: np.ndarray, n_c: int) -> None:
+    def __init__(self, composition_index: np.ndarray, fixed: np.ndarray, maximum: np.ndarray, n_c: int,
+                 ceiling: np.ndarray | None = None, scale_cells: bool = False) -> None:
         super().__init__()
+        self.scale_cells = scale_cells
         n_in = len(maximum)
         self.linear = nn.Linear(n_c, n_in)
         nn.init.zeros_(self.linear.weight)
@@ -42,15 +70,157 @@ class UptakeLayer(nn.Module):
         self.register_buffer("composition_index", torch.as_tensor(composition_index, dtype=torch.long))
         self.register_buffer("fixed", torch.as_tensor(fixed, dtype=torch.float32))
         self.register_buffer("maximum", torch.as_tensor(maximum, dtype=torch.float32))
+        self.register_buffer("ceiling", torch.as_tensor(np.full(n_in, np.inf) if ceiling is None else ceiling,
+                                                        dtype=torch.float32))
 
     def forward(self, C: torch.Tensor) -> torch.Tensor:
-        learned = self.maximum * torch.sigmoid(self.linear(C))
+        learned = self.maximum * torch.sigmoid(self.linear((C > 0).to(C.dtype) if self.scale_cells else C))
         has_column = self.composition_index >= 0
         present = torch.where(has_column, C[:, self.composition_index.clamp(min=0)], torch.ones_like(learned))
-        return torch.where(has_column, present * learned, self.fixed.expand_as(learned))
+        return torch.minimum(torch.where(has_column, present * learned, self.fixed.expand_as(learned)), self.ceiling)
 
 
-class ReservoirRegressor(RegressorMixin, BaseEstimator):
+class _Reservoir(BaseEstimator):
+    """What the reservoir estimators share: the frozen growth model, the uptake layer, full-batch L-BFGS."""
+
+    def __init__(
+        self,
+        growth_model=None,
+        max_bounds: dict[str, float] | None = None,
+        alpha: float = 0.05,
+        max_iter: int = 100,
+        learn_base: bool = False,
+        composition: str = "presence",
+        max_scale: float = 2.0,
+    ) -> None:
+        self.growth_model = growth_model
+        self.max_bounds = max_bounds
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.learn_base = learn_base
+        self.composition = composition
+        self.max_scale = max_scale
+
+    def _frozen(self):
+        from amn.models import AMNRegressor
+
+        model = self.growth_model
+        if isinstance(model, (str, Path)):
+            model = _load_growth_model(model)
+        if not isinstance(model, AMNRegressor):
+            raise ParameterError(f"growth_model must be a fitted AMNRegressor or a saved model directory, "
+                                 f"not {type(model).__name__}")
+        if not model.__sklearn_is_fitted__():
+            raise NotFittedError("growth_model must be a fitted AMNRegressor or a saved model directory")
+        return model
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return "layer_" in self.__dict__
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(f"this {type(self).__name__} is not fitted: call fit first")
+
+    def _compositions(self, C) -> np.ndarray:
+        if isinstance(C, pd.DataFrame):
+            missing = [c for c in self.columns_ if c not in C.columns]
+            if missing:
+                raise DatasetMismatchError(f"compositions lack column(s) {id_list(missing)}")
+            C = C[self.columns_]
+        C = np.asarray(C, dtype=np.float32)
+        if C.ndim != 2 or C.shape[1] != len(self.columns_):
+            raise DatasetMismatchError(f"compositions must be {len(self.columns_)} columns")
+        if self.composition == "presence" and not np.isin(C, (0.0, 1.0)).all():
+            raise DatasetMismatchError(f"compositions must be {len(self.columns_)} columns of 0/1")
+        if not (np.isfinite(C) & (C >= 0)).all():
+            raise DatasetMismatchError(f"compositions ({self.composition}) must be finite and >= 0")
+        return C
+
+    def _prepare(self, C) -> torch.Tensor:
+        """Freeze the growth model, build the uptake layer for ``C``'s columns; ``C`` as a tensor."""
+        if self.composition not in COMPOSITIONS:
+            raise ParameterError(f"composition must be one of {', '.join(COMPOSITIONS)} (got {self.composition!r})")
+        model = self._frozen()
+        self.growth_model_ = model
+        medium = list(model.medium_)
+        source = C.attrs.get("source", "compositions") if isinstance(C, pd.DataFrame) else "compositions"
+        where = (f"the medium of growth model {self.growth_model}" if isinstance(self.growth_model, (str, Path))
+                 else "the growth model's medium")
+        self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
+        if not self.columns_:
+            raise DatasetMismatchError(f"{source}: no composition column names an uptake of {where}")
+        if isinstance(C, pd.DataFrame):  # a composition the growth model has no input for would be ignored
+            check_composition_columns(C.columns, medium, source, where, model.network_.reaction_ids)
+        # by default a compound's bound is learned if it varies between media or the growth model
+        # saw it vary in training; the rest stays where the growth model was trained (a frozen AMN
+        # is only valid inside its training range)
+        C_np = self._compositions(C)
+        lowest, highest = model.input_range_
+        seen_varying = {m for m, lo, hi in zip(medium, lowest, highest) if hi > lo}
+        varying = {c for j, c in enumerate(self.columns_)
+                   if self.learn_base or c in seen_varying or len(np.unique(C_np[:, j])) > 1}
+        position = {c: i for i, c in enumerate(self.columns_) if c in varying}
+        composition_index = np.array([position.get(m, -1) for m in medium])
+        seen = dict(zip(medium, highest.tolist()))
+        if self.composition == "presence":
+            maximum = np.array([(self.max_bounds or {}).get(m, seen[m]) for m in medium], dtype=float)
+            ceiling = None
+        else:  # a scale on the cell, starting at max_scale / 2; bounds clipped to the caps
+            maximum = np.full(len(medium), float(self.max_scale))
+            ceiling = np.array([(self.max_bounds or {}).get(m, seen[m]) for m in medium], dtype=float)
+        fixed = np.array([seen[m] for m in medium], dtype=float)
+        self.layer_ = UptakeLayer(composition_index, fixed, maximum, len(self.columns_), ceiling,
+                                  scale_cells=self.composition != "presence")
+        for p in model.eval_module().parameters():  # frozen: only the uptake layer learns
+            p.requires_grad_(False)
+        self.growth_index_ = model.output_ids_.index(model.measured_[0])
+        return torch.as_tensor(C_np)
+
+    def _minimise(self, error, parameters: list) -> None:
+        """Full-batch L-BFGS on ``error() + alpha * ||W||^2`` over ``parameters``."""
+        optimizer = torch.optim.LBFGS(parameters, max_iter=self.max_iter, line_search_fn="strong_wolfe")
+
+        def objective() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            loss = error() + self.alpha * torch.sum(self.layer_.linear.weight ** 2)
+            loss.backward()
+            return loss
+
+        optimizer.step(objective)
+
+    def model_outputs(self, C: torch.Tensor) -> torch.Tensor:
+        """Every output of the frozen growth model (its ``output_ids_``) for compositions ``C``
+        (a batch x ``len(columns_)`` tensor), differentiable, on the CPU in the growth model's dtype.
+
+        Raises
+        ------
+        NotFittedError
+            The reservoir is not fitted.
+        """
+        self._check_fitted()
+        model = self.growth_model_
+        bounds = self.layer_(C.to(torch.float32).to(self.layer_.maximum.device))
+        return model.eval_module()(bounds.to(**model.tensor_options_)).cpu()
+
+    def _growth(self, Ct: torch.Tensor) -> torch.Tensor:
+        return self.model_outputs(Ct)[:, self.growth_index_]
+
+    def growth(self, C) -> np.ndarray:
+        """The frozen growth model's growth rates with the learned bounds of compositions ``C`` (1-D)."""
+        self._check_fitted()
+        with torch.no_grad():
+            return self._growth(torch.as_tensor(self._compositions(C))).double().numpy()
+
+    def uptake_bounds(self, C) -> pd.DataFrame:
+        """The learned uptake bounds of each medium (columns = the growth model's medium uptakes)."""
+        self._check_fitted()
+        with torch.no_grad():
+            bounds = self.layer_(torch.as_tensor(self._compositions(C))).double().numpy()
+        index = C.index if isinstance(C, pd.DataFrame) else None
+        return pd.DataFrame(bounds, columns=list(self.growth_model_.medium_), index=index)
+
+
+class ReservoirRegressor(RegressorMixin, _Reservoir):
     """Growth from medium composition through a frozen growth model (AMN or exact FBA).
 
     ``growth_model`` is a fitted :class:`~amn.models.AMNRegressor` (or a saved
@@ -86,6 +256,12 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         L-BFGS iterations.
     learn_base : bool, default False
         Learn the bound of every present compound, not only of those that vary.
+    composition : {"presence", "bounds", "concentration"}, default "presence"
+        What ``C``'s cells hold.  For bounds and concentrations the layer learns a scale on each
+        cell (``max_scale * sigmoid(...)``, starting at ``max_scale / 2``: the table's own bounds
+        for bounds with the default), and the bounds are clipped at ``max_bounds``.
+    max_scale : float, default 2.0
+        Largest scale on a cell (bounds, concentration).
 
     Attributes
     ----------
@@ -98,51 +274,6 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     growth_index_ : int
         Position of the growth rate among the growth model's ``output_ids_``.
     """
-
-    def __init__(
-        self,
-        growth_model=None,
-        max_bounds: dict[str, float] | None = None,
-        alpha: float = 0.05,
-        max_iter: int = 100,
-        learn_base: bool = False,
-    ) -> None:
-        self.growth_model = growth_model
-        self.max_bounds = max_bounds
-        self.alpha = alpha
-        self.max_iter = max_iter
-        self.learn_base = learn_base
-
-    def _frozen(self):
-        from amn.models import AMNRegressor
-
-        model = self.growth_model
-        if isinstance(model, (str, Path)):
-            model = AMNRegressor.load(model)
-        if not isinstance(model, AMNRegressor):
-            raise ParameterError(f"growth_model must be a fitted AMNRegressor or a saved model directory, "
-                                 f"not {type(model).__name__}")
-        if not model.__sklearn_is_fitted__():
-            raise NotFittedError("growth_model must be a fitted AMNRegressor or a saved model directory")
-        return model
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return "layer_" in self.__dict__
-
-    def _check_fitted(self) -> None:
-        if not self.__sklearn_is_fitted__():
-            raise NotFittedError(f"this {type(self).__name__} is not fitted: call fit first")
-
-    def _compositions(self, C) -> np.ndarray:
-        if isinstance(C, pd.DataFrame):
-            missing = [c for c in self.columns_ if c not in C.columns]
-            if missing:
-                raise DatasetMismatchError(f"compositions lack column(s) {id_list(missing)}")
-            C = C[self.columns_]
-        C = np.asarray(C, dtype=np.float32)
-        if C.shape[1] != len(self.columns_) or not np.isin(C, (0.0, 1.0)).all():
-            raise DatasetMismatchError(f"compositions must be {len(self.columns_)} columns of 0/1")
-        return C
 
     def fit(self, C, y) -> ReservoirRegressor:
         """Train the uptake layer on compositions ``C`` (DataFrame of uptake ids) and growth rates ``y``.
@@ -157,71 +288,18 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         ModelLoadError, ParameterError, NotFittedError
             ``growth_model`` cannot be read, is no AMNRegressor, is not fitted.
         DatasetMismatchError
-            No column of ``C`` names an uptake of the growth model's medium, or ``C`` is not 0/1.
+            No column of ``C`` names an uptake of the growth model's medium, or ``C`` is not 0/1
+            (presence) or has negative cells.
         UnknownReactionError
             A column of ``C`` looks like a reaction id (``EX_...``, ``..._i``, a reaction of the
             growth model's network) but is not in its medium; the message names the table
             (``C.attrs["source"]``, set by :func:`~amn.dataset.table.read_table`) and the column.
         """
-        model = self._frozen()
-        self.growth_model_ = model
-        medium = list(model.medium_)
-        source = C.attrs.get("source", "compositions") if isinstance(C, pd.DataFrame) else "compositions"
-        where = (f"the medium of growth model {self.growth_model}" if isinstance(self.growth_model, (str, Path))
-                 else "the growth model's medium")
-        self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
-        if not self.columns_:
-            raise DatasetMismatchError(f"{source}: no composition column names an uptake of {where}")
-        if isinstance(C, pd.DataFrame):  # a composition the growth model has no input for would be ignored
-            check_composition_columns(C.columns, medium, source, where, model.network_.reaction_ids)
-        # by default a compound's bound is learned if it varies between media or the growth model
-        # saw it vary in training; the rest stays where the growth model was trained (a frozen AMN
-        # is only valid inside its training range)
-        C_np = self._compositions(C)
-        lowest, highest = model.input_range_
-        seen_varying = {m for m, lo, hi in zip(medium, lowest, highest) if hi > lo}
-        varying = {c for j, c in enumerate(self.columns_)
-                   if self.learn_base or c in seen_varying or len(np.unique(C_np[:, j])) > 1}
-        position = {c: i for i, c in enumerate(self.columns_) if c in varying}
-        composition_index = np.array([position.get(m, -1) for m in medium])
-        seen = dict(zip(medium, highest.tolist()))
-        maximum = np.array([(self.max_bounds or {}).get(m, seen[m]) for m in medium], dtype=float)
-        fixed = np.array([seen[m] for m in medium], dtype=float)
-        self.layer_ = UptakeLayer(composition_index, fixed, maximum, len(self.columns_))
-        for p in model.eval_module().parameters():  # frozen: only the uptake layer learns
-            p.requires_grad_(False)
-        self.growth_index_ = model.output_ids_.index(model.measured_[0])
-        Ct = torch.as_tensor(C_np)
+        Ct = self._prepare(C)
         yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
         scale = torch.clamp(yt.var(unbiased=False), min=1e-12)
-        optimizer = torch.optim.LBFGS(self.layer_.parameters(), max_iter=self.max_iter, line_search_fn="strong_wolfe")
-
-        def objective() -> torch.Tensor:
-            optimizer.zero_grad(set_to_none=True)
-            error = torch.mean((self._growth(Ct) - yt) ** 2) / scale
-            loss = error + self.alpha * torch.sum(self.layer_.linear.weight ** 2)
-            loss.backward()
-            return loss
-
-        optimizer.step(objective)
+        self._minimise(lambda: torch.mean((self._growth(Ct) - yt) ** 2) / scale, list(self.layer_.parameters()))
         return self
-
-    def model_outputs(self, C: torch.Tensor) -> torch.Tensor:
-        """Every output of the frozen growth model (its ``output_ids_``) for compositions ``C``
-        (a batch x ``len(columns_)`` 0/1 tensor), differentiable, on the CPU in the growth model's dtype.
-
-        Raises
-        ------
-        NotFittedError
-            The reservoir is not fitted.
-        """
-        self._check_fitted()
-        model = self.growth_model_
-        bounds = self.layer_(C.to(torch.float32).to(self.layer_.maximum.device))
-        return model.eval_module()(bounds.to(**model.tensor_options_)).cpu()
-
-    def _growth(self, Ct: torch.Tensor) -> torch.Tensor:
-        return self.model_outputs(Ct)[:, self.growth_index_]
 
     def predict(self, C) -> np.ndarray:
         """Predicted growth rates of compositions ``C`` (1-D).
@@ -230,19 +308,9 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         ------
         NotFittedError
         DatasetMismatchError
-            ``C`` lacks a composition column or is not 0/1.
+            ``C`` lacks a composition column or does not fit ``composition``.
         """
-        self._check_fitted()
-        with torch.no_grad():
-            return self._growth(torch.as_tensor(self._compositions(C))).double().numpy()
-
-    def uptake_bounds(self, C) -> pd.DataFrame:
-        """The learned uptake bounds of each medium (columns = the growth model's medium uptakes)."""
-        self._check_fitted()
-        with torch.no_grad():
-            bounds = self.layer_(torch.as_tensor(self._compositions(C))).double().numpy()
-        index = C.index if isinstance(C, pd.DataFrame) else None
-        return pd.DataFrame(bounds, columns=list(self.growth_model_.medium_), index=index)
+        return self.growth(C)
 
 
 class ReservoirFBA(ReservoirRegressor):
@@ -256,15 +324,16 @@ class ReservoirFBA(ReservoirRegressor):
 
     Parameters
     ----------
-    growth_model, max_bounds, alpha, max_iter, learn_base
+    growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale
         As for :class:`ReservoirRegressor`.
     network : UnidirectionalNetwork or str, optional
         The network FBA solves (default: the growth model's).
     """
 
     def __init__(self, growth_model=None, max_bounds=None, alpha: float = 0.05, max_iter: int = 100,
-                 learn_base: bool = False, network=None) -> None:
-        super().__init__(growth_model, max_bounds, alpha, max_iter, learn_base)
+                 learn_base: bool = False, composition: str = "presence", max_scale: float = 2.0,
+                 network=None) -> None:
+        super().__init__(growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale)
         self.network = network
 
     def predict(self, C) -> np.ndarray:

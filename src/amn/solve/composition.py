@@ -1,8 +1,12 @@
-"""FBA growth of media given as 0/1 composition rows: the engine of the FBA baselines and the reservoir.
+"""FBA growth of media given as composition rows: the engine of the FBA baselines and the reservoir.
 
 :class:`UptakeModel` builds the LP of a unidirectional network once (HiGHS,
 kept warm), opens a medium's uptakes from its composition row and returns the
-growth and, from the reduced costs, d growth / d uptake bound.
+growth and, from the reduced costs, d growth / d uptake bound.  A composition
+is given as presence (0/1), as uptake bounds (mmol/gDW/h) or as concentrations
+(mM); each variable compound's bound is its cell times a per-compound parameter
+(a bound, a scale on the given bound, or bound per mM), so the parameters are
+fitted the same way whatever the table holds.
 """
 
 from __future__ import annotations
@@ -12,13 +16,24 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from amn.errors import DatasetMismatchError, MediumError, id_list
+from amn.errors import DatasetMismatchError, MediumError, ParameterError, id_list
 from amn.media.spec import MediumSpec
 from amn.solve.highs import HighsLP
 from amn.solve.pfba import FluxProblem
 
 #: Media whose growth :class:`UptakeModel` remembers before it forgets them all.
 MEMO_SIZE = 200_000
+#: What a composition cell may hold.
+COMPOSITIONS = ("presence", "bounds", "concentration")
+#: Per-compound parameters tried first, by composition: a bound (mmol/gDW/h) for presence, a scale on the
+#: table's bounds, mmol/gDW/h per mM for concentrations (spanning the units a user's table may be in).
+PARAMETER_GRIDS = {
+    "presence": (0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0),
+    "bounds": (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
+    "concentration": (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
+}
+#: The largest per-compound parameter a fit may reach, by composition.
+PARAMETER_CAPS = {"presence": 20.0, "bounds": 4.0, "concentration": 100.0}
 
 
 def _matrix(X, columns: Sequence[str] | None = None) -> np.ndarray:
@@ -32,13 +47,18 @@ def _matrix(X, columns: Sequence[str] | None = None) -> np.ndarray:
 
 
 class UptakeModel:
-    """FBA growth of media given as 0/1 composition rows on one unidirectional network.
+    """FBA growth of media given as composition rows on one unidirectional network.
 
-    A present composition compound gets its bound (the medium-file bound for
-    base compounds, a learned bound for the ``variable_ids``); absent ones and
-    every uptake outside the medium are closed; base uptakes of the medium file
-    that the table does not list stay open at their bound.  The LP is built
-    once and kept warm in HiGHS; copies (``clone``, ``deepcopy``) share it.
+    A variable compound (one of ``variable_ids``) with cell ``x`` gets the bound
+    ``theta * x`` for its parameter ``theta``: a bound (presence, ``x`` 0/1), a
+    scale on the table's bound (bounds), or bound per unit of concentration
+    (concentration; with ``half_saturation`` ``K`` the Michaelis-Menten form
+    ``theta * x / (K + x)``, ``theta`` then a maximal uptake).  A base compound of
+    the medium file gets its file bound where present (presence, concentration)
+    or the table's own bound (bounds).  Absent compounds and every uptake
+    outside the medium are closed; base uptakes of the medium file that the
+    table does not list stay open at their bound.  The LP is built once and
+    kept warm in HiGHS; copies (``clone``, ``deepcopy``) share it.
 
     Parameters
     ----------
@@ -47,16 +67,31 @@ class UptakeModel:
         Uptakes named by the composition columns, in their order.
     medium : MediumSpec, optional
         The medium file: bounds of its base (level <= 1) compounds; default: none.
+    composition : {"presence", "bounds", "concentration"}, default "presence"
+        What the composition cells hold.
+    half_saturation : float, optional
+        Concentrations only: ``K`` (in the table's unit) of a saturating uptake ``theta * x / (K + x)``;
+        default: linear, ``theta * x``.
 
     Raises
     ------
     MediumError
         Every composition compound is in the base medium (nothing to vary).
+    ParameterError
+        ``composition`` or ``half_saturation`` outside its domain.
     UnknownReactionError
         The network lacks an uptake of ``medium``.
     """
 
-    def __init__(self, network, composition_ids: Sequence[str], medium: MediumSpec | None = None) -> None:
+    def __init__(self, network, composition_ids: Sequence[str], medium: MediumSpec | None = None,
+                 composition: str = "presence", half_saturation: float | None = None) -> None:
+        if composition not in COMPOSITIONS:
+            raise ParameterError(f"composition must be one of {', '.join(COMPOSITIONS)} (got {composition!r})")
+        if half_saturation is not None and (composition != "concentration" or not half_saturation > 0):
+            raise ParameterError(f"half_saturation must be > 0 and is for concentrations only (got {half_saturation} "
+                                 f"with composition {composition!r})")
+        self.composition = composition
+        self.half_saturation = half_saturation
         self.composition_ids = list(composition_ids)
         self.model_id = network.model.id
         fixed = {} if medium is None else dict(zip(medium.minimal, medium.max_value[np.asarray(medium.level) <= 1]))
@@ -74,9 +109,28 @@ class UptakeModel:
         self._memo: dict[bytes, float] = {}
 
     @classmethod
-    def from_table(cls, network, table, medium: MediumSpec | None = None) -> UptakeModel:
-        """The uptake model of an :class:`~amn.dataset.table.ExperimentTable`'s composition columns."""
-        return cls(network, table.composition_ids, medium)
+    def from_table(cls, network, table, medium: MediumSpec | None = None,
+                   half_saturation: float | None = None) -> UptakeModel:
+        """The uptake model of an :class:`~amn.dataset.table.ExperimentTable`'s composition columns,
+        with the table's ``composition`` (presence when the table does not say)."""
+        return cls(network, table.composition_ids, medium, getattr(table, "composition", None) or "presence",
+                   half_saturation)
+
+    @property
+    def parameter_grid(self) -> tuple[float, ...]:
+        """Per-compound parameters tried first (:data:`PARAMETER_GRIDS`; a Michaelis-Menten maximal uptake
+        is a bound, so it takes the presence grid)."""
+        return PARAMETER_GRIDS["presence" if self.half_saturation else self.composition]
+
+    @property
+    def parameter_cap(self) -> float:
+        """The largest per-compound parameter a fit may reach (:data:`PARAMETER_CAPS`)."""
+        return PARAMETER_CAPS["presence" if self.half_saturation else self.composition]
+
+    @property
+    def table_parameter(self) -> float | None:
+        """The parameter at which FBA runs with the table's own values: 1 for bounds, None otherwise."""
+        return 1.0 if self.composition == "bounds" else None
 
     def __deepcopy__(self, memo) -> UptakeModel:
         return self  # immutable apart from the warm LP, which copies may share
@@ -89,8 +143,8 @@ class UptakeModel:
         """Uptakes that a medium may open: the composition ids, then the base uptakes not in the table."""
         return self.composition_ids + self.extra_ids
 
-    def indicators(self, X) -> np.ndarray:
-        """Composition rows as a 0/1 array in ``composition_ids`` order.
+    def values(self, X) -> np.ndarray:
+        """Composition rows as an array in ``composition_ids`` order, checked for the ``composition``.
 
         Parameters
         ----------
@@ -104,7 +158,8 @@ class UptakeModel:
         Raises
         ------
         DatasetMismatchError
-            A column missing, a wrong shape, or a value other than 0 and 1.
+            A column missing, a wrong shape, a presence other than 0 and 1, or a negative or
+            non-finite bound or concentration.
         """
         A = _matrix(X, self.composition_ids)
         if A.ndim != 2 or A.shape[1] != len(self.composition_ids):
@@ -112,9 +167,28 @@ class UptakeModel:
                 f"expected {len(self.composition_ids)} composition columns ({self.composition_ids[0]}, ...), "
                 f"got shape {A.shape}"
             )
-        if not np.isin(A, (0.0, 1.0)).all():
-            raise DatasetMismatchError("composition values must be 0 or 1")
+        if self.composition == "presence":
+            if not np.isin(A, (0.0, 1.0)).all():
+                raise DatasetMismatchError("composition values must be 0 or 1")
+        elif not (np.isfinite(A) & (A >= 0)).all():
+            raise DatasetMismatchError(f"composition values ({self.composition}) must be finite and >= 0")
         return A
+
+    def indicators(self, X) -> np.ndarray:
+        """Composition rows as a 0/1 presence array in ``composition_ids`` order (cell > 0).
+
+        Raises
+        ------
+        DatasetMismatchError
+            As :meth:`values`.
+        """
+        return (self.values(X) > 0).astype(float)
+
+    def inputs(self, X) -> np.ndarray:
+        """The factor each compound's parameter multiplies: ``d bound / d theta`` of the variable compounds
+        (the cell, or ``x / (K + x)`` with ``half_saturation``); media x ``composition_ids``."""
+        A = self.values(X)
+        return A / (self.half_saturation + A) if self.half_saturation else A
 
     def medium_bounds(self, X, variable_bounds: np.ndarray) -> np.ndarray:
         """Upper bounds of the ``medium_ids`` for every medium.
@@ -122,17 +196,23 @@ class UptakeModel:
         Parameters
         ----------
         X : pandas.DataFrame or array-like
-            Composition rows (see :meth:`indicators`).
+            Composition rows (see :meth:`values`).
         variable_bounds : numpy.ndarray
-            Bounds of the ``variable_ids``, when present.
+            The parameters ``theta`` of the ``variable_ids`` (for presence: their bounds when present).
 
         Returns
         -------
         numpy.ndarray
             Media x ``medium_ids``.
         """
-        A = self.indicators(X)
+        A = self.inputs(X)
         per_compound = self._fixed.copy()
+        if self.composition == "bounds":  # base compounds at the table's own bounds
+            per_compound[~np.isnan(self._fixed)] = 1.0
+        elif self.composition == "concentration":  # base compounds at their file bound where present
+            fixed = ~np.isnan(self._fixed)
+            A = A.copy()
+            A[:, fixed] = A[:, fixed] > 0
         per_compound[self._variable] = variable_bounds
         return np.hstack([A * per_compound, np.broadcast_to(self._extra, (len(A), len(self._extra)))])
 
@@ -141,7 +221,7 @@ class UptakeModel:
         present, with a non-zero reduced cost at the medium-file bound, the variable compounds at
         ``variable_bounds``.  These are the base bounds worth learning."""
         A = self.indicators(X)
-        _, dg = self.growth(self.medium_bounds(A, variable_bounds), gradient=True)
+        _, dg = self.growth(self.medium_bounds(X, variable_bounds), gradient=True)
         fixed = np.flatnonzero(~np.isnan(self._fixed))
         return fixed[(np.abs(dg[:, fixed]) * A[:, fixed] > 1e-9).any(axis=0)]
 

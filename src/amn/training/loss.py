@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import scipy.sparse as sp
 import torch
 from torch import nn
 
@@ -51,8 +52,8 @@ class AMNLoss(nn.Module):
 
     Parameters
     ----------
-    S : Tensor
-        Stoichiometric matrix, m x n, dense or sparse.
+    S : Tensor, SparseMatrix or scipy sparse matrix
+        Stoichiometric matrix, m x n (a scipy matrix becomes dense when small, else a SparseMatrix).
     Pin_index : Tensor
         Flux index of each medium input (long).
     Pout_index : Tensor
@@ -86,14 +87,21 @@ class AMNLoss(nn.Module):
     (0.25, {'mse': 0.25, 'sv': 0.0, 'bound': 0.0, 'neg': 0.0})
     """
 
-    def __init__(self, S: torch.Tensor, Pin_index: torch.Tensor, Pout_index: torch.Tensor,
+    def __init__(self, S, Pin_index: torch.Tensor, Pout_index: torch.Tensor,
                  bound: str = "UB", weights: LossWeights = LossWeights(), all_fluxes: bool = True,
                  target_var: torch.Tensor | None = None, flux_scale: float = 1.0) -> None:
         super().__init__()
         self.register_buffer("target_var", torch.ones(len(Pout_index)) if target_var is None else target_var)
         self.flux_scale = float(flux_scale)
         self.bound = check_bound(bound)
-        self.register_buffer("S", S)
+        if sp.issparse(S):  # dense when small, a SparseMatrix at genome scale (amn.layers.base.sparse_buffer)
+            from amn.layers.base import sparse_buffer
+
+            S = sparse_buffer(S)
+        if isinstance(S, nn.Module):
+            self.S = S
+        else:
+            self.register_buffer("S", S)
         self.register_buffer("Pin_index", Pin_index)
         self.register_buffer("Pout_index", Pout_index)
         self.weights = weights
@@ -150,6 +158,8 @@ class AMNLoss(nn.Module):
         return total, {name: value.detach() for name, value in terms.items()}
 
 
-def apply(matrix: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
-    """``V @ matrix.T`` for a batch of row vectors, with ``matrix`` dense or sparse."""
-    return (matrix @ V.T).T if matrix.is_sparse else V @ matrix.T
+def apply(matrix, V: torch.Tensor) -> torch.Tensor:
+    """``V @ matrix.T`` for a batch of row vectors, with ``matrix`` dense, sparse or a ``SparseMatrix``."""
+    from amn.layers.base import spmm
+
+    return spmm(matrix, V)

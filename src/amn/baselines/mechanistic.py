@@ -1,0 +1,257 @@
+"""Methods that need the metabolic model: FBA baselines, growth / no-growth by FBA and the reservoir,
+AMN-QP on measured values, and why a table rules them out.
+
+Each function returns :class:`~amn.baselines.method.Method` entries for
+:func:`amn.baselines.registry.methods_for`.  One :class:`UptakeModel` is built
+per table (on first use) and shared by the methods of that table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amn.baselines.fba import FBACompositionBounds, FBAFittedBounds, FBAFixedBound, FBAGrowthClassifier
+from amn.baselines.method import Method
+from amn.dataset.table import ExperimentTable
+from amn.media.spec import MediumSpec
+from amn.solve.composition import UptakeModel
+
+
+def fba_methods(network, medium: MediumSpec | None = None, composition: bool = False) -> list[Method]:
+    """FBA baselines on ``network``, one :class:`UptakeModel` per table (built on first use).
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    medium : MediumSpec, optional
+        Medium file of the base compounds (their bounds).
+    composition : bool, default False
+        Also :class:`FBACompositionBounds`, the exact-FBA reservoir route (slower:
+        hundreds of FBA solves per training medium).
+
+    Returns
+    -------
+    list of Method
+    """
+    model_for = _uptake_models(network, medium)
+    affine = "affine calibration a*growth+b fitted on the training folds"
+    uptakes = ("uptake",)
+    out = [
+        Method("FBA, best single bound", lambda t: FBAFixedBound(model_for(t)), "bound from a grid, training folds",
+               uptakes),
+        Method("FBA, best single bound + affine", lambda t: FBAFixedBound(model_for(t), calibrate=True), affine,
+               uptakes),
+        Method("FBA, per-compound bounds (L-BFGS-B)", lambda t: FBAFittedBounds(model_for(t)), "training folds",
+               uptakes),
+        Method("FBA, per-compound bounds (L-BFGS-B) + affine",
+               lambda t: FBAFittedBounds(model_for(t), calibrate=True), affine, uptakes),
+    ]
+    if composition:
+        out.append(Method(
+            "FBA, composition-dependent bounds (exact route)",
+            lambda t: FBACompositionBounds(model_for(t)),
+            "a logistic uptake layer trained through FBA (LP duals), base bounds that limit growth included; "
+            "no calibration",
+            uptakes,
+        ))
+    return out
+
+
+def classification_methods(network, medium: MediumSpec | None = None) -> list[Method]:
+    """Grows / does not grow by FBA on ``network``: growth above a threshold chosen on the training folds.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    medium : MediumSpec, optional
+        Medium file of the base compounds (their bounds).
+
+    Returns
+    -------
+    list of Method
+    """
+    model_for = _uptake_models(network, medium)
+    threshold = "grows = FBA growth > a threshold chosen on the training folds (balanced accuracy)"
+    return [
+        Method("FBA, table bounds", lambda t: FBAGrowthClassifier(model_for(t)),
+               f"{threshold}; bounds tables: the table's bounds, presence: a fixed bound per present compound, "
+               "concentrations: 1 mmol/gDW/h per unit", ("uptake",)),
+        Method("FBA, best single bound", lambda t: FBAGrowthClassifier(model_for(t), grid=model_for(t).parameter_grid),
+               f"{threshold}; one bound (presence) or scale (bounds, concentrations) chosen on the training folds",
+               ("uptake",)),
+    ]
+
+
+def flux_methods(network, epochs: int = 60) -> list[Method]:
+    """AMNs that predict every measured flux of a condition (:class:`~amn.models.flux.FluxAMNRegressor`).
+
+    The table's roles become the estimator's: uptakes and measured inputs are fixed in the
+    steady-state projection, knocked-out reactions (genes through their rules) held at 0, extra
+    inputs read by the prior only, each target read from the reaction it names.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    epochs : int, default 60
+        Training of the dense prior through the projection.
+
+    Returns
+    -------
+    list of Method
+    """
+    def build(table: ExperimentTable, prior: str):
+        from amn.models.flux import FluxAMNRegressor
+
+        return FluxAMNRegressor(
+            network, uptakes={c: c for c in table.inputs("uptake")}, measured=dict(table.measured_reactions),
+            knockouts={c: (table.knockout_kind[c], c) for c in table.inputs("knockout")},
+            extra=table.inputs("extra"), targets=dict(table.target_reactions), prior=prior, epochs=epochs)
+
+    projection = "exact steady-state projection (S v = 0, bounds, knockouts at 0, measured inputs fixed)"
+    return [Method("AMN flux, ridge prior", lambda t: build(t, "ridge"), f"ridge prior + {projection}"),
+            Method("AMN flux, dense prior", lambda t: build(t, "dense"),
+                   f"prior trained through the {projection}, {epochs} epochs")]
+
+
+def flux_blocker(table: ExperimentTable) -> str | None:
+    """Why the flux AMNs cannot run on ``table``, or None: they predict measured fluxes (regression)."""
+    if table.task != "regression":
+        return "it predicts fluxes and this is a classification table"
+    unnamed = [t for t in table.targets if t not in table.target_reactions]
+    if unnamed:
+        return f"target(s) {', '.join(unnamed[:3])}{' ...' if len(unnamed) > 3 else ''} name no reaction of the model"
+    return None
+
+
+def _uptake_models(network, medium):
+    """``model_for(table)``: one :class:`UptakeModel` per set of composition columns, built on first use."""
+    cache: dict[tuple, UptakeModel] = {}
+
+    def model_for(table: ExperimentTable) -> UptakeModel:
+        key = (tuple(table.composition_ids), table.composition)
+        if key not in cache:
+            cache[key] = UptakeModel.from_table(network, table, medium)
+        return cache[key]
+
+    return model_for
+
+
+def _composition_amn(network, medium, epochs):
+    from amn.baselines.composition_amn import CompositionAMN
+
+    return CompositionAMN(network, medium, epochs=epochs)
+
+
+def _reservoir(growth_model, composition: str, task: str = "regression", network=None):
+    from amn.reservoir import ReservoirClassifier, ReservoirFBA, ReservoirRegressor
+
+    if task == "classification":
+        return ReservoirClassifier(str(growth_model), composition=composition)
+    if network is None:
+        return ReservoirRegressor(str(growth_model), composition=composition)
+    return ReservoirFBA(str(growth_model), composition=composition, network=network)
+
+
+def mechanistic_blocker(table: ExperimentTable) -> str | None:
+    """Why no growth method (FBA, exact route, AMN-QP, reservoir) can run on ``table``, or None.
+
+    They read the uptake columns and predict one growth rate, or grows / does not grow: several
+    targets, knockout columns (they would be ignored) or no uptake column at all rule them out.
+    Extra and measured inputs do not: these methods read the uptake columns only (their note says so).
+    What suits only some of them (presence tables for the exact route and AMN-QP) is
+    :func:`growth_methods`' to say.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from amn.dataset.table import validate_table
+    >>> t = validate_table(pd.DataFrame({"EX_glc__D_e_i": [1, 0, 1], "A": [0.1, 0.2, 0.3], "B": [1, 2, 3]}),
+    ...                    target="A,B")
+    >>> mechanistic_blocker(t)
+    'it predicts one growth rate and this table has 2 targets'
+    """
+    if len(table.targets) > 1:
+        return f"it predicts one growth rate and this table has {len(table.targets)} targets"
+    if not table.composition_ids:
+        return "the table has no uptake column"
+    if table.knockout_ids:
+        return f"it does not apply the table's {len(table.knockout_ids)} knockout column(s)"
+    return None
+
+
+def growth_methods(
+    table: ExperimentTable,
+    network=None,
+    medium: MediumSpec | None = None,
+    *,
+    exact_route: bool = False,
+    amn_epochs: int = 0,
+    amn_network=None,
+    growth_model: str | Path | None = None,
+    reservoir_fba: bool = False,
+) -> tuple[list[Method], list[str]]:
+    """The growth methods asked for that suit ``table``, and one line for each that does not.
+
+    Regression: the FBA baselines on any composition (presence, bounds, concentrations; on bounds
+    tables also the table's bounds unfitted), the exact route and AMN-QP on presence tables, the
+    reservoir (and its bounds given to FBA).  Classification: FBA with a threshold chosen on the
+    training folds, and the reservoir's logistic head.  Parameters as in
+    :func:`amn.baselines.registry.methods_for`.
+
+    Returns
+    -------
+    methods : list of Method
+    skipped : list of str
+        ``"<method> (<option>) skipped: <why>"``, one per method asked for that cannot run.
+    """
+    asked = [(network is not None, "FBA baselines (--model)"), (exact_route, "exact-FBA route (--exact-route)"),
+             (amn_epochs > 0, "AMN-QP (--amn)"), (growth_model is not None, "reservoir (--growth-model)")]
+    why = mechanistic_blocker(table)
+    if why is not None:
+        return [], [f"{name} skipped: {why.replace('it ', 'FBA ', 1) if name.startswith('FBA') else why}"
+                    for wanted, name in asked if wanted]
+    out, skipped = [], []
+    presence = table.composition == "presence"
+    classification = table.task == "classification"
+    not_presence = f"it reads 0/1 compositions and this table's uptake columns are {table.composition}"
+    if network is not None:
+        if classification:
+            out += classification_methods(network, medium)
+        else:
+            out += fba_methods(network, medium, composition=exact_route and presence)
+            if table.composition == "bounds":
+                model_for = _uptake_models(network, medium)
+                out.insert(0, Method("FBA, table bounds", lambda t: FBAFixedBound(model_for(t), grid=(1.0,)),
+                                     "the table's bounds, nothing fitted", ("uptake",)))
+    if exact_route and (classification or not presence or network is None):
+        skipped.append("exact-FBA route (--exact-route) skipped: " + (
+            "it needs --model" if network is None else "it predicts growth rates and this is a classification table"
+            if classification else not_presence))
+    amn_network = amn_network if amn_network is not None else network
+    if amn_epochs > 0:
+        if amn_network is None or classification or not presence:
+            skipped.append("AMN-QP (--amn) skipped: " + (
+                "it needs --model" if amn_network is None else "it predicts growth rates and this is a "
+                "classification table" if classification else not_presence))
+        else:
+            note = f"trained on the measured values, {amn_epochs} epochs" + (
+                "" if amn_network is network else ", reduced network")
+            out.append(Method("AMN-QP", lambda t: _composition_amn(amn_network, medium, amn_epochs), note,
+                              ("uptake",)))
+    if growth_model is not None:
+        head = "logistic head on the growth" if classification else "growth"
+        out.append(Method("reservoir", lambda t: _reservoir(growth_model, t.composition, t.task),
+                          f"frozen growth model (saved AMN), uptake layer and {head} trained on the training folds",
+                          ("uptake",)))
+        if reservoir_fba and network is not None and not classification:
+            out.append(Method("FBA with reservoir bounds",
+                              lambda t: _reservoir(growth_model, t.composition, network=network),
+                              "the reservoir's learned uptake bounds given to plain FBA, no calibration", ("uptake",)))
+    return [Method(m.name, m.build, _uptakes_only(table, m.note), m.roles) for m in out], skipped
+
+
+def _uptakes_only(table: ExperimentTable, note: str) -> str:
+    """``note``, and that the method reads the uptake columns only when the table has other inputs."""
+    others = len(table.X.columns) - len(table.composition_ids)
+    extra = f"uptake columns only ({others} other input(s) not used)" if others else ""
+    return "; ".join(n for n in (note, extra) if n)

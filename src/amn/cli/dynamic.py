@@ -1,0 +1,211 @@
+"""``amn dynamic cv|fit|predict``: dynamic AMNs trained on whole growth curves.
+
+Curves come from a curve table (``--media`` + ``--curves``, the ``T_<ID>`` /
+``OD_<ID>`` / ``DEV_<ID>`` layout) or a plate-reader folder (``--plates``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+from amn.cli._options import check_inputs, check_output, make_parent
+from amn.errors import ParameterError
+
+POSITIVE = click.IntRange(min=1)
+
+
+def _curve_options(f):
+    f = click.option("--plates", type=click.Path(file_okay=False, path_type=Path),
+                     help="Plate-reader folder (plates.json, <date>_data.csv, designs) instead of --media/--curves.")(f)
+    f = click.option("--curves", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Curves: T_<ID> (h), OD_<ID> (ln OD600), DEV_<ID> (SD) per medium.")(f)
+    f = click.option("--media", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Media: an ID column and one column per compound (extracellular metabolite id, mM).")(f)
+    f = click.option("--concentration", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+                     help="--plates: mM of a compound marked present.")(f)
+    f = click.option("--add", "additions", multiple=True, metavar="MET=MM",
+                     help="A compound in every medium (e.g. the base carbon source glyc_e=1), repeatable.")(f)
+    f = click.option("--every", type=POSITIVE, default=1, show_default=True,
+                     help="--plates: keep every n-th reading.")(f)
+    return f
+
+
+def _train_options(f):
+    for option in reversed([
+        click.option("--model", default="iML1515", show_default=True, help="Metabolic model (BiGG id, file, textbook)."),
+        click.option("--layer", type=click.Choice(["surrogate", "exact", "ipm"]), default="surrogate", show_default=True,
+                     help="Growth map: frozen pFBA surrogate, or the exact / interior-point layer in the loop (slow)."),
+        click.option("--epochs", type=POSITIVE, default=400, show_default=True),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.02, show_default=True),
+        click.option("--substeps", type=POSITIVE, default=2, show_default=True, help="Euler steps per curve interval."),
+        click.option("--hidden", default="32", show_default=True, help="Hidden sizes, comma-separated."),
+        click.option("--samples", type=POSITIVE, default=3000, show_default=True,
+                     help="pFBA solutions the surrogate learns from."),
+        click.option("--od-to-biomass", type=click.FloatRange(min=0, min_open=True), default=0.4, show_default=True,
+                     help="gDW/L per OD600 unit."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--quiet", is_flag=True, help="No progress bars."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _read(media, curves, plates, concentration, additions, every):
+    from amn.dynamics import read_curve_table, read_plate_folder
+
+    if plates is not None:
+        if media is not None or curves is not None:
+            raise ParameterError("--plates: give either --plates or --media and --curves")
+        check_inputs({}, {"--plates": plates})
+        data = read_plate_folder(plates, concentration=concentration, every=every)
+    else:
+        if media is None or curves is None:
+            raise ParameterError("--media and --curves are both needed (or --plates)")
+        check_inputs({"--media": media, "--curves": curves})
+        data = read_curve_table(media, curves)
+    for item in additions:
+        name, _, value = item.partition("=")
+        try:
+            data.media[name.strip()] = float(value)
+        except ValueError:
+            raise ParameterError(f"--add {item!r}: expected MET=MM") from None
+    return data
+
+
+def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet):
+    from amn.dynamics import DynamicAMN
+
+    try:
+        sizes = tuple(int(h) for h in hidden.split(",") if h.strip())
+    except ValueError:
+        raise ParameterError(f"--hidden {hidden!r}: not comma-separated sizes") from None
+    return DynamicAMN(model=model, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
+                      surrogate_samples=samples, od_to_biomass=od_to_biomass, seed=seed, verbose=not quiet)
+
+
+@click.group()
+def dynamic() -> None:
+    """Dynamic AMNs: dynamic FBA with learned uptake kinetics, trained on whole growth curves."""
+
+
+@dynamic.command()
+@_curve_options
+@_train_options
+@click.option("--folds", type=click.IntRange(min=2), default=10, show_default=True, help="Held-out media folds.")
+@click.option("--seeds", default="0", show_default=True, help="Repeats (comma-separated seeds).")
+@click.option("--forecast-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.4,
+              show_default=True, help="Share of each curve's points fitted in the forecast split.")
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Folder for figures and scores.")
+def cv(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
+       od_to_biomass, seed, quiet, folds, seeds, forecast_fraction, report) -> None:
+    """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN."""
+    from amn.dynamics import GrowthModel
+    from amn.dynamics.evaluation import forecast, forecast_time, heldout_members
+    from amn.dynamics.figures import plot_curves
+
+    check_output(report, "--report", folder=True)
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise ParameterError(f"--seeds {seeds!r}: not comma-separated integers") from None
+    data = _read(media, curves, plates, concentration, additions, every)
+    if folds > len(data.media):
+        raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
+    template = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet)
+    gm = GrowthModel.build(model, data.compounds, layer=layer, samples=samples, seed=seed,
+                           source=data.media.attrs.get("source", data.source), log=None if quiet else click.echo)
+    click.echo(f"reactions kept: {len(gm.dynamic_network.network.reaction_ids)} of {gm.dynamic_network.full_reactions}")
+
+    def make(s):
+        return template.set_params(growth_model=gm, seed=s)
+
+    held = heldout_members(make, data, seeds=seed_list, n_splits=folds)
+    until = forecast_time(data.times, forecast_fraction)
+    fc = forecast(make, data, until, seed=seed_list[0])
+    click.echo(f"held-out media: mean curve R2 {held.mean_r2:.4f}, RMSE {held.rmse.mean():.4f}")
+    click.echo(f"forecast after {until:.2f} h: mean curve R2 {fc.mean_r2:.4f}, RMSE {fc.rmse.mean():.4f}")
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"medium": data.ids, "r2_heldout": held.r2.mean(0), "r2_forecast": fc.r2[0]}).to_csv(
+            report / "scores.csv", index=False)
+        pick = np.argsort(held.r2[0])[:: max(1, len(data.ids) // 8)][:8]
+        sd = None if data.sd is None else data.sd[pick]
+        plot_curves(data.times, data.log_od[pick], held.predictions[0][pick], [data.ids[i] for i in pick],
+                    report / "heldout", sd=sd, r2=held.r2[0][pick], title="held-out media")
+        plot_curves(data.times, data.log_od[pick], fc.predictions[0][pick], [data.ids[i] for i in pick],
+                    report / "forecast", sd=sd, boundary=until, title="forecast")
+        click.echo(f"{report}: scores.csv, heldout.png/svg, forecast.png/svg")
+
+
+@dynamic.command()
+@_curve_options
+@_train_options
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
+def fit(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
+        od_to_biomass, seed, quiet, out) -> None:
+    """Train a dynamic AMN on every curve and save it."""
+    check_output(out, folder=True)
+    data = _read(media, curves, plates, concentration, additions, every)
+    estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet)
+    estimator.fit(data)
+    r2 = estimator.score(data)
+    estimator.save(out, metrics={"r2_train": r2})
+    click.echo(f"{out}: {estimator.n_reactions_kept_} reactions kept of "
+               f"{estimator.growth_model_.dynamic_network.full_reactions}, {estimator.epochs} epochs, "
+               f"{estimator.seconds_per_epoch_:.3f} s/epoch, mean curve R2 on the training curves {r2:.4f}")
+
+
+@dynamic.command()
+@click.argument("model_dir", type=click.Path(file_okay=False, path_type=Path))
+@_curve_options
+@click.option("--times", "times_text", help="Comma-separated hours to predict at, without --curves "
+              "(start 0 h from --od0).")
+@click.option("--od0", type=float, default=-2.5, show_default=True, help="ln OD at the first time, without --curves.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of predicted curves: medium, time, log_od, and one column per compound (mM).")
+@click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
+def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, figures) -> None:
+    """Predict curves (and substrate depletion) of a saved dynamic AMN for the media of a table."""
+    from amn.dynamics import DynamicAMN, read_media
+    from amn.dynamics.figures import plot_curves, plot_depletion
+
+    check_inputs({"--media": media}, {"model_dir": model_dir})
+    check_output(out)
+    estimator = DynamicAMN.load(model_dir)
+    measured = None
+    if curves is not None or plates is not None:
+        measured = _read(media, curves, plates, concentration, additions, every)
+        table, times, start = measured.media, measured.times, measured.log_od[:, 0]
+    else:
+        if media is None or times_text is None:
+            raise ParameterError("--media with --times (or --curves) is needed")
+        table = read_media(media)
+        for item in additions:
+            name, _, value = item.partition("=")
+            table[name.strip()] = float(value)
+        try:
+            times = np.array([float(t) for t in times_text.split(",")])
+        except ValueError:
+            raise ParameterError(f"--times {times_text!r}: not comma-separated hours") from None
+        if len(times) < 2 or (np.diff(times) <= 0).any():
+            raise ParameterError(f"--times {times_text!r}: needs at least two increasing times")
+        start = np.full(len(table), od0)
+    log_od, conc = estimator.simulate(table, times, start)
+    rows = []
+    for i, medium in enumerate(table.index):
+        for k, t in enumerate(times):
+            rows.append({"medium": medium, "time": t, "log_od": log_od[i, k],
+                         **{c: conc[i, k, j] for j, c in enumerate(estimator.compounds_)}})
+    pd.DataFrame(rows).to_csv(make_parent(out), index=False)
+    click.echo(f"{out}: {len(table)} media x {len(times)} times")
+    if figures is not None:
+        ids = [str(i) for i in table.index[:12]]
+        plot_depletion(times, conc[:12], estimator.compounds_, ids, figures / "depletion")
+        if measured is not None:
+            plot_curves(times, measured.log_od[:12], log_od[:12], ids, figures / "curves",
+                        sd=None if measured.sd is None else measured.sd[:12])
+        click.echo(f"{figures}: figures written")

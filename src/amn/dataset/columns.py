@@ -1,0 +1,541 @@
+"""Column names of experimental tables mapped to model ids, and every column given a role.
+
+Tables name things as their authors do: extracellular metabolites (``glc__D_e``), exchange
+reactions (``EX_glc__D_e``), unidirectional uptakes (``EX_glc__D_e_i``), SBML ids (``R_PGI``),
+directions (``R_PGI_fwd``, ``_rev``), measurements (``EX_ac_e_i_MEASURE``), genes by locus tag
+(``b4025``) or by name (``pgi``).  :func:`resolve` maps one name to what it names in a model
+(:class:`ModelIds`); :func:`classify` gives every column of a table one role:
+
+- ``uptake``: a medium compound (its column renamed to the unidirectional uptake id);
+- ``knockout``: a 0/1 column naming a gene or a reaction of the model (renamed to that id);
+- ``measured``: a measured flux given as an input (``inputs``), e.g. the growth rate of a chemostat;
+- ``extra``: any other numeric input (regulators, omics, ...);
+- ``target``: a value to predict;
+- ``ignored``: with a reason (the row key, ``--ignore-columns``, text, constant fluxes, ...).
+
+The rules, in order, for a column that is not the row key, not ignored by the user and not an
+explicit target:
+
+1. ``inputs`` (user-forced): an uptake if it names one, else ``measured`` if it names a reaction,
+   ``knockout`` if it names a gene, else ``extra``.
+2. Text columns, ``Unnamed: N`` columns (an index written by pandas): ignored.
+3. With a model: a name that resolves to an uptake (and carries no flux marker: ``R_`` prefix,
+   ``_fwd``/``_for``/``_rev``/``_MEASURE`` suffix) is an uptake; a gene is a knockout; a reaction is a
+   knockout when its values are 0/1 and vary, ignored when constant, else a *flux column*.  A name
+   that looks like an exchange or uptake id (:func:`amn.media.columns.looks_like_reaction`) but
+   resolves to nothing is refused (a typo, another model's id).  Other 0/1 columns are extra
+   inputs (e.g. regulators); other flux-named columns are flux columns.
+4. Without a model: flux-named columns are flux columns (0/1 ones: extra), exchange-like names and
+   every other 0/1 column are uptakes (the compositions of the published tables), the rest extra.
+5. A numeric extra column with missing values, or one named like an explicit target (same stem
+   before the last ``_``: ``GR_1``, ``GR_STD`` beside ``GR_AVG``: replicates or statistics of the
+   target), is ignored.
+6. Flux columns are the targets under ``--targets all-remaining`` (constant ones ignored), else
+   ignored (name them in ``--target`` or ``--inputs``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from amn.errors import DatasetMismatchError, ParameterError
+from amn.media.columns import looks_like_reaction
+
+Role = Literal["uptake", "knockout", "measured", "extra", "target", "ignored"]
+ROLES: tuple[str, ...] = ("uptake", "knockout", "measured", "extra", "target", "ignored")
+#: ``target`` value meaning every flux column (see the module docstring, rule 6).
+ALL_REMAINING = "all-remaining"
+
+_DIRECTION = re.compile(r"^(?P<base>.+)_(?P<dir>fwd|for|rev)$")
+_UNIT = re.compile(r"^(?P<name>.*?)(?:\s*[\[(]\s*(?P<u1>mM|mmol/gDW/h)\s*[\])]|_(?P<u2>mM))$", re.IGNORECASE)
+#: Unit hints of composition column names and the composition they say.
+UNITS = {"mm": "concentration", "mmol/gdw/h": "bounds"}
+
+
+def split_unit(name: str) -> tuple[str, str | None]:
+    """A column name without its unit hint, and the composition the hint says (or None).
+
+    Recognised: ``glc__D_e (mM)``, ``glc__D_e [mM]``, ``glc__D_e_mM`` (concentration) and
+    ``EX_glc__D_e_i (mmol/gDW/h)`` (bounds).
+
+    Examples
+    --------
+    >>> split_unit("glc__D_e (mM)"), split_unit("glc__D_e_mM"), split_unit("EX_glc__D_e_i [mmol/gDW/h]")
+    (('glc__D_e', 'concentration'), ('glc__D_e', 'concentration'), ('EX_glc__D_e_i', 'bounds'))
+    >>> split_unit("GR_AVG")
+    ('GR_AVG', None)
+    """
+    match = _UNIT.match(str(name))
+    if not match:
+        return str(name), None
+    unit = (match["u1"] or match["u2"]).lower()
+    return match["name"], UNITS[unit]
+
+
+def flux_named(name: str) -> bool:
+    """Whether a name marks a flux measurement: ``R_`` prefix, ``_fwd``/``_for``/``_rev``/``_MEASURE`` suffix.
+
+    Examples
+    --------
+    >>> [flux_named(n) for n in ["R_PGI", "PGI_fwd", "EX_ac_e_i_MEASURE", "EX_glc__D_e_i", "glc__D_e", "AlsR"]]
+    [True, True, True, False, False, False]
+    """
+    name = str(name)
+    return name.startswith("R_") or name.endswith("_MEASURE") or bool(_DIRECTION.match(name))
+
+
+@dataclass(frozen=True)
+class ModelIds:
+    """The ids a column name may resolve to in one model (build with :meth:`from_network`).
+
+    Attributes
+    ----------
+    model_id : str
+    uptakes : frozenset of str
+        Unidirectional uptake ids (``EX_..._i``).
+    reactions : frozenset of str
+        Unidirectional reaction ids.
+    origin : dict
+        Unidirectional id -> original (reversible) reaction id.
+    parts : dict
+        Original id -> ``{"for": id, "rev": id}``: the part whose flux counts positively (``for``) or
+        negatively (``rev``) in the original reaction's flux (for an exchange ``A <=>``: ``_o``, ``_i``).
+    exchange_uptake : dict
+        Original exchange id -> its uptake id.
+    metabolite_uptake : dict
+        Extracellular metabolite id -> the uptake of its exchange.
+    genes : frozenset of str
+    gene_names : dict
+        Gene name -> gene id, for names that one gene has.
+    """
+
+    model_id: str
+    uptakes: frozenset
+    reactions: frozenset
+    origin: dict
+    parts: dict
+    exchange_uptake: dict
+    metabolite_uptake: dict
+    genes: frozenset
+    gene_names: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_network(cls, network) -> ModelIds:
+        """The ids of a :class:`~amn.network.UnidirectionalNetwork`."""
+        R = network.recombination.tocsc()
+        origin, parts = {}, {}
+        for j, uid in enumerate(network.reaction_ids):
+            rows, signs = R.indices[R.indptr[j]:R.indptr[j + 1]], R.data[R.indptr[j]:R.indptr[j + 1]]
+            original = network.original_ids[int(rows[0])]
+            origin[uid] = original
+            parts.setdefault(original, {})["for" if signs[0] > 0 else "rev"] = uid
+        exchange_uptake, metabolite_uptake = {}, {}
+        for uid in network.uptake_ids:
+            exchange_uptake[origin[uid]] = uid
+            metabolites = network.model.reactions.get_by_id(uid).metabolites
+            if len(metabolites) == 1:
+                metabolite_uptake[next(iter(metabolites)).id] = uid
+        names: dict[str, list[str]] = {}
+        for gene in network.model.genes:
+            if gene.name and gene.name != gene.id:
+                names.setdefault(gene.name, []).append(gene.id)
+        return cls(
+            model_id=network.model.id, uptakes=frozenset(network.uptake_ids), reactions=frozenset(network.reaction_ids),
+            origin=origin, parts=parts, exchange_uptake=exchange_uptake, metabolite_uptake=metabolite_uptake,
+            genes=frozenset(g.id for g in network.model.genes),
+            gene_names={name: ids[0] for name, ids in names.items() if len(ids) == 1},
+        )
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a column name names in a model.
+
+    Attributes
+    ----------
+    kind : {"uptake", "reaction", "gene"}
+    id : str
+        Uptake id (``EX_..._i``), reaction id (unidirectional, e.g. ``PGI_for``, or original, e.g.
+        ``PGI`` or ``EX_ac_e`` for the net flux), or gene id.
+    uptake : str or None
+        The uptake id a medium column of this name means (an uptake, an exchange or its metabolite).
+    flux_named : bool
+        The name (after a user mapping) marks a flux measurement (:func:`flux_named`).
+    """
+
+    kind: str
+    id: str
+    uptake: str | None = None
+    flux_named: bool = False
+
+
+def _lookup(name: str, ids: ModelIds, flux: bool) -> Resolved | None:
+    if name in ids.uptakes:
+        return Resolved("uptake", name, name, flux)
+    if name in ids.reactions:
+        return Resolved("reaction", name, None, flux)
+    if name in ids.exchange_uptake:
+        return Resolved("reaction", name, ids.exchange_uptake[name], flux)
+    if name in ids.parts:  # an original reversible reaction (its net flux)
+        return Resolved("reaction", name, None, flux)
+    direction = _DIRECTION.match(name)
+    if direction and direction["base"] in ids.parts:
+        part = ids.parts[direction["base"]].get("rev" if direction["dir"] == "rev" else "for")
+        if part is not None:
+            return Resolved("uptake" if part in ids.uptakes else "reaction", part,
+                            part if part in ids.uptakes else None, True)
+    if name in ids.metabolite_uptake:
+        return Resolved("uptake", ids.metabolite_uptake[name], ids.metabolite_uptake[name], flux)
+    if name in ids.genes:
+        return Resolved("gene", name, None, flux)
+    if name in ids.gene_names:
+        return Resolved("gene", ids.gene_names[name], None, flux)
+    return None
+
+
+def resolve(name: str, ids: ModelIds | None, mapping: Mapping[str, str] | None = None) -> Resolved | None:
+    """What a column name names in the model: an uptake, a reaction or a gene (None: nothing).
+
+    A user ``mapping`` (column -> id) is applied first; the id it gives is resolved by the same rules.
+    Tried in order: the name as is, without a ``_MEASURE`` suffix, without an ``R_`` / ``M_`` / ``G_``
+    prefix; each as an uptake id, a unidirectional reaction id, an exchange id (its uptake for a medium
+    column, its net flux for a target), an original reaction id, a reaction with a direction suffix
+    (``_fwd`` = ``_for``, ``_rev``: the part of that direction, ``_i``/``_o`` for an exchange), an
+    extracellular metabolite (the uptake of its exchange), a gene id, a gene name.
+
+    Parameters
+    ----------
+    name : str
+        The column name (a unit hint, :func:`split_unit`, already removed).
+    ids : ModelIds or None
+        None (no model): nothing resolves.
+    mapping : mapping of str to str, optional
+        The user's mapping file.
+
+    Returns
+    -------
+    Resolved or None
+
+    Examples
+    --------
+    >>> from amn.network import make_unidirectional
+    >>> ids = ModelIds.from_network(make_unidirectional("textbook"))
+    >>> [resolve(n, ids).id for n in ["glc__D_e", "EX_glc__D_e", "EX_glc__D_e_i", "R_PGI_fwd", "R_PFK", "pgi"]]
+    ['EX_glc__D_e_i', 'EX_glc__D_e', 'EX_glc__D_e_i', 'PGI_for', 'PFK', 'b4025']
+    >>> r = resolve("R_EX_o2_e_rev", ids); (r.kind, r.id, r.flux_named)
+    ('uptake', 'EX_o2_e_i', True)
+    >>> resolve("EX_ac_e", ids).uptake, resolve("EX_ac_e_i_MEASURE", ids).id, resolve("AlsR", ids)
+    ('EX_ac_e_i', 'EX_ac_e_i', None)
+    >>> resolve("R_GLUt2r_fwd", ids, {"R_GLUt2r_fwd": "EX_glc__D_e_i"}).id
+    'EX_glc__D_e_i'
+    """
+    name = str(mapping.get(name, name) if mapping else name)
+    if ids is None:
+        return None
+    flux = flux_named(name)
+    candidates = [name]
+    if name.endswith("_MEASURE"):
+        candidates.append(name[: -len("_MEASURE")])
+    for candidate in list(candidates):
+        for prefix in ("R_", "M_", "G_"):
+            if candidate.startswith(prefix):
+                candidates.append(candidate[len(prefix):])
+    for candidate in candidates:
+        found = _lookup(candidate, ids, flux)
+        if found is not None:
+            return found
+    return None
+
+
+def original_reaction(resolved: Resolved, ids: ModelIds) -> str:
+    """The original (reversible) reaction a resolved reaction or uptake id belongs to."""
+    return ids.origin.get(resolved.id, resolved.id)
+
+
+def expand(patterns: Iterable[str], columns: Sequence, option: str, source: str) -> list[str]:
+    """Column names matching comma-separated names or shell patterns (``p_*``), in table order.
+
+    Raises
+    ------
+    DatasetMismatchError
+        A name or pattern matches no column (the message names the option and the table).
+
+    Examples
+    --------
+    >>> expand(["p_*", "GR"], ["p_b1", "GR", "p_b2", "x"], "--inputs", "t.csv")
+    ['p_b1', 'p_b2', 'GR']
+    """
+    names = [str(c) for c in columns]
+    out: list[str] = []
+    for pattern in patterns:
+        pattern = pattern.strip()
+        if not pattern:
+            continue
+        hits = [c for c in names if c == pattern] or (
+            [c for c in names if fnmatch.fnmatchcase(c, pattern)] if any(ch in pattern for ch in "*?[") else [])
+        if not hits:
+            shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+            raise DatasetMismatchError(f"{source}: {option}: no column {pattern!r} (columns: {shown})")
+        out += [c for c in hits if c not in out]
+    return out
+
+
+def split_names(text: str | Sequence[str] | None) -> list[str]:
+    """``"A,B"`` or a list as a list of names (empty for None)."""
+    if text is None:
+        return []
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def read_mapping(path, columns: Sequence, source: str) -> dict[str, str]:
+    """A user mapping file (CSV with a header ``column,id``) as column -> id, checked against the table.
+
+    Parameters
+    ----------
+    path : str or Path
+    columns : sequence
+        The table's columns.
+    source : str
+        The table, for the message.
+
+    Raises
+    ------
+    DatasetMismatchError
+        No ``column``/``id`` header, an empty id, a column mapped twice, or no entry naming a column
+        of the table (one line, naming the mapping file).
+    """
+    from amn.csv_input import read_csv
+
+    frame = read_csv(path, DatasetMismatchError, what="mapping table (header column,id)", dtype=str,
+                     keep_default_na=False)
+    if list(frame.columns[:2]) != ["column", "id"]:
+        raise DatasetMismatchError(f"{path}: a mapping file has the header 'column,id' (got {', '.join(frame.columns[:2])})")
+    mapping: dict[str, str] = {}
+    for i, (column, target) in enumerate(zip(frame["column"].str.strip(), frame["id"].str.strip())):
+        if not column or not target:
+            raise DatasetMismatchError(f"{path}: row {i + 1}: empty column or id")
+        if column in mapping:
+            raise DatasetMismatchError(f"{path}: column {column} is mapped twice")
+        mapping[column] = target
+    named = set(map(str, columns))
+    if not any(c in named for c in mapping):
+        raise DatasetMismatchError(
+            f"{path}: names no column of {source} (it maps {', '.join(list(mapping)[:3])}"
+            f"{', ...' if len(mapping) > 3 else ''})")
+    return mapping
+
+
+def check_mapping(mapping: Mapping[str, str], ids: ModelIds | None, path) -> None:
+    """Every id of a mapping file resolves in the model (a mapping to nothing is a typo)."""
+    if ids is None:
+        return
+    for i, (column, target) in enumerate(mapping.items()):
+        if resolve(target, ids) is None:
+            raise DatasetMismatchError(
+                f"{path}: row {i + 1}: {target} (for column {column}) is no uptake, reaction, metabolite or gene of "
+                f"model {ids.model_id}")
+
+
+@dataclass
+class Classification:
+    """The roles of a table's columns (:func:`classify`).
+
+    Attributes
+    ----------
+    roles : dict
+        Column (as in the file) -> role.
+    reasons : dict
+        Column -> why it has its role (every ignored column has one).
+    resolved : dict
+        Column -> :class:`Resolved`, for columns that name something of the model.
+    unknown : list of str
+        Exchange-like names that resolve to nothing (refused by the caller, with a did-you-mean).
+    """
+
+    roles: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)
+    resolved: dict = field(default_factory=dict)
+    unknown: list = field(default_factory=list)
+
+    def of(self, role: str) -> list[str]:
+        """The columns of one role, in table order."""
+        return [c for c, r in self.roles.items() if r == role]
+
+
+def _numeric(values: pd.Series) -> pd.Series | None:
+    """The values as floats, or None when a non-empty cell is not a number."""
+    if values.dtype == bool:
+        return values.astype(float)
+    numeric = pd.to_numeric(values, errors="coerce")
+    return None if (numeric.isna() & values.notna()).any() else numeric.astype(float)
+
+
+def _binary(values: pd.Series) -> bool:
+    present = values.dropna()
+    return len(present) > 0 and bool(present.isin([0, 1]).all())
+
+
+def _stem(name: str) -> str | None:
+    return name.rsplit("_", 1)[0] if "_" in name else None
+
+
+def classify(
+    table: pd.DataFrame,
+    targets: Sequence[str] | str,
+    ids: ModelIds | None = None,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    ignore: Sequence[str] = (),
+    inputs: Sequence[str] = (),
+    key: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> Classification:
+    """Give every column one role (the rules of this module's docstring).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table as read (file column names).
+    targets : sequence of str or ``"all-remaining"``
+        Explicit target columns, or :data:`ALL_REMAINING` (the flux columns).
+    ids : ModelIds, optional
+    mapping : mapping, optional
+        User mapping column -> id.
+    ignore, inputs : sequence of str
+        Columns ignored, and columns forced to be inputs (already expanded).
+    key : str, optional
+        The row-key column.
+    aliases : mapping, optional
+        Column -> the name it is resolved by (joined files: ``<file stem>:<column>`` -> ``<column>``).
+
+    Returns
+    -------
+    Classification
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"EX_glc__D_e_i": [1, 0], "AlsR": [0, 1], "GR_AVG": [0.1, 0.2], "GR_1": [0.1, 0.3]})
+    >>> classify(t, ["GR_AVG"]).roles
+    {'EX_glc__D_e_i': 'uptake', 'AlsR': 'uptake', 'GR_AVG': 'target', 'GR_1': 'ignored'}
+    """
+    out = Classification()
+    all_remaining = isinstance(targets, str) and targets == ALL_REMAINING
+    explicit = [] if all_remaining else list(targets)
+    stems = {s for t in explicit if (s := _stem(str(t))) is not None}
+    for column in table.columns:
+        name = str(column)
+        role, reason = _role(name, (aliases or {}).get(name, name), table[column], explicit, stems, ids, mapping,
+                             ignore, inputs, key, out)
+        if role == "flux":
+            values = _numeric(table[column])
+            if values.nunique() <= 1:
+                role, reason = "ignored", f"constant ({_value(values)} in every row)"
+            elif all_remaining:
+                role, reason = "target", "a measured flux (--targets all-remaining)"
+            else:
+                role, reason = "ignored", "a measured flux that is not a target (name it in --target or --inputs)"
+        out.roles[name] = role
+        if reason:
+            out.reasons[name] = reason
+    return out
+
+
+def _value(values: pd.Series) -> str:
+    v = values.dropna()
+    return f"{v.iloc[0]:g}" if len(v) else "missing"
+
+
+def _role(name, alias, raw, explicit, stems, ids, mapping, ignore, inputs, key, out) -> tuple[str, str]:
+    if name == key:
+        return "ignored", "row key"
+    if name in ignore:
+        return "ignored", "--ignore-columns"
+    if name in explicit:
+        return "target", ""
+    bare, _ = split_unit(alias)
+    found = resolve(name if mapping and name in mapping else bare, ids, mapping)
+    if found is not None:
+        out.resolved[name] = found
+    values = _numeric(raw)
+    if name in inputs:
+        if values is None:
+            return "extra", "--inputs (not numeric: refused when read)"
+        if found is None:
+            return "extra", "--inputs"
+        if found.uptake is not None:
+            return "uptake", "--inputs"
+        return ("knockout", "--inputs") if found.kind == "gene" else ("measured", "--inputs")
+    if name.startswith("Unnamed:"):
+        return "ignored", "unnamed column (an index)"
+    if values is None:
+        return "ignored", "not numeric"
+    mapped = str(mapping.get(bare, bare)) if mapping else bare
+    marked = flux_named(mapped)
+    binary, varies = _binary(values), values.nunique() > 1
+    if ids is not None:
+        if found is not None:
+            if found.kind == "gene":
+                return "knockout", "names a gene of the model"
+            if found.uptake is not None and not marked:
+                return "uptake", ""
+            if binary and varies:
+                return "knockout", "0/1, names a reaction of the model"
+            return "flux", ""
+        if not marked and looks_like_reaction(bare):
+            out.unknown.append(name)
+            return "ignored", "names no uptake of the model (refused)"
+        if marked:
+            return ("extra", f"0/1, names no gene or reaction of model {ids.model_id}") if binary else ("flux", "")
+    else:
+        if marked:
+            return ("extra", "0/1; without --model a knockout cannot be recognised") if binary else ("flux", "")
+        if looks_like_reaction(mapped) or binary:
+            return "uptake", "" if looks_like_reaction(mapped) else "0/1 (without --model, 0/1 columns are compositions)"
+    if values.isna().any():
+        return "ignored", f"missing values (row {int(np.flatnonzero(values.isna().to_numpy())[0]) + 1})"
+    stem = _stem(name)
+    if stem is not None and stem in stems:
+        return "ignored", f"named like the target (a replicate or statistic of it?); --inputs {name} to use it"
+    return "extra", ""
+
+
+def summary(roles: Mapping[str, str], reasons: Mapping[str, str], renamed: Mapping[str, str],
+            shown: int = 6) -> list[str]:
+    """Short lines, one per role: count and names (truncated), ``file name -> table name`` where renamed.
+
+    Examples
+    --------
+    >>> summary({"a": "uptake", "b": "ignored"}, {"b": "row key"}, {"a": "EX_a_e_i"})
+    ['uptake (1): a -> EX_a_e_i', 'ignored (1): b (row key)']
+    """
+    lines = []
+    for role in ROLES:
+        columns = [c for c, r in roles.items() if r == role]
+        if not columns:
+            continue
+        names = []
+        for c in columns[:shown]:
+            text = c if renamed.get(c, c) == c else f"{c} -> {renamed[c]}"
+            if role == "ignored":
+                text += f" ({reasons.get(c, '')})"
+            names.append(text)
+        more = f", ... (+{len(columns) - shown} more)" if len(columns) > shown else ""
+        lines.append(f"{role} ({len(columns)}): {', '.join(names)}{more}")
+    return lines
+
+
+def check_no_parameter_clash(targets: Sequence[str], inputs: Sequence[str], ignore: Sequence[str]) -> None:
+    """A column is at most one of target, input and ignored (one line naming it)."""
+    for a, b, names in (("--target", "--inputs", set(targets) & set(inputs)),
+                        ("--target", "--ignore-columns", set(targets) & set(ignore)),
+                        ("--inputs", "--ignore-columns", set(inputs) & set(ignore))):
+        if names:
+            raise ParameterError(f"column {min(names)} is given in both {a} and {b}")

@@ -1,0 +1,250 @@
+"""Growth-curve tables: read and check the curves and the media they were measured in.
+
+A :class:`CurveSet` holds, per medium, its initial composition (mM of each
+compound, columns named by extracellular metabolite ids such as ``glc__D_e``)
+and its curve on one shared time grid: ln OD600 and, where known, its replicate
+SD.  Two sources are read:
+
+- a curve table (:func:`read_curve_table`): a media file with an ``ID`` column
+  and one column per compound, and a curves file with ``T_<ID>`` (hours),
+  ``OD_<ID>`` (ln OD) and optionally ``DEV_<ID>`` (SD) per medium, as the M28
+  data set of the dynamic AMN work;
+- a plate-reader folder (:func:`read_plate_folder`), as read by
+  :mod:`amn.plate_reader`: the wells of each medium (outliers left out) give
+  the mean ln OD and its SD.
+
+Every problem of the input raises a one-line :class:`~amn.errors.PlateReaderError`
+naming the file and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from amn.errors import PlateReaderError, id_list
+from amn.plate_reader.files import read_compositions, read_curation, read_plate, well_name
+
+#: Times of two curves closer than this (hours) are the same time.
+TIME_TOLERANCE = 1e-6
+
+
+@dataclass
+class CurveSet:
+    """Media and their growth curves on one time grid.
+
+    Attributes
+    ----------
+    media : pandas.DataFrame
+        One row per medium (index: medium id, str), one column per compound: initial concentration (mM).
+    times : numpy.ndarray
+        Hours, strictly increasing, shared by every curve.
+    log_od : numpy.ndarray
+        media x times, ln OD600.
+    sd : numpy.ndarray or None
+        media x times, replicate SD of ``log_od`` (None when not measured).
+    source : str
+        Where the curves come from (named in messages).
+    """
+
+    media: pd.DataFrame
+    times: np.ndarray
+    log_od: np.ndarray
+    sd: np.ndarray | None = None
+    source: str = "curves"
+
+    def __post_init__(self) -> None:
+        self.times = np.asarray(self.times, dtype=float)
+        self.log_od = np.asarray(self.log_od, dtype=float)
+        n, t = len(self.media), len(self.times)
+        if self.log_od.shape != (n, t):
+            raise PlateReaderError(f"{self.source}: log OD is {self.log_od.shape}, expected {n} media x {t} times")
+        if self.sd is not None:
+            self.sd = np.asarray(self.sd, dtype=float)
+            if self.sd.shape != (n, t):
+                raise PlateReaderError(f"{self.source}: SD is {self.sd.shape}, expected {n} media x {t} times")
+        if t < 2 or (np.diff(self.times) <= 0).any():
+            raise PlateReaderError(f"{self.source}: times must be increasing")
+
+    @property
+    def ids(self) -> list[str]:
+        """Medium ids, in row order."""
+        return [str(i) for i in self.media.index]
+
+    @property
+    def compounds(self) -> list[str]:
+        """Compound (extracellular metabolite) ids, in column order."""
+        return [str(c) for c in self.media.columns]
+
+    def subset(self, rows) -> CurveSet:
+        """The curves of some media (positions or a boolean mask)."""
+        rows = np.arange(len(self.media))[rows]
+        return CurveSet(self.media.iloc[rows], self.times, self.log_od[rows],
+                        None if self.sd is None else self.sd[rows], self.source)
+
+
+def _read_csv(path: Path, what: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise PlateReaderError(f"{path}: no such {what} file")
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PlateReaderError(f"{path}: cannot read the {what} file ({type(exc).__name__}: {exc})") from None
+
+
+def read_media(path: str | Path) -> pd.DataFrame:
+    """A media file: an ``ID`` column and one numeric, non-negative column per compound (mM).
+
+    Raises
+    ------
+    PlateReaderError
+        No ``ID`` column, repeated ids, a non-numeric, NaN or negative concentration (file and column named).
+    """
+    path = Path(path)
+    table = _read_csv(path, "media")
+    if "ID" not in table.columns:
+        raise PlateReaderError(f"{path}: no ID column")
+    ids = table["ID"].astype(str)
+    if ids.duplicated().any():
+        raise PlateReaderError(f"{path}: column ID: medium {ids[ids.duplicated()].iloc[0]} appears twice")
+    media = table.drop(columns="ID")
+    for column in media.columns:
+        values = pd.to_numeric(media[column], errors="coerce")
+        if values.isna().any() or (values < 0).any():
+            row = int(np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())[0])
+            raise PlateReaderError(f"{path}: column {column}: concentration {media[column].iloc[row]} "
+                                   f"of medium {ids.iloc[row]} is not a number >= 0")
+        media[column] = values.astype(float)
+    media.index = pd.Index(ids, name="ID")
+    media.attrs["source"] = str(path)
+    return media
+
+
+def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSet:
+    """Curves in the ``T_<ID>`` / ``OD_<ID>`` / ``DEV_<ID>`` layout, with the media they grew in.
+
+    Parameters
+    ----------
+    media_path : str or Path
+        See :func:`read_media`.
+    curves_path : str or Path
+        Per medium ``T_<ID>`` (hours), ``OD_<ID>`` (ln OD600) and optionally ``DEV_<ID>`` (its SD);
+        every curve on the same times.
+
+    Returns
+    -------
+    CurveSet
+        The media that have a curve, in the curves file's order.
+
+    Raises
+    ------
+    PlateReaderError
+        A curve without a medium in the media file (or without its ``T_`` column), times that are not
+        increasing or differ between curves, a NaN or non-numeric OD or SD (file and column named).
+    """
+    media = read_media(media_path)
+    path = Path(curves_path)
+    table = _read_csv(path, "curves")
+    ids = [c[3:] for c in table.columns if c.startswith("OD_")]
+    if not ids:
+        raise PlateReaderError(f"{path}: no OD_<ID> column")
+    unknown = [i for i in ids if i not in media.index]
+    if unknown:
+        raise PlateReaderError(f"{path}: column OD_{unknown[0]}: no medium {unknown[0]} in {media_path} "
+                               f"({len(unknown)} curve(s) without a medium: {id_list(unknown)})")
+    with_sd = all(f"DEV_{i}" in table.columns for i in ids)
+    times = None
+    od, sd = [], []
+    for i in ids:
+        if f"T_{i}" not in table.columns:
+            raise PlateReaderError(f"{path}: column OD_{i} has no T_{i} column")
+        t = _numeric(table[f"T_{i}"], path, f"T_{i}", "time")
+        if (np.diff(t) <= 0).any():
+            k = int(np.flatnonzero(np.diff(t) <= 0)[0]) + 1
+            raise PlateReaderError(f"{path}: column T_{i}: times not increasing (row {k + 1}: {t[k]:g} h after {t[k - 1]:g} h)")
+        if times is None:
+            times, first = t, i
+        elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
+            raise PlateReaderError(f"{path}: column T_{i}: times differ from T_{first} (curves must share one time grid)")
+        od.append(_numeric(table[f"OD_{i}"], path, f"OD_{i}", "OD"))
+        if with_sd:
+            sd.append(_numeric(table[f"DEV_{i}"], path, f"DEV_{i}", "SD"))
+    return CurveSet(media.loc[ids], times, np.array(od), np.array(sd) if with_sd else None, str(path))
+
+
+def _numeric(column: pd.Series, path: Path, name: str, what: str) -> np.ndarray:
+    values = pd.to_numeric(column, errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise PlateReaderError(f"{path}: column {name}: {what} {column.iloc[bad[0]]!r} at row {bad[0] + 1} is not a number")
+    return values
+
+
+def compound_of(uptake_id: str) -> str:
+    """The extracellular metabolite of an uptake reaction id: ``EX_rib__D_e_i`` -> ``rib__D_e``."""
+    return uptake_id.removeprefix("EX_").removesuffix("_i")
+
+
+def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: int = 1,
+                      until: float | None = None) -> CurveSet:
+    """Mean curves per medium of the plates of a plate-reader folder (see :mod:`amn.plate_reader.files`).
+
+    Per medium, the wells that are readable and not flagged as outliers give the mean ln OD and its
+    SD at every time; the plates are cut to the shortest one (or ``until``) and must share their
+    reading times.  The design's 0/1 columns (uptake ids, ``EX_<met>_i``) become compound columns
+    ``<met>`` at ``concentration`` mM when present.
+
+    Parameters
+    ----------
+    raw_dir : str or Path
+        Holds ``plates.json``, the design files and ``<date>_data.csv`` per plate.
+    concentration : float, default 1.0
+        mM of a compound marked present.
+    every : int, default 1
+        Keep every ``every``-th reading.
+    until : float, optional
+        Last time kept (hours) [default: the end of the shortest plate].
+
+    Returns
+    -------
+    CurveSet
+        Media ids ``<date>:<design row>``, in ``plates.json`` order (that of the growth-rate table).
+
+    Raises
+    ------
+    PlateReaderError
+        A missing or malformed file, a medium without a usable well, or plates read at other times.
+    """
+    raw_dir = Path(raw_dir)
+    _, plates, _ = read_curation(raw_dir)
+    curves, rows, ids, grids = [], [], [], []
+    for spec in plates:
+        design = read_compositions(raw_dir, spec)
+        times, od, _ = read_plate(raw_dir / f"{spec.date}_data.csv")
+        grids.append(times)
+        for m, medium in enumerate(design.index):
+            wells = [well_name(m, r) for r in range(8)]
+            kept = [w for w in wells if w in od.columns and w not in spec.outlier_wells]
+            if not kept:
+                raise PlateReaderError(f"{raw_dir / (spec.date + '_data.csv')}: medium {medium} (wells "
+                                       f"{wells[0]}..{wells[-1]}) has no readable well that is not an outlier")
+            curves.append(np.log(od[kept].to_numpy()))
+            rows.append(design.loc[medium].to_numpy(float) * concentration)
+            ids.append(f"{spec.date}:{medium}")
+    end = min(len(g) for g in grids)
+    if until is not None:
+        end = min(end, int(np.searchsorted(grids[0], until + TIME_TOLERANCE)))
+    for spec, grid in zip(plates, grids):
+        if np.abs(grid[:end] - grids[0][:end]).max() > 1e-3:
+            raise PlateReaderError(f"{raw_dir / (spec.date + '_data.csv')}: column TIME: readings at other times "
+                                   f"than {plates[0].date}_data.csv")
+    keep = np.arange(0, end, max(1, int(every)))
+    mean = np.array([c[:end].mean(axis=1)[keep] for c in curves])
+    sd = np.array([c[:end].std(axis=1, ddof=1)[keep] if c.shape[1] > 1 else np.zeros(len(keep)) for c in curves])
+    columns = [compound_of(c) for c in design.columns]
+    media = pd.DataFrame(rows, index=pd.Index(ids, name="ID"), columns=columns)
+    media.attrs["source"] = str(raw_dir)
+    return CurveSet(media, grids[0][keep], mean, sd, str(raw_dir))

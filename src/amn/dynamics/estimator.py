@@ -1,0 +1,333 @@
+"""``DynamicAMN``: the trainable dynamic FBA model with a scikit-learn style API, save and load.
+
+``fit(curves)`` builds the network of the media's compounds (reduced on them,
+:func:`~amn.dynamics.network.dynamic_network`), the growth map (the
+mechanistic layer, or its frozen surrogate learned from pFBA solutions) and the
+unrolled :class:`~amn.dynamics.model.DynamicFBA`, then trains the latter end to
+end on ln OD, each point weighted by ``1 / (SD^2 + sd_floor^2)``.
+``predict(media, times, log_od0)`` simulates new media.  A model directory
+holds ``model.safetensors`` (every weight, the surrogate's included),
+``model.json`` and ``network.xml`` (the reduced network), in the format of
+:mod:`amn.models.persist`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+
+from amn.dynamics.curves import CurveSet
+from amn.dynamics.growth_model import GrowthModel, surrogate_shape
+from amn.dynamics.model import DynamicFBA, LayerGrowth, SurrogateGrowth
+from amn.dynamics.network import BASE_M9, DynamicNetwork, compound_uptakes
+from amn.errors import ModelLoadError, NotFittedError, ParameterError
+from amn.models.persist import read_model_dir, write_model_dir
+
+ARCH = "dynamic-amn"
+
+
+class DynamicAMN(BaseEstimator):
+    """Dynamic AMN: dynamic FBA with learned uptake kinetics, trained on whole growth curves.
+
+    Parameters
+    ----------
+    model : str, Path or network, default "iML1515"
+        The metabolic model (BiGG id of the data directory, a file, ``textbook``).
+    layer : {"surrogate", "exact", "ipm"}, default "surrogate"
+        The mechanistic growth map (see :meth:`GrowthModel.build`).
+    growth_model : GrowthModel, optional
+        A built growth map to use (shared by folds); built by ``fit`` when None.
+    base : sequence of str
+        Base uptakes always open (default: M9 salts and oxygen).
+    oxygen : float, default 20.0
+        Oxygen uptake bound (mmol/gDW/h).
+    u_max : float, default 10.0
+        Largest compound uptake bound (mmol/gDW/h).
+    reduce : bool, default True
+        Reduce the network on the media's compounds.
+    surrogate_samples : int, default 3000
+    hidden : sequence of int, default (32,)
+        Hidden sizes of the network from the initial medium to the kinetics.
+    substeps : int, default 4
+        Euler steps per interval of the time grid.
+    od_to_biomass : float, default 0.4
+        gDW/L per unit OD600 (stated, not learned).
+    epochs : int, default 400
+        Full-batch Adam steps.
+    lr : float, default 0.02
+    weight_decay : float, default 1e-4
+    sd_floor : float, default 0.05
+        Added in quadrature to the replicate SD in the weights.
+    seed : int, default 0
+    verbose : bool, default False
+        A progress bar per fit.
+    """
+
+    def __init__(self, model="iML1515", layer: str = "surrogate", growth_model: GrowthModel | None = None,
+                 base: Sequence[str] = BASE_M9, oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
+                 surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
+                 od_to_biomass: float = 0.4, epochs: int = 400, lr: float = 0.02, weight_decay: float = 1e-4,
+                 sd_floor: float = 0.05, seed: int = 0, verbose: bool = False) -> None:
+        self.model = model
+        self.layer = layer
+        self.growth_model = growth_model
+        self.base = base
+        self.oxygen = oxygen
+        self.u_max = u_max
+        self.reduce = reduce
+        self.surrogate_samples = surrogate_samples
+        self.hidden = hidden
+        self.substeps = substeps
+        self.od_to_biomass = od_to_biomass
+        self.epochs = epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.sd_floor = sd_floor
+        self.seed = seed
+        self.verbose = verbose
+
+    # -- fit ------------------------------------------------------------------------------------------------------
+    def _growth_model(self, curves: CurveSet) -> GrowthModel:
+        if self.growth_model is not None:
+            return self.growth_model
+        return GrowthModel.build(self.model, curves.compounds, layer=self.layer, base=self.base, oxygen=self.oxygen,
+                                 u_max=self.u_max, reduce=self.reduce, samples=self.surrogate_samples, seed=self.seed,
+                                 source=curves.media.attrs.get("source", curves.source))
+
+    def _check_params(self) -> None:
+        for name in ("epochs", "substeps"):
+            if int(getattr(self, name)) < 1:
+                raise ParameterError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("lr", "od_to_biomass", "u_max", "sd_floor"):
+            if not float(getattr(self, name)) > 0:
+                raise ParameterError(f"{name} must be > 0, got {getattr(self, name)}")
+
+    def fit(self, curves: CurveSet, until: float | None = None, folds=None) -> DynamicAMN:
+        """Train on the curves (up to time ``until`` only, for a forecast).
+
+        Parameters
+        ----------
+        curves : CurveSet
+        until : float, optional
+            Last time (hours) whose points are fitted [default: every point].
+        folds : array_like of int, optional
+            A fold label per medium (0..k-1): trains ``k`` members at once, member ``f`` on the
+            media outside fold ``f`` (:meth:`predict_out_of_fold` then gives held-out predictions).
+
+        Returns
+        -------
+        DynamicAMN
+            self.
+
+        Raises
+        ------
+        UnknownReactionError
+            A compound of the media the model has no uptake for (file and column named).
+        ParameterError
+            A parameter outside its domain.
+        """
+        self._check_params()
+        growth_model = self._growth_model(curves)
+        uptakes = compound_uptakes(growth_model.dynamic_network.network, curves.compounds,
+                                   curves.media.attrs.get("source", curves.source))
+        if uptakes != growth_model.dynamic_network.uptakes:
+            raise ParameterError(f"{curves.source}: compounds differ from those of the growth model "
+                                 f"({len(curves.compounds)} vs {len(growth_model.dynamic_network.uptakes)})")
+        torch.manual_seed(self.seed)
+        scale = curves.media.to_numpy(float).max(axis=0)
+        folds = None if folds is None else np.asarray(folds, dtype=int)
+        members = 1 if folds is None else int(folds.max()) + 1
+        module = DynamicFBA(growth_model.growth_map, scale, u_max=growth_model.u_max, hidden=tuple(self.hidden),
+                            substeps=self.substeps, od_to_biomass=self.od_to_biomass, members=members).double()
+        c0, times, y, w, y0 = self._tensors(curves, until)
+        w = w.expand(members, -1, -1)
+        if folds is not None:
+            w = w * torch.as_tensor(folds[None, :, None] != np.arange(members)[:, None, None], dtype=w.dtype)
+        params = [p for name, p in module.named_parameters() if not name.startswith("growth_map.")]
+        optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs)
+        history, best, best_state = [], np.inf, None
+        bar = _progress(self.epochs, self.verbose, "dynamic fit")
+        for epoch in range(self.epochs):
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            pred = module(c0, times, y0)
+            loss = (w * (pred - y) ** 2).sum() / w.sum() * members
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 10.0)
+            optimizer.step()
+            schedule.step()
+            value = float(loss.detach())
+            history.append({"epoch": epoch + 1, "loss": value, "seconds": time.perf_counter() - start})
+            if value < best:
+                best = value
+                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.4f}")
+        if bar is not None:
+            bar.close()
+        module.load_state_dict(best_state)
+        self.module_, self.growth_model_, self.history_ = module.eval(), growth_model, history
+        self.compounds_, self.scale_, self.folds_ = list(curves.compounds), scale, folds
+        self.seconds_per_epoch_ = float(np.mean([h["seconds"] for h in history]))
+        self.n_reactions_kept_ = len(growth_model.dynamic_network.network.reaction_ids)
+        return self
+
+    def _tensors(self, curves: CurveSet, until: float | None):
+        c0 = torch.as_tensor(curves.media.to_numpy(float), dtype=torch.float64)
+        times = torch.as_tensor(curves.times, dtype=torch.float64)
+        y = torch.as_tensor(curves.log_od, dtype=torch.float64)
+        sd = np.zeros_like(curves.log_od) if curves.sd is None else curves.sd
+        w = torch.as_tensor(1.0 / (sd ** 2 + float(self.sd_floor) ** 2), dtype=torch.float64)
+        if until is not None:
+            w = w * torch.as_tensor(curves.times <= until + 1e-9, dtype=torch.float64)
+        w[:, 0] = 0.0  # the first point is the initial condition
+        return c0, times, y, w, y[:, 0]
+
+    # -- predict ----------------------------------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "module_"):
+            raise NotFittedError("DynamicAMN is not fitted: call fit(curves) or DynamicAMN.load(directory)")
+
+    def _media(self, media: pd.DataFrame) -> torch.Tensor:
+        missing = [c for c in self.compounds_ if c not in media.columns]
+        extra = [c for c in media.columns if c not in self.compounds_]
+        if missing or extra:
+            source = media.attrs.get("source", "media")
+            column = (extra or missing)[0]
+            what = "a compound the model was not trained on" if extra else "missing (the model needs it)"
+            raise ParameterError(f"{source}: column {column}: {what}")
+        return torch.as_tensor(media[self.compounds_].to_numpy(float), dtype=torch.float64)
+
+    def simulate(self, media: pd.DataFrame, times, log_od0) -> tuple[np.ndarray, np.ndarray]:
+        """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media.
+
+        Parameters
+        ----------
+        media : pandas.DataFrame
+            One row per medium, the training compounds as columns (mM).
+        times : array_like
+            Increasing hours; the simulation starts at ``times[0]``.
+        log_od0 : float or array_like
+            ln OD at ``times[0]`` (the inoculum), per medium or one for all.
+        """
+        self._check_fitted()
+        c0 = self._media(media)
+        times = torch.as_tensor(np.asarray(times, dtype=float))
+        y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy())
+        with torch.no_grad():
+            log_od, conc = self.module_(c0, times, y0, return_state=True)
+        return log_od.mean(0).numpy(), conc.mean(0).numpy()
+
+    def predict(self, curves: CurveSet, times=None) -> np.ndarray:
+        """Predicted ln OD (media x T) of the curves' media, from their first point, on their times (or ``times``)."""
+        self._check_fitted()
+        return self.simulate(curves.media, curves.times if times is None else times, curves.log_od[:, 0])[0]
+
+    def predict_out_of_fold(self, curves: CurveSet) -> np.ndarray:
+        """Held-out predictions of the curves fitted with ``folds``: each medium by the member that did not see it."""
+        self._check_fitted()
+        if self.folds_ is None or len(self.folds_) != len(curves.media):
+            raise ParameterError("predict_out_of_fold needs the curves fitted with folds=...")
+        c0 = self._media(curves.media)
+        with torch.no_grad():
+            log_od = self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od[:, 0])).numpy()
+        return log_od[self.folds_, np.arange(len(c0))]
+
+    def score(self, curves: CurveSet) -> float:
+        """Mean over media of the curve R² (negative counted as 0), see :func:`amn.dynamics.evaluation.curve_r2`."""
+        from amn.dynamics.evaluation import curve_r2
+
+        return float(curve_r2(curves.log_od, self.predict(curves)).mean())
+
+    def kinetics(self, media: pd.DataFrame) -> pd.DataFrame:
+        """The learned kinetics per medium: lag (h), and per compound Vmax, availability and Km."""
+        self._check_fitted()
+        with torch.no_grad():
+            k = {key: value.mean(0) for key, value in self.module_.kinetics(self._media(media)).items()}
+        columns = {"lag_h": k["lag"][:, 0].numpy()}
+        for j, c in enumerate(self.compounds_):
+            columns[f"vmax_{c}"] = k["vmax"][:, j].numpy()
+            columns[f"availability_{c}"] = k["availability"][:, j].numpy()
+            columns[f"km_{c}"] = np.full(len(media), float(k["km"][0, j]))
+        return pd.DataFrame(columns, index=media.index)
+
+    # -- save / load ------------------------------------------------------------------------------------------------
+    def save(self, directory: str | Path, metrics: dict | None = None) -> Path:
+        """Write the fitted model (weights of the dynamic model and of its surrogate, JSON, reduced network)."""
+        self._check_fitted()
+        gm = self.growth_model_
+        dn = gm.dynamic_network
+        params = {k: v for k, v in self.get_params().items() if k not in ("growth_model", "model")}
+        params["base"] = list(params["base"])
+        params["hidden"] = list(params["hidden"])
+        description = {
+            "arch": ARCH, "params": params, "model": str(self.model) if isinstance(self.model, (str, Path)) else None,
+            "medium": dn.medium, "measured": [dn.network.objective_id], "loss_scales": {},
+            "input_min": [0.0] * len(self.compounds_), "input_max": [float(s) for s in self.scale_],
+            "compounds": self.compounds_, "base_bounds": dn.base_bounds.tolist(), "full_reactions": dn.full_reactions,
+            "n_reactions_kept": self.n_reactions_kept_, "surrogate_r2": gm.surrogate_r2,
+            "surrogate_shape": surrogate_shape(gm.growth_map), "seconds_per_epoch": self.seconds_per_epoch_,
+            "history": self.history_, "metrics": metrics or {}, "members": self.module_.members,
+            "folds": None if self.folds_ is None else self.folds_.tolist(),
+        }
+        return write_model_dir(directory, description, self.module_.state_dict(), dn.network)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> DynamicAMN:
+        """A fitted model from a directory written by :meth:`save`.
+
+        Raises
+        ------
+        ModelLoadError
+            Missing or malformed files, another architecture, weights that do not fit.
+        """
+        saved = read_model_dir(directory)
+        d, source = saved.description, Path(directory) / "model.json"
+        if d.get("arch") != ARCH:
+            raise ModelLoadError(f"{source}: arch {d.get('arch')!r} is not a {ARCH} model")
+        try:
+            params = dict(d["params"])
+            estimator = cls(model=d.get("model") or "network.xml", **params)
+            n_base = len(d["base_bounds"])
+            dn = DynamicNetwork(saved.network, int(d["full_reactions"]), list(d["medium"][:n_base]),
+                                list(d["compounds"]), list(d["medium"][n_base:]), np.asarray(d["base_bounds"]), 0.0)
+            if estimator.layer == "surrogate":
+                shape = d["surrogate_shape"]
+                growth_map = SurrogateGrowth(len(dn.compounds), estimator.u_max, shape["pieces"], shape["hidden"]).double()
+            else:
+                from amn.layers import ExactFBA, InteriorPoint
+
+                matrices = dn.network.matrices(medium=dn.medium)
+                inner = ExactFBA(matrices, method="pfba") if estimator.layer == "exact" else InteriorPoint(matrices)
+                growth_map = LayerGrowth(inner, matrices.objective, n_base, dn.base_bounds)
+            growth_map.requires_grad_(False)
+            module = DynamicFBA(growth_map, d["input_max"], u_max=estimator.u_max, hidden=tuple(estimator.hidden),
+                                substeps=estimator.substeps, od_to_biomass=estimator.od_to_biomass).double()
+            module.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in saved.weights.items()})
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ModelLoadError(f"{source}: does not describe a {ARCH} model ({reason})") from None
+        estimator.module_ = module.eval()
+        estimator.growth_model_ = GrowthModel(dn, growth_map, estimator.layer, estimator.u_max, d.get("surrogate_r2"))
+        estimator.history_, estimator.compounds_ = d.get("history", []), list(d["compounds"])
+        estimator.scale_ = np.asarray(d["input_max"], dtype=float)
+        estimator.folds_ = None if d.get("folds") is None else np.asarray(d["folds"], dtype=int)
+        estimator.seconds_per_epoch_ = d.get("seconds_per_epoch")
+        estimator.n_reactions_kept_ = d.get("n_reactions_kept")
+        return estimator
+
+
+def _progress(total: int, verbose: bool, desc: str):
+    if not verbose:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)

@@ -1,0 +1,215 @@
+"""Scores and splits of growth-curve predictions.
+
+- :func:`curve_r2`: per medium, R² of ln OD over time, negative values counted as 0
+  (as the dynamic AMN work scores a curve); the headline is its mean over media.
+- :func:`rmse`: root mean squared error of ln OD over every point scored.
+- :func:`growth_rates`: the maximal growth rate read off curves by the plate-reader
+  method (:func:`~amn.plate_reader.max_growth_rate`), to compare predicted curves with
+  measured growth-rate tables (:func:`q2`).
+- Splits: :func:`heldout` (k-fold by medium, shuffled, one repeat per seed: every
+  medium is predicted by a model that never saw its curve) and :func:`forecast`
+  (every curve fitted up to a time, scored after it).
+
+The curve splits are their own loop, not :func:`amn.evaluation.cross_validate`'s: a
+forecast cuts time, not rows, and the score is per curve, not pooled per point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from amn.dynamics.curves import CurveSet
+from amn.plate_reader.growth_rates import max_growth_rate
+
+#: Share of the time points fitted in the forecast split (the rest is predicted).
+FORECAST_FRACTION = 0.4
+
+
+def curve_r2(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per medium (row), R² of the prediction over the (masked) time points, negative counted as 0.
+
+    A flat measured curve (no variance) scores 0 unless predicted exactly.
+
+    Examples
+    --------
+    >>> curve_r2(np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]), np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([1., 0.])
+    """
+    y, prediction = np.asarray(y, float), np.asarray(prediction, float)
+    m = np.ones_like(y, dtype=bool) if mask is None else np.broadcast_to(mask, y.shape)
+    out = np.zeros(len(y))
+    for i in range(len(y)):
+        yi, pi = y[i][m[i]], prediction[i][m[i]]
+        ss_res = float(((yi - pi) ** 2).sum())
+        ss_tot = float(((yi - yi.mean()) ** 2).sum())
+        out[i] = (1.0 if ss_res == 0 else 0.0) if ss_tot == 0 else max(0.0, 1.0 - ss_res / ss_tot)
+    return out
+
+
+def rmse(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Root mean squared error over the (masked) points."""
+    diff = np.asarray(y, float) - np.asarray(prediction, float)
+    m = np.ones_like(diff, dtype=bool) if mask is None else np.broadcast_to(mask, diff.shape)
+    return float(np.sqrt((diff[m] ** 2).mean()))
+
+
+def q2(y: np.ndarray, prediction: np.ndarray) -> float:
+    """``1 - SS_res / SS_tot`` of pooled values (NaN pairs dropped)."""
+    y, prediction = np.asarray(y, float), np.asarray(prediction, float)
+    ok = np.isfinite(y) & np.isfinite(prediction)
+    y, prediction = y[ok], prediction[ok]
+    return float(1 - ((y - prediction) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+
+def growth_rates(times: np.ndarray, log_od: np.ndarray, windows: np.ndarray | None = None, window: int = 6) -> np.ndarray:
+    """Maximal growth rate (1/h) of each curve, by the plate-reader method (smoothed ln OD, sliding fits).
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        T hours.
+    log_od : numpy.ndarray
+        media x T ln OD.
+    windows : numpy.ndarray, optional
+        media x 2 (start, stop) hours searched (NaN: curve start / end).
+    window : int
+        Points per fit.
+    """
+    rates = np.empty(len(log_od))
+    for i, curve in enumerate(np.asarray(log_od, float)):
+        start, stop = (np.nan, np.nan) if windows is None else windows[i]
+        rates[i] = max_growth_rate(times, np.exp(curve), start, stop, window)[0]
+    return rates
+
+
+@dataclass
+class SplitResult:
+    """Predictions of one method on one split.
+
+    Attributes
+    ----------
+    name : str
+    predictions : numpy.ndarray
+        repeats x media x T ln OD (held-out: out-of-fold; forecast: one repeat).
+    mask : numpy.ndarray
+        T booleans: the points scored.
+    r2 : numpy.ndarray
+        repeats x media curve R².
+    rmse : numpy.ndarray
+        Per repeat.
+    seconds : float
+    extra : dict
+        Whatever the method reports (reactions kept, s/epoch, ...).
+    """
+
+    name: str
+    predictions: np.ndarray
+    mask: np.ndarray
+    r2: np.ndarray
+    rmse: np.ndarray
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def mean_r2(self) -> float:
+        """Mean curve R² over media, averaged over repeats."""
+        return float(self.r2.mean())
+
+
+def _score(name, curves, predictions, mask, seconds, extra) -> SplitResult:
+    predictions = np.asarray(predictions)
+    r2 = np.array([curve_r2(curves.log_od, p, mask) for p in predictions])
+    errors = np.array([rmse(curves.log_od, p, mask) for p in predictions])
+    return SplitResult(name, predictions, mask, r2, errors, seconds, extra)
+
+
+def heldout(make: Callable[[int], object], curves: CurveSet, *, name: str = "method", seeds: Sequence[int] = (0,),
+            n_splits: int = 10, progress: Callable[[str], None] | None = None,
+            extra: Callable[[object], dict] | None = None) -> SplitResult:
+    """Held-out media: k-fold by medium (shuffled, seeded per repeat); each fold fits ``make(seed)`` on the others.
+
+    Parameters
+    ----------
+    make : callable
+        ``make(seed)`` -> a fresh method with ``fit(curves)`` and ``predict(curves)``.
+    curves : CurveSet
+    name : str
+    seeds : sequence of int
+        One repeat per seed.
+    n_splits : int
+    progress : callable, optional
+        Called after every fold with a short line.
+    extra : callable, optional
+        ``extra(fitted)`` -> dict recorded (from the last fold).
+
+    Returns
+    -------
+    SplitResult
+    """
+    import time
+
+    start = time.perf_counter()
+    predictions = np.full((len(seeds), *curves.log_od.shape), np.nan)
+    info: dict = {}
+    for r, seed in enumerate(seeds):
+        for k, (train, valid) in enumerate(KFold(n_splits, shuffle=True, random_state=seed).split(curves.log_od)):
+            method = make(seed)
+            method.fit(curves.subset(train))
+            predictions[r, valid] = method.predict(curves.subset(valid))
+            if extra is not None:
+                info = extra(method)
+            if progress is not None:
+                progress(f"{name}: seed {seed} fold {k + 1}/{n_splits}")
+    return _score(name, curves, predictions, np.ones(len(curves.times), bool), time.perf_counter() - start, info)
+
+
+def forecast_time(times: np.ndarray, fraction: float = FORECAST_FRACTION) -> float:
+    """The forecast boundary: the time of the last fitted point, the first ``fraction`` of the points."""
+    k = max(2, round(fraction * len(times)))
+    return float(times[k - 1])
+
+
+def forecast(make: Callable[[int], object], curves: CurveSet, until: float, *, name: str = "method", seed: int = 0,
+             extra: Callable[[object], dict] | None = None) -> SplitResult:
+    """Forecast: fit every curve up to ``until`` (hours), score the points after it.
+
+    ``make(seed).fit(curves, until=until)`` then ``predict(curves)``.
+    """
+    import time
+
+    start = time.perf_counter()
+    method = make(seed)
+    method.fit(curves, until=until)
+    prediction = method.predict(curves)
+    mask = curves.times > until + 1e-9
+    return _score(name, curves, prediction[None], mask, time.perf_counter() - start,
+                  extra(method) if extra is not None else {})
+
+
+def fold_labels(n: int, n_splits: int = 10, seed: int = 0) -> np.ndarray:
+    """The fold of each of ``n`` media under ``KFold(n_splits, shuffle=True, random_state=seed)``."""
+    folds = np.empty(n, dtype=int)
+    for k, (_, valid) in enumerate(KFold(n_splits, shuffle=True, random_state=seed).split(np.arange(n))):
+        folds[valid] = k
+    return folds
+
+
+def heldout_members(make: Callable[[int], object], curves: CurveSet, *, name: str = "dynamic-amn",
+                    seeds: Sequence[int] = (0,), n_splits: int = 10,
+                    extra: Callable[[object], dict] | None = None) -> SplitResult:
+    """The held-out split of :func:`heldout` for a :class:`~amn.dynamics.DynamicAMN`: the ``n_splits`` fold
+    models of a repeat train at once as members of one model (``fit(curves, folds=...)``), on the same folds."""
+    import time
+
+    start = time.perf_counter()
+    predictions, info = [], {}
+    for seed in seeds:
+        model = make(seed).fit(curves, folds=fold_labels(len(curves.media), n_splits, seed))
+        predictions.append(model.predict_out_of_fold(curves))
+        if extra is not None:
+            info = extra(model)
+    return _score(name, curves, np.array(predictions), np.ones(len(curves.times), bool), time.perf_counter() - start, info)

@@ -1,0 +1,281 @@
+"""Dynamic FBA made trainable: the unrolled model of a batch of cultures, as an ``nn.Module``.
+
+State per medium: biomass ``X`` (gDW/L) and the concentrations ``C`` (mM) of the
+medium's compounds.  At each step
+
+1. uptake bounds ``u_j = Vmax_j * C_j / (Km_j + C_j) * lag(t)``, with ``Vmax_j`` and
+   the lag time predicted from the initial medium by a small network and
+   ``Km_j`` learned per compound, capped by what is there, ``u_j <= C_j / (X h)``;
+2. a growth map turns the bounds into a growth rate ``mu`` and uptake fluxes
+   ``v`` (mmol/gDW/h) -- the mechanistic layer: :class:`LayerGrowth` runs one of
+   :mod:`amn.layers` (exact FBA, interior point) on the network,
+   :class:`SurrogateGrowth` is that map learned once from the network's pFBA
+   solutions and then frozen (the reservoir pattern);
+3. Euler on ``log X``: ``log X += mu h``, and ``C -= v X h phi(mu h)`` (``phi(z) = (e^z - 1) / z``,
+   the consumption of the step's exponential growth, exact for constant rates), never below zero.
+
+The model outputs ln OD = ``log X - log(od_to_biomass)`` at the curve's times.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+
+def _mlp(sizes: Sequence[int]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for a, b in itertools.pairwise(sizes[:-1]):
+        layers += [nn.Linear(a, b), nn.Tanh()]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)
+
+
+class LayerGrowth(nn.Module):
+    """Growth and uptakes from a mechanistic layer of :mod:`amn.layers` (the layer in the loop).
+
+    Parameters
+    ----------
+    layer : nn.Module
+        A layer whose medium is ``base`` uptakes followed by the compounds' uptakes, mapping
+        batch x n_in bounds to batch x n fluxes (:class:`~amn.layers.ExactFBA`,
+        :class:`~amn.layers.InteriorPoint`, ...).
+    objective : array_like
+        Length-n growth vector ``c`` (growth = ``V . c``).
+    n_base : int
+        Number of base uptakes (first medium inputs), held at ``base_bounds``.
+    base_bounds : array_like
+        Their bounds.
+    """
+
+    def __init__(self, layer: nn.Module, objective, n_base: int, base_bounds) -> None:
+        super().__init__()
+        self.layer = layer
+        self.n_base = int(n_base)
+        index = torch.as_tensor(np.asarray(layer.medium_index if hasattr(layer, "medium_index") else layer.columns))
+        self.register_buffer("compound_columns", index[self.n_base:].long())
+        self.register_buffer("c", torch.as_tensor(np.asarray(objective, dtype=float)))
+        self.register_buffer("base_bounds", torch.as_tensor(np.asarray(base_bounds, dtype=float)))
+
+    def forward(self, u: Tensor) -> tuple[Tensor, Tensor]:
+        """``(growth (batch,), uptakes (batch x n_c))`` for compound uptake bounds ``u`` (batch x n_c)."""
+        base = self.base_bounds.to(u.dtype).expand(u.shape[0], -1)
+        V = self.layer(torch.cat([base, u], dim=1))
+        V = torch.nan_to_num(V.to(u.dtype))
+        return V @ self.c.to(u.dtype), V[:, self.compound_columns]
+
+
+class SurrogateGrowth(nn.Module):
+    """The growth map of a network learned from its pFBA solutions, to be frozen in the dynamic model.
+
+    Growth has the shape of an LP value function: ``mu(u) = max(0, min_k (b_k + w_k . u))``
+    with ``w_k >= 0`` and ``b_k >= 0`` (concave, non-decreasing, piecewise linear), and one
+    piece through the origin so that no substrate means no growth.  Uptakes are fractions of
+    the bounds, ``v = u * sigmoid(g(u))``, so a compound is never taken up beyond its bound.
+
+    Parameters
+    ----------
+    n_compounds : int
+    u_max : float
+        Largest bound of the training samples; inputs are scaled by it.
+    pieces : int
+        Number of affine pieces of the growth.
+    hidden : int
+        Width of the uptake network.
+    """
+
+    def __init__(self, n_compounds: int, u_max: float = 10.0, pieces: int = 64, hidden: int = 64) -> None:
+        super().__init__()
+        self.u_max = float(u_max)
+        self.w = nn.Parameter(torch.randn(pieces, n_compounds) * 0.5 - 2.0)
+        self.b = nn.Parameter(torch.randn(pieces) * 0.5 - 1.0)
+        self.uptake = _mlp([n_compounds, hidden, hidden, n_compounds])
+
+    def growth(self, u: Tensor) -> Tensor:
+        """Growth rate (1/h) for bounds ``u`` (batch x n_c)."""
+        s = u / self.u_max
+        b = nn.functional.softplus(self.b) * (torch.arange(len(self.b), device=u.device) > 0)
+        return torch.relu((s @ nn.functional.softplus(self.w).T + b).amin(dim=1))
+
+    def forward(self, u: Tensor) -> tuple[Tensor, Tensor]:
+        """``(growth (batch,), uptakes (batch x n_c))``."""
+        return self.growth(u), u * torch.sigmoid(self.uptake(u / self.u_max))
+
+
+class _MemberMLP(nn.Module):
+    """An MLP per ensemble member (weights members x in x out), tanh between layers."""
+
+    def __init__(self, sizes: Sequence[int], members: int) -> None:
+        super().__init__()
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for a, b in itertools.pairwise(sizes):
+            bound = 1 / np.sqrt(a)
+            self.weights.append(nn.Parameter(torch.empty(members, a, b).uniform_(-bound, bound)))
+            self.biases.append(nn.Parameter(torch.empty(members, 1, b).uniform_(-bound, bound)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x``: members x batch x in."""
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = torch.baddbmm(b, x, w)
+            if i < len(self.weights) - 1:
+                x = torch.tanh(x)
+        return x
+
+
+class DynamicFBA(nn.Module):
+    """The unrolled dynamic model of a batch of cultures (see :mod:`amn.dynamics.model`).
+
+    ``members`` independent copies of the learned part (the kinetics) share the frozen
+    growth map and run as one batch: one member per cross-validation fold trains them all
+    in one pass.
+
+    Parameters
+    ----------
+    growth_map : nn.Module
+        ``u -> (growth, uptakes)``; :class:`LayerGrowth` or a frozen :class:`SurrogateGrowth`.
+    scale : array_like
+        Per compound, a typical concentration (mM; the training set's largest), to scale the inputs.
+    u_max : float
+        Largest uptake bound (mmol/gDW/h).
+    hidden : sequence of int
+        Hidden sizes of the network from the initial medium to ``Vmax``, availability and lag.
+    substeps : int
+        Euler steps per interval of the time grid.
+    od_to_biomass : float
+        gDW/L per unit of OD600.
+    members : int
+        Independent copies of the kinetics.
+    """
+
+    def __init__(self, growth_map: nn.Module, scale, u_max: float = 10.0, hidden: Sequence[int] = (32,),
+                 substeps: int = 4, od_to_biomass: float = 0.4, members: int = 1) -> None:
+        super().__init__()
+        scale = np.asarray(scale, dtype=float)
+        n = len(scale)
+        self.growth_map = growth_map
+        self.n_compounds, self.u_max, self.substeps, self.members = n, float(u_max), int(substeps), int(members)
+        self.log_factor = float(np.log(od_to_biomass))
+        self.register_buffer("scale", torch.as_tensor(np.where(scale > 0, scale, 1.0)))
+        self.log_km = nn.Parameter(torch.full((members, 1, n), float(np.log(0.05))))  # Km = exp(log_km) * scale
+        self.net = _MemberMLP([n, *hidden, 2 * n + 2], members)
+        with torch.no_grad():  # start: Vmax at half the range, everything available, lag ~ 2 h
+            self.net.weights[-1].mul_(0.1)
+            self.net.biases[-1].zero_()
+            self.net.biases[-1][..., n:2 * n] = 2.0
+            self.net.biases[-1][..., -2] = 1.5
+
+    def fix_kinetics(self, vmax: float, km: float) -> None:
+        """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all available."""
+        n = self.n_compounds
+        with torch.no_grad():
+            for w, b in zip(self.net.weights, self.net.biases):
+                w.zero_()
+                b.zero_()
+            bias = self.net.biases[-1]
+            ratio = min(max(vmax / self.u_max, 1e-9), 1 - 1e-9)
+            bias[..., :n] = float(np.log(ratio / (1 - ratio)))
+            bias[..., n:2 * n] = 40.0
+            bias[..., -2:] = -40.0
+            self.log_km.copy_(torch.log(km / self.scale).expand_as(self.log_km))
+        self.requires_grad_(False)
+
+    def kinetics(self, c0: Tensor) -> dict[str, Tensor]:
+        """Per member and medium: ``vmax``, ``availability``, ``km`` (members x batch x n_c), ``lag`` and
+        ``width`` (hours, members x batch x 1)."""
+        x = (c0 / self.scale).to(self.log_km.dtype).expand(self.members, -1, -1)
+        out = self.net(x)
+        n = self.n_compounds
+        present = (c0 > 0).to(x.dtype)
+        return {"vmax": self.u_max * torch.sigmoid(out[..., :n]) * present,
+                "availability": torch.sigmoid(out[..., n:2 * n]),
+                "lag": nn.functional.softplus(out[..., -2:-1]),
+                "width": 0.1 + nn.functional.softplus(out[..., -1:] - 1.0),
+                "km": torch.exp(self.log_km) * self.scale}
+
+    def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False):
+        """Simulate from ``times[0]``: ln OD (members x batch x T), and with ``return_state`` the
+        concentrations (members x batch x T x n_c).
+
+        Parameters
+        ----------
+        c0 : Tensor
+            batch x n_c initial concentrations (mM).
+        times : Tensor
+            T increasing times (hours), shared by the batch.
+        log_od0 : Tensor
+            batch ln OD at ``times[0]`` (the inoculum).
+        return_state : bool
+            Also return the concentrations.
+        """
+        k = self.kinetics(c0)
+        m, b, n = k["vmax"].shape
+        C = c0 * k["availability"]
+        log_x = (log_od0 + self.log_factor).expand(m, b).unsqueeze(2)
+        outs, states = [log_x - self.log_factor], [C]
+        for i in range(len(times) - 1):
+            h = (times[i + 1] - times[i]) / self.substeps
+            for s in range(self.substeps):
+                t = times[i] + s * h
+                lag = torch.sigmoid((t - k["lag"]) / k["width"])
+                X = torch.exp(log_x)
+                u = torch.minimum(k["vmax"] * C / (k["km"] + C) * lag, C / (X * h))
+                mu, v = self.growth_map(u.reshape(m * b, n))
+                mu, v = mu.reshape(m, b, 1), v.reshape(m, b, n)
+                z = mu * h
+                phi = torch.where(z > 1e-6, torch.expm1(z) / z.clamp_min(1e-6), 1 + z / 2)
+                C = torch.clamp(C - v * X * h * phi, min=0.0)
+                log_x = log_x + mu * h
+            outs.append(log_x - self.log_factor)
+            states.append(C)
+        log_od = torch.cat(outs, dim=2)
+        return (log_od, torch.stack(states, dim=2)) if return_state else log_od
+
+
+def fit_surrogate(bounds: np.ndarray, growth: np.ndarray, uptakes: np.ndarray, u_max: float, *, pieces: int = 64,
+                  hidden: int = 64, epochs: int = 3000, lr: float = 1e-2, seed: int = 0) -> SurrogateGrowth:
+    """Learn the growth map of pFBA solutions (samples of :func:`amn.dynamics.network.label`), frozen.
+
+    Parameters
+    ----------
+    bounds : numpy.ndarray
+        samples x n_c compound uptake bounds.
+    growth : numpy.ndarray
+        samples growth rates (NaN rows are dropped).
+    uptakes : numpy.ndarray
+        samples x n_c uptake fluxes.
+    u_max : float
+        Largest bound.
+    pieces, hidden : int
+        See :class:`SurrogateGrowth`.
+    epochs : int
+        Full-batch Adam steps.
+    lr : float
+    seed : int
+
+    Returns
+    -------
+    SurrogateGrowth
+        In float64, ``requires_grad`` off, in eval mode.
+    """
+    ok = np.isfinite(growth) & np.isfinite(uptakes).all(axis=1)
+    torch.manual_seed(seed)
+    model = SurrogateGrowth(bounds.shape[1], u_max, pieces, hidden).double()
+    U, g, V = (torch.as_tensor(a[ok], dtype=torch.float64) for a in (bounds, growth, uptakes))
+    g_scale = g.abs().max().clamp_min(1e-12)
+    v_scale = 0.1 * float(u_max)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        mu, v = model(U)
+        loss = ((mu - g) / g_scale).pow(2).mean() + ((v - V) / v_scale).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    model.requires_grad_(False)
+    return model.eval()

@@ -1,0 +1,163 @@
+"""The metabolic network of a dynamic model: its medium, the reduction to what the media can use,
+and the pFBA samples its growth map is learned from.
+
+The medium of a dynamic model is a base (salts, oxygen: uptakes held at fixed
+bounds) and the compounds of the media table, one uptake ``EX_<met>_i`` per
+compound column ``<met>``.  Non-growth maintenance (``ATPM``'s lower bound) is
+set to 0, so that a culture without substrate stops growing instead of making
+the LP infeasible.  Before training, the network is reduced
+(:func:`~amn.network.reduce_network`) to the reactions that carry flux in the
+pFBA solutions of random bounds on those uptakes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from amn.errors import UnknownReactionError
+from amn.network import UnidirectionalNetwork, load_model, make_unidirectional, reduce_network
+from amn.solve.pfba import FluxProblem, HighsLabeler
+
+#: The M9 minimal-medium salts and oxygen of the BiGG E. coli models (uptakes always open).
+BASE_M9 = ("EX_pi_e_i", "EX_co2_e_i", "EX_fe3_e_i", "EX_h_e_i", "EX_mn2_e_i", "EX_fe2_e_i", "EX_zn2_e_i",
+           "EX_mg2_e_i", "EX_ca2_e_i", "EX_ni2_e_i", "EX_cu2_e_i", "EX_sel_e_i", "EX_cobalt2_e_i", "EX_h2o_e_i",
+           "EX_mobd_e_i", "EX_so4_e_i", "EX_nh4_e_i", "EX_k_e_i", "EX_na1_e_i", "EX_cl_e_i", "EX_o2_e_i",
+           "EX_tungs_e_i", "EX_slnt_e_i")
+#: Bound of the base uptakes other than oxygen (mmol/gDW/h): not limiting.
+OPEN = 1000.0
+#: Reactions whose lower bound (non-growth maintenance) is set to 0.
+MAINTENANCE = ("ATPM",)
+
+
+@dataclass
+class DynamicNetwork:
+    """A network made ready for a dynamic model.
+
+    Attributes
+    ----------
+    network : UnidirectionalNetwork
+        The network the growth map runs on (reduced unless ``reduce=False``).
+    full_reactions : int
+        Reactions of the unidirectional network before reduction.
+    base : list of str
+        Base uptake ids (fixed bounds ``base_bounds``).
+    compounds : list of str
+        Compound ids, in media-table order; their uptakes are ``uptakes``.
+    uptakes : list of str
+    base_bounds : numpy.ndarray
+    seconds : float
+        Time to build it.
+    """
+
+    network: UnidirectionalNetwork
+    full_reactions: int
+    base: list[str]
+    compounds: list[str]
+    uptakes: list[str]
+    base_bounds: np.ndarray
+    seconds: float
+
+    @property
+    def medium(self) -> list[str]:
+        """Base uptakes followed by the compounds' uptakes: the inputs of the mechanistic layer."""
+        return [*self.base, *self.uptakes]
+
+
+def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], source: str = "media") -> list[str]:
+    """The uptake ``EX_<met>_i`` of each compound column.
+
+    Raises
+    ------
+    UnknownReactionError
+        A compound the model has no uptake for, naming the file and the column.
+    """
+    uptakes = set(network.uptake_ids)
+    ids = []
+    for compound in compounds:
+        rid = compound if compound.startswith("EX_") else f"EX_{compound}_i"
+        if rid not in uptakes:
+            raise UnknownReactionError(f"{source}: column {compound}: model {network.model.id} has no uptake {rid}")
+        ids.append(rid)
+    return ids
+
+
+def sample_bounds(n: int, n_compounds: int, u_max: float, seed: int = 0) -> np.ndarray:
+    """Random compound uptake bounds (n x n_compounds) for labelling: each compound present with a
+    per-sample probability, its bound ``u_max * U^2`` (many small bounds: cultures near depletion)."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.1, 1.0, size=(n, 1))
+    return u_max * rng.random((n, n_compounds)) ** 2 * (rng.random((n, n_compounds)) < p)
+
+
+def label(network: UnidirectionalNetwork, medium: Sequence[str], base_bounds: np.ndarray,
+          bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pFBA (HiGHS) of compound bounds: the fluxes (samples x reactions) and the growth (samples).
+
+    Samples without an optimum get NaN.
+    """
+    labeler = HighsLabeler(FluxProblem.from_network(network, list(medium)))
+    c = np.array([network.objective.get(r, 0.0) for r in network.reaction_ids])
+    fluxes = np.full((len(bounds), len(network.reaction_ids)), np.nan)
+    for i, u in enumerate(bounds):
+        result = labeler.label(np.r_[base_bounds, u])
+        if result.fluxes is not None:
+            fluxes[i] = result.fluxes
+    return fluxes, fluxes @ c
+
+
+def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BASE_M9, oxygen: float = 20.0,
+                    u_max: float = 10.0, reduce: bool = True, samples: int = 200, seed: int = 0,
+                    source: str = "media") -> DynamicNetwork:
+    """The network of a dynamic model of media of ``compounds``.
+
+    Parameters
+    ----------
+    model : str, Path, cobra.Model or UnidirectionalNetwork
+        The metabolic model (a BiGG id of the data directory, a file, a model).
+    compounds : sequence of str
+        Compound columns of the media table (extracellular metabolite ids).
+    base : sequence of str
+        Uptakes always open: at ``OPEN``, oxygen (``EX_o2_e_i``) at ``oxygen``; those the model lacks are skipped.
+    oxygen : float
+        Oxygen uptake bound (mmol/gDW/h).
+    u_max : float
+        Largest compound bound of the reduction samples.
+    reduce : bool
+        Reduce the network to the reactions with flux in the samples.
+    samples : int
+        Random bounds solved for the reduction.
+    seed : int
+    source : str
+        The media file, named when a compound has no uptake.
+
+    Returns
+    -------
+    DynamicNetwork
+
+    Raises
+    ------
+    UnknownReactionError
+        A compound without uptake in the model.
+    """
+    start = time.perf_counter()
+    cobra_model = model.model.copy() if isinstance(model, UnidirectionalNetwork) else load_model(model)
+    for reaction in cobra_model.reactions:
+        if reaction.id in MAINTENANCE:
+            reaction.lower_bound = 0.0
+    network = make_unidirectional(cobra_model)
+    uptakes = compound_uptakes(network, list(compounds), source)
+    base_ids = [r for r in base if r in set(network.uptake_ids) and r not in uptakes]
+    base_bounds = np.array([oxygen if r == "EX_o2_e_i" else OPEN for r in base_ids])
+    full = len(network.reaction_ids)
+    if reduce:
+        medium = [*base_ids, *uptakes]
+        fluxes, _ = label(network, medium, base_bounds, sample_bounds(samples, len(uptakes), u_max, seed))
+        table = pd.DataFrame(np.nan_to_num(fluxes), columns=network.reaction_ids)
+        network = reduce_network(network, table, keep=medium, tol=1e-9)
+    return DynamicNetwork(network, full, base_ids, list(compounds), uptakes, base_bounds,
+                          time.perf_counter() - start)

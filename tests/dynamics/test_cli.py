@@ -1,0 +1,81 @@
+"""``amn dynamic fit|predict|cv`` on a textbook-sized problem, and their one-line input errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from amn.cli.dynamic import dynamic
+from amn.errors import PlateReaderError, UnknownReactionError
+
+
+def _files(tmp_path, compound="succ_e"):
+    rng = np.random.default_rng(0)
+    n = 8
+    media = pd.DataFrame({"ID": range(1, n + 1), "glc__D_e": rng.uniform(1, 4, n), compound: rng.uniform(0, 3, n)})
+    media.to_csv(tmp_path / "media.csv", index=False)
+    t = np.linspace(0, 8, 9)
+    curves = {}
+    for i in range(1, n + 1):
+        curves[f"T_{i}"] = t
+        curves[f"OD_{i}"] = -3 + 2.5 / (1 + np.exp(-(t - 4))) * (i / n)
+        curves[f"DEV_{i}"] = 0.02
+    pd.DataFrame(curves).to_csv(tmp_path / "curves.csv", index=False)
+    return tmp_path / "media.csv", tmp_path / "curves.csv"
+
+
+FAST = ["--model", "textbook", "--layer", "exact", "--epochs", "2", "--substeps", "1", "--quiet"]
+
+
+def test_fit_then_predict(tmp_path):
+    media, curves = _files(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
+                                     str(tmp_path / "m"), *FAST])
+    assert result.exit_code == 0, result.output
+    assert "reactions kept" in result.output and "s/epoch" in result.output
+    result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(media), "--times", "0,1,2,4",
+                                     "--out", str(tmp_path / "p.csv"), "--figures", str(tmp_path / "fig")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert list(table.columns[:3]) == ["medium", "time", "log_od"]
+    assert len(table) == 8 * 4
+    assert (table["glc__D_e"] >= 0).all()
+    assert (tmp_path / "fig" / "depletion.png").exists() and (tmp_path / "fig" / "depletion.svg").exists()
+
+
+def test_cv_writes_scores_and_figures(tmp_path):
+    media, curves = _files(tmp_path)
+    result = CliRunner().invoke(dynamic, ["cv", "--media", str(media), "--curves", str(curves), "--folds", "2",
+                                          "--report", str(tmp_path / "r"), *FAST])
+    assert result.exit_code == 0, result.output
+    assert "held-out media: mean curve R2" in result.output
+    assert len(pd.read_csv(tmp_path / "r" / "scores.csv")) == 8
+    for name in ("heldout", "forecast"):
+        assert (tmp_path / "r" / f"{name}.png").exists() and (tmp_path / "r" / f"{name}.svg").exists()
+
+
+def test_unknown_compound_is_a_one_line_error(tmp_path):
+    media, curves = _files(tmp_path, compound="foo_e")
+    result = CliRunner().invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
+                                          str(tmp_path / "m"), *FAST])
+    assert isinstance(result.exception, UnknownReactionError)
+    assert "media.csv: column foo_e" in str(result.exception) and "\n" not in str(result.exception)
+    assert not (tmp_path / "m").exists()
+
+
+def test_curve_without_medium_is_an_error(tmp_path):
+    media, curves = _files(tmp_path)
+    pd.read_csv(media).iloc[:-1].to_csv(media, index=False)
+    result = CliRunner().invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
+                                          str(tmp_path / "m"), *FAST])
+    assert isinstance(result.exception, PlateReaderError)
+    assert "curves.csv: column OD_8: no medium 8" in str(result.exception)
+
+
+@pytest.mark.parametrize("args", [["--plates", "nowhere"], []])
+def test_missing_inputs(tmp_path, args):
+    result = CliRunner().invoke(dynamic, ["fit", "--out", str(tmp_path / "m"), *args, *FAST])
+    assert result.exit_code != 0

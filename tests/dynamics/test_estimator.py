@@ -1,0 +1,76 @@
+"""DynamicAMN: fit recovers curves of a known model, held-out members, save / load, input errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from amn.dynamics import DynamicAMN
+from amn.dynamics.evaluation import fold_labels
+from amn.errors import ModelLoadError, NotFittedError, UnknownReactionError
+from tests.dynamics.conftest import synthetic_curves
+
+
+@pytest.fixture(scope="module")
+def fitted(core_surrogate):
+    curves = synthetic_curves(core_surrogate)
+    return curves, DynamicAMN(growth_model=core_surrogate, epochs=60, substeps=2).fit(curves)
+
+
+def test_fit_learns_the_curves(fitted, core_surrogate):
+    curves, model = fitted
+    untrained = DynamicAMN(growth_model=core_surrogate, epochs=1, lr=1e-9, substeps=2).fit(curves)
+    assert model.score(curves) > 0.85
+    assert model.score(curves) > untrained.score(curves) + 0.2
+    assert model.history_[-1]["loss"] < model.history_[0]["loss"]
+    assert model.n_reactions_kept_ < 154
+
+
+def test_fit_is_deterministic_given_the_seed(core_surrogate):
+    curves = synthetic_curves(core_surrogate, n=6)
+    first, again, other = (DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1, seed=s).fit(curves)
+                           for s in (0, 0, 1))
+    np.testing.assert_array_equal(first.predict(curves), again.predict(curves))
+    assert np.abs(first.predict(curves) - other.predict(curves)).max() > 0
+
+
+def test_out_of_fold_members_never_see_their_fold(core_surrogate):
+    curves = synthetic_curves(core_surrogate)
+    folds = fold_labels(len(curves.media), 3, 0)
+    model = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1).fit(curves, folds=folds)
+    changed = curves.subset(np.arange(len(curves.media)))
+    changed.log_od = changed.log_od.copy()
+    changed.log_od[folds == 0, 1:] += 1.0  # other targets on fold 0 must not change member 0
+    other = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1).fit(changed, folds=folds)
+    p, q = model.predict_out_of_fold(curves), other.predict_out_of_fold(curves)
+    np.testing.assert_allclose(p[folds == 0], q[folds == 0], atol=1e-12)
+    assert np.abs(p[folds == 1] - q[folds == 1]).max() > 1e-6
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    curves, model = fitted
+    model.save(tmp_path / "m")
+    loaded = DynamicAMN.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict(curves), model.predict(curves))
+    assert loaded.compounds_ == model.compounds_
+
+
+def test_load_rejects_corrupt_weights(fitted, tmp_path):
+    _, model = fitted
+    model.save(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"junk")
+    with pytest.raises(ModelLoadError, match="model.safetensors"):
+        DynamicAMN.load(tmp_path / "m")
+
+
+def test_unknown_compound_names_file_and_column(core_surrogate):
+    curves = synthetic_curves(core_surrogate)
+    curves.media = curves.media.rename(columns={"succ_e": "foo_e"})
+    curves.media.attrs["source"] = "synthetic.csv"
+    with pytest.raises(UnknownReactionError, match=r"synthetic\.csv: column foo_e: model .* has no uptake EX_foo_e_i"):
+        DynamicAMN(model="textbook", surrogate_samples=20, epochs=1).fit(curves)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        DynamicAMN().predict(None)

@@ -1,0 +1,44 @@
+"""Curve scores and growth rates off curves, against closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from amn.dynamics import CurveSet, curve_r2, growth_rates, heldout, rmse
+from amn.dynamics.baselines import PointRegressor
+from amn.dynamics.evaluation import forecast_time, q2
+from tests.dynamics.conftest import synthetic_media
+
+
+def test_curve_r2_counts_negative_as_zero():
+    y = np.array([[0.0, 1.0, 2.0, 3.0]] * 3)
+    p = np.array([[0.0, 1.0, 2.0, 3.0], [0.5, 1.0, 2.0, 2.5], [3.0, 2.0, 1.0, 0.0]])
+    np.testing.assert_allclose(curve_r2(y, p), [1.0, 1 - 0.5 / 5.0, 0.0])
+    assert rmse(y[:1], p[1:2]) == pytest.approx(np.sqrt(0.5 / 4))
+    mask = np.array([False, False, True, True])
+    assert curve_r2(y[:1], p[1:2], mask)[0] == pytest.approx(1 - 0.25 / 0.5)
+
+
+def test_growth_rate_off_an_exponential_curve():
+    t = np.arange(60) / 6
+    log_od = np.log(0.05) + np.minimum(0.4 * t, 2.0)  # rate 0.4 1/h, then flat
+    assert growth_rates(t, log_od[None])[0] == pytest.approx(0.4, rel=1e-6)
+
+
+def test_q2():
+    assert q2([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 1.0
+    assert q2([1.0, 2.0, 3.0, np.nan], [2.0, 2.0, 2.0, 5.0]) == pytest.approx(0.0)
+
+
+def test_forecast_time():
+    assert forecast_time(np.arange(20.0), 0.4) == 7.0
+
+
+def test_heldout_point_regressor_on_linear_curves():
+    media = synthetic_media(40)
+    times = np.linspace(0, 5, 6)
+    y = -3 + np.outer(media["glc__D_e"].to_numpy() + 0.5, times) * 0.1
+    result = heldout(lambda s: PointRegressor("ridge", s), CurveSet(media, times, y), n_splits=5)
+    assert result.mean_r2 > 0.99
+    assert result.predictions.shape == (1, 40, 6)

@@ -1,0 +1,114 @@
+"""The unrolled dynamic model: the stepping against closed forms, members, the mechanistic layer in the loop."""
+
+from __future__ import annotations
+
+import cobra
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from amn.dynamics import DynamicFBA
+from amn.dynamics.baselines import PlainDynamicFBA
+from tests.dynamics.conftest import synthetic_curves
+
+
+class YieldGrowth(nn.Module):
+    """One substrate, growth = Y u, uptake = u: exponential growth at Y vmax until the substrate is gone."""
+
+    def __init__(self, y: float) -> None:
+        super().__init__()
+        self.y = y
+
+    def forward(self, u):
+        return self.y * u[:, 0], u
+
+
+def _model(y=0.1, vmax=5.0, substeps=4, members=1):
+    module = DynamicFBA(YieldGrowth(y), [10.0], u_max=10.0, substeps=substeps, od_to_biomass=0.4, members=members)
+    module.double().fix_kinetics(vmax, 1e-12)
+    return module
+
+
+def test_exponential_phase_is_exact_and_substrate_follows_the_yield():
+    # mu = Y vmax = 0.5 1/h; X0 = 0.4 * e^-3 gDW/L; 10 mM lasts until X = X0 + Y C0 (t* ~ 7.8 h)
+    module = _model()
+    times = torch.linspace(5.0, 10.0, 11, dtype=torch.float64)
+    c0 = torch.tensor([[10.0]], dtype=torch.float64)
+    log_od, conc = module(c0, times, torch.tensor([-3.0], dtype=torch.float64), return_state=True)
+    t = times.numpy() - 5.0
+    early = t < 2.5
+    np.testing.assert_allclose(log_od[0, 0].numpy()[early], -3.0 + 0.5 * t[early], atol=1e-9)
+    x = 0.4 * np.exp(log_od[0, 0].numpy())
+    np.testing.assert_allclose(conc[0, 0, :, 0].numpy()[early], 10.0 - (x[early] - x[0]) / 0.1, atol=1e-8)
+
+
+def test_growth_stops_at_depletion_with_the_yield_biomass():
+    module = _model(substeps=20)
+    times = torch.linspace(5.0, 30.0, 26, dtype=torch.float64)
+    log_od, conc = module(torch.tensor([[2.0]], dtype=torch.float64), times, torch.tensor([-3.0], dtype=torch.float64),
+                          return_state=True)
+    x0 = 0.4 * np.exp(-3.0)
+    plateau = np.log((x0 + 0.1 * 2.0) / 0.4)
+    assert conc.min() >= 0
+    assert conc[0, 0, -1, 0] == pytest.approx(0.0, abs=1e-9)
+    assert log_od[0, 0, -1].item() == pytest.approx(plateau, abs=0.02)
+    assert log_od[0, 0, -1].item() == pytest.approx(log_od[0, 0, -5].item(), abs=1e-12)  # flat after depletion
+
+
+def test_members_are_independent_models():
+    torch.manual_seed(0)
+    pair = DynamicFBA(YieldGrowth(0.1), [10.0], members=2).double()
+    times = torch.linspace(0.0, 6.0, 7, dtype=torch.float64)
+    c0 = torch.tensor([[4.0], [8.0]], dtype=torch.float64)
+    y0 = torch.tensor([-3.0, -3.0], dtype=torch.float64)
+    both = pair(c0, times, y0)
+    for m in range(2):
+        single = DynamicFBA(YieldGrowth(0.1), [10.0], members=1).double()
+        state = {k: v[m:m + 1] if k != "scale" else v for k, v in pair.state_dict().items()}
+        single.load_state_dict(state)
+        torch.testing.assert_close(single(c0, times, y0)[0], both[m])
+
+
+def test_exact_layer_growth_is_cobra_fba(core_exact):
+    dn = core_exact.dynamic_network
+    u = torch.tensor([[4.0, 0.0], [2.0, 3.0]], dtype=torch.float64)
+    growth, uptakes = core_exact.growth_map(u)
+    model = dn.network.model
+    for i in range(2):
+        with model:
+            for rid in model.reactions:
+                if rid.id.endswith("_i") and rid.id.startswith("EX_"):
+                    rid.upper_bound = 0.0
+            for rid, bound in zip(dn.medium, np.r_[dn.base_bounds, u[i].numpy()]):
+                model.reactions.get_by_id(rid).upper_bound = bound
+            reference = cobra.flux_analysis.pfba(model)
+        assert growth[i].item() == pytest.approx(reference.fluxes[dn.network.objective_id], rel=1e-6)
+        assert uptakes[i, 0].item() == pytest.approx(reference.fluxes[dn.uptakes[0]], abs=1e-6)
+    assert (uptakes <= u + 1e-9).all()
+
+
+def test_surrogate_in_the_loop_follows_the_exact_layer(core_surrogate, core_exact):
+    # the frozen surrogate reproduces the exact layer's growth and, stepped, its curves
+    assert core_surrogate.surrogate_r2["growth"] > 0.98
+    exact = synthetic_curves(core_exact)
+    surrogate = synthetic_curves(core_surrogate)
+    assert np.abs(exact.log_od - surrogate.log_od).max() < 0.1
+
+
+def test_interior_point_layer_matches_exact(core_exact):
+    from amn.dynamics import GrowthModel
+    from tests.dynamics.conftest import BASE, COMPOUNDS
+
+    ipm = GrowthModel.build("textbook", COMPOUNDS, base=BASE, layer="ipm")
+    u = torch.tensor([[4.0, 0.0], [2.0, 3.0], [0.5, 0.5]], dtype=torch.float64)
+    torch.testing.assert_close(ipm.growth_map(u)[0], core_exact.growth_map(u)[0], atol=1e-6, rtol=1e-6)
+
+
+def test_plain_dynamic_fba_never_negative(core_exact):
+    curves = synthetic_curves(core_exact, n=4)
+    plain = PlainDynamicFBA(core_exact, vmax=10.0, km=0.01).fit(curves)
+    with torch.no_grad():
+        _, conc = plain.module_(torch.as_tensor(curves.media.to_numpy()), torch.as_tensor(curves.times),
+                                torch.as_tensor(curves.log_od[:, 0]), return_state=True)
+    assert conc.min() >= 0
