@@ -101,7 +101,8 @@ def label(network: UnidirectionalNetwork, medium: Sequence[str], base_bounds: np
     Samples without an optimum get NaN.
     """
     labeler = HighsLabeler(FluxProblem.from_network(network, list(medium)))
-    c = np.array([network.objective.get(r, 0.0) for r in network.reaction_ids])
+    objective = network.objective  # a property that walks the model: read it once
+    c = np.array([objective.get(r, 0.0) for r in network.reaction_ids])
     fluxes = np.full((len(bounds), len(network.reaction_ids)), np.nan)
     for i, u in enumerate(bounds):
         result = labeler.label(np.r_[base_bounds, u])
