@@ -25,7 +25,8 @@ autodoc_default_options = {
     "show-inheritance": True,
     # methods that scikit-learn's metadata routing adds to every estimator class (their
     # docstrings point into sklearn's own documentation), and torch's extra_repr
-    "exclude-members": "set_fit_request, set_predict_request, set_score_request, set_transform_request, extra_repr",
+    "exclude-members": "set_fit_request, set_predict_request, set_predict_proba_request, set_score_request, "
+                       "set_transform_request, extra_repr",
 }
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"

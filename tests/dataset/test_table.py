@@ -124,8 +124,9 @@ def test_a_composition_column_that_is_no_uptake_of_the_model_is_refused(tmp_path
         read_table(typo, network=textbook_net)
     internal = write(tmp_path, frame(PGI_for=[0, 1, 1, 1]), "internal.csv")  # a 0/1 reaction column: a knockout
     knocked = read_table(internal, network=textbook_net)
-    assert knocked.knockout_ids == ["PGI"] and knocked.knockout_kind == {"PGI": "reaction"}
-    assert knocked.knockout_value == 0 and knocked.X["PGI"].tolist() == [1.0, 0.0, 0.0, 0.0]
+    # a column naming a direction knocks out that direction only (its unidirectional id)
+    assert knocked.knockout_ids == ["PGI_for"] and knocked.knockout_kind == {"PGI_for": "reaction"}
+    assert knocked.knockout_value == 0 and knocked.X["PGI_for"].tolist() == [1.0, 0.0, 0.0, 0.0]
     # without a model, every 0/1 column is a composition, as before
     assert "EX_nothing_e_i" in read_table(path).composition_ids
 
@@ -202,7 +203,7 @@ def test_joined_files(tmp_path, textbook_net):
     kos.to_csv(tmp_path / "kos.csv", index=False)
     table = read_table([tmp_path / "fluxes.csv", tmp_path / "kos.csv"], "all-remaining", textbook_net)
     assert list(table.X.index) == ["WT", "pgi", "zwf"] and table.targets == ["R_PGI_fwd", "R_GND"]
-    assert table.knockout_ids == ["PGI", "G6PDH2r"] and table.X["PGI"].tolist() == [0.0, 1.0, 0.0]
+    assert table.knockout_ids == ["PGI_rev", "G6PDH2r_rev"] and table.X["PGI_rev"].tolist() == [0.0, 1.0, 0.0]
     assert table.roles["kos:R_GND"] == "ignored"  # the same name in the second file: kept apart, constant here
     kos.iloc[:2].to_csv(tmp_path / "kos.csv", index=False)
     with pytest.raises(DatasetMismatchError, match=r"kos\.csv: no row for experiment 'pgi' \(it is in .*fluxes\.csv\)"):

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.slow
 def test_iml1515_reduced_on_m28_keeps_growth():
     m28 = "experimental/ecoli_m28_timecourses"
     curves = read_curve_table(locate(f"{m28}/M28_media.csv"), locate(f"{m28}/M28_OD_20.csv"))
-    dn = dynamic_network("iML1515", curves.compounds, samples=60)
+    dn = dynamic_network("iML1515", curves.compounds, samples=30)
     assert dn.full_reactions > 3000
     assert len(dn.network.reaction_ids) < dn.full_reactions / 3
     assert set(dn.uptakes) <= set(dn.network.reaction_ids)
     full = dynamic_network("iML1515", curves.compounds, reduce=False)
-    bounds = sample_bounds(10, len(dn.uptakes), 10.0, seed=5)
+    bounds = sample_bounds(4, len(dn.uptakes), 10.0, seed=5)
     _, reduced_growth = label(dn.network, dn.medium, dn.base_bounds, bounds)
     _, full_growth = label(full.network, full.medium, full.base_bounds, bounds)
     assert reduced_growth == pytest.approx(full_growth, rel=1e-6, abs=1e-9)

@@ -63,7 +63,7 @@ def test_executor_for_picks_in_process_for_one_worker():
 def test_amn_cv_on_two_workers_is_identical_to_serial(core_data, textbook_net, tmp_path, executor):
     estimator = AMNRegressor(arch="amn-qp", network=textbook_net, medium=core_data.medium_ids, epochs=3,
                              batch_size=16, seed=0, verbose=False)
-    common = {"cv": KFold(3, shuffle=True), "seeds": (0, 1), "scorer": AMNFoldScorer()}
+    common = {"cv": KFold(3, shuffle=True), "seeds": (0, 1), "scorer": AMNFoldScorer()}  # two repeats: seed folders
     serial = cross_validate(estimator, core_data.X, core_data.Y, **common)
     done = []
     parallel = cross_validate(estimator, core_data.X, core_data.Y, **common, executor=executor,

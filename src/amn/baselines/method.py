@@ -136,6 +136,7 @@ def select_methods(methods: Sequence[Method], names: str | Sequence[str] | None)
     --------
     >>> from amn.baselines.registry import statistical_methods
     >>> [m.name for m in select_methods(statistical_methods(), "Ridge,random forest")]
+    ['ridge', 'random forest']
 
     ['ridge', 'random forest']
     """
