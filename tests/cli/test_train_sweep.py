@@ -23,21 +23,24 @@ def dataset(tmp_path_factory, textbook_net):
     return path
 
 
+TRAIN = ["train", "--arch", "amn-qp", "--epochs", 2, "--folds", 2, "--quiet", "--grid", "lr=1e-3,1e-2", "--hidden", 8,
+         "--dataset"]
+
+
 def train(dataset, out, *extra):
     """``amn train`` in a subprocess, as a user runs it (a local cluster's worker processes need real streams)."""
-    args = ["train", "--dataset", dataset, "--arch", "amn-qp", "--epochs", 2, "--folds", 2, "--quiet",
-            "--grid", "lr=1e-3,1e-2", "--hidden", 8, "--out", out, *extra]
+    args = [*TRAIN, dataset, "--out", out, *extra]
     return subprocess.run([sys.executable, "-m", "amn", *map(str, args)], capture_output=True, text=True,
                           timeout=600, check=False)
 
 
 def test_a_sweep_writes_one_table_and_trains_the_best_point(dataset, tmp_path):
-    serial = train(dataset, tmp_path / "serial")
-    assert serial.returncode == 0, serial.stderr
+    serial = CliRunner().invoke(main, [str(a) for a in TRAIN + [dataset, "--out", tmp_path / "serial"]])
+    assert serial.exit_code == 0, serial.output
     table = pd.read_csv(tmp_path / "serial" / "sweep.csv")
     assert len(table) == 2 and {"lr", "q2_val_measured_mean"} <= set(table.columns)
     best = table.loc[table["q2_val_measured_mean"].idxmax()]
-    assert f"lr={best['lr']}" in serial.stdout and (tmp_path / "serial" / "model.safetensors").exists()
+    assert f"lr={best['lr']}" in serial.output and (tmp_path / "serial" / "model.safetensors").exists()
     parallel = train(dataset, tmp_path / "parallel", "--workers", 2)
     assert parallel.returncode == 0, parallel.stderr
     timing = [c for c in table.columns if "seconds" in c]

@@ -19,7 +19,7 @@ def test_iml1515_reduced_on_m28_keeps_growth():
     assert len(dn.network.reaction_ids) < dn.full_reactions / 3
     assert set(dn.uptakes) <= set(dn.network.reaction_ids)
     full = dynamic_network("iML1515", curves.compounds, reduce=False)
-    bounds = sample_bounds(4, len(dn.uptakes), 10.0, seed=5)
+    bounds = sample_bounds(3, len(dn.uptakes), 10.0, seed=5)
     _, reduced_growth = label(dn.network, dn.medium, dn.base_bounds, bounds)
     _, full_growth = label(full.network, full.medium, full.base_bounds, bounds)
     assert reduced_growth == pytest.approx(full_growth, rel=1e-6, abs=1e-9)
