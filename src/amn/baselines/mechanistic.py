@@ -17,7 +17,8 @@ from amn.media.spec import MediumSpec
 from amn.solve.composition import UptakeModel
 
 
-def fba_methods(network, medium: MediumSpec | None = None, composition: bool = False) -> list[Method]:
+def fba_methods(network, medium: MediumSpec | None = None, composition: bool = False,
+                table_bounds: bool = False) -> list[Method]:
     """FBA baselines on ``network``, one :class:`UptakeModel` per table (built on first use).
 
     Parameters
@@ -28,6 +29,8 @@ def fba_methods(network, medium: MediumSpec | None = None, composition: bool = F
     composition : bool, default False
         Also :class:`FBACompositionBounds`, the exact-FBA reservoir route (slower:
         hundreds of FBA solves per training medium).
+    table_bounds : bool, default False
+        First, FBA with a bounds table's own values, nothing fitted.
 
     Returns
     -------
@@ -36,7 +39,9 @@ def fba_methods(network, medium: MediumSpec | None = None, composition: bool = F
     model_for = _uptake_models(network, medium)
     affine = "affine calibration a*growth+b fitted on the training folds"
     uptakes = ("uptake",)
-    out = [
+    out = [Method("FBA, table bounds", lambda t: FBAFixedBound(model_for(t), grid=(1.0,)),
+                  "the table's bounds, nothing fitted", uptakes)] if table_bounds else []
+    out += [
         Method("FBA, best single bound", lambda t: FBAFixedBound(model_for(t)), "bound from a grid, training folds",
                uptakes),
         Method("FBA, best single bound + affine", lambda t: FBAFixedBound(model_for(t), calibrate=True), affine,
@@ -218,21 +223,22 @@ def growth_methods(
         if classification:
             out += classification_methods(network, medium)
         else:
-            out += fba_methods(network, medium, composition=exact_route and presence)
-            if table.composition == "bounds":
-                model_for = _uptake_models(network, medium)
-                out.insert(0, Method("FBA, table bounds", lambda t: FBAFixedBound(model_for(t), grid=(1.0,)),
-                                     "the table's bounds, nothing fitted", ("uptake",)))
-    if exact_route and (classification or not presence or network is None):
-        skipped.append("exact-FBA route (--exact-route) skipped: " + (
-            "it needs --model" if network is None else "it predicts growth rates and this is a classification table"
-            if classification else not_presence))
+            out += fba_methods(network, medium, composition=exact_route and presence,
+                               table_bounds=table.composition == "bounds")
+    def presence_regression_blocker(on) -> str | None:
+        """Why a method for growth rates on presence tables, run on network ``on``, cannot run here."""
+        if on is None:
+            return "it needs --model"
+        if classification:
+            return "it predicts growth rates and this is a classification table"
+        return None if presence else not_presence
+
+    if exact_route and (why := presence_regression_blocker(network)):
+        skipped.append(f"exact-FBA route (--exact-route) skipped: {why}")
     amn_network = amn_network if amn_network is not None else network
     if amn_epochs > 0:
-        if amn_network is None or classification or not presence:
-            skipped.append("AMN-QP (--amn) skipped: " + (
-                "it needs --model" if amn_network is None else "it predicts growth rates and this is a "
-                "classification table" if classification else not_presence))
+        if why := presence_regression_blocker(amn_network):
+            skipped.append(f"AMN-QP (--amn) skipped: {why}")
         else:
             note = f"trained on the measured values, {amn_epochs} epochs" + (
                 "" if amn_network is network else ", reduced network")

@@ -94,7 +94,7 @@ def _check_inputs(dataset: Path, test_path: Path | None, model: str | None, meas
     return data, network, test
 
 
-class _fold_bar:
+class _FoldBar:
     """A progress bar over finished folds (distributed runs, where each fold's epochs run elsewhere)."""
 
     def __init__(self, shown: bool) -> None:
@@ -220,7 +220,7 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     try:
         if folds > 1:
             checkpoints.mkdir(parents=True, exist_ok=True)
-            with executor, _fold_bar(distributed and not quiet) as progress:
+            with executor, _FoldBar(distributed and not quiet) as progress:
                 result = _cross_validate(estimator.set_params(verbose=not (quiet or distributed)), points, data,
                                          test, folds, seed, executor, checkpoints, progress, out)
             estimator.set_params(verbose=not quiet)

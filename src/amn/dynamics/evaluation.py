@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from amn.dynamics.curves import CurveSet
+from amn.evaluation.metrics import r2
 from amn.plate_reader.growth_rates import max_growth_rate
 
 #: Share of the time points fitted in the forecast split (the rest is predicted).
@@ -61,8 +62,7 @@ def q2(y: np.ndarray, prediction: np.ndarray) -> float:
     """``1 - SS_res / SS_tot`` of pooled values (NaN pairs dropped)."""
     y, prediction = np.asarray(y, float), np.asarray(prediction, float)
     ok = np.isfinite(y) & np.isfinite(prediction)
-    y, prediction = y[ok], prediction[ok]
-    return float(1 - ((y - prediction) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    return r2(y[ok], prediction[ok])
 
 
 def growth_rates(times: np.ndarray, log_od: np.ndarray, windows: np.ndarray | None = None, window: int = 6) -> np.ndarray:

@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from amn.dynamics.model import LayerGrowth, SurrogateGrowth, fit_surrogate
 from amn.dynamics.network import BASE_M9, DynamicNetwork, dynamic_network, label, sample_bounds
 from amn.errors import ModelLoadError, ParameterError
+from amn.evaluation.metrics import r2
 from amn.network import make_unidirectional
 
 LAYERS = ("surrogate", "exact", "ipm")
@@ -146,8 +147,6 @@ def surrogate_scores(surrogate: SurrogateGrowth, bounds, growth, uptakes) -> dic
     ok = np.isfinite(growth)
     with torch.no_grad():
         mu, v = surrogate(torch.as_tensor(bounds[ok], dtype=torch.float64))
-    def r2(y, p):
-        return float(1 - ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum())
     return {"growth": r2(growth[ok], mu.numpy()), "uptakes": r2(uptakes[ok].ravel(), v.numpy().ravel())}
 
 

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,16 @@ from amn.evaluation.scorers import Fold, FoldScorer
 from amn.evaluation.splits import N_SPLITS, SEEDS, check_cv, seeded
 
 _INDEX = ("seed", "fold")
+
+
+class _Job(NamedTuple):
+    """One fold to run: its repeat (seed position), fold number, validation rows, record file, run_fold args."""
+
+    repeat: int
+    fold: int
+    valid: np.ndarray
+    path: Path | None
+    args: tuple
 
 
 @dataclass
@@ -294,31 +305,31 @@ def cross_validate(
     if n < n_splits:
         raise ParameterError(f"{n} samples are too few for {n_splits}-fold cross-validation")
     workdir = None if workdir is None else Path(workdir)
-    jobs, records = [], []  # (seed position, fold, valid rows) per fold; its record once known
+    jobs, records = [], []  # one _Job per fold; its record once known (read back, or fitted below)
     for r, seed in enumerate(seeds):
         base = None if workdir is None else workdir if len(seeds) == 1 else workdir / f"seed_{seed}"
         for k, (train, valid) in enumerate(seeded(splitter, seed).split(X, y)):
             if max_folds is not None and k >= max_folds:
                 break
             path = None if base is None else base / f"fold_{k}.json"
-            jobs.append((r, k, valid, path, (estimator, X, y, train, valid, seed, k, task, scorer, X_test, y_test,
-                                            None if base is None else base / f"fold_{k}")))
+            jobs.append(_Job(r, k, valid, path, (estimator, X, y, train, valid, seed, k, task, scorer, X_test,
+                                                 y_test, None if base is None else base / f"fold_{k}")))
             records.append(load_record(path, valid, X_test is not None))
     start, done = time.perf_counter(), sum(record is not None for record in records)
     todo = [i for i, record in enumerate(records) if record is None]
-    for position, record in (executor or InProcess()).map(run_fold, [jobs[i][4] for i in todo]):
+    for position, record in (executor or InProcess()).map(run_fold, [jobs[i].args for i in todo]):
         i = todo[position]
         records[i] = record
-        if jobs[i][3] is not None:  # recorded at once: an interrupted run resumes from here
-            jobs[i][3].parent.mkdir(parents=True, exist_ok=True)
-            jobs[i][3].write_text(json.dumps(record))
+        if jobs[i].path is not None:  # recorded at once: an interrupted run resumes from here
+            jobs[i].path.parent.mkdir(parents=True, exist_ok=True)
+            jobs[i].path.write_text(json.dumps(record))
         done += 1
         if progress is not None:
             progress(done, len(jobs))
     predictions = target = labels = None
     folds = np.full((len(seeds), n), -1, dtype=int)
     rows, test_predictions, test_target = [], [], None
-    for (r, k, valid, _, _), record in zip(jobs, records):
+    for (r, k, valid, _, _), record in zip(jobs, records):  # in split order, wherever the folds ran
         prediction = np.asarray(record["prediction"], dtype=float)
         if predictions is None:
             predictions = np.full((len(seeds), n, *prediction.shape[1:]), np.nan)

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
+from amn.layers.base import sparse_buffer, spmm
 from amn.layers.inputs import check_bound
 
 TERMS = ("mse", "sv", "bound", "neg")
@@ -94,9 +95,7 @@ class AMNLoss(nn.Module):
         self.register_buffer("target_var", torch.ones(len(Pout_index)) if target_var is None else target_var)
         self.flux_scale = float(flux_scale)
         self.bound = check_bound(bound)
-        if sp.issparse(S):  # dense when small, a SparseMatrix at genome scale (amn.layers.base.sparse_buffer)
-            from amn.layers.base import sparse_buffer
-
+        if sp.issparse(S):  # dense when small, a SparseMatrix at genome scale
             S = sparse_buffer(S)
         if isinstance(S, nn.Module):
             self.S = S
@@ -160,6 +159,4 @@ class AMNLoss(nn.Module):
 
 def apply(matrix, V: torch.Tensor) -> torch.Tensor:
     """``V @ matrix.T`` for a batch of row vectors, with ``matrix`` dense, sparse or a ``SparseMatrix``."""
-    from amn.layers.base import spmm
-
     return spmm(matrix, V)
