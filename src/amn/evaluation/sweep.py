@@ -95,14 +95,18 @@ def sweep(
     base = None if workdir is None else Path(workdir)
     folds_done = [0] * len(points)
 
+    # Cloned here, not in the threads: a clone deep-copies the estimator (its
+    # COBRApy model too), and CPython 3.11's parser, which COBRApy's GPR
+    # unpickling calls, fails when several threads parse at once.
+    candidates = [clone(estimator).set_params(**point) for point in points]
+
     def one(i: int) -> CVResult:
         def report(done: int, total: int) -> None:
             folds_done[i] = done
             if progress is not None:
                 progress(sum(folds_done), total * len(points))
 
-        candidate = clone(estimator).set_params(**points[i])
-        return cross_validate(candidate, X, y, task, seeds, cv, scorer=scorer, executor=executor,
+        return cross_validate(candidates[i], X, y, task, seeds, cv, scorer=scorer, executor=executor,
                               workdir=None if base is None else base / point_name(points[i]), progress=report)
 
     if executor is None or isinstance(executor, InProcess):
