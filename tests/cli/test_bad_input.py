@@ -1,6 +1,9 @@
-"""The bad-input corpus: every case runs ``amn`` in a subprocess, as a user would.
+"""The bad-input corpus: every case runs the ``amn`` command line as a user would.
 
-Each case must exit with status 2, print no traceback and at most two lines on
+Most cases run the command in this process through click's runner (the same
+``main`` that ``python -m amn`` calls; an exception that escapes it fails the
+case as a traceback would); a few run ``python -m amn`` in a subprocess, to
+keep the real exit status and standard error under test.  Each case must exit with status 2, print no traceback and at most two lines on
 standard error, name the file or option at fault, and leave no output that
 looks complete (no dataset file, no model directory with ``model.json``).
 """
@@ -11,13 +14,16 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from amn.cli import main
 from amn.dataset import generate
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
@@ -27,9 +33,19 @@ from amn.network import make_unidirectional
 AMN = [sys.executable, "-m", "amn"]
 
 
-def amn(*args, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def amn_process(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m amn ARGS`` in a subprocess."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([*AMN, *map(str, args)], check=False, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    return subprocess.run([*AMN, *map(str, args)], check=False, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def amn(*args) -> subprocess.CompletedProcess:
+    """``amn ARGS`` in this process; an exception other than the exit is reported as its traceback."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, stderr)
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +93,8 @@ def assert_clean_error(result: subprocess.CompletedProcess, *names: str) -> None
 def test_truncated_dataset(work, tmp_path):
     bad = tmp_path / "trunc.npz"
     bad.write_bytes((work / "core.npz").read_bytes()[:2000])
-    assert_clean_error(amn("dataset", bad), "trunc.npz")
-    assert_clean_error(amn("train", "--dataset", bad, "--out", tmp_path / "m", "--folds", 1, "--epochs", 1), "trunc.npz")
+    assert_clean_error(amn_process("dataset", bad), "trunc.npz")
+    assert_clean_error(amn_process("train", "--dataset", bad, "--out", tmp_path / "m", "--folds", 1, "--epochs", 1), "trunc.npz")
     assert not (tmp_path / "m").exists()
 
 
@@ -111,7 +127,8 @@ def test_corrupt_weights(work, tmp_path, damage):
         if meta[name]["dtype"] == "F32":
             raw[8 + header + start : 8 + header + end] = np.full((end - start) // 4, 1.7e38, dtype=np.float32).tobytes()
     weights.write_bytes(bytes(raw))
-    result = amn("predict", model, "--media", work / "media.csv", "--out", tmp_path / "p.csv")
+    run = amn_process if damage == "truncated" else amn
+    result = run("predict", model, "--media", work / "media.csv", "--out", tmp_path / "p.csv")
     assert_clean_error(result, "model.safetensors")
     assert not (tmp_path / "p.csv").exists()
 
@@ -136,7 +153,8 @@ def test_model_json_that_does_not_match_its_weights(work, tmp_path, edit):
                                           ("--folds", 5000), ("--patience", -1)])
 def test_train_options(work, tmp_path, option, value):
     out = tmp_path / "m"
-    result = amn("train", "--dataset", work / "core.npz", "--out", out, "--epochs", 1, option, value)
+    run = amn_process if option == "--lr" else amn
+    result = run("train", "--dataset", work / "core.npz", "--out", out, "--epochs", 1, option, value)
     assert_clean_error(result, option)
     assert not out.exists()
 
@@ -289,5 +307,6 @@ def _cv_case(tmp_path: Path, case: str) -> tuple[list, list[str]]:
                                   "knockout not 0/1", "negative bounds"])
 def test_bad_experimental_tables(tmp_path, case):
     args, names = _cv_case(tmp_path, case)
-    assert_clean_error(amn("experiment", "cv", *args), *names)
+    run = amn_process if case == "empty" else amn
+    assert_clean_error(run("experiment", "cv", *args), *names)
     assert not (tmp_path / "cv" / "results.csv").exists()

@@ -186,8 +186,8 @@ def test_same_dataset_whatever_the_number_of_dask_workers(tmp_path, textbook_net
 
 def test_kill_9_then_rerun_gives_the_uninterrupted_dataset(tmp_path):
     medium = _data("media/e_coli_core.csv")
-    args = [sys.executable, "-m", "amn", "generate", "--medium", str(medium), "--size", "600",
-            "--chunk-size", "50", "--backend", "cobra", "--seed", "4", "--quiet"]
+    args = [sys.executable, "-m", "amn", "generate", "--medium", str(medium), "--size", "300",
+            "--chunk-size", "25", "--backend", "cobra", "--seed", "4", "--quiet"]
     out = tmp_path / "k.npz"
     proc = subprocess.Popen([*args, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     partial = tmp_path / "k.npz.partial"
@@ -202,7 +202,7 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_dataset(tmp_path):
     resumed, reference = load_dataset(out), load_dataset(tmp_path / "ref.npz")
     assert np.array_equal(resumed.X.to_numpy(), reference.X.to_numpy())
     assert np.array_equal(resumed.Y.to_numpy(), reference.Y.to_numpy())
-    assert len(resumed.X) == 600
+    assert len(resumed.X) == 300
 
 
 def test_cli_generate_and_bad_input(tmp_path):

@@ -84,7 +84,7 @@ def test_fba_growth_equals_original_on_random_media_iml1515(iml1515):
 @pytest.mark.slow
 def test_fba_growth_equals_original_on_random_media_recon3d(recon3d):
     original, network = recon3d
-    _assert_same_growth(original, network, random_media(original, 50, seed=3, max_bound=5.0))
+    _assert_same_growth(original, network, random_media(original, 12, seed=3, max_bound=5.0))
 
 
 def _assert_pfba_recombines(original: cobra.Model, network, media) -> None:
