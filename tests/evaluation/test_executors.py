@@ -97,3 +97,22 @@ def test_a_sweep_on_two_workers_gives_the_serial_table(executor):
     serial, _ = sweep(Ridge(), grid, X, y, seeds=(0, 1), cv=5)
     parallel, _ = sweep(Ridge(), grid, X, y, seeds=(0, 1), cv=5, executor=executor)
     assert parallel.drop(columns="seconds").equals(serial.drop(columns="seconds"))
+
+
+def test_a_fold_clone_shares_the_network_and_copies_the_rest(textbook_net):
+    from amn.evaluation.folds import fresh
+
+    estimator = AMNRegressor(arch="amn-qp", network=textbook_net, hidden=[7], epochs=1)
+    copy = fresh(estimator, seed=0)
+    assert copy is not estimator and copy.network is textbook_net  # a COBRApy deep copy re-parses every gene rule
+    assert copy.hidden == [7] and copy.hidden is not estimator.hidden
+    assert copy.get_params().keys() == estimator.get_params().keys()
+
+
+def test_arguments_every_job_shares_go_to_the_workers_once(executor):
+    shared = np.arange(5.0)
+    jobs = [(shared, k) for k in range(4)]
+    sent = executor._scatter_shared(jobs)
+    assert all(job[0] is sent[0][0] and job[1] == k for k, job in enumerate(sent))
+    assert type(sent[0][0]).__name__ == "Future"
+    assert sorted(executor.map(lambda a, k: float(a.sum()) + k, jobs)) == [(k, 10.0 + k) for k in range(4)]

@@ -14,6 +14,7 @@ each one at once and a rerun of the whole command only runs what is missing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from amn.errors import ParameterError
@@ -106,6 +107,7 @@ class DaskExecutor:
 
         if self._client is None:
             raise ParameterError("DaskExecutor.map needs the executor entered: `with DaskExecutor(...) as ex:`")
+        jobs = self._scatter_shared(jobs)
         futures = {self._client.submit(_with_threads, self.threads, fn, *args, pure=False, retries=self.retries):
                    position for position, args in enumerate(jobs)}
         try:
@@ -115,6 +117,24 @@ class DaskExecutor:
             pending = [f for f in futures if not f.done()]
             if pending:
                 self._client.cancel(pending)
+
+
+    def _scatter_shared(self, jobs: Sequence[tuple]) -> list[tuple]:
+        """The jobs with every argument they all share (the estimator, the tables) sent to each worker once.
+
+        Without it every job carries its own pickled copy: the network's COBRApy
+        model and the data cross the wire, and are unpickled, once per fold.
+        """
+        jobs = list(jobs)
+        if len(jobs) < 2:
+            return jobs
+        shared = [i for i, arg in enumerate(jobs[0]) if not isinstance(arg, (bool, int, float, str, Path, type(None)))
+                  and all(len(job) == len(jobs[0]) and job[i] is arg for job in jobs)]
+        if not shared:
+            return jobs
+        futures = self._client.scatter([jobs[0][i] for i in shared], broadcast=True, hash=False)
+        sent = dict(zip(shared, futures))
+        return [tuple(sent.get(i, arg) for i, arg in enumerate(job)) for job in jobs]
 
 
 def executor_for(workers: int = 1, address: str | None = None) -> InProcess | DaskExecutor:

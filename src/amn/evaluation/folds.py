@@ -12,21 +12,40 @@ import inspect
 import json
 from pathlib import Path
 
+import cobra
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
 from amn.dataset.table import Task
 from amn.evaluation.scorers import Fold
+from amn.network import UnidirectionalNetwork
 
 
 def _rows(X, index: np.ndarray):
     return X.iloc[index] if isinstance(X, (pd.DataFrame, pd.Series)) else np.asarray(X)[index]
 
 
+def _shared(value) -> bool:
+    """Parameters every clone shares instead of copying: networks and COBRApy models, read-only during ``fit``."""
+    return isinstance(value, (UnidirectionalNetwork, cobra.Model))
+
+
 def fresh(estimator, seed: int):
-    """An unfitted copy; a ``random_state`` left at None is set to the repeat's seed (determinism)."""
-    model = clone(estimator, safe=False)  # estimators without get_params are deep-copied
+    """An unfitted copy; a ``random_state`` left at None is set to the repeat's seed (determinism).
+
+    Like :func:`sklearn.base.clone`, except that a network parameter is passed
+    to the copy as it is: deep-copying a COBRApy model re-parses every gene
+    rule (seconds at genome scale), and CPython 3.11's parser fails when two
+    threads of a process parse at once (a Dask worker unpickling the next job
+    while this one copies).
+    """
+    if hasattr(estimator, "get_params") and not isinstance(estimator, type):
+        params = estimator.get_params(deep=False)
+        model = type(estimator)(**{name: value if _shared(value) else clone(value, safe=False)
+                                   for name, value in params.items()})
+    else:
+        model = clone(estimator, safe=False)  # estimators without get_params are deep-copied
     if hasattr(model, "get_params") and model.get_params(deep=False).get("random_state", 0) is None:
         model.set_params(random_state=seed)
     return model
