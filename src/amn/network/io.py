@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import cobra
+from cobra.util.solver import linear_reaction_coefficients
 
 from amn import data
 from amn.errors import DataError, InputFileNotFoundError, ModelLoadError
@@ -115,7 +116,7 @@ def load_model(source: str | Path | cobra.Model) -> cobra.Model:
     else:
         path = resolve_model_path(source)
         model, label = _read(path), str(path)
-    if not any(r.objective_coefficient for r in model.reactions):
+    if not linear_reaction_coefficients(model):
         raise ModelLoadError(f"{label}: the model has no objective (no reaction with an objective coefficient)")
     return model
 

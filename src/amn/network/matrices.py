@@ -16,6 +16,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 import torch
+from cobra.util.solver import linear_reaction_coefficients
 
 from amn.errors import UnknownReactionError
 
@@ -52,6 +53,16 @@ def _cobra_model(source) -> cobra.Model:
     return source if isinstance(source, cobra.Model) else source.model
 
 
+def objective_coefficients(model: cobra.Model) -> dict[str, float]:
+    """Linear objective coefficient of each reaction with one, by id, read in one pass.
+
+    ``Reaction.objective_coefficient`` scans the whole objective expression for
+    one reaction: asked of every reaction of a genome-scale model it takes
+    seconds; this reads the expression once.
+    """
+    return {r.id: float(c) for r, c in linear_reaction_coefficients(model).items() if c}
+
+
 def bound_arrays(source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower bounds, upper bounds and objective coefficients of every reaction.
 
@@ -66,8 +77,9 @@ def bound_arrays(source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Float vectors over ``model.reactions``, read from the model now (a
         model changed later, e.g. inside ``with model:``, gives other arrays).
     """
-    reactions = _cobra_model(source).reactions
-    values = np.array([(r.lower_bound, r.upper_bound, r.objective_coefficient) for r in reactions],
+    model = _cobra_model(source)
+    reactions, objective = model.reactions, objective_coefficients(model)
+    values = np.array([(r.lower_bound, r.upper_bound, objective.get(r.id, 0.0)) for r in reactions],
                       dtype=float).reshape(len(reactions), 3)
     return values[:, 0].copy(), values[:, 1].copy(), values[:, 2].copy()
 

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from amn.errors import UnknownReactionError, id_list
 from amn.network.io import load_model, write_sbml
-from amn.network.matrices import NetworkMatrices, fba_arrays
+from amn.network.matrices import NetworkMatrices, fba_arrays, objective_coefficients
 
 #: Reaction notes that record where each unidirectional reaction comes from.
 ORIGIN_NOTE = "AMN_ORIGINAL_ID"
@@ -72,7 +72,7 @@ class UnidirectionalNetwork:
     @property
     def objective(self) -> dict[str, float]:
         """Objective coefficients by unidirectional reaction id."""
-        return {r.id: r.objective_coefficient for r in self.model.reactions if r.objective_coefficient}
+        return objective_coefficients(self.model)
 
     @property
     def objective_id(self) -> str:
@@ -344,10 +344,11 @@ def make_unidirectional(source) -> UnidirectionalNetwork:
             source_gene = original.genes.get_by_id(gene.id)
             gene.name = source_gene.name
             gene.annotation = dict(source_gene.annotation)
+    objective = objective_coefficients(original)
     model.objective = {
-        p: sign * original.reactions[row].objective_coefficient
+        p: sign * objective[original.reactions[row].id]
         for p, row, sign in zip(parts, rows, vals)
-        if original.reactions[row].objective_coefficient
+        if original.reactions[row].id in objective
     }
     model.objective_direction = original.objective_direction
     recombination = sp.csr_matrix((vals, (rows, range(len(parts)))), shape=(len(original.reactions), len(parts)))
