@@ -31,7 +31,7 @@ from amn.baselines.method import run_methods
 from amn.baselines.registry import methods_for
 from amn.data import locate, model_path
 from amn.dataset import generate, load_dataset
-from amn.dataset.table import read_table
+from amn.dataset.reading import read_table
 from amn.evaluation.figures import figure_stem, plot_predicted_vs_measured
 from amn.evaluation.metrics import noise_ceiling
 from amn.evaluation.report import markdown_table, method_table, write_report

@@ -18,7 +18,7 @@ from amn.baselines.method import run_methods
 from amn.baselines.registry import statistical_methods
 from amn.baselines.statistical import ANNDense, ARDGaussianProcess, OLSRegressor
 from amn.data import locate
-from amn.dataset.table import validate_table
+from amn.dataset.validation import validate_table
 from amn.errors import DataError, DatasetMismatchError
 from amn.evaluation.validation import cross_validate
 from amn.media.spec import MediumSpec, read_medium

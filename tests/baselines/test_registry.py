@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from amn.baselines.registry import XGBOOST_MISSING, methods_for, statistical_methods
-from amn.dataset.table import validate_table
+from amn.dataset.validation import validate_table
 
 
 def table(task: str = "regression"):

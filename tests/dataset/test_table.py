@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from amn.data import locate
-from amn.dataset.table import read_table, validate_table
+from amn.dataset.reading import read_table
+from amn.dataset.validation import validate_table
 from amn.errors import (
     AMNError,
     DataError,

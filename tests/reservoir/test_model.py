@@ -76,7 +76,7 @@ def test_experiment_fit_command_writes_bounds_that_fba_reproduces(growth_model_d
 
 
 def test_reservoir_medium_draws_variable_compounds_and_limiting_base(textbook_net, tmp_path):
-    from amn.dataset.table import validate_table
+    from amn.dataset.validation import validate_table
     from amn.errors import MediumError
     from amn.media.spec import MediumSpec
     from amn.reservoir import reservoir_medium
@@ -141,7 +141,7 @@ def tiny_growth_model(tmp_path_factory, textbook_net):
 
 
 def test_a_composition_column_outside_the_growth_models_medium_is_refused(tiny_growth_model, tmp_path):
-    from amn.dataset.table import read_table
+    from amn.dataset.reading import read_table
     from amn.errors import DatasetMismatchError, UnknownReactionError
 
     rows = pd.DataFrame({"EX_fru_e_i": [1, 0, 1, 0], "EX_nothing_e_i": [0, 1, 1, 0], "GR_AVG": [0.3, 0.2, 0.4, 0.1]})

@@ -169,7 +169,7 @@ def mechanistic_blocker(table: ExperimentTable) -> str | None:
     Examples
     --------
     >>> import pandas as pd
-    >>> from amn.dataset.table import validate_table
+    >>> from amn.dataset.validation import validate_table
     >>> t = validate_table(pd.DataFrame({"EX_glc__D_e_i": [1, 0, 1], "A": [0.1, 0.2, 0.3], "B": [1, 2, 3]}),
     ...                    target="A,B")
     >>> mechanistic_blocker(t)

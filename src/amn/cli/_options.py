@@ -119,7 +119,7 @@ def make_parent(path: Path) -> Path:
 
 
 def table_options(command: Callable) -> Callable:
-    """The options that say how to read an experimental table (:func:`amn.dataset.table.read_table`).
+    """The options that say how to read an experimental table (:func:`amn.dataset.reading.read_table`).
 
     ``--data`` (repeatable: files joined on ``--key``), ``--target`` / ``--targets all-remaining``,
     ``--task``, ``--composition``, ``--ignore-columns``, ``--inputs``, ``--mapping``, ``--knockout-value``

@@ -95,7 +95,7 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
 
 
 def _table_and_network(data: Path, target: str, model: str | None, task: str = "auto"):
-    from amn.dataset.table import read_table
+    from amn.dataset.reading import read_table
     from amn.network import make_unidirectional
 
     network = make_unidirectional(model) if model else None
@@ -105,7 +105,7 @@ def _table_and_network(data: Path, target: str, model: str | None, task: str = "
 def _read(data, network, target: str, all_targets: str | None, task: str, composition: str, ignore: str, inputs: str,
           mapping: Path | None, knockout_value: str | None, key: str | None):
     """The table of ``amn experiment cv`` (the options of :func:`~amn.cli._options.table_options`)."""
-    from amn.dataset.table import read_table
+    from amn.dataset.reading import read_table
 
     return read_table(list(data), target=all_targets or target, network=network, task=task, composition=composition,
                       ignore=ignore, inputs=inputs, mapping=mapping,

@@ -293,7 +293,7 @@ class ReservoirRegressor(RegressorMixin, _Reservoir):
         UnknownReactionError
             A column of ``C`` looks like a reaction id (``EX_...``, ``..._i``, a reaction of the
             growth model's network) but is not in its medium; the message names the table
-            (``C.attrs["source"]``, set by :func:`~amn.dataset.table.read_table`) and the column.
+            (``C.attrs["source"]``, set by :func:`~amn.dataset.reading.read_table`) and the column.
         """
         Ct = self._prepare(C)
         yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
