@@ -118,7 +118,6 @@ class DaskExecutor:
             if pending:
                 self._client.cancel(pending)
 
-
     def _scatter_shared(self, jobs: Sequence[tuple]) -> list[tuple]:
         """The jobs with every argument they all share (the estimator, the tables) sent to each worker once.
 

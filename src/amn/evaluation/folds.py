@@ -40,7 +40,7 @@ def fresh(estimator, seed: int):
     threads of a process parse at once (a Dask worker unpickling the next job
     while this one copies).
     """
-    if hasattr(estimator, "get_params") and not isinstance(estimator, type):
+    if hasattr(estimator, "get_params"):
         params = estimator.get_params(deep=False)
         model = type(estimator)(**{name: value if _shared(value) else clone(value, safe=False)
                                    for name, value in params.items()})
