@@ -134,7 +134,7 @@ class AMNLoss(nn.Module):
         scale = self.flux_scale
         return {
             "mse": torch.mean((V[:, self.Pout_index] - y) ** 2 / self.target_var),
-            "sv": torch.mean(apply(self.S, V) ** 2) / scale,
+            "sv": torch.mean(spmm(self.S, V) ** 2) / scale,
             "bound": torch.mean(torch.relu(gap) ** 2 if self.bound == "UB" else gap**2) / scale,
             "neg": torch.mean(torch.relu(-V) ** 2) / scale,
         }
@@ -155,8 +155,3 @@ class AMNLoss(nn.Module):
         w = self.weights.as_dict()
         total = sum(w[name] * value for name, value in terms.items())
         return total, {name: value.detach() for name, value in terms.items()}
-
-
-def apply(matrix, V: torch.Tensor) -> torch.Tensor:
-    """``V @ matrix.T`` for a batch of row vectors, with ``matrix`` dense, sparse or a ``SparseMatrix``."""
-    return spmm(matrix, V)
