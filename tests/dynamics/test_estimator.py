@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from amn.dynamics import DynamicAMN
+from amn.dynamics import CurveSet, DynamicAMN
 from amn.dynamics.evaluation import fold_labels
 from amn.errors import ModelLoadError, NotFittedError, UnknownReactionError
 from tests.dynamics.conftest import synthetic_curves
@@ -45,6 +45,25 @@ def test_out_of_fold_members_never_see_their_fold(core_surrogate):
     p, q = model.predict_out_of_fold(curves), other.predict_out_of_fold(curves)
     np.testing.assert_allclose(p[folds == 0], q[folds == 0], atol=1e-12)
     assert np.abs(p[folds == 1] - q[folds == 1]).max() > 1e-6
+
+
+def test_a_presence_table_learns_the_amounts(core_surrogate):
+    # curves grown on 3 mM of each present compound, given as a 0/1 table: with 1 mM per mark (availability
+    # at most 1) the plateaus are out of reach; learned amounts reach them
+    curves = synthetic_curves(core_surrogate)
+    present = (curves.media > 0).astype(float)
+    truth = CurveSet(present * 3.0, curves.times, curves.log_od[:, :1].repeat(len(curves.times), 1), curves.sd)
+    from amn.dynamics.baselines import PlainDynamicFBA
+
+    truth.log_od = PlainDynamicFBA(core_surrogate, vmax=5.0, km=0.1, substeps=2).fit(truth).predict(truth)
+    table = CurveSet(present, truth.times, truth.log_od, truth.sd, "presence")
+    learned = DynamicAMN(growth_model=core_surrogate, epochs=80, substeps=2, background=False).fit(table)
+    given = DynamicAMN(growth_model=core_surrogate, epochs=80, substeps=2, background=False, amounts="given").fit(table)
+    assert learned.learn_amounts_ and not given.learn_amounts_
+    assert not DynamicAMN(growth_model=core_surrogate, epochs=1).fit(curves).learn_amounts_  # mM values: given
+    assert learned.score(table) > 0.9
+    assert learned.score(table) > given.score(table) + 0.1
+    assert (learned.kinetics(table.media).filter(like="amount_") > 1.5).all().all()
 
 
 def test_save_load_round_trip(fitted, tmp_path):

@@ -24,8 +24,9 @@ class YieldGrowth(nn.Module):
         return self.y * u[:, 0], u
 
 
-def _model(y=0.1, vmax=5.0, substeps=4, members=1):
-    module = DynamicFBA(YieldGrowth(y), [10.0], u_max=10.0, substeps=substeps, od_to_biomass=0.4, members=members)
+def _model(y=0.1, vmax=5.0, substeps=4, members=1, **options):
+    module = DynamicFBA(YieldGrowth(y), [10.0], u_max=10.0, substeps=substeps, od_to_biomass=0.4, members=members,
+                        **options)
     module.double().fix_kinetics(vmax, 1e-12)
     return module
 
@@ -54,6 +55,37 @@ def test_growth_stops_at_depletion_with_the_yield_biomass():
     assert conc[0, 0, -1, 0] == pytest.approx(0.0, abs=1e-9)
     assert log_od[0, 0, -1].item() == pytest.approx(plateau, abs=0.02)
     assert log_od[0, 0, -1].item() == pytest.approx(log_od[0, 0, -5].item(), abs=1e-12)  # flat after depletion
+
+
+def test_a_background_share_of_the_first_reading_is_not_biomass():
+    # OD = rho OD0 + (1 - rho) OD0 e^(mu t) in the exponential phase; biomass starts at (1 - rho) of the reading
+    module = _model(background=True)
+    rho = 0.75
+    with torch.no_grad():
+        module.logit_background.fill_(np.log(rho / (1 - rho)))
+    times = torch.linspace(5.0, 35.0, 31, dtype=torch.float64)  # past the (zero) lag gate's half-open start
+    log_od = module(torch.tensor([[2.0]], dtype=torch.float64), times, torch.tensor([-3.0], dtype=torch.float64))
+    t = times.numpy() - 5.0
+    od0 = np.exp(-3.0)
+    early = t <= 2
+    np.testing.assert_allclose(log_od[0, 0].numpy()[early], np.log(rho * od0 + (1 - rho) * od0 * np.exp(0.5 * t[early])),
+                               atol=1e-9)
+    plateau = np.log(rho * od0 + ((1 - rho) * 0.4 * od0 + 0.1 * 2.0) / 0.4)
+    assert log_od[0, 0, -1].item() == pytest.approx(plateau, abs=0.02)
+
+
+def test_learned_amounts_scale_the_table_to_mm():
+    # a table value of 1 with an amount of 3 mM grows the yield biomass of 3 mM
+    module = _model(substeps=20, learn_amounts=True)
+    with torch.no_grad():
+        module.log_amount.fill_(np.log(3.0))
+    times = torch.linspace(5.0, 35.0, 31, dtype=torch.float64)
+    log_od, conc = module(torch.tensor([[1.0]], dtype=torch.float64), times, torch.tensor([-3.0], dtype=torch.float64),
+                          return_state=True)
+    assert conc[0, 0, 0, 0].item() == pytest.approx(3.0)
+    x0 = 0.4 * np.exp(-3.0)
+    assert log_od[0, 0, -1].item() == pytest.approx(np.log((x0 + 0.1 * 3.0) / 0.4), abs=0.02)
+    assert not _model().log_amount.requires_grad and module.log_amount.requires_grad is False  # fixed by fix_kinetics
 
 
 def test_members_are_independent_models():

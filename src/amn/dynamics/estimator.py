@@ -30,6 +30,7 @@ from amn.errors import ModelLoadError, NotFittedError, ParameterError
 from amn.models.persist import read_model_dir, write_model_dir
 
 ARCH = "dynamic-amn"
+AMOUNTS = ("auto", "given", "learned")
 
 
 class DynamicAMN(BaseEstimator):
@@ -58,6 +59,13 @@ class DynamicAMN(BaseEstimator):
         Euler steps per interval of the time grid.
     od_to_biomass : float, default 0.4
         gDW/L per unit OD600 (stated, not learned).
+    background : bool, default True
+        Learn the optical background of the readings (a share of the first reading that is not
+        biomass); False when the readings are blanked.
+    amounts : {"auto", "given", "learned"}, default "auto"
+        ``"given"``: the media table holds concentrations (mM).  ``"learned"``: it holds presence (or
+        relative amounts), and an amount (mM) per compound is learned with the kinetics.  ``"auto"``:
+        learned when every value of the table is 0 or 1.
     epochs : int, default 400
         Full-batch Adam steps.
     lr : float, default 0.02
@@ -72,7 +80,7 @@ class DynamicAMN(BaseEstimator):
     def __init__(self, model="iML1515", layer: str = "surrogate", growth_model: GrowthModel | None = None,
                  base: Sequence[str] = BASE_M9, oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
                  surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
-                 od_to_biomass: float = 0.4, epochs: int = 400, lr: float = 0.02, weight_decay: float = 1e-4,
+                 od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400, lr: float = 0.02, weight_decay: float = 1e-4,
                  sd_floor: float = 0.05, seed: int = 0, verbose: bool = False) -> None:
         self.model = model
         self.layer = layer
@@ -85,6 +93,8 @@ class DynamicAMN(BaseEstimator):
         self.hidden = hidden
         self.substeps = substeps
         self.od_to_biomass = od_to_biomass
+        self.background = background
+        self.amounts = amounts
         self.epochs = epochs
         self.lr = lr
         self.weight_decay = weight_decay
@@ -107,6 +117,13 @@ class DynamicAMN(BaseEstimator):
         for name in ("lr", "od_to_biomass", "u_max", "sd_floor"):
             if not float(getattr(self, name)) > 0:
                 raise ParameterError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.amounts not in AMOUNTS:
+            raise ParameterError(f"amounts must be one of {', '.join(AMOUNTS)}, got {self.amounts!r}")
+
+    def _learn_amounts(self, media: pd.DataFrame) -> bool:
+        if self.amounts == "auto":
+            return bool(np.isin(media.to_numpy(float), (0.0, 1.0)).all())
+        return self.amounts == "learned"
 
     def fit(self, curves: CurveSet, until: float | None = None, folds=None) -> DynamicAMN:
         """Train on the curves (up to time ``until`` only, for a forecast).
@@ -143,13 +160,15 @@ class DynamicAMN(BaseEstimator):
         scale = curves.media.to_numpy(float).max(axis=0)
         folds = None if folds is None else np.asarray(folds, dtype=int)
         members = 1 if folds is None else int(folds.max()) + 1
+        learn_amounts = self._learn_amounts(curves.media)
         module = DynamicFBA(growth_model.growth_map, scale, u_max=growth_model.u_max, hidden=tuple(self.hidden),
-                            substeps=self.substeps, od_to_biomass=self.od_to_biomass, members=members).double()
+                            substeps=self.substeps, od_to_biomass=self.od_to_biomass, members=members,
+                            learn_amounts=learn_amounts, background=self.background).double()
         c0, times, y, w, y0 = self._tensors(curves, until)
         w = w.expand(members, -1, -1)
         if folds is not None:
             w = w * torch.as_tensor(folds[None, :, None] != np.arange(members)[:, None, None], dtype=w.dtype)
-        params = [p for name, p in module.named_parameters() if not name.startswith("growth_map.")]
+        params = [p for name, p in module.named_parameters() if p.requires_grad and not name.startswith("growth_map.")]
         optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs)
         history, best, best_state = [], np.inf, None
@@ -176,6 +195,7 @@ class DynamicAMN(BaseEstimator):
         module.load_state_dict(best_state)
         self.module_, self.growth_model_, self.history_ = module.eval(), growth_model, history
         self.compounds_, self.scale_, self.folds_ = list(curves.compounds), scale, folds
+        self.learn_amounts_ = learn_amounts
         self.seconds_per_epoch_ = float(np.mean([h["seconds"] for h in history]))
         self.n_reactions_kept_ = len(growth_model.dynamic_network.network.reaction_ids)
         return self
@@ -248,15 +268,18 @@ class DynamicAMN(BaseEstimator):
         return float(curve_r2(curves.log_od, self.predict(curves)).mean())
 
     def kinetics(self, media: pd.DataFrame) -> pd.DataFrame:
-        """The learned kinetics per medium: lag (h), and per compound Vmax, availability and Km."""
+        """The learned kinetics per medium: lag (h), and per compound Vmax, availability, Km (mM) and the
+        amount (mM per unit of the table; 1 for given concentrations)."""
         self._check_fitted()
         with torch.no_grad():
             k = {key: value.mean(0) for key, value in self.module_.kinetics(self._media(media)).items()}
+            amounts = self.module_.amounts().mean(0)
         columns = {"lag_h": k["lag"][:, 0].numpy()}
         for j, c in enumerate(self.compounds_):
             columns[f"vmax_{c}"] = k["vmax"][:, j].numpy()
             columns[f"availability_{c}"] = k["availability"][:, j].numpy()
             columns[f"km_{c}"] = np.full(len(media), float(k["km"][0, j]))
+            columns[f"amount_{c}"] = np.full(len(media), float(amounts[0, j]))
         return pd.DataFrame(columns, index=media.index)
 
     # -- save / load ------------------------------------------------------------------------------------------------
@@ -276,7 +299,7 @@ class DynamicAMN(BaseEstimator):
             "n_reactions_kept": self.n_reactions_kept_, "surrogate_r2": gm.surrogate_r2,
             "surrogate_shape": surrogate_shape(gm.growth_map), "seconds_per_epoch": self.seconds_per_epoch_,
             "history": self.history_, "metrics": metrics or {}, "members": self.module_.members,
-            "folds": None if self.folds_ is None else self.folds_.tolist(),
+            "folds": None if self.folds_ is None else self.folds_.tolist(), "learn_amounts": self.learn_amounts_,
         }
         return write_model_dir(directory, description, self.module_.state_dict(), dn.network)
 
@@ -310,7 +333,9 @@ class DynamicAMN(BaseEstimator):
                 growth_map = LayerGrowth(inner, matrices.objective, n_base, dn.base_bounds)
             growth_map.requires_grad_(False)
             module = DynamicFBA(growth_map, d["input_max"], u_max=estimator.u_max, hidden=tuple(estimator.hidden),
-                                substeps=estimator.substeps, od_to_biomass=estimator.od_to_biomass).double()
+                                substeps=estimator.substeps, od_to_biomass=estimator.od_to_biomass,
+                                members=int(d.get("members", 1)), learn_amounts=bool(d["learn_amounts"]),
+                                background=bool(estimator.background)).double()
             module.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in saved.weights.items()})
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -320,6 +345,7 @@ class DynamicAMN(BaseEstimator):
         estimator.history_, estimator.compounds_ = d.get("history", []), list(d["compounds"])
         estimator.scale_ = np.asarray(d["input_max"], dtype=float)
         estimator.folds_ = None if d.get("folds") is None else np.asarray(d["folds"], dtype=int)
+        estimator.learn_amounts_ = bool(d["learn_amounts"])
         estimator.seconds_per_epoch_ = d.get("seconds_per_epoch")
         estimator.n_reactions_kept_ = d.get("n_reactions_kept")
         return estimator

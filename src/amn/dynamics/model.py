@@ -26,6 +26,14 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+#: Starting amount (mM) of a compound marked present, when the media give presence only: the order
+#: of a defined medium's carbon source (M9's 0.2-0.4 % glucose is 11-22 mM).
+AMOUNT0 = 10.0
+#: Starting share of the first reading that is optical background, when it is learned.
+RHO0 = 0.9
+#: The background's logit when it is not learned: a share of e^-60, nothing (finite, as saved weights must be).
+NO_BACKGROUND = -60.0
+
 
 def _mlp(sizes: Sequence[int]) -> nn.Sequential:
     layers: list[nn.Module] = []
@@ -150,10 +158,18 @@ class DynamicFBA(nn.Module):
         gDW/L per unit of OD600.
     members : int
         Independent copies of the kinetics.
+    learn_amounts : bool
+        The media give presence only: a compound's initial concentration is its table value times
+        an amount (mM) learned per compound, shared by every medium, starting at ``AMOUNT0``.
+    background : bool
+        Learn the optical background of the readings (medium, plate): a share ``rho`` of the first
+        reading, shared by every medium, is not biomass, ``OD = rho OD(0) + X / od_to_biomass``.
+        Without it ``rho = 0``: the readings are taken as blanked.
     """
 
     def __init__(self, growth_map: nn.Module, scale, u_max: float = 10.0, hidden: Sequence[int] = (32,),
-                 substeps: int = 4, od_to_biomass: float = 0.4, members: int = 1) -> None:
+                 substeps: int = 4, od_to_biomass: float = 0.4, members: int = 1, learn_amounts: bool = False,
+                 background: bool = False) -> None:
         super().__init__()
         scale = np.asarray(scale, dtype=float)
         n = len(scale)
@@ -162,6 +178,12 @@ class DynamicFBA(nn.Module):
         self.log_factor = float(np.log(od_to_biomass))
         self.register_buffer("scale", torch.as_tensor(np.where(scale > 0, scale, 1.0)))
         self.log_km = nn.Parameter(torch.full((members, 1, n), float(np.log(0.05))))  # Km = exp(log_km) * scale
+        self.learn_amounts = bool(learn_amounts)
+        self.log_amount = nn.Parameter(torch.full((members, 1, n), float(np.log(AMOUNT0) if learn_amounts else 0.0)),
+                                       requires_grad=self.learn_amounts)
+        self.background = bool(background)
+        self.logit_background = nn.Parameter(torch.full((members, 1, 1), float(np.log(RHO0 / (1 - RHO0)))
+                                             if background else NO_BACKGROUND), requires_grad=self.background)
         self.net = _MemberMLP([n, *hidden, 2 * n + 2], members)
         with torch.no_grad():  # start: Vmax at half the range, everything available, lag ~ 2 h
             self.net.weights[-1].mul_(0.1)
@@ -184,9 +206,13 @@ class DynamicFBA(nn.Module):
             self.log_km.copy_(torch.log(km / self.scale).expand_as(self.log_km))
         self.requires_grad_(False)
 
+    def amounts(self) -> Tensor:
+        """mM per unit of a media-table value (members x 1 x n_c): 1 unless ``learn_amounts``."""
+        return torch.exp(self.log_amount)
+
     def kinetics(self, c0: Tensor) -> dict[str, Tensor]:
         """Per member and medium: ``vmax``, ``availability``, ``km`` (members x batch x n_c), ``lag`` and
-        ``width`` (hours, members x batch x 1)."""
+        ``width`` (hours, members x batch x 1); ``km`` in mM."""
         x = (c0 / self.scale).to(self.log_km.dtype).expand(self.members, -1, -1)
         out = self.net(x)
         n = self.n_compounds
@@ -195,7 +221,7 @@ class DynamicFBA(nn.Module):
                 "availability": torch.sigmoid(out[..., n:2 * n]),
                 "lag": nn.functional.softplus(out[..., -2:-1]),
                 "width": 0.1 + nn.functional.softplus(out[..., -1:] - 1.0),
-                "km": torch.exp(self.log_km) * self.scale}
+                "km": torch.exp(self.log_km) * self.scale * self.amounts()}
 
     def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False):
         """Simulate from ``times[0]``: ln OD (members x batch x T), and with ``return_state`` the
@@ -214,9 +240,16 @@ class DynamicFBA(nn.Module):
         """
         k = self.kinetics(c0)
         m, b, n = k["vmax"].shape
-        C = c0 * k["availability"]
-        log_x = (log_od0 + self.log_factor).expand(m, b).unsqueeze(2)
-        outs, states = [log_x - self.log_factor], [C]
+        C = c0 * self.amounts() * k["availability"]
+        log_rho = nn.functional.logsigmoid(self.logit_background)  # ln of the background share
+        log_cells = nn.functional.logsigmoid(-self.logit_background)  # ln of the biomass share
+        log_od0 = log_od0.to(log_rho.dtype).expand(m, b).unsqueeze(2)
+        log_x = log_od0 + log_cells + self.log_factor
+
+        def reading(log_x: Tensor) -> Tensor:  # ln(rho OD(0) + X / od_to_biomass)
+            return torch.logaddexp(log_od0 + log_rho, log_x - self.log_factor)
+
+        outs, states = [reading(log_x)], [C]
         for i in range(len(times) - 1):
             h = (times[i + 1] - times[i]) / self.substeps
             for s in range(self.substeps):
@@ -230,7 +263,7 @@ class DynamicFBA(nn.Module):
                 phi = torch.where(z > 1e-6, torch.expm1(z) / z.clamp_min(1e-6), 1 + z / 2)
                 C = torch.clamp(C - v * X * h * phi, min=0.0)
                 log_x = log_x + mu * h
-            outs.append(log_x - self.log_factor)
+            outs.append(reading(log_x))
             states.append(C)
         log_od = torch.cat(outs, dim=2)
         return (log_od, torch.stack(states, dim=2)) if return_state else log_od
