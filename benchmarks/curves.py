@@ -3,9 +3,10 @@
 M28 (280 media of 28 nutrients, 20 ln-OD points each): held-out media (10-fold by medium) and
 forecast (the first two thirds of every curve fitted, the whole curve simulated from its first
 point and scored, as the dynamic AMN work scores it; the points after the boundary alone are
-printed beside), mean curve R² (negative as 0) and RMSE; 110 media (plate-reader folder): the maximal growth rate read off the held-out predicted
-curves against the curated growth-rate table (EXP110), Q².  The growth model (the network reduced
-on the media and its pFBA surrogate) is built once per data set and kept in the cache
+printed beside), mean curve R² (negative as 0) and RMSE; 110 media (plate-reader folder): the
+maximal growth rate read off the held-out predicted curves against the curated growth-rate table
+(EXP110), Q².  The growth model (the network reduced on the media and its pFBA surrogate) is built
+once per data set and kept in the cache
 (``$XDG_CACHE_HOME/amn/dynamics``); its build time is printed.
 
     python benchmarks/curves.py --quick      # one seed, short training

@@ -80,8 +80,8 @@ class DynamicAMN(BaseEstimator):
     def __init__(self, model="iML1515", layer: str = "surrogate", growth_model: GrowthModel | None = None,
                  base: Sequence[str] = BASE_M9, oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
                  surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
-                 od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400, lr: float = 0.02, weight_decay: float = 1e-4,
-                 sd_floor: float = 0.05, seed: int = 0, verbose: bool = False) -> None:
+                 od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400,
+                 lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, seed: int = 0, verbose: bool = False) -> None:
         self.model = model
         self.layer = layer
         self.growth_model = growth_model
@@ -332,9 +332,10 @@ class DynamicAMN(BaseEstimator):
                 inner = ExactFBA(matrices, method="pfba") if estimator.layer == "exact" else InteriorPoint(matrices)
                 growth_map = LayerGrowth(inner, matrices.objective, n_base, dn.base_bounds)
             growth_map.requires_grad_(False)
+            learn_amounts = bool(d["learn_amounts"])
             module = DynamicFBA(growth_map, d["input_max"], u_max=estimator.u_max, hidden=tuple(estimator.hidden),
                                 substeps=estimator.substeps, od_to_biomass=estimator.od_to_biomass,
-                                members=int(d.get("members", 1)), learn_amounts=bool(d["learn_amounts"]),
+                                members=int(d.get("members", 1)), learn_amounts=learn_amounts,
                                 background=bool(estimator.background)).double()
             module.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in saved.weights.items()})
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
@@ -345,7 +346,7 @@ class DynamicAMN(BaseEstimator):
         estimator.history_, estimator.compounds_ = d.get("history", []), list(d["compounds"])
         estimator.scale_ = np.asarray(d["input_max"], dtype=float)
         estimator.folds_ = None if d.get("folds") is None else np.asarray(d["folds"], dtype=int)
-        estimator.learn_amounts_ = bool(d["learn_amounts"])
+        estimator.learn_amounts_ = learn_amounts
         estimator.seconds_per_epoch_ = d.get("seconds_per_epoch")
         estimator.n_reactions_kept_ = d.get("n_reactions_kept")
         return estimator

@@ -1,7 +1,9 @@
 """Dynamic FBA made trainable: the unrolled model of a batch of cultures, as an ``nn.Module``.
 
 State per medium: biomass ``X`` (gDW/L) and the concentrations ``C`` (mM) of the
-medium's compounds.  At each step
+medium's compounds.  At the start ``C_j`` is the table value times ``availability_j`` (and times a
+learned amount in mM when the table marks presence only), and a learned share ``rho`` of the first
+reading may be optical background.  At each step
 
 1. uptake bounds ``u_j = Vmax_j * C_j / (Km_j + C_j) * lag(t)``, with ``Vmax_j`` and
    the lag time predicted from the initial medium by a small network and
@@ -14,7 +16,7 @@ medium's compounds.  At each step
 3. Euler on ``log X``: ``log X += mu h``, and ``C -= v X h phi(mu h)`` (``phi(z) = (e^z - 1) / z``,
    the consumption of the step's exponential growth, exact for constant rates), never below zero.
 
-The model outputs ln OD = ``log X - log(od_to_biomass)`` at the curve's times.
+The model outputs ln OD = ``ln(rho OD(0) + X / od_to_biomass)`` at the curve's times.
 """
 
 from __future__ import annotations
@@ -178,12 +180,10 @@ class DynamicFBA(nn.Module):
         self.log_factor = float(np.log(od_to_biomass))
         self.register_buffer("scale", torch.as_tensor(np.where(scale > 0, scale, 1.0)))
         self.log_km = nn.Parameter(torch.full((members, 1, n), float(np.log(0.05))))  # Km = exp(log_km) * scale
-        self.learn_amounts = bool(learn_amounts)
         self.log_amount = nn.Parameter(torch.full((members, 1, n), float(np.log(AMOUNT0) if learn_amounts else 0.0)),
-                                       requires_grad=self.learn_amounts)
-        self.background = bool(background)
+                                       requires_grad=bool(learn_amounts))
         self.logit_background = nn.Parameter(torch.full((members, 1, 1), float(np.log(RHO0 / (1 - RHO0)))
-                                             if background else NO_BACKGROUND), requires_grad=self.background)
+                                             if background else NO_BACKGROUND), requires_grad=bool(background))
         self.net = _MemberMLP([n, *hidden, 2 * n + 2], members)
         with torch.no_grad():  # start: Vmax at half the range, everything available, lag ~ 2 h
             self.net.weights[-1].mul_(0.1)
