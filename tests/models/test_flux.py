@@ -185,3 +185,39 @@ def test_errors(textbook_net, simulated):
         FluxAMNRegressor(textbook_net, prior="lasso", **roles).fit(X, Y)
     with pytest.raises(UnknownReactionError):
         FluxAMNRegressor(textbook_net, **{**roles, "knockouts": {"KO_pgi": ("gene", "b9999")}}).fit(X, Y)
+
+
+def test_stacked_readout_trusts_the_projection_on_data_of_the_network(fitted):
+    # the pFBA targets are steady states: out of fold, projecting moves most of the prior's estimates toward them
+    assert fitted.readout == "stacked"
+    assert np.median(fitted.readout_weight_) > 0.9
+    assert ((fitted.readout_weight_ >= 0) & (fitted.readout_weight_ <= 1)).all()
+
+
+def test_save_and_load_give_the_same_predictions(tmp_path, textbook_net, simulated, fitted):
+    X, Y, roles = simulated
+    fitted.save(tmp_path / "flux")
+    loaded = FluxAMNRegressor.load(tmp_path / "flux")
+    assert np.array_equal(loaded.predict(X), fitted.predict(X))
+    assert loaded.targets_ == fitted.targets_ and loaded.knockouts == fitted.knockouts
+    def given(estimator):
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in estimator.get_params().items() if k != "network"}
+
+    assert given(loaded) == given(fitted)
+    ridge = FluxAMNRegressor(textbook_net, prior="ridge", **roles).fit(X, Y)
+    ridge.save(tmp_path / "ridge")
+    assert np.allclose(FluxAMNRegressor.load(tmp_path / "ridge", textbook_net).predict(X), ridge.predict(X), atol=1e-12)
+
+
+def test_load_refuses_another_kind_of_model(tmp_path, fitted):
+    import json
+
+    from amn.errors import ModelLoadError
+
+    fitted.save(tmp_path / "m")
+    description = json.loads((tmp_path / "m" / "model.json").read_text())
+    (tmp_path / "m" / "model.json").write_text(json.dumps({**description, "kind": "amn"}))
+    with pytest.raises(ModelLoadError, match="not a FluxAMNRegressor"):
+        FluxAMNRegressor.load(tmp_path / "m")
+    with pytest.raises(ModelLoadError, match="missing model.json"):
+        FluxAMNRegressor.load(tmp_path / "nothing")

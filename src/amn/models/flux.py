@@ -27,14 +27,17 @@ generalized CV); reactions without a target ``slack_weight`` times the median we
 pFBA-like).  A target is read as ``a_t`` times its flux (``calibrate``: a measurement that the network's
 mass balance cannot reproduce, e.g. gas exchange beside 13C internal fluxes, is a multiple of the
 model's flux); with ``readout="auto"`` a target whose network bias exceeds the prior's error is taken
-from the prior instead.
+from the prior instead; with ``readout="stacked"`` (the default) each target is, on top of that, the blend
+``w_t`` x projected + ``(1 - w_t)`` x prior whose share ``w_t`` in [0, 1] fits out-of-fold predictions of the
+training rows best (stacking: the projection moves a target only as far as that helped on unseen rows).
 
 ``prior="ridge"``: the prior is RidgeCV (alpha by leave-one-out on the training rows), the layer only
 projects.  ``prior="dense"``: the prior (the ridge solution plus a correction starting at 0: linear, or a
 residual MLP with ``hidden``) is trained through the layer, loss ``1 -`` the variance-weighted R^2 of
 the training rows, Adam, full batch, ``weight_decay`` on the correction.  ``predict`` returns the
 targets, ``predict_fluxes`` every unidirectional flux, ``predict_net_fluxes`` every net flux, ``score``
-the variance-weighted R^2 over targets.  A row whose fixed values the network cannot balance (e.g. a
+the variance-weighted R^2 over targets; ``save`` / ``load`` write and read a model directory
+(:mod:`amn.models.flux_saving`).  A row whose fixed values the network cannot balance (e.g. a
 growth rate above what its uptake allows with the model's maintenance demand) gets a small imbalance
 ``S v != 0`` rather than no answer.
 """
@@ -48,18 +51,21 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.linear_model import RidgeCV
+from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.metrics import r2_score
+from sklearn.model_selection import KFold
 
 from amn.errors import DatasetMismatchError, NotFittedError, ParameterError, UnknownReactionError, id_list
 from amn.layers.projection import NetArrays, SteadyStateProjection
+from amn.models.flux_saving import FluxSaveLoadMixin
 from amn.models.runtime import cpu_threads
 from amn.network import Knockouts, ensure_network
 
 __all__ = ["FluxAMNRegressor"]
 
 PRIORS = ("ridge", "dense")
-READOUTS = ("auto", "network")
+READOUTS = ("stacked", "auto", "network")
+BLEND_FOLDS = 10
 ALPHAS = tuple(np.logspace(-3, 3, 13))
 KINDS = ("gene", "reaction")
 
@@ -78,7 +84,7 @@ def _table(X, what: str, columns: Sequence[str]) -> pd.DataFrame:
     return values
 
 
-class FluxAMNRegressor(RegressorMixin, BaseEstimator):
+class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
     """Prior network + exact steady-state projection, predicting many measured fluxes per condition.
 
     Parameters
@@ -100,11 +106,13 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         Weight of the reactions without target, relative to the median target weight.
     calibrate : bool, default True
         Read each target as ``a_t`` times its flux, ``a_t`` fitted on the training rows (see ``_calibrate``).
-    readout : {"auto", "network"}, default "auto"
+    readout : {"stacked", "auto", "network"}, default "stacked"
         ``network``: every target is read from the projected fluxes.  ``auto``: a target is read from them
         where the network's bias on it (the change that projecting the measured training rows makes) is
         at most the prior's leave-one-out error (or 0.1% of its variance), else it is the prior's estimate (and
-        leaves the projection).
+        leaves the projection).  ``stacked``: as ``auto``, then each target read from the projection is
+        blended with the prior's estimate, its share fitted on out-of-fold predictions of the training rows
+        (``min(n, 10)`` folds, the ridge prior at its chosen alpha).
     random_state : int, default 0
     threads : int or None, default 1
         CPU threads (:func:`~amn.models.runtime.cpu_threads`).
@@ -121,6 +129,8 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         Weight of each target in the projection, and its read-out scale ``a_t``.
     mechanistic_ : numpy.ndarray of bool
         Which targets are read from the projected fluxes (the others from the prior; see ``readout``).
+    readout_weight_ : numpy.ndarray
+        Share of the projected flux in each target's read-out (1 or 0 unless ``readout="stacked"``).
     ridge_ : RidgeCV
     module_ : torch.nn.Module or None
         The trained residual of the dense prior.
@@ -133,7 +143,7 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
                  extra: Sequence[str] = (), targets: Mapping[str, str] | None = None, prior: str = "dense",
                  hidden: Sequence[int] = (), epochs: int = 150, lr: float = 1e-2, weight_decay: float = 1e-2,
                  alphas: Sequence[float] = ALPHAS, slack_weight: float = 1e-3, calibrate: bool = True,
-                 readout: str = "auto", random_state: int = 0,
+                 readout: str = "stacked", random_state: int = 0,
                  threads: int | None = 1, verbose: bool = False) -> None:
         self.network = network
         self.uptakes = uptakes
@@ -162,8 +172,9 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         j = network.index([rid], what)[0]
         return int(self.arrays_.part_reaction[j]), float(self.arrays_.part_sign[j])
 
-    def _resolve(self, network, Y) -> None:
-        """Column roles -> net reactions and signs; sets the fitted column attributes."""
+    def _resolve(self, network, Y, targets: Mapping[str, str] | None = None) -> None:
+        """Column roles -> net reactions and signs; sets the fitted column attributes (``targets``: the fitted
+        ones of a saved model, else from the parameter or ``Y``'s columns)."""
         self._original_index = {rid: i for i, rid in enumerate(network.original_ids)}
         self.uptakes_ = dict(self.uptakes or {})
         self.measured_ = dict(self.measured or {})
@@ -176,8 +187,8 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
             known = self.ko_map_.genes if kind == "gene" else list(self._original_index) + network.reaction_ids
             if rid not in set(known):
                 raise UnknownReactionError(f"knockout column {column}: {kind} {rid} is not in model {network.model.id}")
-        if self.targets is not None:
-            targets = dict(self.targets)
+        if targets is not None or self.targets is not None:
+            targets = dict(targets if targets is not None else self.targets)
         else:
             targets = {c: c for c in Y.columns if c in self._original_index or c in set(network.reaction_ids)}
         if not targets:
@@ -223,11 +234,12 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         return self.layer_(q, h, lower, upper, warm, frozen)
 
     def _readout(self, v: torch.Tensor, estimate: torch.Tensor) -> torch.Tensor:
-        """Targets: ``a_t s_t v_r(t)`` from the net fluxes, or the prior's ``estimate`` for the targets that the
-        network does not reproduce (:attr:`mechanistic_`)."""
-        return torch.where(self._mechanistic_t, (v @ self._target_map_t.T) * self._scale_t, estimate)
+        """Targets: ``a_t s_t v_r(t)`` from the net fluxes, blended with the prior's ``estimate`` by
+        :attr:`readout_weight_` (0 for the targets that the network does not reproduce)."""
+        w = self._readout_weight_t
+        return w * ((v @ self._target_map_t.T) * self._scale_t) + (1.0 - w) * estimate
 
-    def _setup_layer(self, scale: np.ndarray) -> None:
+    def _setup_layer(self, scale: np.ndarray, weight: np.ndarray | None = None) -> None:
         n = len(self.arrays_.reaction_ids)
         T = np.zeros((len(self.target_ref_), n))
         for t, (i, s) in enumerate(self.target_ref_):
@@ -239,7 +251,8 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         self._slack = self.slack_weight * (float(np.median(read)) if len(read) else 1.0)
         self.target_scale_ = np.asarray(scale, dtype=float)
         self._scale_t = torch.as_tensor(self.target_scale_)
-        self._mechanistic_t = torch.as_tensor(self.mechanistic_)
+        self.readout_weight_ = self.mechanistic_.astype(float) if weight is None else weight
+        self._readout_weight_t = torch.as_tensor(self.readout_weight_)
 
     def _network_bias(self, y, lower, upper) -> np.ndarray:
         """Per target, the mean squared change that projecting the measured training rows themselves makes:
@@ -261,6 +274,25 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         level = np.maximum((y**2).sum(axis=0), 1e-12)
         scale = np.where(den > 1e-6 * level, (u * y).sum(axis=0) / np.maximum(den, 1e-300), 1.0)
         return np.clip(scale, 0.1, 10.0)
+
+    def _blend(self, Z, y, lower, upper) -> np.ndarray:
+        """Per target, the share ``w_t`` in [0, 1] of the projected read-out that fits out-of-fold predictions
+        of the training rows best (least squares of ``y - prior`` on ``projected - prior``); 0 for the targets
+        read from the prior, 1 where projecting changes nothing."""
+        folds = KFold(min(len(Z), BLEND_FOLDS), shuffle=True, random_state=self.random_state)
+        estimate = np.zeros_like(y)
+        for train, held in folds.split(Z):
+            ridge = Ridge(alpha=self.ridge_.alpha_).fit(Z[train], y[train])
+            estimate[held] = ridge.predict(Z[held]).reshape(len(held), -1)
+        with torch.no_grad():
+            e = torch.as_tensor(estimate)
+            v = self._project(e, torch.as_tensor(lower), torch.as_tensor(upper))
+            u = ((v @ self._target_map_t.T) * self._scale_t).numpy()
+        d = u - estimate
+        den = (d**2).sum(axis=0)
+        share = np.where(den > 1e-12 * np.maximum((y**2).sum(axis=0), 1e-300),
+                         ((y - estimate) * d).sum(axis=0) / np.maximum(den, 1e-300), 1.0)
+        return np.where(self.mechanistic_, np.clip(share, 0.0, 1.0), 0.0)
 
     def fit(self, X: pd.DataFrame, Y: pd.DataFrame) -> FluxAMNRegressor:
         """Fit on conditions ``X`` (input columns) and measured fluxes ``Y`` (target columns).
@@ -301,11 +333,13 @@ class FluxAMNRegressor(RegressorMixin, BaseEstimator):
         self._setup_layer(np.ones(y.shape[1]))
         if self.calibrate:
             self._setup_layer(self._calibrate(Z, y, *bounds))
-        if self.readout == "auto":
+        if self.readout in ("auto", "stacked"):
             self.network_bias_ = self._network_bias(y, *bounds)
             self.mechanistic_ = self.network_bias_ <= np.maximum(loo.mean(axis=0), 1e-3 * self.target_var_)
             self.target_weight_ = np.where(self.mechanistic_, self.target_weight_, 0.0)
             self._setup_layer(self.target_scale_)
+        if self.readout == "stacked" and len(Z) > 1:
+            self._setup_layer(self.target_scale_, self._blend(Z, y, *bounds))
         self.module_, self.history_ = None, []
         if self.prior == "dense":
             self._train(Z, y, *bounds)

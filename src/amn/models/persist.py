@@ -110,7 +110,8 @@ def write_model_dir(directory: str | Path, description: dict, weights: dict[str,
     return directory
 
 
-def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None) -> SavedModel:
+def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None,
+                   required: tuple[str, ...] = REQUIRED) -> SavedModel:
     """Read and validate a model directory.
 
     Parameters
@@ -118,6 +119,8 @@ def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     directory : str or Path
     network : UnidirectionalNetwork or str, optional
         The network the model was trained on (default: its ``network.xml``).
+    required : tuple of str
+        The keys ``model.json`` must have (default: an :class:`~amn.models.AMNRegressor`'s).
 
     Returns
     -------
@@ -142,7 +145,7 @@ def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     if not isinstance(description, dict) or description.get("format") != FORMAT:
         found = description.get("format") if isinstance(description, dict) else None
         raise ModelLoadError(f"{directory / DESCRIPTION}: unknown format {found!r}")
-    missing = [key for key in REQUIRED if key not in description]
+    missing = [key for key in required if key not in description]
     if missing:
         raise ModelLoadError(f"{directory / DESCRIPTION}: lacks {id_list(missing)}")
     weights = _read_weights(directory / WEIGHTS, description.get("weights_sha256"))
