@@ -237,7 +237,8 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         """Targets: ``a_t s_t v_r(t)`` from the net fluxes, blended with the prior's ``estimate`` by
         :attr:`readout_weight_` (0 for the targets that the network does not reproduce)."""
         w = self._readout_weight_t
-        return w * ((v @ self._target_map_t.T) * self._scale_t) + (1.0 - w) * estimate
+        blended = w * ((v @ self._target_map_t.T) * self._scale_t) + (1.0 - w) * estimate
+        return torch.where(w > 0, blended, estimate)  # a share of 0 leaves the prior's estimate exactly
 
     def _setup_layer(self, scale: np.ndarray, weight: np.ndarray | None = None) -> None:
         n = len(self.arrays_.reaction_ids)
