@@ -240,7 +240,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         blended = w * ((v @ self._target_map_t.T) * self._scale_t) + (1.0 - w) * estimate
         return torch.where(w > 0, blended, estimate)  # a share of 0 leaves the prior's estimate exactly
 
-    def _setup_layer(self, scale: np.ndarray, weight: np.ndarray | None = None) -> None:
+    def _setup_layer(self, scale: np.ndarray) -> None:
         n = len(self.arrays_.reaction_ids)
         T = np.zeros((len(self.target_ref_), n))
         for t, (i, s) in enumerate(self.target_ref_):
@@ -252,7 +252,11 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         self._slack = self.slack_weight * (float(np.median(read)) if len(read) else 1.0)
         self.target_scale_ = np.asarray(scale, dtype=float)
         self._scale_t = torch.as_tensor(self.target_scale_)
-        self.readout_weight_ = self.mechanistic_.astype(float) if weight is None else weight
+        self._set_readout(self.mechanistic_.astype(float))
+
+    def _set_readout(self, weight: np.ndarray) -> None:
+        """The share of the projected flux in each target's read-out (the layer is left as it is)."""
+        self.readout_weight_ = np.asarray(weight, dtype=float)
         self._readout_weight_t = torch.as_tensor(self.readout_weight_)
 
     def _network_bias(self, y, lower, upper) -> np.ndarray:
@@ -340,7 +344,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
             self.target_weight_ = np.where(self.mechanistic_, self.target_weight_, 0.0)
             self._setup_layer(self.target_scale_)
         if self.readout == "stacked" and len(Z) > 1:
-            self._setup_layer(self.target_scale_, self._blend(Z, y, *bounds))
+            self._set_readout(self._blend(Z, y, *bounds))
         self.module_, self.history_ = None, []
         if self.prior == "dense":
             self._train(Z, y, *bounds)

@@ -97,11 +97,12 @@ class FluxSaveLoadMixin:
         self.ridge_ = RidgeCV(alphas=list(self.alphas))
         self.ridge_.coef_, self.ridge_.intercept_ = coef, weights["ridge.intercept"].numpy()
         self.ridge_.alpha_, self.ridge_.n_features_in_ = description["alpha"], n_in
-        self._setup_layer(self.target_scale_, self.readout_weight_)
+        weight = self.readout_weight_
+        self._setup_layer(self.target_scale_)
+        self._set_readout(weight)
         module_state = {k[len(MODULE):]: v for k, v in weights.items() if k.startswith(MODULE)}
         self.module_ = None
         if module_state:
-            torch.manual_seed(self.random_state)
             self.module_ = self._residual_module(n_in, n_out)
             try:
                 self.module_.load_state_dict(module_state)
