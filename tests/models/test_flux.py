@@ -183,6 +183,8 @@ def test_errors(textbook_net, simulated):
         FluxAMNRegressor(textbook_net, **roles).predict(X)
     with pytest.raises(ParameterError):
         FluxAMNRegressor(textbook_net, prior="lasso", **roles).fit(X, Y)
+    with pytest.raises(ParameterError):
+        FluxAMNRegressor(textbook_net, max_correction=-1.0, **roles).fit(X, Y)
     with pytest.raises(UnknownReactionError):
         FluxAMNRegressor(textbook_net, **{**roles, "knockouts": {"KO_pgi": ("gene", "b9999")}}).fit(X, Y)
 
@@ -221,3 +223,35 @@ def test_load_refuses_another_kind_of_model(tmp_path, fitted):
         FluxAMNRegressor.load(tmp_path / "m")
     with pytest.raises(ModelLoadError, match="missing model.json"):
         FluxAMNRegressor.load(tmp_path / "nothing")
+
+
+def test_ridge_prior_chooses_an_alpha_per_target_as_scikit_learn(textbook_net, simulated):
+    from sklearn.linear_model import RidgeCV
+    from sklearn.preprocessing import StandardScaler
+
+    X, Y, roles = simulated
+    model = FluxAMNRegressor(textbook_net, prior="ridge", **roles).fit(X.iloc[:24], Y.iloc[:24])
+    Z = StandardScaler().fit_transform(X.iloc[:24][model.features_])
+    reference = RidgeCV(alphas=list(model.alphas), alpha_per_target=True).fit(Z, Y.iloc[:24])
+    assert np.array_equal(model.ridge_.alpha_, reference.alpha_) and len(model.ridge_.alpha_) == Y.shape[1]
+    assert np.all(model.prior_error_ > 0)
+
+
+def test_max_correction_keeps_the_prior_where_the_projection_moves_a_target_too_far(textbook_net, simulated):
+    X, Y, roles = simulated
+    train, test = (X.iloc[:24], Y.iloc[:24]), X.iloc[24:]
+    closed = FluxAMNRegressor(textbook_net, prior="ridge", max_correction=0.0, **roles).fit(*train)
+    prior = closed.ridge_.predict(closed._features(test))
+    assert np.allclose(closed.predict(test), prior, atol=1e-12)  # no change allowed: the prior's estimate
+    free = FluxAMNRegressor(textbook_net, prior="ridge", max_correction=None, **roles).fit(*train)
+    net = torch.as_tensor(free.predict_net_fluxes(test).to_numpy())
+    projected = ((net @ free._target_map_t.T) * free._scale_t).numpy()
+    moved = np.abs(projected - prior) / free.prior_error_  # the projection's change, in standard errors
+    bound = float(np.median(moved))  # a bound with targets on both sides
+    gated = FluxAMNRegressor(textbook_net, prior="ridge", max_correction=bound, **roles).fit(*train)
+    out, w = gated.predict(test), gated.readout_weight_
+    assert (moved > bound).any() and (moved <= bound).any()
+    assert np.allclose(out[moved > bound], prior[moved > bound], atol=1e-12)  # the prior's, not the projection's
+    blend = w * projected + (1 - w) * prior
+    assert np.allclose(out[moved <= bound], blend[moved <= bound], atol=1e-12)
+    assert not np.allclose(blend[moved > bound], prior[moved > bound])  # the test changed something

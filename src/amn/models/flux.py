@@ -30,8 +30,12 @@ model's flux); with ``readout="auto"`` a target whose network bias exceeds the p
 from the prior instead; with ``readout="stacked"`` (the default) each target is, on top of that, the blend
 ``w_t`` x projected + ``(1 - w_t)`` x prior whose share ``w_t`` in [0, 1] fits out-of-fold predictions of the
 training rows best (stacking: the projection moves a target only as far as that helped on unseen rows).
+Where the projection moves a target of a row by more than ``max_correction`` of the prior's leave-one-out
+standard errors, that target keeps the prior's estimate: the gross-error test of data reconciliation (a
+row the network cannot balance without an implausible change, e.g. one extrapolated beyond the training
+rows, does not spread that change over the targets it is least sure of).
 
-``prior="ridge"``: the prior is RidgeCV (alpha by leave-one-out on the training rows), the layer only
+``prior="ridge"``: the prior is RidgeCV (an alpha per target by leave-one-out on the training rows), the layer only
 projects.  ``prior="dense"``: the prior (the ridge solution plus a correction starting at 0: linear, or a
 residual MLP with ``hidden``) is trained through the layer, loss ``1 -`` the variance-weighted R^2 of
 the training rows, Adam, full batch, ``weight_decay`` on the correction.  ``predict`` returns the
@@ -101,7 +105,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         Hidden layers of the residual MLP of the dense prior (none: the linear prior is trained).
     epochs, lr, weight_decay : training of the dense prior (Adam, full batch).
     alphas : sequence of float
-        RidgeCV's alphas (chosen by leave-one-out on the training rows).
+        RidgeCV's alphas (one chosen per target by leave-one-out on the training rows).
     slack_weight : float, default 1e-3
         Weight of the reactions without target, relative to the median target weight.
     calibrate : bool, default True
@@ -112,7 +116,10 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         at most the prior's leave-one-out error (or 0.1% of its variance), else it is the prior's estimate (and
         leaves the projection).  ``stacked``: as ``auto``, then each target read from the projection is
         blended with the prior's estimate, its share fitted on out-of-fold predictions of the training rows
-        (``min(n, 10)`` folds, the ridge prior at its chosen alpha).
+        (``min(n, 10)`` folds, the ridge prior at its chosen alphas).
+    max_correction : float or None, default 3.0
+        Largest change of a target by the projection, in the prior's leave-one-out standard errors; a
+        larger one is taken as a gross error and the target keeps the prior's estimate (None: no test).
     random_state : int, default 0
     threads : int or None, default 1
         CPU threads (:func:`~amn.models.runtime.cpu_threads`).
@@ -131,6 +138,8 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         Which targets are read from the projected fluxes (the others from the prior; see ``readout``).
     readout_weight_ : numpy.ndarray
         Share of the projected flux in each target's read-out (1 or 0 unless ``readout="stacked"``).
+    prior_error_ : numpy.ndarray
+        The ridge prior's leave-one-out standard error per target (the unit of ``max_correction``).
     ridge_ : RidgeCV
     module_ : torch.nn.Module or None
         The trained residual of the dense prior.
@@ -143,7 +152,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
                  extra: Sequence[str] = (), targets: Mapping[str, str] | None = None, prior: str = "dense",
                  hidden: Sequence[int] = (), epochs: int = 150, lr: float = 1e-2, weight_decay: float = 1e-2,
                  alphas: Sequence[float] = ALPHAS, slack_weight: float = 1e-3, calibrate: bool = True,
-                 readout: str = "stacked", random_state: int = 0,
+                 readout: str = "stacked", max_correction: float | None = 3.0, random_state: int = 0,
                  threads: int | None = 1, verbose: bool = False) -> None:
         self.network = network
         self.uptakes = uptakes
@@ -160,6 +169,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         self.slack_weight = slack_weight
         self.calibrate = calibrate
         self.readout = readout
+        self.max_correction = max_correction
         self.random_state = random_state
         self.threads = threads
         self.verbose = verbose
@@ -235,10 +245,14 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
 
     def _readout(self, v: torch.Tensor, estimate: torch.Tensor) -> torch.Tensor:
         """Targets: ``a_t s_t v_r(t)`` from the net fluxes, blended with the prior's ``estimate`` by
-        :attr:`readout_weight_` (0 for the targets that the network does not reproduce)."""
+        :attr:`readout_weight_` (0 for the targets that the network does not reproduce); a projected
+        target beyond ``max_correction`` standard errors of the estimate keeps the estimate."""
         w = self._readout_weight_t
-        blended = w * ((v @ self._target_map_t.T) * self._scale_t) + (1.0 - w) * estimate
-        return torch.where(w > 0, blended, estimate)  # a share of 0 leaves the prior's estimate exactly
+        projected = (v @ self._target_map_t.T) * self._scale_t
+        keep = w > 0
+        if self.max_correction is not None:
+            keep = keep & ((projected - estimate).abs() <= float(self.max_correction) * self._prior_error_t)
+        return torch.where(keep, w * projected + (1.0 - w) * estimate, estimate)  # share 0: the estimate exactly
 
     def _setup_layer(self, scale: np.ndarray) -> None:
         n = len(self.arrays_.reaction_ids)
@@ -258,6 +272,10 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         """The share of the projected flux in each target's read-out (the layer is left as it is)."""
         self.readout_weight_ = np.asarray(weight, dtype=float)
         self._readout_weight_t = torch.as_tensor(self.readout_weight_)
+
+    def _set_prior_error(self, error: np.ndarray) -> None:
+        self.prior_error_ = np.asarray(error, dtype=float)
+        self._prior_error_t = torch.as_tensor(self.prior_error_)
 
     def _network_bias(self, y, lower, upper) -> np.ndarray:
         """Per target, the mean squared change that projecting the measured training rows themselves makes:
@@ -283,21 +301,31 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
     def _blend(self, Z, y, lower, upper) -> np.ndarray:
         """Per target, the share ``w_t`` in [0, 1] of the projected read-out that fits out-of-fold predictions
         of the training rows best (least squares of ``y - prior`` on ``projected - prior``); 0 for the targets
-        read from the prior, 1 where projecting changes nothing."""
+        read from the prior, 1 where projecting changes nothing.  A change beyond ``max_correction`` counts as none,
+        as in the read-out."""
         folds = KFold(min(len(Z), BLEND_FOLDS), shuffle=True, random_state=self.random_state)
         estimate = np.zeros_like(y)
         for train, held in folds.split(Z):
-            ridge = Ridge(alpha=self.ridge_.alpha_).fit(Z[train], y[train])
+            ridge = Ridge(alpha=self.ridge_.alpha_).fit(Z[train], y[train])  # alpha_: one per target
             estimate[held] = ridge.predict(Z[held]).reshape(len(held), -1)
         with torch.no_grad():
             e = torch.as_tensor(estimate)
             v = self._project(e, torch.as_tensor(lower), torch.as_tensor(upper))
             u = ((v @ self._target_map_t.T) * self._scale_t).numpy()
         d = u - estimate
+        if self.max_correction is not None:
+            d = np.where(np.abs(d) <= float(self.max_correction) * self.prior_error_, d, 0.0)
         den = (d**2).sum(axis=0)
         share = np.where(den > 1e-12 * np.maximum((y**2).sum(axis=0), 1e-300),
                          ((y - estimate) * d).sum(axis=0) / np.maximum(den, 1e-300), 1.0)
         return np.where(self.mechanistic_, np.clip(share, 0.0, 1.0), 0.0)
+
+    def _loo_errors(self, n_targets: int) -> np.ndarray:
+        """The ridge prior's leave-one-out squared errors (rows x targets), each target at its chosen alpha."""
+        errors = self.ridge_.cv_results_.reshape(len(self.ridge_.cv_results_), n_targets, -1)
+        alphas = list(self.ridge_.alphas)
+        chosen = [alphas.index(a) for a in np.broadcast_to(self.ridge_.alpha_, (n_targets,))]
+        return errors[:, np.arange(n_targets), chosen]
 
     def fit(self, X: pd.DataFrame, Y: pd.DataFrame) -> FluxAMNRegressor:
         """Fit on conditions ``X`` (input columns) and measured fluxes ``Y`` (target columns).
@@ -313,6 +341,8 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
             raise ParameterError(f"prior must be one of {', '.join(PRIORS)}, got {self.prior!r}")
         if self.readout not in READOUTS:
             raise ParameterError(f"readout must be one of {', '.join(READOUTS)}, got {self.readout!r}")
+        if self.max_correction is not None and not float(self.max_correction) >= 0:
+            raise ParameterError(f"max_correction must be >= 0 or None, got {self.max_correction!r}")
         started = time.perf_counter()
         network = ensure_network(self.network)
         self.network_ = network
@@ -326,13 +356,13 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         scale = F.std(axis=0)
         self.feature_scale_ = np.where(scale > 0, scale, 1.0)
         Z = self._features(X)
-        self.ridge_ = RidgeCV(alphas=list(self.alphas), store_cv_results=True).fit(Z, y)
-        loo = self.ridge_.cv_results_  # leave-one-out squared errors at the chosen alpha
-        loo = loo[:, :, list(self.ridge_.alphas).index(self.ridge_.alpha_)] if loo.ndim == 3 else loo
+        self.ridge_ = RidgeCV(alphas=list(self.alphas), alpha_per_target=True, store_cv_results=True).fit(Z, y)
+        loo = self._loo_errors(y.shape[1])
         variance = y.var(axis=0)
         level = float(np.mean(variance)) or float(np.mean(y**2)) or 1.0
         self.target_weight_ = 1.0 / (loo.mean(axis=0) + 1e-6 * level)
         self.target_var_ = np.where(variance > 1e-9 * level, variance, 1e-9 * level + variance)
+        self._set_prior_error(np.sqrt(np.maximum(loo.mean(axis=0), 1e-6 * self.target_var_)))
         bounds = self._bounds(X)
         self.mechanistic_ = np.ones(y.shape[1], dtype=bool)
         self._setup_layer(np.ones(y.shape[1]))

@@ -22,7 +22,7 @@ from amn.network import Knockouts
 
 KIND = "flux-amn"
 REQUIRED = ("kind", "params", "targets", "alpha", "network_sha256")
-ARRAYS = ("feature_mean_", "feature_scale_", "target_weight_", "target_var_", "target_scale_", "readout_weight_")
+ARRAYS = ("feature_mean_", "feature_scale_", "target_weight_", "target_var_", "target_scale_", "readout_weight_", "prior_error_")
 MODULE = "module."
 SEQUENCES = ("extra", "hidden", "alphas")
 
@@ -47,7 +47,7 @@ class FluxSaveLoadMixin:
         weights["ridge.intercept"] = torch.as_tensor(np.atleast_1d(self.ridge_.intercept_))
         if self.module_ is not None:
             weights.update({MODULE + k: v for k, v in self.module_.state_dict().items()})
-        description = {"kind": KIND, "params": params, "targets": self.targets_, "alpha": float(self.ridge_.alpha_),
+        description = {"kind": KIND, "params": params, "targets": self.targets_, "alpha": np.atleast_1d(self.ridge_.alpha_).astype(float).tolist(),
                        "history": self.history_, "fit_seconds": self.fit_seconds_, "metrics": metrics or {}}
         return write_model_dir(directory, description, weights, self.network_)
 
@@ -96,10 +96,11 @@ class FluxSaveLoadMixin:
             raise ModelLoadError(f"{source}: the saved arrays do not match {n_in} inputs and {n_out} targets")
         self.ridge_ = RidgeCV(alphas=list(self.alphas))
         self.ridge_.coef_, self.ridge_.intercept_ = coef, weights["ridge.intercept"].numpy()
-        self.ridge_.alpha_, self.ridge_.n_features_in_ = description["alpha"], n_in
+        self.ridge_.alpha_, self.ridge_.n_features_in_ = np.asarray(description["alpha"], dtype=float), n_in
         weight = self.readout_weight_
         self._setup_layer(self.target_scale_)
         self._set_readout(weight)
+        self._set_prior_error(self.prior_error_)
         module_state = {k[len(MODULE):]: v for k, v in weights.items() if k.startswith(MODULE)}
         self.module_ = None
         if module_state:
