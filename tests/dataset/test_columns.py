@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from amn.dataset.columns import ALL_REMAINING, ModelIds, classify, expand, read_mapping, resolve, split_unit
+from amn.dataset.columns import ALL_REMAINING, classify, expand
+from amn.dataset.names import ModelIds, read_mapping, resolve, split_unit
 from amn.errors import DatasetMismatchError
 
 

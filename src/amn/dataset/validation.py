@@ -17,17 +17,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from amn.dataset.columns import (
-    ALL_REMAINING,
-    ModelIds,
-    check_mapping,
-    classify,
-    expand,
-    original_reaction,
-    read_mapping,
-    split_names,
-    split_unit,
-)
+from amn.dataset.columns import ALL_REMAINING, classify, expand, split_names
+from amn.dataset.names import ModelIds, check_mapping, original_reaction, read_mapping, split_unit
 from amn.dataset.table import COMPOSITIONS, KEY_NAMES, ExperimentTable, Task
 from amn.errors import DatasetMismatchError, ParameterError
 from amn.media.columns import check_composition_columns
