@@ -274,6 +274,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         self._readout_weight_t = torch.as_tensor(self.readout_weight_)
 
     def _set_prior_error(self, error: np.ndarray) -> None:
+        """The prior's leave-one-out standard error per target: the unit of ``max_correction``."""
         self.prior_error_ = np.asarray(error, dtype=float)
         self._prior_error_t = torch.as_tensor(self.prior_error_)
 

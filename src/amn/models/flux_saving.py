@@ -22,7 +22,8 @@ from amn.network import Knockouts
 
 KIND = "flux-amn"
 REQUIRED = ("kind", "params", "targets", "alpha", "network_sha256")
-ARRAYS = ("feature_mean_", "feature_scale_", "target_weight_", "target_var_", "target_scale_", "readout_weight_", "prior_error_")
+ARRAYS = ("feature_mean_", "feature_scale_", "target_weight_", "target_var_", "target_scale_", "readout_weight_",
+          "prior_error_")
 MODULE = "module."
 SEQUENCES = ("extra", "hidden", "alphas")
 
