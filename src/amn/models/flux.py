@@ -248,11 +248,20 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         :attr:`readout_weight_` (0 for the targets that the network does not reproduce); a projected
         target beyond ``max_correction`` standard errors of the estimate keeps the estimate."""
         w = self._readout_weight_t
-        projected = (v @ self._target_map_t.T) * self._scale_t
-        keep = w > 0
-        if self.max_correction is not None:
-            keep = keep & ((projected - estimate).abs() <= float(self.max_correction) * self._prior_error_t)
+        projected = self._projected(v)
+        keep = (w > 0) & self._within_correction(projected, estimate)
         return torch.where(keep, w * projected + (1.0 - w) * estimate, estimate)  # share 0: the estimate exactly
+
+    def _projected(self, v: torch.Tensor) -> torch.Tensor:
+        """The targets read from net fluxes ``v``: ``a_t s_t v_r(t)``."""
+        return (v @ self._target_map_t.T) * self._scale_t
+
+    def _within_correction(self, projected: torch.Tensor, estimate: torch.Tensor) -> torch.Tensor:
+        """Where the projection changes a target by at most ``max_correction`` standard errors (everywhere
+        without the test)."""
+        if self.max_correction is None:
+            return torch.ones_like(projected, dtype=torch.bool)
+        return (projected - estimate).abs() <= float(self.max_correction) * self._prior_error_t
 
     def _setup_layer(self, scale: np.ndarray) -> None:
         n = len(self.arrays_.reaction_ids)
@@ -284,7 +293,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         with torch.no_grad():
             y_t = torch.as_tensor(y)
             v = self._project(y_t, torch.as_tensor(lower), torch.as_tensor(upper))
-            return (((v @ self._target_map_t.T) * self._scale_t - y_t) ** 2).mean(0).numpy()
+            return ((self._projected(v) - y_t) ** 2).mean(0).numpy()
 
     def _calibrate(self, Z, y, lower, upper) -> np.ndarray:
         """Per-target read-out scale ``a_t`` (least squares through 0 of the measured on the projected
@@ -311,11 +320,9 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
             estimate[held] = ridge.predict(Z[held]).reshape(len(held), -1)
         with torch.no_grad():
             e = torch.as_tensor(estimate)
-            v = self._project(e, torch.as_tensor(lower), torch.as_tensor(upper))
-            u = ((v @ self._target_map_t.T) * self._scale_t).numpy()
+            u = self._projected(self._project(e, torch.as_tensor(lower), torch.as_tensor(upper)))
+            u = torch.where(self._within_correction(u, e), u, e).numpy()
         d = u - estimate
-        if self.max_correction is not None:
-            d = np.where(np.abs(d) <= float(self.max_correction) * self.prior_error_, d, 0.0)
         den = (d**2).sum(axis=0)
         share = np.where(den > 1e-12 * np.maximum((y**2).sum(axis=0), 1e-300),
                          ((y - estimate) * d).sum(axis=0) / np.maximum(den, 1e-300), 1.0)
