@@ -58,6 +58,10 @@ class NotFittedError(AMNError, ValueError, AttributeError):
     """An estimator was used before ``fit`` (or ``load``)."""
 
 
+class SolverError(AMNError, RuntimeError):
+    """The LP solver refused to run (an option or a model it rejects): no answer, not an infeasible medium."""
+
+
 def id_list(ids, shown: int = 5) -> str:
     """The first ``shown`` ids of a list, for a one-line message.
 

@@ -17,6 +17,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from amn.errors import SolverError
 from amn.network.matrices import fba_arrays
 
 
@@ -90,7 +91,9 @@ class HighsLP:
         with _stdout_silenced():
             self._highs = highspy.Highs()
         self._highs.setOptionValue("output_flag", False)
-        self._highs.setOptionValue("threads", 1)
+        # no "threads" option: HiGHS's thread scheduler is global to the process, and an instance asking for
+        # another thread count than the first instance anywhere in the process is refused at run() (simplex
+        # on these LPs is serial anyway)
         self._highs.passModel(lp)
 
     @classmethod
@@ -147,9 +150,18 @@ class HighsLP:
         -------
         LPSolution
             ``optimal`` False (objective and ``x`` NaN) when infeasible or unbounded.
+
+        Raises
+        ------
+        SolverError
+            HiGHS returned without solving (status "Not Set"): read as "no steady state", it would
+            silently turn every medium into zero growth.
         """
         self._highs.run()
         status = self._highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kNotset:
+            raise SolverError(f"HiGHS did not solve the LP of {self.n} columns (model status "
+                              f"{self._highs.modelStatusToString(status)!r}): it refused an option or the model")
         optimal = status == highspy.HighsModelStatus.kOptimal
         if not optimal:
             return LPSolution(False, self._highs.modelStatusToString(status), float("nan"), np.full(self.n, np.nan))

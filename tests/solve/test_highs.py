@@ -1,0 +1,41 @@
+"""HighsLP against COBRApy, whatever other HiGHS instances the process runs."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pytest
+
+from amn.errors import SolverError
+from amn.solve import HighsLP
+
+
+def _run_other_highs(threads: int) -> None:
+    """A user's own HiGHS instance, asking for ``threads``, solved before ours (a one-column LP)."""
+    other = highspy.Highs()
+    other.setOptionValue("output_flag", False)
+    other.setOptionValue("threads", threads)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = 1, 0
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.array([1.0]), np.array([0.0]), np.array([1.0])
+    other.passModel(lp)
+    other.run()
+    assert other.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_growth_unchanged_after_another_highs_instance_set_its_threads(textbook, textbook_net, threads):
+    # HiGHS's thread scheduler is global: the first instance to run sets its size for the process
+    highspy.Highs.resetGlobalScheduler(True)
+    _run_other_highs(threads)
+    solution = HighsLP.from_network(textbook_net).solve()
+    assert solution.optimal and solution.objective == pytest.approx(textbook.slim_optimize(), rel=1e-7)
+
+
+def test_a_solve_that_highs_refuses_raises_instead_of_reading_as_infeasible(textbook_net):
+    highspy.Highs.resetGlobalScheduler(True)
+    _run_other_highs(2)
+    lp = HighsLP.from_network(textbook_net)
+    lp._highs.setOptionValue("threads", 1)  # the mismatch HiGHS refuses at run()
+    with pytest.raises(SolverError, match="did not solve the LP of"):
+        lp.solve()
