@@ -32,10 +32,32 @@ def test_growth_unchanged_after_another_highs_instance_set_its_threads(textbook,
     assert solution.optimal and solution.objective == pytest.approx(textbook.slim_optimize(), rel=1e-7)
 
 
+class _Refusing:
+    """Stands in for a HiGHS instance whose every run() returns unsolved (what a refused option does)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.options = {"threads": 1}
+
+    def run(self) -> None:
+        self.runs += 1
+
+    def getModelStatus(self):
+        return highspy.HighsModelStatus.kNotset
+
+    def modelStatusToString(self, status) -> str:
+        return "Not Set"
+
+    def getOptionValue(self, name):
+        return highspy.HighsStatus.kOk, self.options.get(name, 0)
+
+    def setOptionValue(self, name, value) -> None:
+        self.options[name] = value
+
+
 def test_a_solve_that_highs_refuses_raises_instead_of_reading_as_infeasible(textbook_net):
-    highspy.Highs.resetGlobalScheduler(True)
-    _run_other_highs(2)
     lp = HighsLP.from_network(textbook_net)
-    lp._highs.setOptionValue("threads", 1)  # the mismatch HiGHS refuses at run()
+    lp._highs = _Refusing()
     with pytest.raises(SolverError, match="did not solve the LP of"):
         lp.solve()
+    assert lp._highs.runs == 2  # retried once with the process's thread scheduler as it is

@@ -91,9 +91,7 @@ class HighsLP:
         with _stdout_silenced():
             self._highs = highspy.Highs()
         self._highs.setOptionValue("output_flag", False)
-        # no "threads" option: HiGHS's thread scheduler is global to the process, and an instance asking for
-        # another thread count than the first instance anywhere in the process is refused at run() (simplex
-        # on these LPs is serial anyway)
+        self._highs.setOptionValue("threads", 1)  # serial simplex; no idle threads beside Dask's workers
         self._highs.passModel(lp)
 
     @classmethod
@@ -159,6 +157,12 @@ class HighsLP:
         """
         self._highs.run()
         status = self._highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kNotset and self._highs.getOptionValue("threads")[1] != 0:
+            # HiGHS's thread scheduler is global to the process: when another instance started it with another
+            # thread count, run() refuses ours; 0 takes the scheduler as it is
+            self._highs.setOptionValue("threads", 0)
+            self._highs.run()
+            status = self._highs.getModelStatus()
         if status == highspy.HighsModelStatus.kNotset:
             raise SolverError(f"HiGHS did not solve the LP of {self.n} columns (model status "
                               f"{self._highs.modelStatusToString(status)!r}): it refused an option or the model")
