@@ -144,3 +144,32 @@ def test_plain_dynamic_fba_never_negative(core_exact):
         _, conc = plain.module_(torch.as_tensor(curves.media.to_numpy()), torch.as_tensor(curves.times),
                                 torch.as_tensor(curves.log_od[:, 0]), return_state=True)
     assert conc.min() >= 0
+
+
+class TwoSubstrates(nn.Module):
+    """Growth = Y1 u1 + Y2 u2, uptakes = the bounds."""
+
+    def forward(self, u):
+        return 0.05 * u[:, 0] + 0.03 * u[:, 1], u
+
+
+def test_a_later_lag_of_one_compound_is_a_diauxic_shift():
+    # compound 1 from the start (0.05 * 5 = 0.25 1/h), compound 2 from 6 h on (+ 0.03 * 5): plenty of both
+    module = DynamicFBA(TwoSubstrates(), [100.0, 100.0], u_max=10.0, substeps=10).double()
+    module.fix_kinetics(5.0, 1e-12)
+    with torch.no_grad():
+        module.net.biases[-1][..., 2 * 2 + 1] = float(np.log(np.expm1(6.0)))
+    times = torch.arange(0.0, 11.0, dtype=torch.float64)
+    log_od = module(torch.tensor([[100.0, 100.0]], dtype=torch.float64), times,
+                    torch.tensor([-4.0], dtype=torch.float64))[0, 0].numpy()
+    slope = np.diff(log_od)
+    np.testing.assert_allclose(slope[1:5], 0.25, atol=1e-4)  # the lag switches within ~0.1 h
+    np.testing.assert_allclose(slope[7:], 0.40, atol=1e-4)
+
+
+def test_lags_and_width_start_where_asked():
+    module = DynamicFBA(TwoSubstrates(), [10.0, 10.0], lag0=7.0, width0=2.0).double()
+    k = module.kinetics(torch.tensor([[10.0, 0.0], [0.0, 10.0]], dtype=torch.float64))
+    assert k["lag"].shape == (1, 2, 2)
+    np.testing.assert_allclose(k["lag"].detach().numpy(), 7.0, atol=0.5)
+    np.testing.assert_allclose(k["width"].detach().numpy(), 2.0, atol=0.3)

@@ -5,9 +5,10 @@ medium's compounds.  At the start ``C_j`` is the table value times ``availabilit
 learned amount in mM when the table marks presence only), and a learned share ``rho`` of the first
 reading may be optical background.  At each step
 
-1. uptake bounds ``u_j = Vmax_j * C_j / (Km_j + C_j) * lag(t)``, with ``Vmax_j`` and
-   the lag time predicted from the initial medium by a small network and
-   ``Km_j`` learned per compound, capped by what is there, ``u_j <= C_j / (X h)``;
+1. uptake bounds ``u_j = Vmax_j * C_j / (Km_j + C_j) * sigmoid((t - L_j) / w)``, with ``Vmax_j``,
+   a lag ``L_j`` per compound (diauxie: substrates taken up one after another) and the lags'
+   width ``w`` predicted from the initial medium by a small network, and ``Km_j`` learned per
+   compound; capped by what is there, ``u_j <= C_j / (X h)``;
 2. a growth map turns the bounds into a growth rate ``mu`` and uptake fluxes
    ``v`` (mmol/gDW/h) -- the mechanistic layer: :class:`LayerGrowth` runs one of
    :mod:`amn.layers` (exact FBA, interior point) on the network,
@@ -35,6 +36,14 @@ AMOUNT0 = 10.0
 RHO0 = 0.9
 #: The background's logit when it is not learned: a share of e^-60, nothing (finite, as saved weights must be).
 NO_BACKGROUND = -60.0
+
+
+#: Narrowest lag width (hours).
+MIN_WIDTH = 0.1
+
+
+def _softplus_inverse(y: float) -> float:
+    return float(np.log(np.expm1(y)))
 
 
 def _mlp(sizes: Sequence[int]) -> nn.Sequential:
@@ -167,11 +176,15 @@ class DynamicFBA(nn.Module):
         Learn the optical background of the readings (medium, plate): a share ``rho`` of the first
         reading, shared by every medium, is not biomass, ``OD = rho OD(0) + X / od_to_biomass``.
         Without it ``rho = 0``: the readings are taken as blanked.
+    lag0, width0 : float
+        Starting lags and width (hours).  Lags that start inside the curves' time span keep their
+        gradient: a lag that starts long before the rise it has to reach, with a narrow width, sees
+        none and stays there.
     """
 
     def __init__(self, growth_map: nn.Module, scale, u_max: float = 10.0, hidden: Sequence[int] = (32,),
                  substeps: int = 4, od_to_biomass: float = 0.4, members: int = 1, learn_amounts: bool = False,
-                 background: bool = False) -> None:
+                 background: bool = False, lag0: float = 2.0, width0: float = 0.5) -> None:
         super().__init__()
         scale = np.asarray(scale, dtype=float)
         n = len(scale)
@@ -184,12 +197,13 @@ class DynamicFBA(nn.Module):
                                        requires_grad=bool(learn_amounts))
         self.logit_background = nn.Parameter(torch.full((members, 1, 1), float(np.log(RHO0 / (1 - RHO0)))
                                              if background else NO_BACKGROUND), requires_grad=bool(background))
-        self.net = _MemberMLP([n, *hidden, 2 * n + 2], members)
-        with torch.no_grad():  # start: Vmax at half the range, everything available, lag ~ 2 h
+        self.net = _MemberMLP([n, *hidden, 3 * n + 1], members)
+        with torch.no_grad():  # start: Vmax at half the range, everything available, lags lag0, width width0
             self.net.weights[-1].mul_(0.1)
             self.net.biases[-1].zero_()
             self.net.biases[-1][..., n:2 * n] = 2.0
-            self.net.biases[-1][..., -2] = 1.5
+            self.net.biases[-1][..., 2 * n:3 * n] = _softplus_inverse(lag0)
+            self.net.biases[-1][..., -1] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
 
     def fix_kinetics(self, vmax: float, km: float) -> None:
         """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all available."""
@@ -202,7 +216,7 @@ class DynamicFBA(nn.Module):
             ratio = min(max(vmax / self.u_max, 1e-9), 1 - 1e-9)
             bias[..., :n] = float(np.log(ratio / (1 - ratio)))
             bias[..., n:2 * n] = 40.0
-            bias[..., -2:] = -40.0
+            bias[..., 2 * n:] = -40.0
             self.log_km.copy_(torch.log(km / self.scale).expand_as(self.log_km))
         self.requires_grad_(False)
 
@@ -211,16 +225,16 @@ class DynamicFBA(nn.Module):
         return torch.exp(self.log_amount)
 
     def kinetics(self, c0: Tensor) -> dict[str, Tensor]:
-        """Per member and medium: ``vmax``, ``availability``, ``km`` (members x batch x n_c), ``lag`` and
-        ``width`` (hours, members x batch x 1); ``km`` in mM."""
+        """Per member and medium: ``vmax``, ``availability``, ``lag`` (hours), ``km`` (mM; members x batch x
+        n_c) and the lags' ``width`` (hours, members x batch x 1)."""
         x = (c0 / self.scale).to(self.log_km.dtype).expand(self.members, -1, -1)
         out = self.net(x)
         n = self.n_compounds
         present = (c0 > 0).to(x.dtype)
         return {"vmax": self.u_max * torch.sigmoid(out[..., :n]) * present,
                 "availability": torch.sigmoid(out[..., n:2 * n]),
-                "lag": nn.functional.softplus(out[..., -2:-1]),
-                "width": 0.1 + nn.functional.softplus(out[..., -1:] - 1.0),
+                "lag": nn.functional.softplus(out[..., 2 * n:3 * n]),
+                "width": MIN_WIDTH + nn.functional.softplus(out[..., -1:] - 1.0),
                 "km": torch.exp(self.log_km) * self.scale * self.amounts()}
 
     def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False):
@@ -254,9 +268,9 @@ class DynamicFBA(nn.Module):
             h = (times[i + 1] - times[i]) / self.substeps
             for s in range(self.substeps):
                 t = times[i] + s * h
-                lag = torch.sigmoid((t - k["lag"]) / k["width"])
+                gate = torch.sigmoid((t - k["lag"]) / k["width"])
                 X = torch.exp(log_x)
-                u = torch.minimum(k["vmax"] * C / (k["km"] + C) * lag, C / (X * h))
+                u = torch.minimum(k["vmax"] * C / (k["km"] + C) * gate, C / (X * h))
                 mu, v = self.growth_map(u.reshape(m * b, n))
                 mu, v = mu.reshape(m, b, 1), v.reshape(m, b, n)
                 z = mu * h
