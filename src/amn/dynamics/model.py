@@ -202,7 +202,7 @@ class DynamicFBA(nn.Module):
             self.net.weights[-1].mul_(0.1)
             self.net.biases[-1].zero_()
             self.net.biases[-1][..., n:2 * n] = 2.0
-            self.net.biases[-1][..., 2 * n:3 * n] = _softplus_inverse(lag0)
+            self.net.biases[-1][..., 2 * n:3 * n] = _softplus_inverse(max(lag0, 1e-3))
             self.net.biases[-1][..., -1] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
 
     def fix_kinetics(self, vmax: float, km: float) -> None:
