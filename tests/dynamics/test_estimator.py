@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from amn.dynamics import CurveSet, DynamicAMN
 from amn.dynamics.evaluation import fold_labels
@@ -64,6 +65,29 @@ def test_a_presence_table_learns_the_amounts(core_surrogate):
     assert learned.score(table) > 0.9
     assert learned.score(table) > given.score(table) + 0.1
     assert (learned.kinetics(table.media).filter(like="amount_") > 1.5).all().all()
+
+
+def test_fit_learns_the_decline_of_starved_cultures(core_surrogate):
+    # curves of plain dynamic FBA whose cultures die at 0.4 1/h after 1 h of starvation: a fit with the
+    # decline follows them past the peak, and its learned death rate is of that order
+    from amn.dynamics.baselines import PlainDynamicFBA
+
+    media = synthetic_curves(core_surrogate).media
+    times = np.linspace(0.0, 16.0, 17)
+    blank = CurveSet(media, times, np.full((len(media), len(times)), -3.0))
+    truth = PlainDynamicFBA(core_surrogate, vmax=5.0, km=0.1, substeps=2).fit(blank)
+    n = truth.module_.n_compounds
+    with torch.no_grad():
+        truth.module_.net.biases[-1][..., 3 * n + 1] = float(np.log(np.expm1(0.4)))
+        truth.module_.net.biases[-1][..., 3 * n + 2] = float(np.log(np.expm1(1.0)))
+    y = truth.predict(blank)
+    assert (y.max(axis=1) - y[:, -1] > 1.0).all()  # every culture has declined by the end
+    curves = CurveSet(media, times, y, np.full(y.shape, 0.02), "declining")
+    model = DynamicAMN(growth_model=core_surrogate, epochs=150, substeps=2, background=False).fit(curves)
+    assert model.score(curves) > 0.9
+    p = model.predict(curves)
+    np.testing.assert_array_less(p[:, -1], p.max(axis=1) - 0.5)  # the fit declines too
+    assert model.kinetics(media)["death_rate_per_h"].median() > 0.2
 
 
 def test_save_load_round_trip(fitted, tmp_path):

@@ -173,3 +173,29 @@ def test_lags_and_width_start_where_asked():
     assert k["lag"].shape == (1, 2, 2)
     np.testing.assert_allclose(k["lag"].detach().numpy(), 7.0, atol=0.5)
     np.testing.assert_allclose(k["width"].detach().numpy(), 2.0, atol=0.3)
+
+
+def test_a_starved_culture_declines_at_its_death_rate_after_the_delay():
+    # growth at 0.5 1/h until 2 mM are gone (t* ~ 5.5 h, Km ~ 0: the capacity drops to 0 at once), then
+    # 3 h of starvation, then ln X falls at 0.3 1/h; before that, no death at all
+    module = _model(substeps=20)
+    n = module.n_compounds
+    with torch.no_grad():
+        module.net.biases[-1][..., 3 * n + 1] = float(np.log(np.expm1(0.3)))
+        module.net.biases[-1][..., 3 * n + 2] = float(np.log(np.expm1(3.0)))
+    times = torch.linspace(0.0, 20.0, 81, dtype=torch.float64)
+    c0 = torch.tensor([[2.0]], dtype=torch.float64)
+    log_od, conc = module(c0, times, torch.tensor([-3.0], dtype=torch.float64), return_state=True)
+    log_od, c = log_od[0, 0].numpy(), conc[0, 0, :, 0].numpy()
+    t = times.numpy()
+    depleted = t[np.argmax(c < 1e-9)]
+    plateau = np.log((0.4 * np.exp(-3.0) + 0.1 * 2.0) / 0.4)
+    growing = (t > 1.0) & (t < depleted - 0.5)  # past the zero lag's half-open gate at t = 0
+    np.testing.assert_allclose(np.diff(log_od[growing]), 0.5 * 0.25, atol=1e-6)  # no death while there is food
+    waiting = (t > depleted + 0.5) & (t < depleted + 2.0)
+    np.testing.assert_allclose(log_od[waiting], plateau, atol=0.02)
+    dying = t > depleted + 4.0
+    np.testing.assert_allclose(np.diff(log_od[dying]), -0.3 * 0.25, atol=1e-6)
+    fixed = _model(substeps=20)  # fix_kinetics: no death
+    flat = fixed(c0, times, torch.tensor([-3.0], dtype=torch.float64))[0, 0].numpy()
+    assert flat[-1] == pytest.approx(flat[-20], abs=1e-12)

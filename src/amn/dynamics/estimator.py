@@ -30,8 +30,9 @@ from amn.errors import ModelLoadError, NotFittedError, ParameterError
 from amn.models.persist import read_model_dir, write_model_dir
 
 ARCH = "dynamic-amn"
-#: Starting lags and lag width, as shares of the fitted time span: inside it, where a lag keeps its gradient.
-LAG_START, WIDTH_START = 1 / 3, 1 / 10
+#: Starting lags, lag width and death delay, as shares of the fitted time span: inside it, where a lag
+#: keeps its gradient.
+LAG_START, WIDTH_START, DELAY_START = 1 / 3, 1 / 10, 1 / 10
 AMOUNTS = ("auto", "given", "learned")
 
 
@@ -167,7 +168,8 @@ class DynamicAMN(BaseEstimator):
         module = DynamicFBA(growth_model.growth_map, scale, u_max=growth_model.u_max, hidden=tuple(self.hidden),
                             substeps=self.substeps, od_to_biomass=self.od_to_biomass, members=members,
                             learn_amounts=learn_amounts, background=self.background,
-                            lag0=LAG_START * span, width0=WIDTH_START * span).double()
+                            lag0=LAG_START * span, width0=WIDTH_START * span,
+                            delay0=DELAY_START * span).double()
         c0, times, y, w, y0 = self._tensors(curves, until)
         w = w.expand(members, -1, -1)
         if folds is not None:
@@ -272,13 +274,15 @@ class DynamicAMN(BaseEstimator):
         return float(curve_r2(curves.log_od, self.predict(curves)).mean())
 
     def kinetics(self, media: pd.DataFrame) -> pd.DataFrame:
-        """The learned kinetics per medium: the lags' width (h), and per compound its lag (h), Vmax,
-        availability, Km (mM) and the amount (mM per unit of the table; 1 for given concentrations)."""
+        """The learned kinetics per medium: the lags' width (h), the death rate of the starved culture
+        (1/h), its delay (h of starvation) and the delay's width (h), and per compound its lag (h),
+        Vmax, availability, Km (mM) and the amount (mM per unit of the table; 1 for given concentrations)."""
         self._check_fitted()
         with torch.no_grad():
             k = {key: value.mean(0) for key, value in self.module_.kinetics(self._media(media)).items()}
             amounts = self.module_.amounts().mean(0)
-        columns = {"lag_width_h": k["width"][:, 0].numpy()}
+        columns = {"lag_width_h": k["width"][:, 0].numpy(), "death_rate_per_h": k["death"][:, 0].numpy(),
+                   "death_delay_h": k["delay"][:, 0].numpy(), "death_width_h": k["death_width"][:, 0].numpy()}
         for j, c in enumerate(self.compounds_):
             columns[f"lag_h_{c}"] = k["lag"][:, j].numpy()
             columns[f"vmax_{c}"] = k["vmax"][:, j].numpy()

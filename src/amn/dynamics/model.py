@@ -14,8 +14,14 @@ reading may be optical background.  At each step
    :mod:`amn.layers` (exact FBA, interior point) on the network,
    :class:`SurrogateGrowth` is that map learned once from the network's pFBA
    solutions and then frozen (the reservoir pattern);
-3. Euler on ``log X``: ``log X += mu h``, and ``C -= v X h phi(mu h)`` (``phi(z) = (e^z - 1) / z``,
+3. Euler on ``log X``: ``log X += (mu - d) h``, and ``C -= v X h phi(mu h)`` (``phi(z) = (e^z - 1) / z``,
    the consumption of the step's exponential growth, exact for constant rates), never below zero.
+
+Starved cultures decline (lysis in stationary phase): a starvation clock ``tau`` runs at the share of
+the initial uptake capacity that is gone, ``s = 1 - sum_j Vmax_j C_j / (Km_j + C_j) / (the same at
+t = 0)``, and the death rate is ``d = kd * sigmoid((tau - T_d) / w_d)``, with the rate ``kd``, the
+delay ``T_d`` (hours of starvation) and its width ``w_d`` predicted from the initial medium.  The clock ties a crash to the
+depletion the model simulates, so a forecast can place it after the fitted window.
 
 The model outputs ln OD = ``ln(rho OD(0) + X / od_to_biomass)`` at the curve's times.
 """
@@ -40,6 +46,8 @@ NO_BACKGROUND = -60.0
 
 #: Narrowest lag width (hours).
 MIN_WIDTH = 0.1
+#: Starting death rate of starved cultures (1/h): small, with its gradient.
+DEATH0 = 0.05
 
 
 def _softplus_inverse(y: float) -> float:
@@ -180,11 +188,13 @@ class DynamicFBA(nn.Module):
         Starting lags and width (hours).  Lags that start inside the curves' time span keep their
         gradient: a lag that starts long before the rise it has to reach, with a narrow width, sees
         none and stays there.
+    delay0 : float
+        Starting death delay (hours of starvation).
     """
 
     def __init__(self, growth_map: nn.Module, scale, u_max: float = 10.0, hidden: Sequence[int] = (32,),
                  substeps: int = 4, od_to_biomass: float = 0.4, members: int = 1, learn_amounts: bool = False,
-                 background: bool = False, lag0: float = 2.0, width0: float = 0.5) -> None:
+                 background: bool = False, lag0: float = 2.0, width0: float = 0.5, delay0: float = 2.0) -> None:
         super().__init__()
         scale = np.asarray(scale, dtype=float)
         n = len(scale)
@@ -197,16 +207,21 @@ class DynamicFBA(nn.Module):
                                        requires_grad=bool(learn_amounts))
         self.logit_background = nn.Parameter(torch.full((members, 1, 1), float(np.log(RHO0 / (1 - RHO0)))
                                              if background else NO_BACKGROUND), requires_grad=bool(background))
-        self.net = _MemberMLP([n, *hidden, 3 * n + 1], members)
-        with torch.no_grad():  # start: Vmax at half the range, everything available, lags lag0, width width0
+        self.net = _MemberMLP([n, *hidden, 3 * n + 4], members)
+        with torch.no_grad():  # start: Vmax at half the range, all available, lags lag0, widths width0, little death
+            bias = self.net.biases[-1]
             self.net.weights[-1].mul_(0.1)
-            self.net.biases[-1].zero_()
-            self.net.biases[-1][..., n:2 * n] = 2.0
-            self.net.biases[-1][..., 2 * n:3 * n] = _softplus_inverse(max(lag0, 1e-3))
-            self.net.biases[-1][..., -1] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
+            bias.zero_()
+            bias[..., n:2 * n] = 2.0
+            bias[..., 2 * n:3 * n] = _softplus_inverse(max(lag0, 1e-3))
+            bias[..., 3 * n] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
+            bias[..., 3 * n + 1] = _softplus_inverse(DEATH0)
+            bias[..., 3 * n + 2] = _softplus_inverse(max(delay0, 1e-3))
+            bias[..., 3 * n + 3] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
 
     def fix_kinetics(self, vmax: float, km: float) -> None:
-        """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all available."""
+        """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all
+        available, no death."""
         n = self.n_compounds
         with torch.no_grad():
             for w, b in zip(self.net.weights, self.net.biases):
@@ -226,7 +241,8 @@ class DynamicFBA(nn.Module):
 
     def kinetics(self, c0: Tensor) -> dict[str, Tensor]:
         """Per member and medium: ``vmax``, ``availability``, ``lag`` (hours), ``km`` (mM; members x batch x
-        n_c) and the lags' ``width`` (hours, members x batch x 1)."""
+        n_c), the lags' ``width`` (hours), the ``death`` rate (1/h), its ``delay`` (hours of starvation)
+        and the delay's ``death_width`` (hours; members x batch x 1)."""
         x = (c0 / self.scale).to(self.log_km.dtype).expand(self.members, -1, -1)
         out = self.net(x)
         n = self.n_compounds
@@ -234,7 +250,10 @@ class DynamicFBA(nn.Module):
         return {"vmax": self.u_max * torch.sigmoid(out[..., :n]) * present,
                 "availability": torch.sigmoid(out[..., n:2 * n]),
                 "lag": nn.functional.softplus(out[..., 2 * n:3 * n]),
-                "width": MIN_WIDTH + nn.functional.softplus(out[..., -1:] - 1.0),
+                "width": MIN_WIDTH + nn.functional.softplus(out[..., 3 * n:3 * n + 1] - 1.0),
+                "death": nn.functional.softplus(out[..., 3 * n + 1:3 * n + 2]),
+                "delay": nn.functional.softplus(out[..., 3 * n + 2:3 * n + 3]),
+                "death_width": MIN_WIDTH + nn.functional.softplus(out[..., 3 * n + 3:3 * n + 4] - 1.0),
                 "km": torch.exp(self.log_km) * self.scale * self.amounts()}
 
     def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False):
@@ -263,6 +282,10 @@ class DynamicFBA(nn.Module):
         def reading(log_x: Tensor) -> Tensor:  # ln(rho OD(0) + X / od_to_biomass)
             return torch.logaddexp(log_od0 + log_rho, log_x - self.log_factor)
 
+        def capacity(C: Tensor) -> Tensor:  # uptake capacity of the medium, lags aside
+            return (k["vmax"] * C / (k["km"] + C)).sum(dim=2, keepdim=True)
+
+        capacity0, clock = capacity(C).clamp_min(1e-12), torch.zeros_like(log_x)
         outs, states = [reading(log_x)], [C]
         for i in range(len(times) - 1):
             h = (times[i + 1] - times[i]) / self.substeps
@@ -275,8 +298,10 @@ class DynamicFBA(nn.Module):
                 mu, v = mu.reshape(m, b, 1), v.reshape(m, b, n)
                 z = mu * h
                 phi = torch.where(z > 1e-6, torch.expm1(z) / z.clamp_min(1e-6), 1 + z / 2)
+                death = k["death"] * torch.sigmoid((clock - k["delay"]) / k["death_width"])
                 C = torch.clamp(C - v * X * h * phi, min=0.0)
-                log_x = log_x + mu * h
+                clock = clock + h * (1 - capacity(C) / capacity0).clamp(0.0, 1.0)
+                log_x = log_x + (mu - death) * h
             outs.append(reading(log_x))
             states.append(C)
         log_od = torch.cat(outs, dim=2)
