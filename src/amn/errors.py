@@ -1,8 +1,9 @@
 """Every exception type of the package.
 
-Every error caused by user input derives from :class:`AMNError` and carries a
-one-line message that names the offending file (or object) and the problem, so
-the command line can print it as is and exit with status 2.  Each type also
+Every error the command line reports without a traceback derives from
+:class:`AMNError` and carries a one-line message that names the offending file
+(or object) and the problem, so the command line can print it as is and exit
+with status 2: bad input, and a solver that refuses to run (:class:`SolverError`).  Each type also
 derives from the builtin exception it means (``ValueError``, ``KeyError``,
 ``FileNotFoundError``), as scikit-learn's ``NotFittedError`` does, so code that
 catches the builtin keeps working.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 
 class AMNError(Exception):
-    """Base class for errors caused by bad input; the message is one line."""
+    """Base class of the errors reported in one line (bad input, a solver that refuses to run)."""
 
 
 class InputFileNotFoundError(AMNError, FileNotFoundError):
