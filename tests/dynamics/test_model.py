@@ -176,7 +176,7 @@ def test_lags_and_width_start_where_asked():
 
 
 def test_a_starved_culture_declines_at_its_death_rate_after_the_delay():
-    # growth at 0.5 1/h until 2 mM are gone (t* ~ 5.5 h, Km ~ 0: the capacity drops to 0 at once), then
+    # growth at 0.5 1/h until 2 mM are gone (t* ~ 4.8 h, Km ~ 0: the capacity drops to 0 at once), then
     # 3 h of starvation, then ln X falls at 0.3 1/h; before that, no death at all
     module = _model(substeps=20)
     n = module.n_compounds
