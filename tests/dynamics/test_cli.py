@@ -37,8 +37,13 @@ def test_fit_then_predict(tmp_path):
     assert result.exit_code == 0, result.output
     assert "reactions kept" in result.output and "s/epoch" in result.output
     result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(media), "--times", "0,1,2,4",
-                                     "--out", str(tmp_path / "p.csv"), "--figures", str(tmp_path / "fig")])
+                                     "--out", str(tmp_path / "p.csv"), "--figures", str(tmp_path / "fig"),
+                                     "--kinetics", str(tmp_path / "k.csv")])
     assert result.exit_code == 0, result.output
+    kinetics = pd.read_csv(tmp_path / "k.csv", index_col="medium")
+    assert list(kinetics.index) == list(range(1, 9))
+    assert {"lag_h_glc__D_e", "vmax_succ_e", "death_rate_per_h", "death_delay_h"} <= set(kinetics.columns)
+    assert (kinetics["vmax_glc__D_e"] > 0).all() and (kinetics["death_rate_per_h"] >= 0).all()
     table = pd.read_csv(tmp_path / "p.csv")
     assert list(table.columns[:3]) == ["medium", "time", "log_od"]
     assert len(table) == 8 * 4

@@ -168,14 +168,18 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
 @click.option("--od0", type=float, default=-2.5, show_default=True, help="ln OD at the first time, without --curves.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of predicted curves: medium, time, log_od, and one column per compound (mM).")
+@click.option("--kinetics", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of the learned kinetics per medium: lags, Vmax, availability, Km, amounts, death rate and delay.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
-def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, figures) -> None:
+def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
+            figures) -> None:
     """Predict curves (and substrate depletion) of a saved dynamic AMN for the media of a table."""
     from amn.dynamics import DynamicAMN, read_media
     from amn.dynamics.figures import plot_curves, plot_depletion
 
     check_inputs({"--media": media}, {"model_dir": model_dir})
     check_output(out)
+    check_output(kinetics, "--kinetics")
     estimator = DynamicAMN.load(model_dir)
     measured = None
     if curves is not None or plates is not None:
@@ -203,6 +207,9 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, t
                          **{c: conc[i, k, j] for j, c in enumerate(estimator.compounds_)}})
     pd.DataFrame(rows).to_csv(make_parent(out), index=False)
     click.echo(f"{out}: {len(table)} media x {len(times)} times")
+    if kinetics is not None:
+        estimator.kinetics(table).to_csv(make_parent(kinetics), index_label="medium")
+        click.echo(f"{kinetics}: learned kinetics of {len(table)} media")
     if figures is not None:
         ids = [str(i) for i in table.index[:12]]
         plot_depletion(times, conc[:12], estimator.compounds_, ids, figures / "depletion")
