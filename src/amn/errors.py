@@ -1,12 +1,12 @@
 """Every exception type of the package.
 
-Every error the command line reports without a traceback derives from
-:class:`AMNError` and carries a one-line message that names the offending file
-(or object) and the problem, so the command line can print it as is and exit
-with status 2: bad input, and a solver that refuses to run (:class:`SolverError`).  Each type also
-derives from the builtin exception it means (``ValueError``, ``KeyError``,
-``FileNotFoundError``), as scikit-learn's ``NotFittedError`` does, so code that
-catches the builtin keeps working.
+Every error the command line reports without a traceback (bad input, and a
+solver that refuses to run: :class:`SolverError`) derives from :class:`AMNError`
+and carries a one-line message that names the offending file (or object) and
+the problem, so the command line can print it as is and exit with status 2.
+Each type also derives from the builtin exception it means (``ValueError``,
+``KeyError``, ``FileNotFoundError``), as scikit-learn's ``NotFittedError``
+does, so code that catches the builtin keeps working.
 """
 
 from __future__ import annotations

@@ -173,7 +173,7 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
 def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
             figures) -> None:
-    """Predict curves (and substrate depletion) of a saved dynamic AMN for the media of a table."""
+    """Predict curves, substrate depletion and the learned kinetics of a saved dynamic AMN for the media of a table."""
     from amn.dynamics import DynamicAMN, read_media
     from amn.dynamics.figures import plot_curves, plot_depletion
 

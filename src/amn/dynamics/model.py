@@ -20,8 +20,9 @@ reading may be optical background.  At each step
 Starved cultures decline (lysis in stationary phase): a starvation clock ``tau`` runs at the share of
 the initial uptake capacity that is gone, ``s = 1 - sum_j Vmax_j C_j / (Km_j + C_j) / (the same at
 t = 0)``, and the death rate is ``d = kd * sigmoid((tau - T_d) / w_d)``, with the rate ``kd``, the
-delay ``T_d`` (hours of starvation) and its width ``w_d`` predicted from the initial medium.  The clock ties a crash to the
-depletion the model simulates, so a forecast can place it after the fitted window.
+delay ``T_d`` (hours of starvation) and its width ``w_d`` predicted from the initial medium.  The
+clock ties a crash to the depletion the model simulates, so a forecast can place it after the
+fitted window.
 
 The model outputs ln OD = ``ln(rho OD(0) + X / od_to_biomass)`` at the curve's times.
 """
@@ -214,10 +215,11 @@ class DynamicFBA(nn.Module):
             bias.zero_()
             bias[..., n:2 * n] = 2.0
             bias[..., 2 * n:3 * n] = _softplus_inverse(max(lag0, 1e-3))
-            bias[..., 3 * n] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
+            width = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0  # the lags' and the death's
+            bias[..., 3 * n] = width
             bias[..., 3 * n + 1] = _softplus_inverse(DEATH0)
             bias[..., 3 * n + 2] = _softplus_inverse(max(delay0, 1e-3))
-            bias[..., 3 * n + 3] = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0
+            bias[..., 3 * n + 3] = width
 
     def fix_kinetics(self, vmax: float, km: float) -> None:
         """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all
