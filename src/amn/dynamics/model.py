@@ -55,6 +55,15 @@ def _softplus_inverse(y: float) -> float:
     return float(np.log(np.expm1(y)))
 
 
+def _output_slices(n: int) -> dict[str, slice]:
+    """Where each kinetic parameter sits among the network's outputs, for ``n`` compounds: per compound
+    ``vmax``, ``availability`` and ``lag``; per medium the lags' ``width``, the ``death`` rate, its
+    ``delay`` and the delay's ``death_width``."""
+    sizes = {"vmax": n, "availability": n, "lag": n, "width": 1, "death": 1, "delay": 1, "death_width": 1}
+    stops = np.cumsum(list(sizes.values()))
+    return {name: slice(int(stop - size), int(stop)) for (name, size), stop in zip(sizes.items(), stops)}
+
+
 def _mlp(sizes: Sequence[int]) -> nn.Sequential:
     layers: list[nn.Module] = []
     for a, b in itertools.pairwise(sizes[:-1]):
@@ -208,32 +217,32 @@ class DynamicFBA(nn.Module):
                                        requires_grad=bool(learn_amounts))
         self.logit_background = nn.Parameter(torch.full((members, 1, 1), float(np.log(RHO0 / (1 - RHO0)))
                                              if background else NO_BACKGROUND), requires_grad=bool(background))
-        self.net = _MemberMLP([n, *hidden, 3 * n + 4], members)
+        self.slices = _output_slices(n)
+        self.net = _MemberMLP([n, *hidden, self.slices["death_width"].stop], members)
         with torch.no_grad():  # start: Vmax at half the range, all available, lags lag0, widths width0, little death
-            bias = self.net.biases[-1]
+            bias, at = self.net.biases[-1], self.slices
             self.net.weights[-1].mul_(0.1)
             bias.zero_()
-            bias[..., n:2 * n] = 2.0
-            bias[..., 2 * n:3 * n] = _softplus_inverse(max(lag0, 1e-3))
+            bias[..., at["availability"]] = 2.0
+            bias[..., at["lag"]] = _softplus_inverse(max(lag0, 1e-3))
             width = _softplus_inverse(max(width0 - MIN_WIDTH, 1e-3)) + 1.0  # the lags' and the death's
-            bias[..., 3 * n] = width
-            bias[..., 3 * n + 1] = _softplus_inverse(DEATH0)
-            bias[..., 3 * n + 2] = _softplus_inverse(max(delay0, 1e-3))
-            bias[..., 3 * n + 3] = width
+            bias[..., at["width"]] = width
+            bias[..., at["death"]] = _softplus_inverse(DEATH0)
+            bias[..., at["delay"]] = _softplus_inverse(max(delay0, 1e-3))
+            bias[..., at["death_width"]] = width
 
     def fix_kinetics(self, vmax: float, km: float) -> None:
         """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all
         available, no death."""
-        n = self.n_compounds
         with torch.no_grad():
             for w, b in zip(self.net.weights, self.net.biases):
                 w.zero_()
                 b.zero_()
-            bias = self.net.biases[-1]
+            bias, at = self.net.biases[-1], self.slices
             ratio = min(max(vmax / self.u_max, 1e-9), 1 - 1e-9)
-            bias[..., :n] = float(np.log(ratio / (1 - ratio)))
-            bias[..., n:2 * n] = 40.0
-            bias[..., 2 * n:] = -40.0
+            bias[..., at["vmax"]] = float(np.log(ratio / (1 - ratio)))
+            bias[..., at["availability"]] = 40.0
+            bias[..., at["lag"].start:] = -40.0  # no lag, narrowest width, no death
             self.log_km.copy_(torch.log(km / self.scale).expand_as(self.log_km))
         self.requires_grad_(False)
 
@@ -246,16 +255,16 @@ class DynamicFBA(nn.Module):
         n_c), the lags' ``width`` (hours), the ``death`` rate (1/h), its ``delay`` (hours of starvation)
         and the delay's ``death_width`` (hours; members x batch x 1)."""
         x = (c0 / self.scale).to(self.log_km.dtype).expand(self.members, -1, -1)
-        out = self.net(x)
-        n = self.n_compounds
+        raw = self.net(x)
+        out = {name: raw[..., where] for name, where in self.slices.items()}
         present = (c0 > 0).to(x.dtype)
-        return {"vmax": self.u_max * torch.sigmoid(out[..., :n]) * present,
-                "availability": torch.sigmoid(out[..., n:2 * n]),
-                "lag": nn.functional.softplus(out[..., 2 * n:3 * n]),
-                "width": MIN_WIDTH + nn.functional.softplus(out[..., 3 * n:3 * n + 1] - 1.0),
-                "death": nn.functional.softplus(out[..., 3 * n + 1:3 * n + 2]),
-                "delay": nn.functional.softplus(out[..., 3 * n + 2:3 * n + 3]),
-                "death_width": MIN_WIDTH + nn.functional.softplus(out[..., 3 * n + 3:3 * n + 4] - 1.0),
+        return {"vmax": self.u_max * torch.sigmoid(out["vmax"]) * present,
+                "availability": torch.sigmoid(out["availability"]),
+                "lag": nn.functional.softplus(out["lag"]),
+                "width": MIN_WIDTH + nn.functional.softplus(out["width"] - 1.0),
+                "death": nn.functional.softplus(out["death"]),
+                "delay": nn.functional.softplus(out["delay"]),
+                "death_width": MIN_WIDTH + nn.functional.softplus(out["death_width"] - 1.0),
                 "km": torch.exp(self.log_km) * self.scale * self.amounts()}
 
     def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False):
@@ -284,10 +293,11 @@ class DynamicFBA(nn.Module):
         def reading(log_x: Tensor) -> Tensor:  # ln(rho OD(0) + X / od_to_biomass)
             return torch.logaddexp(log_od0 + log_rho, log_x - self.log_factor)
 
-        def capacity(C: Tensor) -> Tensor:  # uptake capacity of the medium, lags aside
-            return (k["vmax"] * C / (k["km"] + C)).sum(dim=2, keepdim=True)
+        def saturation(C: Tensor) -> Tensor:  # uptake capacity per compound, lags aside
+            return k["vmax"] * C / (k["km"] + C)
 
-        capacity0, clock = capacity(C).clamp_min(1e-12), torch.zeros_like(log_x)
+        capacity = saturation(C)
+        capacity0, clock = capacity.sum(dim=2, keepdim=True).clamp_min(1e-12), torch.zeros_like(log_x)
         outs, states = [reading(log_x)], [C]
         for i in range(len(times) - 1):
             h = (times[i + 1] - times[i]) / self.substeps
@@ -295,14 +305,15 @@ class DynamicFBA(nn.Module):
                 t = times[i] + s * h
                 gate = torch.sigmoid((t - k["lag"]) / k["width"])
                 X = torch.exp(log_x)
-                u = torch.minimum(k["vmax"] * C / (k["km"] + C) * gate, C / (X * h))
+                u = torch.minimum(capacity * gate, C / (X * h))
                 mu, v = self.growth_map(u.reshape(m * b, n))
                 mu, v = mu.reshape(m, b, 1), v.reshape(m, b, n)
                 z = mu * h
                 phi = torch.where(z > 1e-6, torch.expm1(z) / z.clamp_min(1e-6), 1 + z / 2)
                 death = k["death"] * torch.sigmoid((clock - k["delay"]) / k["death_width"])
                 C = torch.clamp(C - v * X * h * phi, min=0.0)
-                clock = clock + h * (1 - capacity(C) / capacity0).clamp(0.0, 1.0)
+                capacity = saturation(C)
+                clock = clock + h * (1 - capacity.sum(dim=2, keepdim=True) / capacity0).clamp(0.0, 1.0)
                 log_x = log_x + (mu - death) * h
             outs.append(reading(log_x))
             states.append(C)
