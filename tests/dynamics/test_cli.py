@@ -51,6 +51,20 @@ def test_fit_then_predict(tmp_path):
     assert (tmp_path / "fig" / "depletion.png").exists() and (tmp_path / "fig" / "depletion.svg").exists()
 
 
+def test_fit_keeps_a_checkpoint_and_refuses_one_of_another_run(tmp_path):
+    from amn.errors import ParameterError
+
+    media, curves = _files(tmp_path)
+    args = ["fit", "--media", str(media), "--curves", str(curves), "--out", str(tmp_path / "m"), *FAST]
+    runner = CliRunner()
+    assert runner.invoke(dynamic, args).exit_code == 0
+    assert (tmp_path / "m" / "checkpoints" / "checkpoint.json").exists()
+    assert runner.invoke(dynamic, args).exit_code == 0  # the finished run, read back
+    result = runner.invoke(dynamic, [*args, "--lr", "0.01"])
+    assert isinstance(result.exception, ParameterError)
+    assert "checkpoints: checkpoint of a run with other settings" in str(result.exception)
+
+
 def test_cv_writes_scores_and_figures(tmp_path):
     media, curves = _files(tmp_path)
     result = CliRunner().invoke(dynamic, ["cv", "--media", str(media), "--curves", str(curves), "--folds", "2",

@@ -117,3 +117,46 @@ def test_unknown_compound_names_file_and_column(core_surrogate):
 def test_predict_before_fit():
     with pytest.raises(NotFittedError):
         DynamicAMN().predict(None)
+
+
+def test_an_interrupted_fit_resumes_to_the_weights_of_an_uninterrupted_one(core_surrogate, tmp_path, monkeypatch):
+    from amn.dynamics import estimator
+
+    curves = synthetic_curves(core_surrogate, n=6)
+    folds = fold_labels(len(curves.media), 3, 0)
+
+    def make():
+        return DynamicAMN(growth_model=core_surrogate, epochs=12, substeps=1)
+
+    whole = make().fit(curves, folds=folds)
+    monkeypatch.setattr(estimator, "CHECKPOINT_SECONDS", 0.0)  # save after every epoch
+    saves, real_save = [], estimator.save_checkpoint
+
+    def killed_after_five(*args, **kwargs):
+        real_save(*args, **kwargs)
+        saves.append(1)
+        if len(saves) == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(estimator, "save_checkpoint", killed_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        make().fit(curves, folds=folds, checkpoint_dir=tmp_path)
+    monkeypatch.setattr(estimator, "save_checkpoint", real_save)
+    resumed = make().fit(curves, folds=folds, checkpoint_dir=tmp_path)
+    assert [h["epoch"] for h in resumed.history_] == list(range(1, 13))
+    assert [h["loss"] for h in resumed.history_] == [h["loss"] for h in whole.history_]
+    np.testing.assert_array_equal(resumed.predict_out_of_fold(curves), whole.predict_out_of_fold(curves))
+    # a finished run is read back whole, without training
+    again = make().fit(curves, folds=folds, checkpoint_dir=tmp_path)
+    np.testing.assert_array_equal(again.predict_out_of_fold(curves), whole.predict_out_of_fold(curves))
+
+
+def test_a_checkpoint_of_another_run_is_refused(core_surrogate, tmp_path):
+    from amn.errors import ParameterError
+
+    curves = synthetic_curves(core_surrogate, n=6)
+    DynamicAMN(growth_model=core_surrogate, epochs=3, substeps=1).fit(curves, checkpoint_dir=tmp_path)
+    with pytest.raises(ParameterError, match="checkpoint of a run with other settings"):
+        DynamicAMN(growth_model=core_surrogate, epochs=3, substeps=1, lr=0.01).fit(curves, checkpoint_dir=tmp_path)
+    with pytest.raises(ParameterError, match=str(tmp_path)):
+        DynamicAMN(growth_model=core_surrogate, epochs=3, substeps=1).fit(curves, until=2.0, checkpoint_dir=tmp_path)

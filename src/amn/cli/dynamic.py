@@ -6,6 +6,7 @@ Curves come from a curve table (``--media`` + ``--curves``, the ``T_<ID>`` /
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -148,11 +149,20 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
 def fit(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
         od_to_biomass, seed, quiet, out) -> None:
-    """Train a dynamic AMN on every curve and save it."""
+    """Train a dynamic AMN on every curve and save it.
+
+    The run is checkpointed under OUT/checkpoints: rerun the same command after an interruption to
+    resume (the result is that of an uninterrupted run).
+    """
     check_output(out, folder=True)
     data = _read(media, curves, plates, concentration, additions, every)
     estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet)
-    estimator.fit(data)
+    checkpoints = out / "checkpoints"
+    try:
+        estimator.fit(data, checkpoint_dir=checkpoints)
+    except KeyboardInterrupt:
+        click.echo(f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
+        sys.exit(130)
     r2 = estimator.score(data)
     estimator.save(out, metrics={"r2_train": r2})
     click.echo(f"{out}: {estimator.n_reactions_kept_} reactions kept of "

@@ -8,11 +8,15 @@ end on ln OD, each point weighted by ``1 / (SD^2 + sd_floor^2)``.
 ``predict(media, times, log_od0)`` simulates new media.  A model directory
 holds ``model.safetensors`` (every weight, the surrogate's included),
 ``model.json`` and ``network.xml`` (the reduced network), in the format of
-:mod:`amn.models.persist`.
+:mod:`amn.models.persist`.  ``fit(..., checkpoint_dir=D)`` keeps the state of the run in ``D``
+(:mod:`amn.training.checkpoint`) and resumes from it: an interrupted fit, rerun, ends with the
+weights of an uninterrupted one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,12 +32,16 @@ from amn.dynamics.model import DynamicFBA, LayerGrowth, SurrogateGrowth
 from amn.dynamics.network import BASE_M9, DynamicNetwork, compound_uptakes
 from amn.errors import ModelLoadError, NotFittedError, ParameterError
 from amn.models.persist import read_model_dir, write_model_dir
+from amn.training.checkpoint import load_checkpoint, save_checkpoint
 
 ARCH = "dynamic-amn"
 #: Starting lags, lag width and death delay, as shares of the fitted time span: inside it, where a lag
 #: keeps its gradient.
 LAG_START, WIDTH_START, DELAY_START = 1 / 3, 1 / 10, 1 / 10
 AMOUNTS = ("auto", "given", "learned")
+#: With a checkpoint directory, the state is saved after the first epoch that ends this many seconds
+#: after the last save (and after the last epoch): an interruption loses at most this much work.
+CHECKPOINT_SECONDS = 5.0
 
 
 class DynamicAMN(BaseEstimator):
@@ -128,7 +136,8 @@ class DynamicAMN(BaseEstimator):
             return bool(np.isin(media.to_numpy(float), (0.0, 1.0)).all())
         return self.amounts == "learned"
 
-    def fit(self, curves: CurveSet, until: float | None = None, folds=None) -> DynamicAMN:
+    def fit(self, curves: CurveSet, until: float | None = None, folds=None,
+            checkpoint_dir: str | Path | None = None) -> DynamicAMN:
         """Train on the curves (up to time ``until`` only, for a forecast).
 
         Parameters
@@ -139,6 +148,9 @@ class DynamicAMN(BaseEstimator):
         folds : array_like of int, optional
             A fold label per medium (0..k-1): trains ``k`` members at once, member ``f`` on the
             media outside fold ``f`` (:meth:`predict_out_of_fold` then gives held-out predictions).
+        checkpoint_dir : str or Path, optional
+            Where the run's state is saved (every ``CHECKPOINT_SECONDS`` and at the end) and resumed
+            from: a rerun with the same directory, parameters and curves goes on where it stopped.
 
         Returns
         -------
@@ -150,7 +162,7 @@ class DynamicAMN(BaseEstimator):
         UnknownReactionError
             A compound of the media the model has no uptake for (file and column named).
         ParameterError
-            A parameter outside its domain.
+            A parameter outside its domain, or a checkpoint of another run in ``checkpoint_dir``.
         """
         self._check_params()
         growth_model = self._growth_model(curves)
@@ -177,9 +189,21 @@ class DynamicAMN(BaseEstimator):
         params = [p for name, p in module.named_parameters() if p.requires_grad and not name.startswith("growth_map.")]
         optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs)
-        history, best, best_state = [], np.inf, None
-        bar = _progress(self.epochs, self.verbose, "dynamic fit")
-        for epoch in range(self.epochs):
+        history, best, best_state, start_epoch = [], np.inf, None, 0
+        if checkpoint_dir is not None:
+            checkpoint_dir = Path(checkpoint_dir)
+            run = self._fingerprint(module, c0, times, y, w, until)
+            restored = load_checkpoint(checkpoint_dir, module, optimizer)
+            if restored is not None:
+                record, best_state, _ = restored
+                if record["run"] != run:
+                    raise ParameterError(f"{checkpoint_dir}: checkpoint of a run with other settings or curves; "
+                                         "delete it to start over")
+                history, best, start_epoch = record["history"], record["best_loss"], len(record["history"])
+                schedule.load_state_dict(record["schedule"])
+        bar = _progress(self.epochs, self.verbose, "dynamic fit", start_epoch)
+        saved = time.perf_counter()
+        for epoch in range(start_epoch, self.epochs):
             start = time.perf_counter()
             optimizer.zero_grad()
             pred = module(c0, times, y0)
@@ -196,6 +220,12 @@ class DynamicAMN(BaseEstimator):
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{value:.4f}")
+            if checkpoint_dir is not None and (epoch + 1 == self.epochs
+                                               or time.perf_counter() - saved >= CHECKPOINT_SECONDS):
+                save_checkpoint(checkpoint_dir, module, optimizer, best_state, {},
+                                {"run": run, "history": history, "best_loss": best,
+                                 "schedule": schedule.state_dict()})
+                saved = time.perf_counter()
         if bar is not None:
             bar.close()
         module.load_state_dict(best_state)
@@ -205,6 +235,16 @@ class DynamicAMN(BaseEstimator):
         self.seconds_per_epoch_ = float(np.mean([h["seconds"] for h in history]))
         self.n_reactions_kept_ = len(growth_model.dynamic_network.network.reaction_ids)
         return self
+
+    def _fingerprint(self, module: DynamicFBA, *tensors: torch.Tensor | float | None) -> str:
+        """sha256 of what decides a run: the parameters, the starting weights (the growth map's, which
+        stand for the metabolic model, included) and the fitted tensors (curves, weights, folds, the
+        forecast boundary)."""
+        params = {k: v for k, v in self.get_params().items() if k not in ("model", "growth_model", "verbose")}
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+        for value in [*module.state_dict().values(), *tensors]:
+            digest.update(repr(value).encode() if not torch.is_tensor(value) else value.detach().numpy().tobytes())
+        return digest.hexdigest()
 
     def _tensors(self, curves: CurveSet, until: float | None):
         c0 = torch.as_tensor(curves.media.to_numpy(float), dtype=torch.float64)
@@ -361,9 +401,9 @@ class DynamicAMN(BaseEstimator):
         return estimator
 
 
-def _progress(total: int, verbose: bool, desc: str):
+def _progress(total: int, verbose: bool, desc: str, initial: int = 0):
     if not verbose:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, leave=False)
+    return tqdm(total=total, initial=initial, desc=desc, leave=False)
