@@ -59,7 +59,8 @@ def test_fit_keeps_a_checkpoint_and_refuses_one_of_another_run(tmp_path):
     runner = CliRunner()
     assert runner.invoke(dynamic, args).exit_code == 0
     assert (tmp_path / "m" / "checkpoints" / "checkpoint.json").exists()
-    assert runner.invoke(dynamic, args).exit_code == 0  # the finished run, read back
+    again = runner.invoke(dynamic, args)  # the finished run, read back
+    assert again.exit_code == 0 and "all from the checkpoint" in again.output
     result = runner.invoke(dynamic, [*args, "--lr", "0.01"])
     assert isinstance(result.exception, ParameterError)
     assert "checkpoints: checkpoint of a run with other settings" in str(result.exception)

@@ -146,9 +146,13 @@ def test_an_interrupted_fit_resumes_to_the_weights_of_an_uninterrupted_one(core_
     assert [h["epoch"] for h in resumed.history_] == list(range(1, 13))
     assert [h["loss"] for h in resumed.history_] == [h["loss"] for h in whole.history_]
     np.testing.assert_array_equal(resumed.predict_out_of_fold(curves), whole.predict_out_of_fold(curves))
+    # the time per epoch is that of the 7 epochs run now, not of those read back
+    assert resumed.resumed_epochs_ == 5 and whole.resumed_epochs_ == 0
+    assert resumed.seconds_per_epoch_ == pytest.approx(np.mean([h["seconds"] for h in resumed.history_[5:]]))
     # a finished run is read back whole, without training
     again = make().fit(curves, folds=folds, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(again.predict_out_of_fold(curves), whole.predict_out_of_fold(curves))
+    assert again.resumed_epochs_ == 12 and again.seconds_per_epoch_ is None
 
 
 def test_a_checkpoint_of_another_run_is_refused(core_surrogate, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from amn.cli.train import _epochs_line
+from amn.cli._options import epochs_line
 from amn.errors import ParameterError
 from amn.training import AMNLoss, TrainConfig, train
 from amn.training.checkpoint import checkpoint_epochs
@@ -55,6 +55,6 @@ def test_resuming_with_other_settings_is_a_clean_error(tmp_path):
 
 def test_epochs_line_of_amn_train():
     history = [{"seconds": s} for s in (1.0, 1.0, 0.5, 0.25)]
-    assert _epochs_line(history, 0) == "4 epochs, 0.6875 s/epoch"
-    assert _epochs_line(history, 2) == "4 epochs, of which 2 run now, 0.3750 s/epoch over those 2"
-    assert _epochs_line(history, 4) == "4 epochs, all from the checkpoint"
+    assert epochs_line(history, 0) == "4 epochs, 0.6875 s/epoch"
+    assert epochs_line(history, 2) == "4 epochs, of which 2 run now, 0.3750 s/epoch over those 2"
+    assert epochs_line(history, 4) == "4 epochs, all from the checkpoint"

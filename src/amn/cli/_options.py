@@ -152,3 +152,14 @@ def table_options(command: Callable) -> Callable:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def epochs_line(history: list[dict], resumed: int) -> str:
+    """Epochs and their duration; after a resume, the time per epoch of the epochs run now only."""
+    ran = history[resumed:]
+    per_epoch = sum(row["seconds"] for row in ran) / len(ran) if ran else float("nan")
+    if not resumed:
+        return f"{len(history)} epochs, {per_epoch:.4f} s/epoch"
+    if not ran:
+        return f"{len(history)} epochs, all from the checkpoint"
+    return f"{len(history)} epochs, of which {len(ran)} run now, {per_epoch:.4f} s/epoch over those {len(ran)}"

@@ -13,7 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from amn.cli._options import check_inputs, check_output, make_parent
+from amn.cli._options import check_inputs, check_output, epochs_line, make_parent
 from amn.errors import ParameterError
 
 POSITIVE = click.IntRange(min=1)
@@ -166,8 +166,9 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
     r2 = estimator.score(data)
     estimator.save(out, metrics={"r2_train": r2})
     click.echo(f"{out}: {estimator.n_reactions_kept_} reactions kept of "
-               f"{estimator.growth_model_.dynamic_network.full_reactions}, {estimator.epochs} epochs, "
-               f"{estimator.seconds_per_epoch_:.3f} s/epoch, mean curve R2 on the training curves {r2:.4f}")
+               f"{estimator.growth_model_.dynamic_network.full_reactions}, "
+               f"{epochs_line(estimator.history_, estimator.resumed_epochs_)}, "
+               f"mean curve R2 on the training curves {r2:.4f}")
 
 
 @dynamic.command()

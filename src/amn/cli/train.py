@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output
+from amn.cli._options import check_inputs, check_output, epochs_line
 from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
@@ -143,17 +143,6 @@ def _cross_validate(estimator, points, data, test, folds, seed, executor, checkp
     return results[best]
 
 
-def _epochs_line(history: list[dict], resumed: int) -> str:
-    """Epochs and their duration; after a resume, the time per epoch of the epochs run now only."""
-    ran = history[resumed:]
-    per_epoch = sum(row["seconds"] for row in ran) / len(ran) if ran else float("nan")
-    if not resumed:
-        return f"{len(history)} epochs, {per_epoch:.4f} s/epoch"
-    if not ran:
-        return f"{len(history)} epochs, all from the checkpoint"
-    return f"{len(history)} epochs, of which {len(ran)} run now, {per_epoch:.4f} s/epoch over those {len(ran)}"
-
-
 @click.command()
 @click.option("--dataset", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Training set written by `amn generate`.")
 @click.option("--arch", type=click.Choice(ARCHITECTURES), default="amn-qp", show_default=True, help="Architecture.")
@@ -245,5 +234,5 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
         metrics["q2_test_measured"] = float(estimator.score(test.X, test.Y))
         click.echo(f"q2_test_measured: {metrics['q2_test_measured']:.4f}")
     save_model(estimator, out, metrics={**metrics, "dataset": str(dataset)})
-    click.echo(f"{out}: {arch}, {estimator.n_params_} parameters, {_epochs_line(estimator.history_, resumed)}, "
+    click.echo(f"{out}: {arch}, {estimator.n_params_} parameters, {epochs_line(estimator.history_, resumed)}, "
                f"best epoch {estimator.best_epoch_}, R2 on all samples {metrics['r2_train_measured']:.4f}")

@@ -232,7 +232,9 @@ class DynamicAMN(BaseEstimator):
         self.module_, self.growth_model_, self.history_ = module.eval(), growth_model, history
         self.compounds_, self.scale_, self.folds_ = list(curves.compounds), scale, folds
         self.learn_amounts_ = learn_amounts
-        self.seconds_per_epoch_ = float(np.mean([h["seconds"] for h in history]))
+        ran = history[start_epoch:]  # the epochs run in this call (a resumed run's others were timed before)
+        self.resumed_epochs_ = start_epoch
+        self.seconds_per_epoch_ = float(np.mean([h["seconds"] for h in ran])) if ran else None
         self.n_reactions_kept_ = len(growth_model.dynamic_network.network.reaction_ids)
         return self
 
