@@ -100,10 +100,15 @@ def dynamic() -> None:
 @click.option("--seeds", default="0", show_default=True, help="Repeats (comma-separated seeds).")
 @click.option("--forecast-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=2 / 3,
               show_default="2/3", help="Share of each curve's points fitted in the forecast split.")
-@click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Folder for figures and scores.")
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for figures and scores; the runs are checkpointed in REPORT/checkpoints.")
 def cv(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
        od_to_biomass, seed, quiet, folds, seeds, forecast_fraction, report) -> None:
-    """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN."""
+    """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
+
+    With --report the runs (one per seed, and the forecast) are checkpointed under
+    REPORT/checkpoints: rerun the same command after an interruption to resume.
+    """
     from amn.dynamics import GrowthModel
     from amn.dynamics.evaluation import forecast, forecast_time, heldout_members
     from amn.dynamics.figures import plot_curves
@@ -124,9 +129,16 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
     def make(s):
         return template.set_params(growth_model=gm, seed=s)
 
-    held = heldout_members(make, data, seeds=seed_list, n_splits=folds)
+    checkpoints = None if report is None else report / "checkpoints"
     until = forecast_time(data.times, forecast_fraction)
-    fc = forecast(make, data, until, seed=seed_list[0])
+    try:
+        held = heldout_members(make, data, seeds=seed_list, n_splits=folds, checkpoint_dir=checkpoints)
+        fc = forecast(make, data, until, seed=seed_list[0],
+                      checkpoint_dir=None if checkpoints is None else checkpoints / "forecast")
+    except KeyboardInterrupt:
+        click.echo("amn: interrupted; nothing was kept (--report keeps checkpoints)" if checkpoints is None else
+                   f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
+        sys.exit(130)
     click.echo(f"held-out media: mean curve R2 {held.mean_r2:.4f}, RMSE {held.rmse.mean():.4f}")
     click.echo(f"forecast (fitted up to {until:.2f} h): mean curve R2 {fc.mean_r2:.4f}, RMSE {fc.rmse.mean():.4f}; "
                f"after {until:.2f} h alone: mean R2 {fc.extra['r2_tail'].mean():.4f}, RMSE {fc.extra['rmse_tail']:.4f}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import KFold
@@ -177,19 +178,20 @@ def forecast_time(times: np.ndarray, fraction: float = FORECAST_FRACTION) -> flo
 
 
 def forecast(make: Callable[[int], object], curves: CurveSet, until: float, *, name: str = "method", seed: int = 0,
-             extra: Callable[[object], dict] | None = None) -> SplitResult:
+             extra: Callable[[object], dict] | None = None, checkpoint_dir: Path | None = None) -> SplitResult:
     """Forecast: fit every curve up to ``until`` (hours), predict the whole curve from its first point.
 
     ``make(seed).fit(curves, until=until)`` then ``predict(curves)``.  The result is scored on the
     whole curve (the dynamic AMN work's forecast score); ``extra`` also holds the scores of the
     points after ``until`` alone: ``r2_tail`` (media curve R², often 0 for curves flat by then)
-    and ``rmse_tail``.
+    and ``rmse_tail``.  With ``checkpoint_dir`` the fit is ``fit(..., checkpoint_dir=checkpoint_dir)``:
+    interrupted, it resumes there.
     """
     import time
 
     start = time.perf_counter()
     method = make(seed)
-    method.fit(curves, until=until)
+    method.fit(curves, until=until, **({} if checkpoint_dir is None else {"checkpoint_dir": checkpoint_dir}))
     prediction = method.predict(curves)
     tail = curves.times > until + 1e-9
     info = {"r2_tail": curve_r2(curves.log_od, prediction, tail), "rmse_tail": rmse(curves.log_od, prediction, tail),
@@ -206,16 +208,19 @@ def fold_labels(n: int, n_splits: int = 10, seed: int = 0) -> np.ndarray:
 
 
 def heldout_members(make: Callable[[int], object], curves: CurveSet, *, name: str = "dynamic-amn",
-                    seeds: Sequence[int] = (0,), n_splits: int = 10,
-                    extra: Callable[[object], dict] | None = None) -> SplitResult:
+                    seeds: Sequence[int] = (0,), n_splits: int = 10, extra: Callable[[object], dict] | None = None,
+                    checkpoint_dir: Path | None = None) -> SplitResult:
     """The held-out split of :func:`heldout` for a :class:`~amn.dynamics.DynamicAMN`: the ``n_splits`` fold
-    models of a repeat train at once as members of one model (``fit(curves, folds=...)``), on the same folds."""
+    models of a repeat train at once as members of one model (``fit(curves, folds=...)``), on the same folds.
+    With ``checkpoint_dir`` each repeat is checkpointed in ``checkpoint_dir/heldout-seed<seed>``:
+    interrupted, a rerun resumes the repeat it was in and reads back the ones done."""
     import time
 
     start = time.perf_counter()
     predictions, info = [], {}
     for seed in seeds:
-        model = make(seed).fit(curves, folds=fold_labels(len(curves.media), n_splits, seed))
+        where = {} if checkpoint_dir is None else {"checkpoint_dir": Path(checkpoint_dir) / f"heldout-seed{seed}"}
+        model = make(seed).fit(curves, folds=fold_labels(len(curves.media), n_splits, seed), **where)
         predictions.append(model.predict_out_of_fold(curves))
         if extra is not None:
             info = extra(model)
