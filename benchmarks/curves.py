@@ -28,7 +28,17 @@ import torch
 from amn.data import cache_dir, locate
 from amn.dynamics import DynamicAMN, GrowthModel, read_curve_table, read_plate_folder
 from amn.dynamics.baselines import CurveParameterBoosting, PlainDynamicFBA, PointRegressor, SigmoidForecast
-from amn.dynamics.evaluation import forecast, forecast_time, growth_rates, heldout, heldout_members, q2
+from amn.dynamics.evaluation import (
+    curve_r2,
+    fold_labels,
+    forecast,
+    forecast_time,
+    growth_rates,
+    heldout,
+    heldout_members,
+    q2,
+)
+from amn.dynamics.figures import plot_curves, plot_depletion
 from amn.plate_reader import curated_growth_rates
 
 M28 = "experimental/ecoli_m28_timecourses"
@@ -115,14 +125,10 @@ def main() -> None:
     gm110 = growth_model(args.model, plates.compounds, samples)
     rates, r2s = [], []
     for seed in seeds:
-        from amn.dynamics.evaluation import fold_labels
-
         model = DynamicAMN(growth_model=gm110, epochs=epochs, hidden=hidden, substeps=substeps, seed=seed)
         model.fit(plates, folds=fold_labels(len(plates.media), 10, seed))
         predicted = model.predict_out_of_fold(fine)
         rates.append(growth_rates(fine.times, predicted))
-        from amn.dynamics.evaluation import curve_r2
-
         r2s.append(curve_r2(fine.log_od, predicted).mean())
     measured = curated_growth_rates(raw).table["GR_AVG"].to_numpy(float)
     q2_rate = float(np.mean([q2(measured, r) for r in rates]))
@@ -130,9 +136,6 @@ def main() -> None:
           f"vs EXP110", flush=True)
 
     if args.report is not None:
-        from amn.dynamics.evaluation import curve_r2
-        from amn.dynamics.figures import plot_curves, plot_depletion
-
         pick = np.argsort(dyn.r2[0])[:: max(1, len(curves.media) // 8)][:8]
         sub = curves.subset(pick)
         for path in plot_curves(curves.times, curves.log_od[pick], dyn.predictions[0][pick], sub.ids,
