@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from cobra.flux_analysis import pfba
+from dask.distributed import LocalCluster
 
 import amn
 from amn.data import locate
@@ -58,8 +59,6 @@ def compare(name, network, medium_ids, media):
 
 
 def scaling(network, media, chunk_size):
-    from dask.distributed import LocalCluster
-
     rates = {}
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -35,7 +35,9 @@ import torch
 
 import amn
 from amn.data import locate
+from amn.layers import InteriorPoint
 from amn.media import GuidedMedia, read_medium
+from amn.models import AMNRegressor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir, dataset
@@ -104,8 +106,6 @@ def _ms_per_sample(seconds: list[float], n: int) -> float:
 
 def _fit_seconds(net, X, Y, batch: int, epochs: int) -> list[float]:
     """Epoch seconds of AMN-QP trained in this process (this tree), as ``TRAIN_SCRIPT`` trains it."""
-    from amn.models import AMNRegressor
-
     est = AMNRegressor(arch="amn-qp", network=net, epochs=epochs, batch_size=batch, val_fraction=0, patience=1000,
                        seed=0, device="cpu")
     return [row["seconds"] for row in est.fit(X, Y).history_]
@@ -153,8 +153,6 @@ def interior_point(net, data, quick: bool) -> dict:
     compares the growth of both after those 2 iterations; without ``--quick`` both run 30 iterations at
     batch 32.
     """
-    from amn.layers import InteriorPoint
-
     medium = list(net.uptake_ids)
     mats = net.matrices(medium=medium)
     inputs = np.zeros((32, len(medium)))

@@ -48,7 +48,7 @@ import pandas as pd
 from _common import fold_progress
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import r2_score
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, LeaveOneOut, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -131,8 +131,6 @@ def gas_ceiling(X: pd.DataFrame, Y: pd.DataFrame) -> str:
     """What the gas exchanges leave reachable: the Q^2 of predictions exact on every target but the gas ones,
     those at their leave-one-out mean; and how well each gas flux follows, leave one out, from the *measured*
     other fluxes with glucose and growth (ridge)."""
-    from sklearn.model_selection import LeaveOneOut, cross_val_predict
-
     parts = []
     for k in (1, 2):
         P = Y.to_numpy(dtype=float).copy()

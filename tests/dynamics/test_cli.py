@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from amn.cli.dynamic import dynamic
-from amn.errors import PlateReaderError, UnknownReactionError
+from amn.errors import ParameterError, PlateReaderError, UnknownReactionError
 
 
 def _files(tmp_path, compound="succ_e"):
@@ -108,6 +108,15 @@ def test_unknown_compound_is_a_one_line_error(tmp_path):
     assert "media.csv: column foo_e" in str(result.exception) and "\n" not in str(result.exception)
     assert not (tmp_path / "m").exists()
 
+
+
+def test_a_bad_device_is_a_one_line_error(tmp_path):
+    media, curves = _files(tmp_path)
+    result = CliRunner().invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
+                                          str(tmp_path / "m"), *FAST, "--device", "bogus"])
+    assert isinstance(result.exception, ParameterError)
+    assert "device 'bogus': not a torch device" in str(result.exception) and "\n" not in str(result.exception)
+    assert not (tmp_path / "m").exists()
 
 def test_curve_without_medium_is_an_error(tmp_path):
     media, curves = _files(tmp_path)

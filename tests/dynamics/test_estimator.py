@@ -8,14 +8,16 @@ import torch
 
 from amn.dynamics import CurveSet, DynamicAMN
 from amn.dynamics.evaluation import fold_labels
-from amn.errors import ModelLoadError, NotFittedError, UnknownReactionError
+from amn.errors import ModelLoadError, NotFittedError, ParameterError, UnknownReactionError
 from tests.dynamics.conftest import synthetic_curves
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
 @pytest.fixture(scope="module")
 def fitted(core_surrogate):
     curves = synthetic_curves(core_surrogate)
-    return curves, DynamicAMN(growth_model=core_surrogate, epochs=60, substeps=2).fit(curves)
+    return curves, DynamicAMN(growth_model=core_surrogate, epochs=100, substeps=2).fit(curves)
 
 
 def test_fit_learns_the_curves(fitted, core_surrogate):
@@ -97,6 +99,29 @@ def test_save_load_round_trip(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.predict(curves), model.predict(curves))
     assert loaded.compounds_ == model.compounds_
 
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fit_predict_save_and_load_on_a_device(core_surrogate, device, tmp_path):
+    curves = synthetic_curves(core_surrogate, n=6)
+    model = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1, device=device).fit(curves)
+    assert model.device_.type == device
+    assert next(model.module_.parameters()).device.type == device
+    # the shared growth model stays where it was built (the next fold model, a baseline, use it there)
+    assert next(core_surrogate.growth_map.parameters()).device.type == "cpu"
+    on_cpu = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1, device="cpu").fit(curves)
+    np.testing.assert_allclose(model.predict(curves), on_cpu.predict(curves), atol=1e-6)
+    model.save(tmp_path / "m")
+    loaded = DynamicAMN.load(tmp_path / "m", device="cpu")
+    assert loaded.device_.type == "cpu"
+    np.testing.assert_allclose(loaded.predict(curves), model.predict(curves), atol=1e-9)
+    np.testing.assert_allclose(loaded.kinetics(curves.media).to_numpy(), model.kinetics(curves.media).to_numpy(),
+                               atol=1e-9)
+
+
+def test_a_device_this_machine_lacks_stops_fit_at_once(core_surrogate):
+    with pytest.raises(ParameterError, match="device 'cuda:99'"):
+        DynamicAMN(model="textbook", device="cuda:99").fit(synthetic_curves(core_surrogate, n=2))
 
 def test_load_rejects_corrupt_weights(fitted, tmp_path):
     _, model = fitted

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from amn.dynamics import DynamicFBA
+from amn.dynamics import DynamicFBA, SurrogateGrowth
 from amn.dynamics.baselines import PlainDynamicFBA
 from tests.dynamics.conftest import synthetic_curves
 
@@ -43,6 +43,25 @@ def test_exponential_phase_is_exact_and_substrate_follows_the_yield():
     x = 0.4 * np.exp(log_od[0, 0].numpy())
     np.testing.assert_allclose(conc[0, 0, :, 0].numpy()[early], 10.0 - (x[early] - x[0]) / 0.1, atol=1e-8)
 
+
+
+def test_fixed_kinetics_take_up_at_vmax_from_the_first_time():
+    # no lag: mu = Y vmax = 0.5 1/h from t = 0 on, the first step included
+    module = _model()
+    times = torch.linspace(0.0, 2.0, 5, dtype=torch.float64)
+    log_od = module(torch.tensor([[10.0]], dtype=torch.float64), times, torch.tensor([-3.0], dtype=torch.float64))
+    np.testing.assert_allclose(log_od[0, 0].numpy(), -3.0 + 0.5 * times.numpy(), atol=1e-9)
+
+
+def test_the_unrolled_model_makes_its_tensors_on_the_device_of_its_inputs():
+    # on the meta device, any tensor made on the CPU inside the loop would stop the forward pass
+    module = DynamicFBA(SurrogateGrowth(2, 10.0, 8, 8), [10.0, 5.0], substeps=2, members=3, background=True)
+    module = module.to(device="meta", dtype=torch.float64)
+    meta = {"device": "meta", "dtype": torch.float64}
+    c0 = torch.empty(4, 2, **meta)
+    log_od, conc = module(c0, torch.linspace(0.0, 5.0, 6, **meta), torch.empty(4, **meta), return_state=True)
+    assert log_od.device.type == conc.device.type == "meta"
+    assert log_od.shape == (3, 4, 6) and conc.shape == (3, 4, 6, 2)
 
 def test_growth_stops_at_depletion_with_the_yield_biomass():
     module = _model(substeps=20)
@@ -159,6 +178,7 @@ def test_a_later_lag_of_one_compound_is_a_diauxic_shift():
     module.fix_kinetics(5.0, 1e-12)
     with torch.no_grad():
         module.net.biases[-1][..., 2 * 2 + 1] = float(np.log(np.expm1(6.0)))
+    module.lagged = True  # fix_kinetics turned the lags off; this one is set by hand
     times = torch.arange(0.0, 11.0, dtype=torch.float64)
     log_od = module(torch.tensor([[100.0, 100.0]], dtype=torch.float64), times,
                     torch.tensor([-4.0], dtype=torch.float64))[0, 0].numpy()

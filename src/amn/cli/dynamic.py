@@ -49,6 +49,7 @@ def _train_options(f):
         click.option("--od-to-biomass", type=click.FloatRange(min=0, min_open=True), default=0.4, show_default=True,
                      help="gDW/L per OD600 unit."),
         click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ..."),
         click.option("--quiet", is_flag=True, help="No progress bars."),
     ]):
         f = option(f)
@@ -77,15 +78,18 @@ def _read(media, curves, plates, concentration, additions, every):
     return data
 
 
-def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet):
+def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet):
     from amn.dynamics import DynamicAMN
+    from amn.models.runtime import resolve_device
 
     try:
         sizes = tuple(int(h) for h in hidden.split(",") if h.strip())
     except ValueError:
         raise ParameterError(f"--hidden {hidden!r}: not comma-separated sizes") from None
+    resolve_device(device)  # a bad --device stops here, before the growth model is built
     return DynamicAMN(model=model, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
-                      surrogate_samples=samples, od_to_biomass=od_to_biomass, seed=seed, verbose=not quiet)
+                      surrogate_samples=samples, od_to_biomass=od_to_biomass, seed=seed, device=device,
+                      verbose=not quiet)
 
 
 @click.group()
@@ -103,7 +107,7 @@ def dynamic() -> None:
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for figures and scores; the runs are checkpointed in REPORT/checkpoints.")
 def cv(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
-       od_to_biomass, seed, quiet, folds, seeds, forecast_fraction, report) -> None:
+       od_to_biomass, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
     """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
 
     With --report the runs (one per seed, and the forecast) are checkpointed under
@@ -121,7 +125,7 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
     data = _read(media, curves, plates, concentration, additions, every)
     if folds > len(data.media):
         raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
-    template = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet)
+    template = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet)
     gm = GrowthModel.build(model, data.compounds, layer=layer, samples=samples, seed=seed,
                            source=data.media.attrs.get("source", data.source), log=None if quiet else click.echo)
     click.echo(f"reactions kept: {len(gm.dynamic_network.network.reaction_ids)} of {gm.dynamic_network.full_reactions}")
@@ -160,7 +164,7 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
 @_train_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
 def fit(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
-        od_to_biomass, seed, quiet, out) -> None:
+        od_to_biomass, seed, device, quiet, out) -> None:
     """Train a dynamic AMN on every curve and save it.
 
     The run is checkpointed under OUT/checkpoints: rerun the same command after an interruption to
@@ -168,7 +172,7 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
     """
     check_output(out, folder=True)
     data = _read(media, curves, plates, concentration, additions, every)
-    estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, quiet)
+    estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet)
     checkpoints = out / "checkpoints"
     try:
         estimator.fit(data, checkpoint_dir=checkpoints)
@@ -194,8 +198,9 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
 @click.option("--kinetics", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of the learned kinetics per medium: lags, Vmax, availability, Km, amounts, death rate and delay.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
+@click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
 def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
-            figures) -> None:
+            figures, device) -> None:
     """Predict curves, substrate depletion and the learned kinetics of a saved dynamic AMN for the media of a table."""
     from amn.dynamics import DynamicAMN, read_media
     from amn.dynamics.figures import plot_curves, plot_depletion
@@ -203,7 +208,7 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, t
     check_inputs({"--media": media}, {"model_dir": model_dir})
     check_output(out)
     check_output(kinetics, "--kinetics")
-    estimator = DynamicAMN.load(model_dir)
+    estimator = DynamicAMN.load(model_dir, device=device)
     measured = None
     if curves is not None or plates is not None:
         measured = _read(media, curves, plates, concentration, additions, every)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import torch
 from scipy.optimize import OptimizeWarning, curve_fit
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from sklearn.linear_model import RidgeCV
@@ -22,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from amn.dynamics.curves import CurveSet
+from amn.dynamics.model import DynamicFBA
 from amn.errors import ParameterError
 
 
@@ -155,8 +157,6 @@ class PlainDynamicFBA:
 
     def fit(self, curves: CurveSet, until: float | None = None) -> PlainDynamicFBA:
         """Nothing to learn: builds the fixed model for the curves' compounds."""
-        from amn.dynamics.model import DynamicFBA
-
         scale = curves.media.to_numpy(float).max(axis=0)
         self.module_ = DynamicFBA(self.growth_model.growth_map, scale, u_max=self.growth_model.u_max,
                                   substeps=self.substeps, od_to_biomass=self.od_to_biomass).double()
@@ -164,8 +164,6 @@ class PlainDynamicFBA:
         return self
 
     def predict(self, curves: CurveSet) -> np.ndarray:
-        import torch
-
         with torch.no_grad():
             c0 = torch.as_tensor(curves.media.to_numpy(float))
             return self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od[:, 0]))[0].numpy()

@@ -15,7 +15,9 @@ weights of an uninterrupted one.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -27,11 +29,13 @@ import torch
 from sklearn.base import BaseEstimator
 
 from amn.dynamics.curves import CurveSet
+from amn.dynamics.evaluation import curve_r2
 from amn.dynamics.growth_model import GrowthModel, surrogate_shape
 from amn.dynamics.model import DynamicFBA, LayerGrowth, SurrogateGrowth
 from amn.dynamics.network import BASE_M9, DynamicNetwork, compound_uptakes
 from amn.errors import ModelLoadError, NotFittedError, ParameterError
 from amn.models.persist import read_model_dir, write_model_dir
+from amn.models.runtime import resolve_device
 from amn.training.checkpoint import load_checkpoint, save_checkpoint
 
 ARCH = "dynamic-amn"
@@ -84,15 +88,24 @@ class DynamicAMN(BaseEstimator):
     sd_floor : float, default 0.05
         Added in quadrature to the replicate SD in the weights.
     seed : int, default 0
+    device : str, default "auto"
+        A torch device; ``auto`` takes the GPU when there is one.  The exact layer solves its LPs
+        with HiGHS on the CPU wherever the rest runs.
     verbose : bool, default False
         A progress bar per fit.
+
+    Attributes
+    ----------
+    module_, growth_model_, history_, compounds_, scale_, folds_, learn_amounts_, device_,
+    seconds_per_epoch_, n_reactions_kept_, resumed_epochs_
     """
 
     def __init__(self, model="iML1515", layer: str = "surrogate", growth_model: GrowthModel | None = None,
                  base: Sequence[str] = BASE_M9, oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
                  surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
                  od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400,
-                 lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, seed: int = 0, verbose: bool = False) -> None:
+                 lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, seed: int = 0, device: str = "auto",
+                 verbose: bool = False) -> None:
         self.model = model
         self.layer = layer
         self.growth_model = growth_model
@@ -111,6 +124,7 @@ class DynamicAMN(BaseEstimator):
         self.weight_decay = weight_decay
         self.sd_floor = sd_floor
         self.seed = seed
+        self.device = device
         self.verbose = verbose
 
     # -- fit ------------------------------------------------------------------------------------------------------
@@ -165,6 +179,7 @@ class DynamicAMN(BaseEstimator):
             A parameter outside its domain, or a checkpoint of another run in ``checkpoint_dir``.
         """
         self._check_params()
+        device = resolve_device(self.device)
         growth_model = self._growth_model(curves)
         uptakes = compound_uptakes(growth_model.dynamic_network.network, curves.compounds,
                                    curves.media.attrs.get("source", curves.source))
@@ -177,15 +192,17 @@ class DynamicAMN(BaseEstimator):
         members = 1 if folds is None else int(folds.max()) + 1
         learn_amounts = self._learn_amounts(curves.media)
         span = (curves.times[-1] if until is None else min(until, curves.times[-1])) - curves.times[0]
-        module = DynamicFBA(growth_model.growth_map, scale, u_max=growth_model.u_max, hidden=tuple(self.hidden),
+        growth_map = _on_device(growth_model.growth_map, device)
+        module = DynamicFBA(growth_map, scale, u_max=growth_model.u_max, hidden=tuple(self.hidden),
                             substeps=self.substeps, od_to_biomass=self.od_to_biomass, members=members,
                             learn_amounts=learn_amounts, background=self.background,
                             lag0=LAG_START * span, width0=WIDTH_START * span,
-                            delay0=DELAY_START * span).double()
-        c0, times, y, w, y0 = self._tensors(curves, until)
+                            delay0=DELAY_START * span).to(device=device, dtype=torch.float64)
+        c0, times, y, w, y0 = (t.to(device) for t in self._tensors(curves, until))
         w = w.expand(members, -1, -1)
         if folds is not None:
-            w = w * torch.as_tensor(folds[None, :, None] != np.arange(members)[:, None, None], dtype=w.dtype)
+            w = w * torch.as_tensor(folds[None, :, None] != np.arange(members)[:, None, None], dtype=w.dtype,
+                                    device=device)
         params = [p for name, p in module.named_parameters() if p.requires_grad and not name.startswith("growth_map.")]
         optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs)
@@ -231,7 +248,7 @@ class DynamicAMN(BaseEstimator):
         module.load_state_dict(best_state)
         self.module_, self.growth_model_, self.history_ = module.eval(), growth_model, history
         self.compounds_, self.scale_, self.folds_ = list(curves.compounds), scale, folds
-        self.learn_amounts_ = learn_amounts
+        self.learn_amounts_, self.device_ = learn_amounts, device
         ran = history[start_epoch:]  # the epochs run in this call (a resumed run's others were timed before)
         self.resumed_epochs_ = start_epoch
         self.seconds_per_epoch_ = float(np.mean([h["seconds"] for h in ran])) if ran else None
@@ -242,10 +259,10 @@ class DynamicAMN(BaseEstimator):
         """sha256 of what decides a run: the parameters, the starting weights (the growth map's, which
         stand for the metabolic model, included) and the fitted tensors (curves, weights, folds, the
         forecast boundary)."""
-        params = {k: v for k, v in self.get_params().items() if k not in ("model", "growth_model", "verbose")}
+        params = {k: v for k, v in self.get_params().items() if k not in ("model", "growth_model", "verbose", "device")}
         digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
         for value in [*module.state_dict().values(), *tensors]:
-            digest.update(repr(value).encode() if not torch.is_tensor(value) else value.detach().numpy().tobytes())
+            digest.update(repr(value).encode() if not torch.is_tensor(value) else value.detach().cpu().numpy().tobytes())
         return digest.hexdigest()
 
     def _tensors(self, curves: CurveSet, until: float | None):
@@ -272,7 +289,7 @@ class DynamicAMN(BaseEstimator):
             column = (extra or missing)[0]
             what = "a compound the model was not trained on" if extra else "missing (the model needs it)"
             raise ParameterError(f"{source}: column {column}: {what}")
-        return torch.as_tensor(media[self.compounds_].to_numpy(float), dtype=torch.float64)
+        return torch.as_tensor(media[self.compounds_].to_numpy(float), dtype=torch.float64, device=self.device_)
 
     def simulate(self, media: pd.DataFrame, times, log_od0) -> tuple[np.ndarray, np.ndarray]:
         """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media.
@@ -288,11 +305,11 @@ class DynamicAMN(BaseEstimator):
         """
         self._check_fitted()
         c0 = self._media(media)
-        times = torch.as_tensor(np.asarray(times, dtype=float))
-        y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy())
+        times = torch.as_tensor(np.asarray(times, dtype=float), device=self.device_)
+        y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy(), device=self.device_)
         with torch.no_grad():
             log_od, conc = self.module_(c0, times, y0, return_state=True)
-        return log_od.mean(0).numpy(), conc.mean(0).numpy()
+        return log_od.mean(0).cpu().numpy(), conc.mean(0).cpu().numpy()
 
     def predict(self, curves: CurveSet, times=None) -> np.ndarray:
         """Predicted ln OD (media x T) of the curves' media, from their first point, on their times (or ``times``)."""
@@ -306,13 +323,12 @@ class DynamicAMN(BaseEstimator):
             raise ParameterError("predict_out_of_fold needs the curves fitted with folds=...")
         c0 = self._media(curves.media)
         with torch.no_grad():
-            log_od = self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od[:, 0])).numpy()
+            times, y0 = (torch.as_tensor(a, device=self.device_) for a in (curves.times, curves.log_od[:, 0]))
+            log_od = self.module_(c0, times, y0).cpu().numpy()
         return log_od[self.folds_, np.arange(len(c0))]
 
     def score(self, curves: CurveSet) -> float:
         """Mean over media of the curve R² (negative counted as 0), see :func:`amn.dynamics.evaluation.curve_r2`."""
-        from amn.dynamics.evaluation import curve_r2
-
         return float(curve_r2(curves.log_od, self.predict(curves)).mean())
 
     def kinetics(self, media: pd.DataFrame) -> pd.DataFrame:
@@ -321,8 +337,8 @@ class DynamicAMN(BaseEstimator):
         Vmax, availability, Km (mM) and the amount (mM per unit of the table; 1 for given concentrations)."""
         self._check_fitted()
         with torch.no_grad():
-            k = {key: value.mean(0) for key, value in self.module_.kinetics(self._media(media)).items()}
-            amounts = self.module_.amounts().mean(0)
+            k = {key: value.mean(0).cpu() for key, value in self.module_.kinetics(self._media(media)).items()}
+            amounts = self.module_.amounts().mean(0).cpu()
         columns = {"lag_width_h": k["width"][:, 0].numpy(), "death_rate_per_h": k["death"][:, 0].numpy(),
                    "death_delay_h": k["delay"][:, 0].numpy(), "death_width_h": k["death_width"][:, 0].numpy()}
         for j, c in enumerate(self.compounds_):
@@ -339,7 +355,7 @@ class DynamicAMN(BaseEstimator):
         self._check_fitted()
         gm = self.growth_model_
         dn = gm.dynamic_network
-        params = {k: v for k, v in self.get_params().items() if k not in ("growth_model", "model")}
+        params = {k: v for k, v in self.get_params().items() if k not in ("growth_model", "model", "device")}
         params["base"] = list(params["base"])
         params["hidden"] = list(params["hidden"])
         description = {
@@ -355,8 +371,9 @@ class DynamicAMN(BaseEstimator):
         return write_model_dir(directory, description, self.module_.state_dict(), dn.network)
 
     @classmethod
-    def load(cls, directory: str | Path) -> DynamicAMN:
-        """A fitted model from a directory written by :meth:`save`.
+    def load(cls, directory: str | Path, device: str = "auto") -> DynamicAMN:
+        """A fitted model from a directory written by :meth:`save`, on ``device`` (``auto``: the GPU when
+        there is one).
 
         Raises
         ------
@@ -369,7 +386,7 @@ class DynamicAMN(BaseEstimator):
             raise ModelLoadError(f"{source}: arch {d.get('arch')!r} is not a {ARCH} model")
         try:
             params = dict(d["params"])
-            estimator = cls(model=d.get("model") or "network.xml", **params)
+            estimator = cls(model=d.get("model") or "network.xml", device=device, **params)
             n_base = len(d["base_bounds"])
             dn = DynamicNetwork(saved.network, int(d["full_reactions"]), list(d["medium"][:n_base]),
                                 list(d["compounds"]), list(d["medium"][n_base:]), np.asarray(d["base_bounds"]), 0.0)
@@ -392,7 +409,8 @@ class DynamicAMN(BaseEstimator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ModelLoadError(f"{source}: does not describe a {ARCH} model ({reason})") from None
-        estimator.module_ = module.eval()
+        estimator.device_ = resolve_device(device)
+        estimator.module_ = module.to(estimator.device_).eval()
         estimator.growth_model_ = GrowthModel(dn, growth_map, estimator.layer, estimator.u_max, d.get("surrogate_r2"))
         estimator.history_, estimator.compounds_ = d.get("history", []), list(d["compounds"])
         estimator.scale_ = np.asarray(d["input_max"], dtype=float)
@@ -401,6 +419,15 @@ class DynamicAMN(BaseEstimator):
         estimator.seconds_per_epoch_ = d.get("seconds_per_epoch")
         estimator.n_reactions_kept_ = d.get("n_reactions_kept")
         return estimator
+
+
+def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """``module`` on ``device``: itself when it is there, else a copy moved there.  A growth model is
+    shared (by the fold models, the baselines) and stays where it was built."""
+    first = next(itertools.chain(module.parameters(), module.buffers()), None)
+    if first is None or first.device == device or (device.index is None and first.device.type == device.type):
+        return module
+    return copy.deepcopy(module).to(device)
 
 
 def _progress(total: int, verbose: bool, desc: str, initial: int = 0):

@@ -18,6 +18,7 @@ forecast cuts time, not rows, and the score is per curve, not pooled per point.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,8 +155,6 @@ def heldout(make: Callable[[int], object], curves: CurveSet, *, name: str = "met
     -------
     SplitResult
     """
-    import time
-
     start = time.perf_counter()
     predictions = np.full((len(seeds), *curves.log_od.shape), np.nan)
     info: dict = {}
@@ -187,8 +186,6 @@ def forecast(make: Callable[[int], object], curves: CurveSet, until: float, *, n
     and ``rmse_tail``.  With ``checkpoint_dir`` the fit is ``fit(..., checkpoint_dir=checkpoint_dir)``:
     interrupted, it resumes there.
     """
-    import time
-
     start = time.perf_counter()
     method = make(seed)
     method.fit(curves, until=until, **({} if checkpoint_dir is None else {"checkpoint_dir": checkpoint_dir}))
@@ -214,8 +211,6 @@ def heldout_members(make: Callable[[int], object], curves: CurveSet, *, name: st
     models of a repeat train at once as members of one model (``fit(curves, folds=...)``), on the same folds.
     With ``checkpoint_dir`` each repeat is checkpointed in ``checkpoint_dir/heldout-seed<seed>``:
     interrupted, a rerun resumes the repeat it was in and reads back the ones done."""
-    import time
-
     start = time.perf_counter()
     predictions, info = [], {}
     for seed in seeds:

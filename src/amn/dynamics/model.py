@@ -218,6 +218,7 @@ class DynamicFBA(nn.Module):
         self.logit_background = nn.Parameter(torch.full((members, 1, 1), float(np.log(RHO0 / (1 - RHO0)))
                                              if background else NO_BACKGROUND), requires_grad=bool(background))
         self.slices = _output_slices(n)
+        self.lagged = True  # False after fix_kinetics: every uptake open from the first step
         self.net = _MemberMLP([n, *hidden, self.slices["death_width"].stop], members)
         with torch.no_grad():  # start: Vmax at half the range, all available, lags lag0, widths width0, little death
             bias, at = self.net.biases[-1], self.slices
@@ -233,7 +234,8 @@ class DynamicFBA(nn.Module):
 
     def fix_kinetics(self, vmax: float, km: float) -> None:
         """Fixed kinetics, the same for every medium: ``vmax`` (mmol/gDW/h), ``km`` (mM), no lag, all
-        available, no death."""
+        available, no death.  ``lagged`` goes off: every uptake is open from the first step (a learned
+        lag, never below 0, half-closes its gate at t = 0)."""
         with torch.no_grad():
             for w, b in zip(self.net.weights, self.net.biases):
                 w.zero_()
@@ -242,8 +244,9 @@ class DynamicFBA(nn.Module):
             ratio = min(max(vmax / self.u_max, 1e-9), 1 - 1e-9)
             bias[..., at["vmax"]] = float(np.log(ratio / (1 - ratio)))
             bias[..., at["availability"]] = 40.0
-            bias[..., at["lag"].start:] = -40.0  # no lag, narrowest width, no death
+            bias[..., at["lag"].start:] = -40.0  # narrowest width, no death (and no lag: ``lagged`` off)
             self.log_km.copy_(torch.log(km / self.scale).expand_as(self.log_km))
+        self.lagged = False
         self.requires_grad_(False)
 
     def amounts(self) -> Tensor:
@@ -303,7 +306,7 @@ class DynamicFBA(nn.Module):
             h = (times[i + 1] - times[i]) / self.substeps
             for s in range(self.substeps):
                 t = times[i] + s * h
-                gate = torch.sigmoid((t - k["lag"]) / k["width"])
+                gate = torch.sigmoid((t - k["lag"]) / k["width"]) if self.lagged else 1.0
                 X = torch.exp(log_x)
                 u = torch.minimum(capacity * gate, C / (X * h))
                 mu, v = self.growth_map(u.reshape(m * b, n))
