@@ -118,6 +118,10 @@ def make_parent(path: Path) -> Path:
     return Path(path)
 
 
+#: ``--device`` of the commands that train or run a model (:func:`amn.models.runtime.resolve_device`).
+device_option = click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+
+
 def table_options(command: Callable) -> Callable:
     """The options that say how to read an experimental table (:func:`amn.dataset.reading.read_table`).
 

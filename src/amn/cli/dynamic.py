@@ -13,7 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from amn.cli._options import check_inputs, check_output, epochs_line, make_parent
+from amn.cli._options import check_inputs, check_output, device_option, epochs_line, make_parent
 from amn.errors import ParameterError
 
 POSITIVE = click.IntRange(min=1)
@@ -49,7 +49,7 @@ def _train_options(f):
         click.option("--od-to-biomass", type=click.FloatRange(min=0, min_open=True), default=0.4, show_default=True,
                      help="gDW/L per OD600 unit."),
         click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ..."),
+        device_option,
         click.option("--quiet", is_flag=True, help="No progress bars."),
     ]):
         f = option(f)
@@ -198,7 +198,7 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
 @click.option("--kinetics", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of the learned kinetics per medium: lags, Vmax, availability, Km, amounts, death rate and delay.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
-@click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+@device_option
 def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
             figures, device) -> None:
     """Predict curves, substrate depletion and the learned kinetics of a saved dynamic AMN for the media of a table."""

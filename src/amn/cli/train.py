@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, epochs_line
+from amn.cli._options import check_inputs, check_output, device_option, epochs_line
 from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
@@ -162,7 +162,7 @@ def _cross_validate(estimator, points, data, test, folds, seed, executor, checkp
 @click.option("--w-neg", type=NON_NEGATIVE, default=1.0, show_default=True, help="Weight of the negative fluxes.")
 @click.option("--layer-param", multiple=True, help="Mechanistic layer setting KEY=VALUE (repeatable), e.g. iterations=8.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+@device_option
 @click.option("--compile", "compile_", is_flag=True, help="Compile the training step (torch.compile): ~20 s once, then ~2x faster epochs.")
 @click.option("--reduce", "reduce_", is_flag=True, help="Drop the reactions that carry no flux in the training set "
               "(keeping medium, measured and objective reactions) and train on that smaller network; predictions "
