@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from click.testing import CliRunner
 
 from amn.cli import main
@@ -156,6 +157,16 @@ def test_train_options(work, tmp_path, option, value):
     run = amn_process if option == "--lr" else amn
     result = run("train", "--dataset", work / "core.npz", "--out", out, "--epochs", 1, option, value)
     assert_clean_error(result, option)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [("train", "--dataset", "{work}/core.npz"),
+                                     ("dynamic", "fit", "--media", "{work}/media.csv", "--curves", "{work}/media.csv")])
+def test_a_device_this_machine_lacks_stops_the_command_as_it_is_parsed(work, tmp_path, command):
+    out = tmp_path / "m"
+    args = [a.format(work=work) for a in command]
+    result = amn(*args, "--out", out, "--device", "cuda:99" if torch.cuda.is_available() else "cuda")
+    assert_clean_error(result, "--device 'cuda")
     assert not out.exists()
 
 

@@ -118,8 +118,20 @@ def make_parent(path: Path) -> Path:
     return Path(path)
 
 
+def _check_device(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A device this machine lacks stops the command as it is parsed, before any slow work."""
+    from amn.models.runtime import resolve_device  # imports torch: only for the commands that take --device
+
+    try:
+        resolve_device(value)
+    except ParameterError as exc:  # "device 'x': ..." -> "--device 'x': ..."
+        raise ParameterError(f"--{exc}") from None
+    return value
+
+
 #: ``--device`` of the commands that train or run a model (:func:`amn.models.runtime.resolve_device`).
-device_option = click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+device_option = click.option("--device", default="auto", show_default=True, callback=_check_device,
+                             help="auto (GPU when present), cpu, cuda, ...")
 
 
 def table_options(command: Callable) -> Callable:

@@ -80,13 +80,11 @@ def _read(media, curves, plates, concentration, additions, every):
 
 def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet):
     from amn.dynamics import DynamicAMN
-    from amn.models.runtime import resolve_device
 
     try:
         sizes = tuple(int(h) for h in hidden.split(",") if h.strip())
     except ValueError:
         raise ParameterError(f"--hidden {hidden!r}: not comma-separated sizes") from None
-    resolve_device(device)  # a bad --device stops here, before the growth model is built
     return DynamicAMN(model=model, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
                       surrogate_samples=samples, od_to_biomass=od_to_biomass, seed=seed, device=device,
                       verbose=not quiet)
