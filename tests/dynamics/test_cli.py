@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,9 +35,11 @@ def test_fit_then_predict(tmp_path):
     media, curves = _files(tmp_path)
     runner = CliRunner()
     result = runner.invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
-                                     str(tmp_path / "m"), *FAST])
+                                     str(tmp_path / "m"), "--ensemble", "2", *FAST])
     assert result.exit_code == 0, result.output
     assert "reactions kept" in result.output and "s/epoch" in result.output
+    saved = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert saved["params"]["ensemble"] == 2 and saved["members"] == 2
     result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(media), "--times", "0,1,2,4",
                                      "--out", str(tmp_path / "p.csv"), "--figures", str(tmp_path / "fig"),
                                      "--kinetics", str(tmp_path / "k.csv")])

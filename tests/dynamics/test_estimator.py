@@ -37,17 +37,41 @@ def test_fit_is_deterministic_given_the_seed(core_surrogate):
     assert np.abs(first.predict(curves) - other.predict(curves)).max() > 0
 
 
-def test_out_of_fold_members_never_see_their_fold(core_surrogate):
+@pytest.mark.parametrize("ensemble", [1, 2])
+def test_out_of_fold_members_never_see_their_fold(core_surrogate, ensemble):
     curves = synthetic_curves(core_surrogate)
     folds = fold_labels(len(curves.media), 3, 0)
-    model = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1).fit(curves, folds=folds)
+    model = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1, ensemble=ensemble).fit(curves, folds=folds)
+    assert model.module_.members == 3 * ensemble
     changed = curves.subset(np.arange(len(curves.media)))
     changed.log_od = changed.log_od.copy()
     changed.log_od[folds == 0, 1:] += 1.0  # other targets on fold 0 must not change member 0
-    other = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1).fit(changed, folds=folds)
+    other = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=1, ensemble=ensemble).fit(changed, folds=folds)
     p, q = model.predict_out_of_fold(curves), other.predict_out_of_fold(curves)
     np.testing.assert_allclose(p[folds == 0], q[folds == 0], atol=1e-12)
     assert np.abs(p[folds == 1] - q[folds == 1]).max() > 1e-6
+
+
+def test_an_ensemble_predicts_the_mean_of_copies_started_apart(core_surrogate, tmp_path):
+    curves = synthetic_curves(core_surrogate)
+    folds = fold_labels(len(curves.media), 3, 0)
+    model = DynamicAMN(growth_model=core_surrogate, epochs=20, substeps=1, ensemble=2).fit(curves, folds=folds)
+    with torch.no_grad():
+        times, y0 = torch.as_tensor(curves.times), torch.as_tensor(curves.log_od[:, 0])
+        each = model.module_(torch.as_tensor(curves.media.to_numpy(float)), times, y0).numpy()  # members x media x T
+    rows = np.arange(len(folds))
+    first, second = each[folds, rows], each[3 + folds, rows]  # copy 0 and copy 1 of each medium's held-out fold
+    assert np.abs(first - second).max() > 1e-3  # different starting weights, different fits
+    np.testing.assert_allclose(model.predict_out_of_fold(curves), (first + second) / 2, atol=1e-12)
+    np.testing.assert_allclose(model.predict_out_of_fold(curves, copies=True), [first, second], atol=1e-12)
+    np.testing.assert_allclose(model.predict(curves), each.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(model.predict(curves, copies=True), each, atol=1e-12)
+    model.save(tmp_path / "m")
+    loaded = DynamicAMN.load(tmp_path / "m")
+    assert loaded.ensemble == 2
+    np.testing.assert_array_equal(loaded.predict_out_of_fold(curves), model.predict_out_of_fold(curves))
+    with pytest.raises(ParameterError, match="ensemble"):
+        DynamicAMN(growth_model=core_surrogate, ensemble=0).fit(curves)
 
 
 def test_a_presence_table_learns_the_amounts(core_surrogate):

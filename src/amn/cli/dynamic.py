@@ -48,6 +48,8 @@ def _train_options(f):
                      help="pFBA solutions the surrogate learns from."),
         click.option("--od-to-biomass", type=click.FloatRange(min=0, min_open=True), default=0.4, show_default=True,
                      help="gDW/L per OD600 unit."),
+        click.option("--ensemble", type=POSITIVE, default=1, show_default=True,
+                     help="Copies trained at once from different starting weights; predictions are their mean."),
         click.option("--seed", type=int, default=0, show_default=True),
         device_option,
         click.option("--quiet", is_flag=True, help="No progress bars."),
@@ -78,7 +80,7 @@ def _read(media, curves, plates, concentration, additions, every):
     return data
 
 
-def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet):
+def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed, device, quiet):
     from amn.dynamics import DynamicAMN
 
     try:
@@ -86,7 +88,7 @@ def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomas
     except ValueError:
         raise ParameterError(f"--hidden {hidden!r}: not comma-separated sizes") from None
     return DynamicAMN(model=model, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
-                      surrogate_samples=samples, od_to_biomass=od_to_biomass, seed=seed, device=device,
+                      surrogate_samples=samples, od_to_biomass=od_to_biomass, ensemble=ensemble, seed=seed, device=device,
                       verbose=not quiet)
 
 
@@ -105,7 +107,7 @@ def dynamic() -> None:
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for figures and scores; the runs are checkpointed in REPORT/checkpoints.")
 def cv(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
-       od_to_biomass, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
+       od_to_biomass, ensemble, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
     """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
 
     With --report the runs (one per seed, and the forecast) are checkpointed under
@@ -123,7 +125,8 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
     data = _read(media, curves, plates, concentration, additions, every)
     if folds > len(data.media):
         raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
-    template = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet)
+    template = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
+                          device, quiet)
     gm = GrowthModel.build(model, data.compounds, layer=layer, samples=samples, seed=seed,
                            source=data.media.attrs.get("source", data.source), log=None if quiet else click.echo)
     click.echo(f"reactions kept: {len(gm.dynamic_network.network.reaction_ids)} of {gm.dynamic_network.full_reactions}")
@@ -162,7 +165,7 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
 @_train_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
 def fit(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
-        od_to_biomass, seed, device, quiet, out) -> None:
+        od_to_biomass, ensemble, seed, device, quiet, out) -> None:
     """Train a dynamic AMN on every curve and save it.
 
     The run is checkpointed under OUT/checkpoints: rerun the same command after an interruption to
@@ -170,7 +173,8 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
     """
     check_output(out, folder=True)
     data = _read(media, curves, plates, concentration, additions, every)
-    estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, seed, device, quiet)
+    estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
+                           device, quiet)
     checkpoints = out / "checkpoints"
     try:
         estimator.fit(data, checkpoint_dir=checkpoints)

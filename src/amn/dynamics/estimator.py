@@ -87,6 +87,10 @@ class DynamicAMN(BaseEstimator):
     weight_decay : float, default 1e-4
     sd_floor : float, default 0.05
         Added in quadrature to the replicate SD in the weights.
+    ensemble : int, default 1
+        Independent copies of the kinetics, trained at once from different starting weights; a
+        prediction is their mean ln OD (a deep ensemble: it averages out what one fit learned by
+        chance).
     seed : int, default 0
     device : str, default "auto"
         A torch device; ``auto`` takes the GPU when there is one.  The exact layer solves its LPs
@@ -104,8 +108,8 @@ class DynamicAMN(BaseEstimator):
                  base: Sequence[str] = BASE_M9, oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
                  surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
                  od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400,
-                 lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, seed: int = 0, device: str = "auto",
-                 verbose: bool = False) -> None:
+                 lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, ensemble: int = 1, seed: int = 0,
+                 device: str = "auto", verbose: bool = False) -> None:
         self.model = model
         self.layer = layer
         self.growth_model = growth_model
@@ -123,6 +127,7 @@ class DynamicAMN(BaseEstimator):
         self.lr = lr
         self.weight_decay = weight_decay
         self.sd_floor = sd_floor
+        self.ensemble = ensemble
         self.seed = seed
         self.device = device
         self.verbose = verbose
@@ -136,7 +141,7 @@ class DynamicAMN(BaseEstimator):
                                  source=curves.media.attrs.get("source", curves.source))
 
     def _check_params(self) -> None:
-        for name in ("epochs", "substeps"):
+        for name in ("epochs", "substeps", "ensemble"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("lr", "od_to_biomass", "u_max", "sd_floor"):
@@ -160,8 +165,9 @@ class DynamicAMN(BaseEstimator):
         until : float, optional
             Last time (hours) whose points are fitted [default: every point].
         folds : array_like of int, optional
-            A fold label per medium (0..k-1): trains ``k`` members at once, member ``f`` on the
-            media outside fold ``f`` (:meth:`predict_out_of_fold` then gives held-out predictions).
+            A fold label per medium (0..k-1): trains ``k`` members at once (``k`` times ``ensemble``),
+            member ``f`` on the media outside fold ``f`` (:meth:`predict_out_of_fold` then gives
+            held-out predictions).
         checkpoint_dir : str or Path, optional
             Where the run's state is saved (every ``CHECKPOINT_SECONDS`` and at the end) and resumed
             from: a rerun with the same directory, parameters and curves goes on where it stopped.
@@ -189,7 +195,8 @@ class DynamicAMN(BaseEstimator):
         torch.manual_seed(self.seed)
         scale = curves.media.to_numpy(float).max(axis=0)
         folds = None if folds is None else np.asarray(folds, dtype=int)
-        members = 1 if folds is None else int(folds.max()) + 1
+        n_folds = 1 if folds is None else int(folds.max()) + 1
+        members = n_folds * int(self.ensemble)  # member e * n_folds + f: copy e of fold f
         learn_amounts = self._learn_amounts(curves.media)
         span = (curves.times[-1] if until is None else min(until, curves.times[-1])) - curves.times[0]
         growth_map = _on_device(growth_model.growth_map, device)
@@ -201,8 +208,8 @@ class DynamicAMN(BaseEstimator):
         c0, times, y, w, y0 = (t.to(device) for t in self._tensors(curves, until))
         w = w.expand(members, -1, -1)
         if folds is not None:
-            w = w * torch.as_tensor(folds[None, :, None] != np.arange(members)[:, None, None], dtype=w.dtype,
-                                    device=device)
+            member_fold = np.arange(members) % n_folds
+            w = w * torch.as_tensor(folds[None, :, None] != member_fold[:, None, None], dtype=w.dtype, device=device)
         params = [p for name, p in module.named_parameters() if p.requires_grad and not name.startswith("growth_map.")]
         optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs)
@@ -291,8 +298,10 @@ class DynamicAMN(BaseEstimator):
             raise ParameterError(f"{source}: column {column}: {what}")
         return torch.as_tensor(media[self.compounds_].to_numpy(float), dtype=torch.float64, device=self.device_)
 
-    def simulate(self, media: pd.DataFrame, times, log_od0) -> tuple[np.ndarray, np.ndarray]:
-        """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media.
+    def simulate(self, media: pd.DataFrame, times, log_od0, copies: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media: the members' mean,
+        or with ``copies`` each member's (a leading axis: the ensemble's copies, times the folds when
+        fitted with folds).
 
         Parameters
         ----------
@@ -309,15 +318,22 @@ class DynamicAMN(BaseEstimator):
         y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy(), device=self.device_)
         with torch.no_grad():
             log_od, conc = self.module_(c0, times, y0, return_state=True)
+        if copies:
+            return log_od.cpu().numpy(), conc.cpu().numpy()
         return log_od.mean(0).cpu().numpy(), conc.mean(0).cpu().numpy()
 
-    def predict(self, curves: CurveSet, times=None) -> np.ndarray:
-        """Predicted ln OD (media x T) of the curves' media, from their first point, on their times (or ``times``)."""
+    def predict(self, curves: CurveSet, times=None, copies: bool = False) -> np.ndarray:
+        """Predicted ln OD (media x T) of the curves' media, from their first point, on their times (or ``times``);
+        with ``copies`` each member's (members x media x T, see :meth:`simulate`)."""
         self._check_fitted()
-        return self.simulate(curves.media, curves.times if times is None else times, curves.log_od[:, 0])[0]
+        return self.simulate(curves.media, curves.times if times is None else times, curves.log_od[:, 0], copies)[0]
 
-    def predict_out_of_fold(self, curves: CurveSet) -> np.ndarray:
-        """Held-out predictions of the curves fitted with ``folds``: each medium by the member that did not see it."""
+    def predict_out_of_fold(self, curves: CurveSet, copies: bool = False) -> np.ndarray:
+        """Held-out predictions of the curves fitted with ``folds``: each medium by the members that did not
+        see it, their mean ln OD (media x T), or with ``copies`` each ensemble copy's (ensemble x media x T):
+        a quantity read off curves, such as the maximal growth rate, is best read off each copy and
+        averaged, since the mean of curves that rise at slightly different times rises more slowly
+        than any of them."""
         self._check_fitted()
         if self.folds_ is None or len(self.folds_) != len(curves.media):
             raise ParameterError("predict_out_of_fold needs the curves fitted with folds=...")
@@ -325,7 +341,9 @@ class DynamicAMN(BaseEstimator):
         with torch.no_grad():
             times, y0 = (torch.as_tensor(a, device=self.device_) for a in (curves.times, curves.log_od[:, 0]))
             log_od = self.module_(c0, times, y0).cpu().numpy()
-        return log_od[self.folds_, np.arange(len(c0))]
+        n_folds = int(self.folds_.max()) + 1
+        per_copy = log_od.reshape(-1, n_folds, *log_od.shape[1:])[:, self.folds_, np.arange(len(c0))]
+        return per_copy if copies else per_copy.mean(axis=0)
 
     def score(self, curves: CurveSet) -> float:
         """Mean over media of the curve R² (negative counted as 0), see :func:`amn.dynamics.evaluation.curve_r2`."""
