@@ -147,6 +147,12 @@ def test_a_device_this_machine_lacks_stops_fit_at_once(core_surrogate):
     with pytest.raises(ParameterError, match="device 'cuda:99'"):
         DynamicAMN(model="textbook", device="cuda:99").fit(synthetic_curves(core_surrogate, n=2))
 
+
+def test_a_device_this_machine_lacks_stops_load_before_any_file_is_read(tmp_path):
+    with pytest.raises(ParameterError, match="device 'cuda:99'"):  # not ModelLoadError: nothing was read
+        DynamicAMN.load(tmp_path / "no-such-model", device="cuda:99")
+
+
 def test_load_rejects_corrupt_weights(fitted, tmp_path):
     _, model = fitted
     model.save(tmp_path / "m")

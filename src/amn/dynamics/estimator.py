@@ -395,9 +395,12 @@ class DynamicAMN(BaseEstimator):
 
         Raises
         ------
+        ParameterError
+            A device this machine does not have (checked before any file is read).
         ModelLoadError
             Missing or malformed files, another architecture, weights that do not fit.
         """
+        resolved = resolve_device(device)  # before any file is read
         saved = read_model_dir(directory)
         d, source = saved.description, Path(directory) / "model.json"
         if d.get("arch") != ARCH:
@@ -427,7 +430,7 @@ class DynamicAMN(BaseEstimator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ModelLoadError(f"{source}: does not describe a {ARCH} model ({reason})") from None
-        estimator.device_ = resolve_device(device)
+        estimator.device_ = resolved
         estimator.module_ = module.to(estimator.device_).eval()
         estimator.growth_model_ = GrowthModel(dn, growth_map, estimator.layer, estimator.u_max, d.get("surrogate_r2"))
         estimator.history_, estimator.compounds_ = d.get("history", []), list(d["compounds"])
