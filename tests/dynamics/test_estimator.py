@@ -65,7 +65,7 @@ def test_an_ensemble_predicts_the_mean_of_copies_started_apart(core_surrogate, t
     np.testing.assert_allclose(model.predict_out_of_fold(curves), (first + second) / 2, atol=1e-12)
     np.testing.assert_allclose(model.predict_out_of_fold(curves, copies=True), [first, second], atol=1e-12)
     np.testing.assert_allclose(model.predict(curves), each.mean(axis=0), atol=1e-12)
-    np.testing.assert_allclose(model.predict(curves, copies=True), each, atol=1e-12)
+    np.testing.assert_allclose(model.predict(curves, members=True), each, atol=1e-12)
     model.save(tmp_path / "m")
     loaded = DynamicAMN.load(tmp_path / "m")
     assert loaded.ensemble == 2

@@ -298,9 +298,9 @@ class DynamicAMN(BaseEstimator):
             raise ParameterError(f"{source}: column {column}: {what}")
         return torch.as_tensor(media[self.compounds_].to_numpy(float), dtype=torch.float64, device=self.device_)
 
-    def simulate(self, media: pd.DataFrame, times, log_od0, copies: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(self, media: pd.DataFrame, times, log_od0, members: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media: the members' mean,
-        or with ``copies`` each member's (a leading axis: the ensemble's copies, times the folds when
+        or with ``members`` each member's (a leading axis: the ensemble's copies, times the folds when
         fitted with folds).
 
         Parameters
@@ -318,15 +318,15 @@ class DynamicAMN(BaseEstimator):
         y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy(), device=self.device_)
         with torch.no_grad():
             log_od, conc = self.module_(c0, times, y0, return_state=True)
-        if copies:
+        if members:
             return log_od.cpu().numpy(), conc.cpu().numpy()
         return log_od.mean(0).cpu().numpy(), conc.mean(0).cpu().numpy()
 
-    def predict(self, curves: CurveSet, times=None, copies: bool = False) -> np.ndarray:
+    def predict(self, curves: CurveSet, times=None, members: bool = False) -> np.ndarray:
         """Predicted ln OD (media x T) of the curves' media, from their first point, on their times (or ``times``);
-        with ``copies`` each member's (members x media x T, see :meth:`simulate`)."""
+        with ``members`` each member's (members x media x T, see :meth:`simulate`)."""
         self._check_fitted()
-        return self.simulate(curves.media, curves.times if times is None else times, curves.log_od[:, 0], copies)[0]
+        return self.simulate(curves.media, curves.times if times is None else times, curves.log_od[:, 0], members)[0]
 
     def predict_out_of_fold(self, curves: CurveSet, copies: bool = False) -> np.ndarray:
         """Held-out predictions of the curves fitted with ``folds``: each medium by the members that did not
