@@ -346,3 +346,73 @@ def test_fba_classifier_on_concentrations_with_given_scales_matches_cobrapy(text
                  for row in conc.to_numpy()]
     np.testing.assert_allclose(classifier.fba_growth(conc), reference, atol=1e-7)
     assert classifier.threshold_ >= 0.0
+
+
+#: Knockout columns of the tests below: genes by id (pgi, zwf, eno) and one reaction (PFK).
+KNOCKOUTS = ["b4025", "b1852", "b2779", "PFK"]
+
+
+def _original_growth(bounds: dict[str, float], knocked_out: list[str]) -> float:
+    """COBRApy's own FBA on the original (reversible) textbook model: exchange ``EX_x`` takes up at most
+    ``bounds['EX_x_i']``, genes and reactions knocked out by COBRApy's ``knock_out``; infeasible: 0."""
+    from cobra.io import load_model
+
+    model = load_model("textbook")
+    for reaction in model.exchanges:
+        reaction.lower_bound = -bounds.get(f"{reaction.id}_i", 0.0)
+    for name in knocked_out:
+        (model.genes if name in model.genes else model.reactions).get_by_id(name).knock_out()
+    value = model.slim_optimize(error_value=np.nan)
+    return 0.0 if np.isnan(value) else value
+
+
+def test_knockout_columns_close_in_their_rows_what_cobrapy_knock_out_removes(textbook_net):
+    rng = np.random.default_rng(3)
+    medium = MediumSpec(tuple(BASE), np.ones(6), np.full(6, 1000.0), 0.0, source="salts")
+    media = pd.DataFrame((rng.random((24, 4)) < 0.5).astype(float), columns=CARBON)
+    knocked = pd.DataFrame((rng.random((24, 4)) < 0.3).astype(float), columns=KNOCKOUTS)
+    knocked.iloc[:4] = 0.0  # wild type rows among the knockouts: the LP is restored after each knocked-out row
+    X = pd.concat([media, knocked], axis=1)
+    model = UptakeModel(textbook_net, CARBON, medium, knockout_ids=KNOCKOUTS)
+    theta = np.array([5.0, 4.0, 8.0, 6.0])
+    bounds = model.medium_bounds(X, theta)
+    growth = model.growth(bounds, knocked_out=model.knocked_out(X))[0]
+    expected = [_original_growth(dict(zip(model.medium_ids, row)), [k for k in KNOCKOUTS if ko[k]])
+                for row, (_, ko) in zip(bounds, knocked.iterrows())]
+    np.testing.assert_allclose(growth, expected, atol=1e-7)
+    wild = model.growth(bounds)[0]  # the same media without their knockouts (not served from the memo)
+    assert (np.abs(wild - growth) > 1e-3).sum() >= 5 and np.allclose(wild[:4], growth[:4])
+    # an array holds the compositions, then the knockouts
+    np.testing.assert_allclose(model.growth(model.medium_bounds(X.to_numpy(), theta),
+                                            knocked_out=model.knocked_out(X.to_numpy()))[0], growth)
+    with pytest.raises(DatasetMismatchError, match="knockout values must be 0 or 1"):
+        model.knocked_out(X.assign(PFK=2.0))
+    with pytest.raises(DatasetMismatchError, match="lacks column"):
+        model.knocked_out(media)
+
+
+def test_fba_baselines_fit_and_predict_with_each_row_s_knockouts(textbook_net):
+    """A knockout screen (one carbon source x one knockout a row) labelled by COBRApy: FBA that applies
+    the knockouts classifies every held-out row, FBA blind to them cannot."""
+    from amn.baselines.fba import FBAGrowthClassifier
+
+    medium = MediumSpec(tuple(BASE), np.ones(6), np.full(6, 1000.0), 0.0, source="salts")
+    rows = []
+    for source, knockout in product(CARBON, [None, *KNOCKOUTS]):
+        row = {**dict.fromkeys(CARBON, 0.0), source: 1.0, **dict.fromkeys(KNOCKOUTS, 0.0)}
+        if knockout:
+            row[knockout] = 1.0
+        bounds = {**dict.fromkeys(BASE, 1000.0), source: 10.0}
+        row["grows"] = int(_original_growth(bounds, [knockout] if knockout else []) > 1e-6)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    X, y = table.drop(columns="grows"), table["grows"].to_numpy()
+    assert 0 < y.sum() < len(y)
+    folds = KFold(4, shuffle=True)
+    aware = cross_validate(FBAGrowthClassifier(UptakeModel(textbook_net, CARBON, medium, knockout_ids=KNOCKOUTS)),
+                           X, y, task="classification", seeds=(0,), cv=folds)
+    blind = cross_validate(FBAGrowthClassifier(UptakeModel(textbook_net, CARBON, medium)), X[CARBON], y,
+                           task="classification", seeds=(0,), cv=folds)
+    assert aware.mean("accuracy") == 1.0 and blind.mean("accuracy") < 0.9
+    regression = FBAFittedBounds(UptakeModel(textbook_net, CARBON, medium, knockout_ids=KNOCKOUTS)).fit(X, y * 0.5)
+    assert regression.predict(X)[y == 0].max() < 1e-6  # the lethal knockouts stay lethal after the fit

@@ -10,6 +10,7 @@ import pytest
 
 from amn.baselines.registry import XGBOOST_MISSING, methods_for, statistical_methods
 from amn.dataset.validation import validate_table
+from amn.media.spec import MediumSpec
 
 
 def table(task: str = "regression"):
@@ -148,3 +149,32 @@ def test_growth_rate_methods_are_skipped_with_one_line_each(textbook_net):
         names = [m.name for m in methods_for(bounds, textbook_net, amn_epochs=3)]
     assert names[-5:] == ["FBA, table bounds", "FBA, best single bound", "FBA, best single bound + affine",
                           "FBA, per-compound bounds (L-BFGS-B)", "FBA, per-compound bounds (L-BFGS-B) + affine"]
+
+
+def test_a_growth_table_with_knockouts_gets_fba_that_applies_them_and_one_line_for_the_others(textbook_net):
+    rng = np.random.default_rng(4)
+    n = 16
+    rows = pd.DataFrame({"EX_glc__D_e_i": (rng.random(n) < 0.5).astype(float), "EX_succ_e_i": 1.0 - (rng.random(n) < 0.3),
+                         "pgi": (rng.random(n) < 0.7).astype(int), "GR": rng.uniform(0.1, 0.9, n)})  # pgi 0 = knocked out
+    growth = validate_table(rows, "GR", textbook_net, knockout_value=0)
+    salts = ("EX_nh4_e_i", "EX_pi_e_i", "EX_h2o_e_i", "EX_h_e_i", "EX_o2_e_i", "EX_co2_e_i")
+    medium = MediumSpec(salts, np.ones(6), np.full(6, 1000.0), 0.0, source="salts")
+    with pytest.warns(UserWarning) as caught:
+        methods = methods_for(growth, textbook_net, medium, exact_route=True, amn_epochs=3, growth_model="model")
+    lines = [str(w.message) for w in caught if "xgboost" not in str(w.message)]
+    assert lines[:2] == ["AMN-QP (--amn) skipped: it does not apply the table's 1 knockout column(s)",
+                         "reservoir (--growth-model) skipped: it does not apply the table's 1 knockout column(s)"]
+    fba = [m for m in methods if m.name.startswith("FBA")]
+    assert [m.name for m in fba] == [
+        "FBA, best single bound", "FBA, best single bound + affine", "FBA, per-compound bounds (L-BFGS-B)",
+        "FBA, per-compound bounds (L-BFGS-B) + affine", "FBA, composition-dependent bounds (exact route)"]
+    assert all(list(m.inputs(growth).columns) == ["EX_glc__D_e_i", "EX_succ_e_i", "b4025"] for m in fba)
+    assert "uptake and knockout columns" not in fba[0].note  # the table has no other input
+    estimator = fba[0].build(growth)
+    assert estimator.uptake_model.knockout_ids == ["b4025"]
+    knocked = growth.X["b4025"] == 1
+    estimator.fit(fba[0].inputs(growth), growth.y)
+    with_ko = estimator.fba_growth(fba[0].inputs(growth))
+    without = estimator.fba_growth(fba[0].inputs(growth).assign(b4025=0.0))
+    assert knocked.any() and (with_ko[knocked] < without[knocked] - 1e-3).all()
+    assert np.allclose(with_ko[~knocked], without[~knocked])

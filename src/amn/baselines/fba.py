@@ -14,6 +14,8 @@ Compositions may be presence, uptake bounds or concentrations (the
 :class:`UptakeModel`'s ``composition``): the fitted per-compound value is then a
 bound, a scale on the table's bound, or bound per unit of concentration, and the
 grid and cap default to the uptake model's (:data:`~amn.solve.composition.PARAMETER_GRIDS`).
+A table's knockout columns (genes or reactions, 1 = knocked out) are applied in every
+FBA solve of their rows: the uptake model closes the reactions each knockout removes.
 
 :class:`FBAGrowthClassifier` is the growth / no-growth form: FBA growth above a
 threshold chosen on the training rows (maximising balanced accuracy), FBA growth
@@ -62,8 +64,9 @@ class _FBARegressor(RegressorMixin, BaseEstimator):
         return pd.DataFrame(bounds, index=index, columns=self.uptake_model.medium_ids)
 
     def fba_growth(self, X) -> np.ndarray:
-        """Uncalibrated FBA growth with the fitted bounds."""
-        return self.uptake_model.growth(self.uptake_model.medium_bounds(X, self.bounds_.to_numpy()))[0]
+        """Uncalibrated FBA growth with the fitted bounds (each row's knockouts applied)."""
+        um = self.uptake_model
+        return um.growth(um.medium_bounds(X, self.bounds_.to_numpy()), knocked_out=um.knocked_out(X))[0]
 
     def predict(self, X) -> np.ndarray:
         return self.coef_ * self.fba_growth(X) + self.intercept_
@@ -80,10 +83,11 @@ class FBAFixedBound(_FBARegressor):
 
     def fit(self, X, y) -> FBAFixedBound:
         y = np.asarray(y, dtype=float)
-        k = len(self.uptake_model.variable_ids)
+        um = self.uptake_model
+        k, knocked_out = len(um.variable_ids), um.knocked_out(X)
         best = None
-        for bound in self.grid or self.uptake_model.parameter_grid:
-            g = self.uptake_model.growth(self.uptake_model.medium_bounds(X, np.full(k, float(bound))))[0]
+        for bound in self.grid or um.parameter_grid:
+            g = um.growth(um.medium_bounds(X, np.full(k, float(bound))), knocked_out=knocked_out)[0]
             a, b = self._calibration(g, y)
             sse = float(np.sum((a * g + b - y) ** 2))
             if best is None or sse < best[0]:
@@ -122,15 +126,15 @@ class FBAFittedBounds(_FBARegressor):
     def fit(self, X, y) -> FBAFittedBounds:
         y = np.asarray(y, dtype=float)
         um = self.uptake_model
-        A = um.values(X)
+        A, knocked_out = um.values(X), um.knocked_out(X)
         factor = um.inputs(A)  # d bound / d parameter
-        start = FBAFixedBound(um, self.grid, self.calibrate).fit(A, y)
+        start = FBAFixedBound(um, self.grid, self.calibrate).fit(X, y)
         scale = max(float(np.var(y)), 1e-12) * len(y)
         variable = um._variable
         cap = um.parameter_cap if self.max_bound is None else self.max_bound
 
         def loss(bounds: np.ndarray) -> tuple[float, np.ndarray]:
-            g, dg = um.growth(um.medium_bounds(A, bounds), gradient=True)
+            g, dg = um.growth(um.medium_bounds(A, bounds), gradient=True, knocked_out=knocked_out)
             a, b = self._calibration(g, y)
             residual = a * g + b - y
             # envelope theorem: (a, b) are optimal, so only d growth / d bound contributes
@@ -147,7 +151,7 @@ class FBAFittedBounds(_FBARegressor):
         )
         self.bounds_ = pd.Series(result.x, index=um.variable_ids)
         self.n_iter_ = int(result.nit)
-        g = um.growth(um.medium_bounds(A, result.x))[0]
+        g = um.growth(um.medium_bounds(A, result.x), knocked_out=knocked_out)[0]
         self.coef_, self.intercept_ = self._calibration(g, y)
         return self
 
@@ -196,9 +200,9 @@ class FBACompositionBounds(_FBARegressor):
         um = self.uptake_model
         if um.composition != "presence":
             raise ParameterError(f"composition-dependent bounds are for presence tables, not {um.composition}")
-        A = um.indicators(X)
-        start = FBAFittedBounds(um, self.max_bound, grid=self.grid).fit(A, y)
-        limiting = um.limiting(A, start.bounds_.to_numpy())
+        A, knocked_out = um.indicators(X), um.knocked_out(X)
+        start = FBAFittedBounds(um, self.max_bound, grid=self.grid).fit(X, y)
+        limiting = um.limiting(X, start.bounds_.to_numpy())
         self.learned_ = np.concatenate([um._variable, limiting]).astype(int)
         self.cap_ = np.concatenate([np.full(len(um._variable), self.max_bound),
                                     np.maximum(self.max_bound, um._fixed[limiting])])
@@ -214,7 +218,7 @@ class FBACompositionBounds(_FBARegressor):
 
         def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
             bounds, sig, inputs = self._bounds(A, theta)
-            g, dg = um.growth(bounds, gradient=True)
+            g, dg = um.growth(bounds, gradient=True, knocked_out=knocked_out)
             residual = g - y
             d_bound = 2.0 * residual[:, None] * dg[:, self.learned_] * A[:, self.learned_] * self.cap_ * sig * (1 - sig)
             penalised = weights * theta.reshape(theta0.shape)
@@ -234,7 +238,8 @@ class FBACompositionBounds(_FBARegressor):
         return pd.DataFrame(bounds, index=index, columns=self.uptake_model.medium_ids)
 
     def fba_growth(self, X) -> np.ndarray:
-        return self.uptake_model.growth(self._bounds(self.uptake_model.indicators(X), self.theta_)[0])[0]
+        um = self.uptake_model
+        return um.growth(self._bounds(um.indicators(X), self.theta_)[0], knocked_out=um.knocked_out(X))[0]
 
 
 def best_threshold(score: np.ndarray, y: np.ndarray) -> float:
@@ -324,7 +329,7 @@ class FBAGrowthClassifier(ClassifierMixin, BaseEstimator):
 
     def _growth(self, X, parameter) -> np.ndarray:
         um = self.uptake_model
-        return um.growth(um.medium_bounds(X, self._values(parameter)))[0]
+        return um.growth(um.medium_bounds(X, self._values(parameter)), knocked_out=um.knocked_out(X))[0]
 
     def fit(self, X, y) -> FBAGrowthClassifier:
         """Choose the parameter (with ``grid``) and the threshold on ``(X, y)``, ``y`` 0/1.
@@ -338,10 +343,10 @@ class FBAGrowthClassifier(ClassifierMixin, BaseEstimator):
         if not np.isin(y, (0.0, 1.0)).all():
             raise DatasetMismatchError("FBAGrowthClassifier: the target must be 0 or 1")
         y = y.astype(int)
-        A = self.uptake_model.values(X)
+        self.uptake_model.values(X)  # checked once
         best = None
         for parameter in self.grid if self.grid else [self._default() if self.parameter is None else self.parameter]:
-            g = self._growth(A, parameter)
+            g = self._growth(X, parameter)
             threshold = max(best_threshold(g, y), 0.0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)

@@ -16,6 +16,9 @@ from amn.dataset.table import ExperimentTable
 from amn.media.spec import MediumSpec
 from amn.solve.composition import UptakeModel
 
+#: The input roles the FBA methods read: the medium, and the knockouts they apply in each row's solve.
+FBA_ROLES = ("uptake", "knockout")
+
 
 def fba_methods(network, medium: MediumSpec | None = None, composition: bool = False,
                 table_bounds: bool = False) -> list[Method]:
@@ -38,7 +41,7 @@ def fba_methods(network, medium: MediumSpec | None = None, composition: bool = F
     """
     model_for = _uptake_models(network, medium)
     affine = "affine calibration a*growth+b fitted on the training folds"
-    uptakes = ("uptake",)
+    uptakes = FBA_ROLES
     out = [Method("FBA, table bounds", lambda t: FBAFixedBound(model_for(t), grid=(1.0,)),
                   "the table's bounds, nothing fitted", uptakes)] if table_bounds else []
     out += [
@@ -77,13 +80,14 @@ def classification_methods(network, medium: MediumSpec | None = None) -> list[Me
     """
     model_for = _uptake_models(network, medium)
     threshold = "grows = FBA growth > a threshold chosen on the training folds (balanced accuracy)"
+    uptakes = FBA_ROLES
     return [
         Method("FBA, table bounds", lambda t: FBAGrowthClassifier(model_for(t)),
                f"{threshold}; bounds tables: the table's bounds, presence: a fixed bound per present compound, "
-               "concentrations: 1 mmol/gDW/h per unit", ("uptake",)),
+               "concentrations: 1 mmol/gDW/h per unit", uptakes),
         Method("FBA, best single bound", lambda t: FBAGrowthClassifier(model_for(t), grid=model_for(t).parameter_grid),
                f"{threshold}; one bound (presence) or scale (bounds, concentrations) chosen on the training folds",
-               ("uptake",)),
+               uptakes),
     ]
 
 
@@ -133,7 +137,7 @@ def _uptake_models(network, medium):
     cache: dict[tuple, UptakeModel] = {}
 
     def model_for(table: ExperimentTable) -> UptakeModel:
-        key = (tuple(table.composition_ids), table.composition)
+        key = (tuple(table.composition_ids), table.composition, tuple(table.knockout_ids))
         if key not in cache:
             cache[key] = UptakeModel.from_table(network, table, medium)
         return cache[key]
@@ -161,10 +165,10 @@ def mechanistic_blocker(table: ExperimentTable) -> str | None:
     """Why no growth method (FBA, exact route, AMN-QP, reservoir) can run on ``table``, or None.
 
     They read the uptake columns and predict one growth rate, or grows / does not grow: several
-    targets, knockout columns (they would be ignored) or no uptake column at all rule them out.
-    Extra and measured inputs do not: these methods read the uptake columns only (their note says so).
-    What suits only some of them (presence tables for the exact route and AMN-QP) is
-    :func:`growth_methods`' to say.
+    targets or no uptake column at all rule them out.  Extra and measured inputs do not: these
+    methods read the uptake columns only (their note says so).  What suits only some of them
+    (knockout columns, which the FBA methods apply and the others would ignore; presence tables
+    for the exact route and AMN-QP) is :func:`growth_methods`' to say.
 
     Examples
     --------
@@ -179,8 +183,6 @@ def mechanistic_blocker(table: ExperimentTable) -> str | None:
         return f"it predicts one growth rate and this table has {len(table.targets)} targets"
     if not table.composition_ids:
         return "the table has no uptake column"
-    if table.knockout_ids:
-        return f"it does not apply the table's {len(table.knockout_ids)} knockout column(s)"
     return None
 
 
@@ -200,8 +202,9 @@ def growth_methods(
     Regression: the FBA baselines on any composition (presence, bounds, concentrations; on bounds
     tables also the table's bounds unfitted), the exact route and AMN-QP on presence tables, the
     reservoir (and its bounds given to FBA).  Classification: FBA with a threshold chosen on the
-    training folds, and the reservoir's logistic head.  Parameters as in
-    :func:`amn.baselines.registry.methods_for`.
+    training folds, and the reservoir's logistic head.  The FBA methods (exact route included) apply
+    the table's knockout columns; AMN-QP and the reservoir would ignore them, so a table with
+    knockouts skips them.  Parameters as in :func:`amn.baselines.registry.methods_for`.
 
     Returns
     -------
@@ -219,32 +222,38 @@ def growth_methods(
     presence = table.composition == "presence"
     classification = table.task == "classification"
     not_presence = f"it reads 0/1 compositions and this table's uptake columns are {table.composition}"
+    knockouts = f"it does not apply the table's {len(table.knockout_ids)} knockout column(s)" \
+        if table.knockout_ids else None
     if network is not None:
         if classification:
             out += classification_methods(network, medium)
         else:
             out += fba_methods(network, medium, composition=exact_route and presence,
                                table_bounds=table.composition == "bounds")
-    def presence_regression_blocker(on) -> str | None:
+    def presence_regression_blocker(on, applies_knockouts: bool) -> str | None:
         """Why a method for growth rates on presence tables, run on network ``on``, cannot run here."""
         if on is None:
             return "it needs --model"
         if classification:
             return "it predicts growth rates and this is a classification table"
-        return None if presence else not_presence
+        if not presence:
+            return not_presence
+        return None if applies_knockouts else knockouts
 
-    if exact_route and (why := presence_regression_blocker(network)):
+    if exact_route and (why := presence_regression_blocker(network, applies_knockouts=True)):
         skipped.append(f"exact-FBA route (--exact-route) skipped: {why}")
     amn_network = amn_network if amn_network is not None else network
     if amn_epochs > 0:
-        if why := presence_regression_blocker(amn_network):
+        if why := presence_regression_blocker(amn_network, applies_knockouts=False):
             skipped.append(f"AMN-QP (--amn) skipped: {why}")
         else:
             note = f"trained on the measured values, {amn_epochs} epochs" + (
                 "" if amn_network is network else ", reduced network")
             out.append(Method("AMN-QP", lambda t: _composition_amn(amn_network, medium, amn_epochs), note,
                               ("uptake",)))
-    if growth_model is not None:
+    if growth_model is not None and knockouts:
+        skipped.append(f"reservoir (--growth-model) skipped: {knockouts}")
+    elif growth_model is not None:
         head = "logistic head on the growth" if classification else "growth"
         out.append(Method("reservoir", lambda t: _reservoir(growth_model, t.composition, t.task),
                           f"frozen growth model (saved AMN), uptake layer and {head} trained on the training folds",
@@ -253,11 +262,14 @@ def growth_methods(
             out.append(Method("FBA with reservoir bounds",
                               lambda t: _reservoir(growth_model, t.composition, network=network),
                               "the reservoir's learned uptake bounds given to plain FBA, no calibration", ("uptake",)))
-    return [Method(m.name, m.build, _uptakes_only(table, m.note), m.roles) for m in out], skipped
+    return [Method(m.name, m.build, _inputs_read(table, m), m.roles) for m in out], skipped
 
 
-def _uptakes_only(table: ExperimentTable, note: str) -> str:
-    """``note``, and that the method reads the uptake columns only when the table has other inputs."""
-    others = len(table.X.columns) - len(table.composition_ids)
-    extra = f"uptake columns only ({others} other input(s) not used)" if others else ""
-    return "; ".join(n for n in (note, extra) if n)
+def _inputs_read(table: ExperimentTable, method: Method) -> str:
+    """The method's note, and which inputs it reads when the table has others it does not."""
+    read = table.inputs(*method.roles)
+    others = len(table.X.columns) - len(read)
+    knockouts = "knockout" in method.roles and table.knockout_ids
+    what = "uptake and knockout columns" if knockouts else "uptake columns"
+    extra = f"{what} only ({others} other input(s) not used)" if others else ""
+    return "; ".join(n for n in (method.note, extra) if n)

@@ -6,7 +6,9 @@ growth and, from the reduced costs, d growth / d uptake bound.  A composition
 is given as presence (0/1), as uptake bounds (mmol/gDW/h) or as concentrations
 (mM); each variable compound's bound is its cell times a per-compound parameter
 (a bound, a scale on the given bound, or bound per mM), so the parameters are
-fitted the same way whatever the table holds.
+fitted the same way whatever the table holds.  Knockout columns (a gene or a reaction
+per column, 1 = knocked out) close, in their rows, the reactions the knockout removes
+(genes through their gene-reaction rules, as COBRApy's ``knock_out``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 
 from amn.errors import DatasetMismatchError, MediumError, ParameterError, id_list
 from amn.media.spec import MediumSpec
+from amn.network.knockouts import Knockouts
 from amn.solve.highs import HighsLP
 from amn.solve.pfba import FluxProblem
 
@@ -57,8 +60,9 @@ class UptakeModel:
     the medium file gets its file bound where present (presence, concentration)
     or the table's own bound (bounds).  Absent compounds and every uptake
     outside the medium are closed; base uptakes of the medium file that the
-    table does not list stay open at their bound.  The LP is built once and
-    kept warm in HiGHS; copies (``clone``, ``deepcopy``) share it.
+    table does not list stay open at their bound.  A row with a knockout column
+    at 1 is solved with the reactions that knockout removes closed.  The LP is
+    built once and kept warm in HiGHS; copies (``clone``, ``deepcopy``) share it.
 
     Parameters
     ----------
@@ -72,6 +76,8 @@ class UptakeModel:
     half_saturation : float, optional
         Concentrations only: ``K`` (in the table's unit) of a saturating uptake ``theta * x / (K + x)``;
         default: linear, ``theta * x``.
+    knockout_ids : sequence of str, optional
+        Knockout columns, each named by a gene or a reaction of the network (0/1, 1 = knocked out).
 
     Raises
     ------
@@ -81,10 +87,13 @@ class UptakeModel:
         ``composition`` or ``half_saturation`` outside its domain.
     UnknownReactionError
         The network lacks an uptake of ``medium``.
+    UnknownGeneError
+        A knockout column names neither a gene nor a reaction of the network.
     """
 
     def __init__(self, network, composition_ids: Sequence[str], medium: MediumSpec | None = None,
-                 composition: str = "presence", half_saturation: float | None = None) -> None:
+                 composition: str = "presence", half_saturation: float | None = None,
+                 knockout_ids: Sequence[str] = ()) -> None:
         if composition not in COMPOSITIONS:
             raise ParameterError(f"composition must be one of {', '.join(COMPOSITIONS)} (got {composition!r})")
         if half_saturation is not None and (composition != "concentration" or not half_saturation > 0):
@@ -105,16 +114,21 @@ class UptakeModel:
         self._fixed = np.array([fixed.get(r, np.nan) for r in self.composition_ids])
         self._extra = np.array([fixed[r] for r in self.extra_ids])
         self._variable = np.flatnonzero(np.isnan(self._fixed))
+        self.knockout_ids = list(knockout_ids)
+        mapping = Knockouts(network)
+        self._removed = [mapping.columns([k]) for k in self.knockout_ids]  # checks the ids
+        self._knockouts = mapping
+        self._closed: tuple[np.ndarray, np.ndarray] | None = None  # the LP's own bounds, uptakes closed
         self._lp: HighsLP | None = None
         self._memo: dict[bytes, float] = {}
 
     @classmethod
     def from_table(cls, network, table, medium: MediumSpec | None = None,
                    half_saturation: float | None = None) -> UptakeModel:
-        """The uptake model of an :class:`~amn.dataset.table.ExperimentTable`'s composition columns,
-        with the table's ``composition`` (presence when the table does not say)."""
+        """The uptake model of an :class:`~amn.dataset.table.ExperimentTable`'s composition and knockout
+        columns, with the table's ``composition`` (presence when the table does not say)."""
         return cls(network, table.composition_ids, medium, getattr(table, "composition", None) or "presence",
-                   half_saturation)
+                   half_saturation, getattr(table, "knockout_ids", ()))
 
     @property
     def parameter_grid(self) -> tuple[float, ...]:
@@ -162,6 +176,9 @@ class UptakeModel:
             non-finite bound or concentration.
         """
         A = _matrix(X, self.composition_ids)
+        if not isinstance(X, pd.DataFrame) and self.knockout_ids and A.ndim == 2 \
+                and A.shape[1] == len(self.composition_ids) + len(self.knockout_ids):
+            A = A[:, :len(self.composition_ids)]  # an array: compositions, then knockouts
         if A.ndim != 2 or A.shape[1] != len(self.composition_ids):
             raise DatasetMismatchError(
                 f"expected {len(self.composition_ids)} composition columns ({self.composition_ids[0]}, ...), "
@@ -173,6 +190,30 @@ class UptakeModel:
         elif not (np.isfinite(A) & (A >= 0)).all():
             raise DatasetMismatchError(f"composition values ({self.composition}) must be finite and >= 0")
         return A
+
+    def knocked_out(self, X) -> np.ndarray | None:
+        """The ``knockout_ids`` cells of every row (media x knockouts, 1 = knocked out), or None without
+        knockout columns.  A DataFrame is read by column name; an array holds the composition columns,
+        then the knockout columns.
+
+        Raises
+        ------
+        DatasetMismatchError
+            A knockout column missing, or a cell other than 0 and 1.
+        """
+        if not self.knockout_ids:
+            return None
+        if isinstance(X, pd.DataFrame):
+            K = _matrix(X, self.knockout_ids)
+        else:
+            X = np.asarray(X, dtype=float)
+            if X.ndim != 2 or X.shape[1] != len(self.composition_ids) + len(self.knockout_ids):
+                raise DatasetMismatchError(f"expected {len(self.composition_ids)} composition and "
+                                           f"{len(self.knockout_ids)} knockout columns, got shape {X.shape}")
+            K = X[:, len(self.composition_ids):]
+        if not np.isin(K, (0.0, 1.0)).all():
+            raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
+        return K
 
     def indicators(self, X) -> np.ndarray:
         """Composition rows as a 0/1 presence array in ``composition_ids`` order (cell > 0).
@@ -219,9 +260,9 @@ class UptakeModel:
     def limiting(self, X, variable_bounds: np.ndarray) -> np.ndarray:
         """Positions (in ``composition_ids``) of the base uptakes that limit FBA growth in some medium:
         present, with a non-zero reduced cost at the medium-file bound, the variable compounds at
-        ``variable_bounds``.  These are the base bounds worth learning."""
+        ``variable_bounds``, each row's knockouts applied.  These are the base bounds worth learning."""
         A = self.indicators(X)
-        _, dg = self.growth(self.medium_bounds(X, variable_bounds), gradient=True)
+        _, dg = self.growth(self.medium_bounds(X, variable_bounds), gradient=True, knocked_out=self.knocked_out(X))
         fixed = np.flatnonzero(~np.isnan(self._fixed))
         return fixed[(np.abs(dg[:, fixed]) * A[:, fixed] > 1e-9).any(axis=0)]
 
@@ -229,11 +270,19 @@ class UptakeModel:
         if self._lp is None:
             p = self.problem
             self._lp = HighsLP(p.S, p.lower, p.upper, p.c, maximize=p.maximize)
-            closed = np.zeros(len(p.uptake_columns))
-            self._lp.set_bounds(p.uptake_columns, closed, closed)
+            lower, upper = p.lower.copy(), p.upper.copy()
+            lower[p.uptake_columns] = upper[p.uptake_columns] = 0.0
+            self._lp.set_bounds(p.uptake_columns, lower[p.uptake_columns], upper[p.uptake_columns])
+            self._closed = (lower, upper)
         return self._lp
 
-    def growth(self, bounds: np.ndarray, gradient: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    def removed(self, knocked_out: np.ndarray) -> np.ndarray:
+        """Columns of the network closed by one row of :meth:`knocked_out` (sorted indices)."""
+        ids = [k for k, out in zip(self.knockout_ids, knocked_out) if out]
+        return self._knockouts.columns(ids) if ids else np.zeros(0, dtype=int)
+
+    def growth(self, bounds: np.ndarray, gradient: bool = False,
+               knocked_out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """FBA growth of every row of ``bounds`` (media x ``medium_ids``), 0 where no steady state exists,
         and optionally d growth / d bound (media x ``medium_ids``, from the reduced costs).
 
@@ -248,6 +297,8 @@ class UptakeModel:
             Media x ``medium_ids`` upper bounds (see :meth:`medium_bounds`).
         gradient : bool, default False
             Also return d growth / d bound.
+        knocked_out : numpy.ndarray, optional
+            Media x ``knockout_ids`` (:meth:`knocked_out`): each row's knockouts, their reactions closed.
 
         Returns
         -------
@@ -264,17 +315,23 @@ class UptakeModel:
             lp.clear_basis()
         elif len(self._memo) > MEMO_SIZE:
             self._memo.clear()
+        lower0, upper0 = self._closed
         for i, upper in enumerate(bounds):
-            key = None if gradient else upper.tobytes()
+            removed = np.zeros(0, dtype=int) if knocked_out is None else self.removed(knocked_out[i])
+            key = None if gradient else upper.tobytes() + removed.tobytes()
             if key in self._memo:
                 growth[i] = self._memo[key]
                 continue
             lp.set_bounds(columns, np.zeros(len(columns)), upper)
+            if len(removed):
+                lp.set_bounds(removed, np.zeros(len(removed)), np.zeros(len(removed)))
             solution = lp.solve()
             if solution.optimal:
                 growth[i] = solution.objective
                 if grad is not None:
                     grad[i] = lp.duals()[0][columns]
+            if len(removed):  # back to the LP's own bounds (medium columns are set again by every row)
+                lp.set_bounds(removed, lower0[removed], upper0[removed])
             if key is not None:
                 self._memo[key] = growth[i]
         return growth, grad
