@@ -279,3 +279,39 @@ def test_cv_joins_files_several_targets_leave_one_out(tmp_path):
     assert list(predictions.columns) == ["measured:R_PGI_fwd", "measured:R_GND", "ridge:R_PGI_fwd", "ridge:R_GND"]
     report = (out / "report.md").read_text()
     assert "leave-one-row-out" in report and "multioutput='variance_weighted'" in report
+
+
+def test_cv_on_a_knockout_screen_runs_fba_with_each_row_s_knockouts(tmp_path):
+    """Carbon sources x gene knockouts (file value 0 = knocked out), labelled by COBRApy's own FBA on the
+    original textbook model: FBA that applies the knockouts classifies every held-out row."""
+    from cobra.io import load_model
+
+    from amn.media.spec import MediumSpec
+
+    carbon, genes = ["glc__D_e", "fru_e", "succ_e", "pyr_e"], ["pgi", "eno", "sdhA", "ppc", "gapA"]
+    salts = ["nh4_e", "pi_e", "h2o_e", "h_e", "o2_e", "co2_e"]
+    reference, rows = load_model("textbook"), []
+    for source in carbon:
+        for knocked in [None, *genes]:
+            with reference:
+                for exchange in reference.exchanges:
+                    exchange.lower_bound = -1000.0 if exchange.id[3:] in salts else 0.0
+                reference.reactions.get_by_id(f"EX_{source}").lower_bound = -10.0
+                if knocked:
+                    next(g for g in reference.genes if g.name == knocked).knock_out()
+                grows = reference.slim_optimize(error_value=0.0) > 1e-6
+            rows.append({**{c: int(c == source) for c in carbon}, **{g: int(g != knocked) for g in genes},
+                         "grows": int(grows)})
+    data, medium = tmp_path / "screen.csv", tmp_path / "salts.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    MediumSpec(tuple(f"EX_{s}_i" for s in salts), np.ones(6), np.full(6, 1000.0), 0.0, source="salts").write(medium)
+    out = tmp_path / "out"
+    result = _cv("--data", data, "--target", "grows", "--model", "textbook", "--medium", medium, "--knockout-value", 0,
+                 "--amn", 5, "--methods", "logistic regression,FBA, table bounds", "--seeds", 0, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "knockout (5): pgi -> b4025" in result.stdout
+    assert "AMN-QP (--amn) skipped: it predicts growth rates and this is a classification table" in result.stderr
+    results = pd.read_csv(out / "results.csv").set_index("method")
+    majority = results.loc["FBA, table bounds", "majority_rate"]
+    assert 0.5 <= majority < 0.9 and results.loc["FBA, table bounds", "accuracy"] == 1.0
+    assert results.loc["logistic regression", "accuracy"] < 1.0
