@@ -7,7 +7,7 @@ import pytest
 
 from amn.dynamics import CurveSet, curve_r2, growth_rates, heldout, rmse
 from amn.dynamics.baselines import PointRegressor
-from amn.dynamics.evaluation import forecast_time, q2
+from amn.dynamics.evaluation import forecast_time, q2, unforeseen_falls
 from tests.dynamics.conftest import synthetic_media
 
 
@@ -33,6 +33,22 @@ def test_q2():
 
 def test_forecast_time():
     assert forecast_time(np.arange(20.0), 0.4) == 7.0
+
+
+def test_unforeseen_falls_are_those_after_the_window_and_the_bound_holds_them_flat():
+    t = np.arange(6.0)
+    log_od = np.array([[0.0, 1.0, 2.0, 2.0, 1.0, 1.0],   # falls by 1 at t = 4, after the window: unforeseen
+                       [0.0, 2.0, 1.0, 1.0, 1.0, 1.0],   # falls at t = 2, inside the window: seen
+                       [0.0, 1.0, 2.0, 3.0, 2.8, 2.7],   # never falls by more than 0.5
+                       [0.0, 1.0, 2.0, 1.6, 1.4, 1.4]])  # falls step by step, 0.6 below its peak at t = 4
+    falls, bound = unforeseen_falls(t, log_od, until=2.0)
+    assert falls.tolist() == [0, 3]
+    held = log_od.copy()
+    held[0, 4:] = 2.0
+    held[3, 4:] = 1.6
+    np.testing.assert_allclose(bound, curve_r2(log_od, held))
+    assert bound[1] == bound[2] == 1.0 and bound[0] < 1.0
+    assert unforeseen_falls(t, log_od, until=5.0)[0].size == 0  # nothing left to forecast
 
 
 def test_heldout_point_regressor_on_linear_curves():

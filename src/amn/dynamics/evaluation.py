@@ -11,6 +11,9 @@
   (every curve fitted up to a time, then simulated from its first point: scored on
   the whole curve, as the dynamic AMN work scores it, and on the points after the
   boundary alone).
+- :func:`unforeseen_falls`: what a forecast cannot know: curves whose fall below their peak
+  starts only after the fitted window, and the score of the measured curves held flat from
+  each such fall (the best forecast that does not guess falls it never saw).
 
 The curve splits are their own loop, not :func:`amn.evaluation.cross_validate`'s: a
 forecast cuts time, not rows, and the score is per curve, not pooled per point.
@@ -194,6 +197,42 @@ def forecast(make: Callable[[int], object], curves: CurveSet, until: float, *, n
     info = {"r2_tail": curve_r2(curves.log_od, prediction, tail), "rmse_tail": rmse(curves.log_od, prediction, tail),
             **(extra(method) if extra is not None else {})}
     return _score(name, curves, prediction[None], np.ones(len(curves.times), bool), time.perf_counter() - start, info)
+
+
+#: A fall of ln OD below the curve's running peak counted by :func:`unforeseen_falls` (a 40 % loss of OD).
+FALL = 0.5
+
+
+def unforeseen_falls(times: np.ndarray, log_od: np.ndarray, until: float, drop: float = FALL
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The falls a forecast fitted up to ``until`` cannot see, and what they leave of the forecast score.
+
+    A curve falls at its first point more than ``drop`` (ln OD) below its peak so far.  A fall after
+    ``until`` has no sign in the fitted window (by this definition the window holds no fall of that
+    size).  The bound: every curve as measured, except that each unforeseen fall is replaced by the
+    last point before it, held flat; its mean :func:`curve_r2` is what a forecast exact on every
+    point it could know scores without predicting the falls.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The indices of the curves with an unforeseen fall, and the per-curve R² of the bound.
+
+    Examples
+    --------
+    >>> t = np.arange(5.0)
+    >>> falls, r2 = unforeseen_falls(t, np.array([[0.0, 1.0, 2.0, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0, 4.0]]), until=2.0)
+    >>> falls, r2.round(3)
+    (array([0]), array([0.643, 1.   ]))
+    """
+    times, log_od = np.asarray(times, float), np.asarray(log_od, float)
+    bound, falls = log_od.copy(), []
+    for i, curve in enumerate(log_od):
+        fallen = np.flatnonzero(curve < np.maximum.accumulate(curve) - drop)
+        if len(fallen) and times[fallen[0]] > until + 1e-9:
+            falls.append(i)
+            bound[i, fallen[0]:] = curve[fallen[0] - 1]
+    return np.array(falls, dtype=int), curve_r2(log_od, bound)
 
 
 def fold_labels(n: int, n_splits: int = 10, seed: int = 0) -> np.ndarray:
