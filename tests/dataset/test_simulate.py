@@ -6,17 +6,20 @@ import numpy as np
 import pytest
 
 from amn.dataset.simulate import TARGET, default_base, simulate_growth_screen
-from amn.errors import ParameterError, UnknownReactionError
+from amn.errors import ParameterError, UnknownGeneError, UnknownReactionError
 
 
-def _cobra_growth(model, open_bounds: dict[str, float]) -> float:
+def _cobra_growth(model, open_bounds: dict[str, float], knocked_out: str | None = None) -> float:
     """COBRApy FBA on the original model: every exchange closed for uptake except ``open_bounds``
-    (unidirectional uptake ids ``<exchange>_i``); an infeasible LP is no growth."""
+    (unidirectional uptake ids ``<exchange>_i``), a gene or reaction knocked out by COBRApy's ``knock_out``;
+    an infeasible LP is no growth."""
     with model:
         for exchange in model.exchanges:
             exchange.lower_bound = 0.0
         for uptake, bound in open_bounds.items():
             model.reactions.get_by_id(uptake[:-2]).lower_bound = -bound
+        if knocked_out:
+            (model.genes if knocked_out in model.genes else model.reactions).get_by_id(knocked_out).knock_out()
         value = model.slim_optimize(error_value=np.nan)
     return 0.0 if np.isnan(value) else value
 
@@ -68,3 +71,26 @@ def test_screen_refuses_bad_parameters(textbook_net):
         simulate_growth_screen(textbook_net, sources=["EX_nothing_e_i"])
     with pytest.raises(ParameterError, match="n_media"):
         simulate_growth_screen(textbook_net, n_media=1000)
+
+
+def test_knockout_screen_rows_are_each_source_in_the_wild_type_and_each_knockout(textbook, textbook_net):
+    knockouts = ["b4025", "b2779", "SUCDi"]  # pgi, eno (genes), succinate dehydrogenase (a reaction)
+    plain = simulate_growth_screen(textbook_net, flip=0.0, seed=4)
+    screen = simulate_growth_screen(textbook_net, flip=0.1, knockouts=knockouts, seed=4)
+    n, per = len(plain.source), 1 + len(knockouts)
+    assert len(screen.table) == n * per and screen.knockout_ids == tuple(knockouts)
+    assert list(screen.table.columns) == [*plain.base_ids, *plain.source_ids, *knockouts, TARGET]
+    np.testing.assert_array_equal(screen.source, np.repeat(plain.source, per))
+    knocked = screen.table[knockouts].to_numpy()
+    np.testing.assert_array_equal(knocked, np.tile(np.vstack([np.zeros(3), np.eye(3)]), (n, 1)))
+    base = default_base(textbook_net)
+    reference = np.array([_cobra_growth(textbook, {**base, source: 10.0}, knockouts[row.argmax()] if row.any() else None)
+                          for source, row in zip(screen.source, knocked)])
+    np.testing.assert_allclose(screen.growth, reference, atol=1e-7)
+    np.testing.assert_allclose(screen.growth[::per], plain.growth, atol=1e-9)  # the wild-type rows
+    assert (reference[~knocked.any(axis=1)] > reference[knocked.any(axis=1)].reshape(n, 3).max(axis=1) + 1e-3).any()
+    clean = (reference > 0.01).astype(int)
+    np.testing.assert_array_equal(screen.table[TARGET].to_numpy() != clean, screen.flipped)
+    assert screen.flipped.sum() == round(0.1 * n * per)
+    with pytest.raises(UnknownGeneError, match="nogene"):
+        simulate_growth_screen(textbook_net, knockouts=["nogene"])

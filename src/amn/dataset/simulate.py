@@ -7,11 +7,16 @@ screened, plus one source of it, and a grows / does-not-grow label.
 that methods can be tested where the truth is known: the label is FBA growth
 above a threshold, with a seeded fraction of the labels flipped (the
 measurement errors of a real screen).  Compositions come as presence (0/1) or
-as uptake bounds (mmol/gDW/h).
+as uptake bounds (mmol/gDW/h).  With ``knockouts``, every source is screened in
+the wild type and in each single knockout (a gene or a reaction, one 0/1 column
+each, 1 = knocked out): a knockout screen, as in the published AMN's growth of
+gene knockouts across media.
 
 Since every medium holds one source and every source one medium, a row-wise
 K-fold is a split by source: every held-out medium has a source never seen in
-training, which is where composition-only models can only guess.
+training, which is where composition-only models can only guess.  A knockout
+screen has several rows per source: split it by ``GrowthScreen.source``
+(scikit-learn ``GroupKFold``).
 """
 
 from __future__ import annotations
@@ -43,11 +48,12 @@ class GrowthScreen:
     ----------
     table : pandas.DataFrame
         One medium per row: the base uptakes, then the source uptakes (unidirectional ids,
-        ``<exchange>_i``), then the 0/1 target ``grows``; what a user's CSV would hold.
+        ``<exchange>_i``), then the knockout columns (0/1, 1 = knocked out), then the 0/1 target
+        ``grows``; what a user's CSV would hold.
     growth : pandas.Series
-        The FBA growth of each medium (0 where the LP has no optimum).
+        The FBA growth of each row (0 where the LP has no optimum).
     source : pandas.Series
-        The source uptake id of each medium.
+        The source uptake id of each row.
     flipped : numpy.ndarray of bool
         The media whose label was flipped.
     medium : MediumSpec
@@ -57,6 +63,8 @@ class GrowthScreen:
     composition : {"presence", "bounds"}
     threshold : float
         Growth above which a medium grows (before the flips).
+    knockout_ids : tuple of str
+        The knockout columns (genes or reactions of the network); empty for a plain screen.
     """
 
     table: pd.DataFrame
@@ -66,6 +74,7 @@ class GrowthScreen:
     medium: MediumSpec
     composition: str
     threshold: float
+    knockout_ids: tuple[str, ...] = ()
 
     @property
     def base_ids(self) -> list[str]:
@@ -129,13 +138,16 @@ def simulate_growth_screen(
     flip: float = 0.05,
     composition: Literal["presence", "bounds"] = "presence",
     n_media: int | None = None,
+    knockouts: Sequence[str] = (),
     seed: int = 0,
 ) -> GrowthScreen:
     """A growth / no-growth table from FBA on ``network``: one ``nutrient`` source per medium.
 
     Every medium is the base plus one source at ``bound``; its label is
     ``FBA growth > threshold``, then ``round(flip * n)`` labels chosen at random
-    are flipped.  Deterministic given ``seed``.
+    are flipped.  With ``knockouts`` each medium is a row for the wild type and
+    one for each single knockout (source-major order), FBA run with the reactions
+    the knockout removes closed.  Deterministic given ``seed``.
 
     Parameters
     ----------
@@ -157,6 +169,8 @@ def simulate_growth_screen(
         Table cells: 1 for an open uptake, or its bound (the base at its bound too).
     n_media : int, optional
         Screen a seeded sample of this many sources [default: all].
+    knockouts : sequence of str, optional
+        Genes or reactions of ``network``, each knocked out alone in every medium.
     seed : int, default 0
 
     Returns
@@ -171,6 +185,8 @@ def simulate_growth_screen(
         ``base`` or ``sources`` name reactions that are not uptakes of ``network``.
     MediumError
         No source left to screen.
+    UnknownGeneError
+        A knockout names neither a gene nor a reaction of ``network``.
     """
     network = ensure_network(network)
     element = _element(nutrient)
@@ -209,15 +225,21 @@ def simulate_growth_screen(
     bounds = np.zeros((n, len(base_ids) + n))
     bounds[:, : len(base_ids)] = [base[r] for r in base_ids]
     bounds[np.arange(n), len(base_ids) + np.arange(n)] = source_bound
+    knockouts = list(dict.fromkeys(knockouts))
     uptake_model = UptakeModel(network, base_ids + sources, MediumSpec(
-        tuple(base_ids), np.ones(len(base_ids)), np.array([float(base[r]) for r in base_ids]), 0.0, source="base"))
-    growth = uptake_model.growth(bounds)[0]  # medium_ids are base_ids + sources: no extra uptakes
+        tuple(base_ids), np.ones(len(base_ids)), np.array([float(base[r]) for r in base_ids]), 0.0, source="base"),
+        knockout_ids=knockouts)
+    per_source = 1 + len(knockouts)  # the wild type, then each single knockout
+    bounds = np.repeat(bounds, per_source, axis=0)
+    knocked = np.tile(np.vstack([np.zeros((1, len(knockouts))), np.eye(len(knockouts))]), (n, 1))
+    growth = uptake_model.growth(bounds, knocked_out=knocked)[0]  # medium_ids are base_ids + sources: no extras
     labels = (growth > threshold).astype(int)
-    flipped = np.zeros(n, dtype=bool)
-    flipped[rng.choice(n, round(flip * n), replace=False)] = True
+    flipped = np.zeros(len(labels), dtype=bool)
+    flipped[rng.choice(len(labels), round(flip * len(labels)), replace=False)] = True
     labels[flipped] = 1 - labels[flipped]
     cells = bounds if composition == "bounds" else (bounds > 0).astype(float)
-    table = pd.DataFrame(cells, columns=base_ids + sources)
+    table = pd.DataFrame(np.hstack([cells, knocked]), columns=base_ids + sources + knockouts)
     table[TARGET] = labels
-    return GrowthScreen(table, pd.Series(growth, name="fba_growth"), pd.Series(sources, name="source"), flipped,
-                        medium, composition, float(threshold))
+    return GrowthScreen(table, pd.Series(growth, name="fba_growth"),
+                        pd.Series(np.repeat(sources, per_source), name="source"), flipped, medium, composition,
+                        float(threshold), tuple(knockouts))
