@@ -41,18 +41,18 @@ def fba_methods(network, medium: MediumSpec | None = None, composition: bool = F
     """
     model_for = _uptake_models(network, medium)
     affine = "affine calibration a*growth+b fitted on the training folds"
-    uptakes = FBA_ROLES
+    roles = FBA_ROLES
     out = [Method("FBA, table bounds", lambda t: FBAFixedBound(model_for(t), grid=(1.0,)),
-                  "the table's bounds, nothing fitted", uptakes)] if table_bounds else []
+                  "the table's bounds, nothing fitted", roles)] if table_bounds else []
     out += [
         Method("FBA, best single bound", lambda t: FBAFixedBound(model_for(t)), "bound from a grid, training folds",
-               uptakes),
+               roles),
         Method("FBA, best single bound + affine", lambda t: FBAFixedBound(model_for(t), calibrate=True), affine,
-               uptakes),
+               roles),
         Method("FBA, per-compound bounds (L-BFGS-B)", lambda t: FBAFittedBounds(model_for(t)), "training folds",
-               uptakes),
+               roles),
         Method("FBA, per-compound bounds (L-BFGS-B) + affine",
-               lambda t: FBAFittedBounds(model_for(t), calibrate=True), affine, uptakes),
+               lambda t: FBAFittedBounds(model_for(t), calibrate=True), affine, roles),
     ]
     if composition:
         out.append(Method(
@@ -60,7 +60,7 @@ def fba_methods(network, medium: MediumSpec | None = None, composition: bool = F
             lambda t: FBACompositionBounds(model_for(t)),
             "a logistic uptake layer trained through FBA (LP duals), base bounds that limit growth included; "
             "no calibration",
-            uptakes,
+            roles,
         ))
     return out
 
@@ -80,14 +80,14 @@ def classification_methods(network, medium: MediumSpec | None = None) -> list[Me
     """
     model_for = _uptake_models(network, medium)
     threshold = "grows = FBA growth > a threshold chosen on the training folds (balanced accuracy)"
-    uptakes = FBA_ROLES
+    roles = FBA_ROLES
     return [
         Method("FBA, table bounds", lambda t: FBAGrowthClassifier(model_for(t)),
                f"{threshold}; bounds tables: the table's bounds, presence: a fixed bound per present compound, "
-               "concentrations: 1 mmol/gDW/h per unit", uptakes),
+               "concentrations: 1 mmol/gDW/h per unit", roles),
         Method("FBA, best single bound", lambda t: FBAGrowthClassifier(model_for(t), grid=model_for(t).parameter_grid),
                f"{threshold}; one bound (presence) or scale (bounds, concentrations) chosen on the training folds",
-               uptakes),
+               roles),
     ]
 
 

@@ -115,9 +115,9 @@ class UptakeModel:
         self._extra = np.array([fixed[r] for r in self.extra_ids])
         self._variable = np.flatnonzero(np.isnan(self._fixed))
         self.knockout_ids = list(knockout_ids)
-        mapping = Knockouts(network)
-        self._removed = [mapping.columns([k]) for k in self.knockout_ids]  # checks the ids
-        self._knockouts = mapping
+        self._knockouts = Knockouts(network) if self.knockout_ids else None
+        for knockout in self.knockout_ids:
+            self._knockouts.columns([knockout])  # an unknown id: one line now, not at the first solve
         self._closed: tuple[np.ndarray, np.ndarray] | None = None  # the LP's own bounds, uptakes closed
         self._lp: HighsLP | None = None
         self._memo: dict[bytes, float] = {}
