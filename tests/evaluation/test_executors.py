@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import cloudpickle
 import numpy as np
@@ -25,15 +24,18 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 class DiesOnce(Ridge):
-    """Ridge whose first fit on a worker kills that worker's process (as an out-of-memory kill would)."""
+    """Ridge whose first fit kills its worker's process (as an out-of-memory kill would), once in all."""
 
     def __init__(self, marker: str = "", alpha: float = 1.0) -> None:
         super().__init__(alpha=alpha)
         self.marker = marker
 
     def fit(self, X, y):
-        if self.marker and not Path(self.marker).exists():
-            Path(self.marker).write_text("died once")
+        if self.marker:
+            try:  # made atomically: of two workers fitting at once only one dies (with both dead, the data
+                os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))  # scattered to them is lost)
+            except FileExistsError:  # a worker died already
+                return super().fit(X, y)
             os._exit(1)
         return super().fit(X, y)
 
