@@ -84,3 +84,23 @@ def test_experiment_cv_command_runs_every_method_on_the_same_folds(fba_table, tm
     predictions = pd.read_csv(tmp_path / "cv" / "predictions.csv", index_col=0)
     assert list(predictions.columns) == ["measured", *table["method"]] and len(predictions) == 60
     assert (tmp_path / "cv" / "report.md").exists()
+
+
+def test_knockout_columns_reach_the_prior_and_the_mechanistic_layer(fba_table, textbook_net):
+    from amn.errors import DatasetMismatchError
+    from amn.network import Knockouts
+
+    C, y, spec = fba_table
+    rng = np.random.default_rng(1)
+    knocked = pd.DataFrame({"b2779": rng.integers(0, 2, len(C)), "PFK": rng.integers(0, 2, len(C))})  # eno, a reaction
+    table = pd.concat([knocked, C], axis=1)  # knockout columns first: the fitted order puts them last
+    model = CompositionAMN(textbook_net, spec, knockout_ids=["b2779", "PFK"], epochs=5, random_state=0).fit(table, y)
+    assert model.columns_ == [*C.columns, "b2779", "PFK"] and model.amn_.knockout_genes_ == ["b2779", "PFK"]
+    fluxes = model.predict_fluxes(table)
+    removed = Knockouts(textbook_net).mask([[k for k in ("b2779", "PFK") if row[k]] for _, row in knocked.iterrows()])
+    assert removed.any() and (fluxes.to_numpy()[removed] == 0.0).all()  # the layer holds what they remove at 0
+    assert (np.abs(fluxes.to_numpy()[~removed]) > 0).any()
+    blind = CompositionAMN(textbook_net, spec, epochs=5, random_state=0).fit(C, y).predict_fluxes(C)
+    assert not np.allclose(blind.to_numpy()[removed], 0.0)
+    with pytest.raises(DatasetMismatchError, match="knockout values must be 0 or 1"):
+        model.predict(table.assign(PFK=2))

@@ -4,7 +4,10 @@ Each medium's 0/1 composition becomes uptake upper bounds (a present compound
 at its bound, an absent one closed), the AMN (dense prior + mechanistic layer)
 maps them to every flux of the network, and the loss reads the measured growth
 rate plus the mechanistic terms (``||S V||^2``, bound violation, negativity),
-so the predicted fluxes stay near a steady state of the network.
+so the predicted fluxes stay near a steady state of the network.  Knockout columns
+(a gene or a reaction each, 1 = knocked out) become the AMN's ``KO:<id>`` indicator
+inputs: the dense prior reads them and the mechanistic layer holds the fluxes they
+remove at 0.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from amn.errors import DatasetMismatchError, NotFittedError, id_list
 from amn.media.spec import MediumSpec
 from amn.models import AMNRegressor
+from amn.network.knockouts import indicator_columns
 
 
 class CompositionAMN(RegressorMixin, BaseEstimator):
@@ -33,6 +37,9 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         One of :data:`~amn.models.ARCHITECTURES`.
     default_bound : float, default 1.0
         The uptake bound of a present compound that ``medium`` does not list.
+    knockout_ids : sequence of str, default ()
+        The columns of the tables that are knockouts (genes or reactions of ``network``, 0/1,
+        1 = knocked out); every other column is a composition.
     hidden, epochs, batch_size, lr, w_sv
         As for :class:`~amn.models.AMNRegressor`.
     random_state : int, optional
@@ -41,7 +48,7 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     columns_ : list of str
-        The composition columns (uptake ids) seen in ``fit``.
+        The composition columns (uptake ids) seen in ``fit``, then the knockout columns.
     amn_ : AMNRegressor
         The fitted AMN.
     """
@@ -52,6 +59,7 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         medium: MediumSpec | None = None,
         arch: str = "amn-qp",
         default_bound: float = 1.0,
+        knockout_ids: Sequence[str] = (),
         hidden: Sequence[int] = (50,),
         epochs: int = 200,
         batch_size: int = 10,
@@ -63,6 +71,7 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         self.medium = medium
         self.arch = arch
         self.default_bound = default_bound
+        self.knockout_ids = knockout_ids
         self.hidden = hidden
         self.epochs = epochs
         self.batch_size = batch_size
@@ -71,7 +80,8 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         self.random_state = random_state
 
     def _bounds(self, C, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Uptake bounds of compositions ``C``, reordered to ``columns`` (the fitted ones) when given."""
+        """The AMN's inputs for compositions ``C``: uptake bounds, then ``KO:<id>`` indicators of the knockout
+        columns; ``C`` reordered to ``columns`` (the fitted ones) when given."""
         if not isinstance(C, pd.DataFrame):
             raise DatasetMismatchError("compositions must be a table whose columns are uptake reaction ids")
         if columns is not None:
@@ -79,9 +89,14 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
             if missing:
                 raise DatasetMismatchError(f"compositions lack column(s) {id_list(missing)}")
             C = C[columns]
+        knockouts = [c for c in C.columns if c in set(self.knockout_ids)]
+        uptakes = C.drop(columns=knockouts).astype(float)
         maximum = dict(zip(self.medium.reaction_ids, self.medium.max_value)) if self.medium is not None else {}
-        scale = np.array([maximum.get(c, self.default_bound) for c in C.columns], dtype=float)
-        return C.astype(float) * scale
+        scale = np.array([maximum.get(c, self.default_bound) for c in uptakes.columns], dtype=float)
+        indicators = C[knockouts].astype(float).set_axis(indicator_columns(knockouts), axis=1)
+        if not np.isin(indicators.to_numpy(), (0.0, 1.0)).all():
+            raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
+        return pd.concat([uptakes * scale, indicators], axis=1)
 
     def __sklearn_is_fitted__(self) -> bool:
         return "amn_" in self.__dict__
@@ -106,7 +121,8 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
             ``arch`` is no architecture.
         """
         bounds = self._bounds(C)
-        self.columns_ = list(bounds.columns)
+        knockouts = set(self.knockout_ids)
+        self.columns_ = [c for c in C.columns if c not in knockouts] + [c for c in C.columns if c in knockouts]
         self.amn_ = AMNRegressor(
             arch=self.arch, network=self.network, hidden=self.hidden, epochs=self.epochs,
             batch_size=self.batch_size, lr=self.lr, w_sv=self.w_sv, val_fraction=0.0,

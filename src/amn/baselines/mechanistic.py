@@ -16,8 +16,8 @@ from amn.dataset.table import ExperimentTable
 from amn.media.spec import MediumSpec
 from amn.solve.composition import UptakeModel
 
-#: The input roles the FBA methods read: the medium, and the knockouts they apply in each row's solve.
-FBA_ROLES = ("uptake", "knockout")
+#: The input roles the FBA methods and AMN-QP read: the medium, and the knockouts they apply in each row.
+MEDIUM_AND_KNOCKOUTS = ("uptake", "knockout")
 
 
 def fba_methods(network, medium: MediumSpec | None = None, composition: bool = False,
@@ -41,7 +41,7 @@ def fba_methods(network, medium: MediumSpec | None = None, composition: bool = F
     """
     model_for = _uptake_models(network, medium)
     affine = "affine calibration a*growth+b fitted on the training folds"
-    roles = FBA_ROLES
+    roles = MEDIUM_AND_KNOCKOUTS
     out = [Method("FBA, table bounds", lambda t: FBAFixedBound(model_for(t), grid=(1.0,)),
                   "the table's bounds, nothing fitted", roles)] if table_bounds else []
     out += [
@@ -80,7 +80,7 @@ def classification_methods(network, medium: MediumSpec | None = None) -> list[Me
     """
     model_for = _uptake_models(network, medium)
     threshold = "grows = FBA growth > a threshold chosen on the training folds (balanced accuracy)"
-    roles = FBA_ROLES
+    roles = MEDIUM_AND_KNOCKOUTS
     return [
         Method("FBA, table bounds", lambda t: FBAGrowthClassifier(model_for(t)),
                f"{threshold}; bounds tables: the table's bounds, presence: a fixed bound per present compound, "
@@ -145,10 +145,10 @@ def _uptake_models(network, medium):
     return model_for
 
 
-def _composition_amn(network, medium, epochs):
+def _composition_amn(network, medium, epochs, knockout_ids=()):
     from amn.baselines.composition_amn import CompositionAMN
 
-    return CompositionAMN(network, medium, epochs=epochs)
+    return CompositionAMN(network, medium, knockout_ids=list(knockout_ids), epochs=epochs)
 
 
 def _reservoir(growth_model, composition: str, task: str = "regression", network=None):
@@ -167,7 +167,7 @@ def mechanistic_blocker(table: ExperimentTable) -> str | None:
     They read the uptake columns and predict one growth rate, or grows / does not grow: several
     targets or no uptake column at all rule them out.  Extra and measured inputs do not: these
     methods read the uptake columns only (their note says so).  What suits only some of them
-    (knockout columns, which the FBA methods apply and the others would ignore; presence tables
+    (knockout columns, which the FBA methods and AMN-QP apply and the reservoir would ignore; presence tables
     for the exact route and AMN-QP) is :func:`growth_methods`' to say.
 
     Examples
@@ -202,9 +202,9 @@ def growth_methods(
     Regression: the FBA baselines on any composition (presence, bounds, concentrations; on bounds
     tables also the table's bounds unfitted), the exact route and AMN-QP on presence tables, the
     reservoir (and its bounds given to FBA).  Classification: FBA with a threshold chosen on the
-    training folds, and the reservoir's logistic head.  The FBA methods (exact route included) apply
-    the table's knockout columns; AMN-QP and the reservoir would ignore them, so a table with
-    knockouts skips them.  Parameters as in :func:`amn.baselines.registry.methods_for`.
+    training folds, and the reservoir's logistic head.  The FBA methods (exact route included) and
+    AMN-QP apply the table's knockout columns; the reservoir would ignore them, so a table with
+    knockouts skips it.  Parameters as in :func:`amn.baselines.registry.methods_for`.
 
     Returns
     -------
@@ -222,7 +222,7 @@ def growth_methods(
     presence = table.composition == "presence"
     classification = table.task == "classification"
     not_presence = f"it reads 0/1 compositions and this table's uptake columns are {table.composition}"
-    knockouts = f"it does not apply the table's {len(table.knockout_ids)} knockout column(s)" \
+    ignores_knockouts = f"it does not apply the table's {len(table.knockout_ids)} knockout column(s)" \
         if table.knockout_ids else None
     if network is not None:
         if classification:
@@ -230,29 +230,27 @@ def growth_methods(
         else:
             out += fba_methods(network, medium, composition=exact_route and presence,
                                table_bounds=table.composition == "bounds")
-    def presence_regression_blocker(on, applies_knockouts: bool) -> str | None:
+    def presence_regression_blocker(on) -> str | None:
         """Why a method for growth rates on presence tables, run on network ``on``, cannot run here."""
         if on is None:
             return "it needs --model"
         if classification:
             return "it predicts growth rates and this is a classification table"
-        if not presence:
-            return not_presence
-        return None if applies_knockouts else knockouts
+        return None if presence else not_presence
 
-    if exact_route and (why := presence_regression_blocker(network, applies_knockouts=True)):
+    if exact_route and (why := presence_regression_blocker(network)):
         skipped.append(f"exact-FBA route (--exact-route) skipped: {why}")
     amn_network = amn_network if amn_network is not None else network
     if amn_epochs > 0:
-        if why := presence_regression_blocker(amn_network, applies_knockouts=False):
+        if why := presence_regression_blocker(amn_network):
             skipped.append(f"AMN-QP (--amn) skipped: {why}")
         else:
             note = f"trained on the measured values, {amn_epochs} epochs" + (
                 "" if amn_network is network else ", reduced network")
-            out.append(Method("AMN-QP", lambda t: _composition_amn(amn_network, medium, amn_epochs), note,
-                              ("uptake",)))
-    if growth_model is not None and knockouts:
-        skipped.append(f"reservoir (--growth-model) skipped: {knockouts}")
+            out.append(Method("AMN-QP", lambda t: _composition_amn(amn_network, medium, amn_epochs, t.knockout_ids),
+                              note, MEDIUM_AND_KNOCKOUTS))
+    if growth_model is not None and ignores_knockouts:
+        skipped.append(f"reservoir (--growth-model) skipped: {ignores_knockouts}")
     elif growth_model is not None:
         head = "logistic head on the growth" if classification else "growth"
         out.append(Method("reservoir", lambda t: _reservoir(growth_model, t.composition, t.task),
