@@ -13,7 +13,7 @@
   boundary alone).
 - :func:`unforeseen_falls`: what a forecast cannot know: curves whose fall below their peak
   starts only after the fitted window, and the score of the measured curves held flat from
-  each such fall (the best forecast that does not guess falls it never saw).
+  each such fall (a forecast exact on what it could know that does not guess those falls).
 
 The curve splits are their own loop, not :func:`amn.evaluation.cross_validate`'s: a
 forecast cuts time, not rows, and the score is per curve, not pooled per point.
@@ -209,14 +209,15 @@ def unforeseen_falls(times: np.ndarray, log_od: np.ndarray, until: float, drop: 
 
     A curve falls at its first point more than ``drop`` (ln OD) below its peak so far.  A fall after
     ``until`` has no sign in the fitted window (by this definition the window holds no fall of that
-    size).  The bound: every curve as measured, except that each unforeseen fall is replaced by the
-    last point before it, held flat; its mean :func:`curve_r2` is what a forecast exact on every
-    point it could know scores without predicting the falls.
+    size).  The reference: every curve as measured, except that each unforeseen fall is replaced by
+    the last point before it, held flat; its mean :func:`curve_r2` is what a forecast exact on every
+    point it could know scores when it carries the curves on flat (a guide, not a strict bound: some
+    other continuation may come closer to a fall it does not foresee).
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        The indices of the curves with an unforeseen fall, and the per-curve R² of the bound.
+        The indices of the curves with an unforeseen fall, and the per-curve R² of the reference.
 
     Examples
     --------
