@@ -79,6 +79,11 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         self.w_sv = w_sv
         self.random_state = random_state
 
+    def _columns(self, C: pd.DataFrame) -> list[str]:
+        """The columns of ``C`` in the AMN's order: the compositions, then the knockouts."""
+        knockouts = set(self.knockout_ids)
+        return [c for c in C.columns if c not in knockouts] + [c for c in C.columns if c in knockouts]
+
     def _bounds(self, C, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The AMN's inputs for compositions ``C``: uptake bounds, then ``KO:<id>`` indicators of the knockout
         columns; ``C`` reordered to ``columns`` (the fitted ones) when given."""
@@ -88,8 +93,9 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
             missing = [c for c in columns if c not in C.columns]
             if missing:
                 raise DatasetMismatchError(f"compositions lack column(s) {id_list(missing)}")
-            C = C[columns]
-        knockouts = [c for c in C.columns if c in set(self.knockout_ids)]
+        C = C[self._columns(C) if columns is None else list(columns)]
+        ids = set(self.knockout_ids)
+        knockouts = [c for c in C.columns if c in ids]
         uptakes = C.drop(columns=knockouts).astype(float)
         maximum = dict(zip(self.medium.reaction_ids, self.medium.max_value)) if self.medium is not None else {}
         scale = np.array([maximum.get(c, self.default_bound) for c in uptakes.columns], dtype=float)
@@ -121,8 +127,7 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
             ``arch`` is no architecture.
         """
         bounds = self._bounds(C)
-        knockouts = set(self.knockout_ids)
-        self.columns_ = [c for c in C.columns if c not in knockouts] + [c for c in C.columns if c in knockouts]
+        self.columns_ = self._columns(C)
         self.amn_ = AMNRegressor(
             arch=self.arch, network=self.network, hidden=self.hidden, epochs=self.epochs,
             batch_size=self.batch_size, lr=self.lr, w_sv=self.w_sv, val_fraction=0.0,

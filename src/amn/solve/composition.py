@@ -118,7 +118,6 @@ class UptakeModel:
         self._knockouts = Knockouts(network) if self.knockout_ids else None
         for knockout in self.knockout_ids:
             self._knockouts.columns([knockout])  # an unknown id: one line now, not at the first solve
-        self._closed: tuple[np.ndarray, np.ndarray] | None = None  # the LP's own bounds, uptakes closed
         self._lp: HighsLP | None = None
         self._memo: dict[bytes, float] = {}
 
@@ -269,11 +268,9 @@ class UptakeModel:
     def _solver(self) -> HighsLP:
         if self._lp is None:
             p = self.problem
-            self._lp = HighsLP(p.S, p.lower, p.upper, p.c, maximize=p.maximize)
             lower, upper = p.lower.copy(), p.upper.copy()
-            lower[p.uptake_columns] = upper[p.uptake_columns] = 0.0
-            self._lp.set_bounds(p.uptake_columns, lower[p.uptake_columns], upper[p.uptake_columns])
-            self._closed = (lower, upper)
+            lower[p.uptake_columns] = upper[p.uptake_columns] = 0.0  # built closed: what knockouts go back to
+            self._lp = HighsLP(p.S, lower, upper, p.c, maximize=p.maximize)
         return self._lp
 
     def removed(self, knocked_out: np.ndarray) -> np.ndarray:
@@ -315,7 +312,6 @@ class UptakeModel:
             lp.clear_basis()
         elif len(self._memo) > MEMO_SIZE:
             self._memo.clear()
-        lower0, upper0 = self._closed
         for i, upper in enumerate(bounds):
             removed = np.zeros(0, dtype=int) if knocked_out is None else self.removed(knocked_out[i])
             key = None if gradient else upper.tobytes() + removed.tobytes()
@@ -331,7 +327,7 @@ class UptakeModel:
                 if grad is not None:
                     grad[i] = lp.duals()[0][columns]
             if len(removed):  # back to the LP's own bounds (medium columns are set again by every row)
-                lp.set_bounds(removed, lower0[removed], upper0[removed])
+                lp.reset_bounds(removed)
             if key is not None:
                 self._memo[key] = growth[i]
         return growth, grad

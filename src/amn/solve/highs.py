@@ -124,9 +124,10 @@ class HighsLP:
         """Forget the previous solution, so that the next solve starts cold (reproducibly)."""
         self._highs.clearSolver()
 
-    def reset_bounds(self) -> None:
-        """Back to the bounds the LP was built with."""
-        self.set_bounds(np.arange(self.n), self.lower0, self.upper0)
+    def reset_bounds(self, columns: np.ndarray | None = None) -> None:
+        """Back to the bounds the LP was built with, on ``columns`` (default: every column)."""
+        columns = np.arange(self.n) if columns is None else np.asarray(columns, dtype=int)
+        self.set_bounds(columns, self.lower0[columns], self.upper0[columns])
 
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """Status of each column and row in the last optimal basis, as ``int8`` codes of

@@ -168,7 +168,7 @@ class HighsLabeler:
         """Back to the network's bounds on knocked-out columns (uptakes are set anew by each medium)."""
         if len(knocked):
             for lp in (self.fba, self.pfba) if self.method == "pfba" else (self.fba,):
-                lp.set_bounds(knocked, self.problem.lower[knocked], self.problem.upper[knocked])
+                lp.reset_bounds(knocked)
 
     def label(self, medium_bounds: np.ndarray, knocked: np.ndarray | None = None) -> Label:
         """Label one medium; ``knocked``: columns forced to zero (a knockout) for this medium only."""
