@@ -8,7 +8,7 @@ import pytest
 from cobra.flux_analysis import pfba
 
 from amn.errors import DatasetMismatchError, UnknownReactionError
-from amn.network import reduce_network
+from amn.network import Knockouts, reduce_network
 from amn.solve import HighsLP
 from tests.conftest import random_media
 
@@ -58,3 +58,30 @@ def test_mismatched_flux_table_is_rejected(textbook_net):
         reduce_network(textbook_net, table.assign(PGI_for=np.nan))
     with pytest.raises(UnknownReactionError):
         reduce_network(textbook_net, table, keep=["not_a_reaction"])
+
+
+def test_knockouts_on_a_reduced_network_match_cobrapy_on_the_full_model(textbook, textbook_net):
+    """Genes whose reactions reduction removed stay genes of the network: knocking one out removes nothing
+    more, and each sample grows as COBRApy's knock_out of that gene on the full model lets it (the removed
+    reactions carried no flux in any sample, so the optimum stays)."""
+    media = random_media(textbook, 15, seed=11)
+    reduced = reduce_network(textbook_net, _pfba_dataset(textbook, textbook_net, media))
+    knockouts = Knockouts(reduced)
+    gone = sorted(g.id for g in reduced.model.genes if not g.reactions)
+    assert gone and {g.id for g in reduced.model.genes} == {g.id for g in textbook_net.model.genes}
+    assert all(knockouts.columns([g]).size == 0 for g in gone)
+    lp = HighsLP.from_network(reduced)
+    for gene in gone[:4]:
+        for medium in media[:5]:
+            lp.reset_bounds()
+            cols = reduced.index([f"{r}_i" for r in medium if f"{r}_i" in reduced.reaction_ids])
+            kept = [b for r, b in medium.items() if f"{r}_i" in reduced.reaction_ids]
+            lp.set_bounds(cols, np.zeros(len(cols)), np.array(kept))
+            removed = knockouts.columns([gene])
+            lp.set_bounds(removed, np.zeros(removed.size), np.zeros(removed.size))
+            with textbook:
+                for rid, bound in medium.items():
+                    textbook.reactions.get_by_id(rid).lower_bound = -bound
+                textbook.genes.get_by_id(gene).knock_out()
+                expected = textbook.slim_optimize(error_value=0.0)
+            assert (lp.solve().objective or 0.0) == pytest.approx(expected, rel=1e-6, abs=1e-7)

@@ -22,8 +22,8 @@ def reduce_network(
 
     ``fluxes`` has one column per reaction of ``network`` (samples x reactions).
     Reactions in ``keep`` (medium uptakes, measured fluxes) and the objective
-    are kept whatever their flux; metabolites and genes left without reactions
-    are removed.  The published work reduces iML1515 to about 550 reactions
+    are kept whatever their flux; metabolites left without reactions are
+    removed, genes are kept (see :func:`restrict_network`).  The published work reduces iML1515 to about 550 reactions
     this way.
 
     Parameters
@@ -71,7 +71,9 @@ def restrict_network(network: UnidirectionalNetwork, reaction_ids: Iterable[str]
 
     What :func:`reduce_network` returns for the reactions it keeps; a saved model
     rebuilds its reduced network with it from the full network and the kept ids,
-    deterministically.  Metabolites and genes left without reactions are removed.
+    deterministically.  Metabolites left without reactions are removed; genes are
+    kept, so that a table's knockout of a gene whose reactions are all gone still
+    names a gene of the network (and removes nothing more).
 
     Parameters
     ----------
@@ -94,7 +96,8 @@ def restrict_network(network: UnidirectionalNetwork, reaction_ids: Iterable[str]
     network.index(sorted(wanted), "kept reaction")
     active = np.isin(ids, list(wanted))
     model = network.model.copy()
-    model.remove_reactions([model.reactions.get_by_id(rid) for rid, a in zip(ids, active) if not a], remove_orphans=True)
+    model.remove_reactions([model.reactions.get_by_id(rid) for rid, a in zip(ids, active) if not a])
+    model.remove_metabolites([m for m in model.metabolites if not m.reactions])
     kept = set(np.asarray(ids)[active])
     return UnidirectionalNetwork(
         model=model,
