@@ -151,8 +151,7 @@ def test_growth_rate_methods_are_skipped_with_one_line_each(textbook_net):
                           "FBA, per-compound bounds (L-BFGS-B)", "FBA, per-compound bounds (L-BFGS-B) + affine"]
 
 
-def test_a_growth_table_with_knockouts_gets_fba_and_amn_qp_that_apply_them_and_a_line_for_the_reservoir(
-        textbook_net):
+def test_a_growth_table_with_knockouts_gets_methods_that_apply_them(textbook_net, tmp_path):
     rng = np.random.default_rng(4)
     n = 16
     rows = pd.DataFrame({"EX_glc__D_e_i": (rng.random(n) < 0.5).astype(float), "EX_succ_e_i": 1.0 - (rng.random(n) < 0.3),
@@ -160,14 +159,26 @@ def test_a_growth_table_with_knockouts_gets_fba_and_amn_qp_that_apply_them_and_a
     growth = validate_table(rows, "GR", textbook_net, knockout_value=0)
     salts = ("EX_nh4_e_i", "EX_pi_e_i", "EX_h2o_e_i", "EX_h_e_i", "EX_o2_e_i", "EX_co2_e_i")
     medium = MediumSpec(salts, np.ones(6), np.full(6, 1000.0), 0.0, source="salts")
+    with pytest.warns(UserWarning, match="flux AMNs"):  # the target names no reaction: one line, not flux AMNs
+        methods = methods_for(growth, textbook_net, medium, exact_route=True, amn_epochs=3, growth_model="model",
+                              reservoir_fba=True)
+    for name in ("reservoir", "FBA with reservoir bounds"):
+        (reservoir,) = [m for m in methods if m.name == name]
+        assert reservoir.build(growth).knockout_ids == ["b4025"] and "b4025" in reservoir.inputs(growth).columns
+    dense = tmp_path / "dense"  # what the listing reads of a saved growth model: its model.json
+    dense.mkdir()
+    (dense / "model.json").write_text('{"arch": "ann-sv", "knockout_genes": ["b1723"]}')
     with pytest.warns(UserWarning) as caught:
-        methods = methods_for(growth, textbook_net, medium, exact_route=True, amn_epochs=3, growth_model="model")
-    lines = [str(w.message) for w in caught if "xgboost" not in str(w.message)]
-    assert lines[0] == "reservoir (--growth-model) skipped: it does not apply the table's 1 knockout column(s)"
-    assert not any(line.startswith(("FBA", "AMN-QP", "exact")) for line in lines)
+        methods_for(growth, textbook_net, medium, growth_model=dense)
+    lines = [str(w.message) for w in caught if str(w.message).startswith("reservoir")]
+    assert lines == [(f"reservoir (--growth-model) skipped: growth model {dense} is a dense network (ann-sv) "
+                      "without a knockout input for b4025")]
+    (dense / "model.json").write_text('{"arch": "ann-sv", "knockout_genes": ["b4025"]}')
+    with pytest.warns(UserWarning, match="flux AMNs"):
+        assert "reservoir" in [m.name for m in methods_for(growth, textbook_net, medium, growth_model=dense)]
     (amn_qp,) = [m for m in methods if m.name == "AMN-QP"]
     assert amn_qp.build(growth).knockout_ids == ["b4025"] and "b4025" in amn_qp.inputs(growth).columns
-    fba = [m for m in methods if m.name.startswith("FBA")]
+    fba = [m for m in methods if m.name.startswith("FBA") and "reservoir" not in m.name]
     assert [m.name for m in fba] == [
         "FBA, best single bound", "FBA, best single bound + affine", "FBA, per-compound bounds (L-BFGS-B)",
         "FBA, per-compound bounds (L-BFGS-B) + affine", "FBA, composition-dependent bounds (exact route)"]

@@ -8,11 +8,13 @@ per table (on first use) and shared by the methods of that table.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from amn.baselines.fba import FBACompositionBounds, FBAFittedBounds, FBAFixedBound, FBAGrowthClassifier
 from amn.baselines.method import Method
 from amn.dataset.table import ExperimentTable
+from amn.errors import id_list
 from amn.media.spec import MediumSpec
 from amn.solve.composition import UptakeModel
 
@@ -151,14 +153,35 @@ def _composition_amn(network, medium, epochs, knockout_ids=()):
     return CompositionAMN(network, medium, knockout_ids=list(knockout_ids), epochs=epochs)
 
 
-def _reservoir(growth_model, composition: str, task: str = "regression", network=None):
+def _reservoir(growth_model, table: ExperimentTable, network=None):
     from amn.reservoir import ReservoirClassifier, ReservoirFBA, ReservoirRegressor
 
-    if task == "classification":
-        return ReservoirClassifier(str(growth_model), composition=composition)
+    settings = {"composition": table.composition, "knockout_ids": list(table.knockout_ids)}
+    if table.task == "classification":
+        return ReservoirClassifier(str(growth_model), **settings)
     if network is None:
-        return ReservoirRegressor(str(growth_model), composition=composition)
-    return ReservoirFBA(str(growth_model), composition=composition, network=network)
+        return ReservoirRegressor(str(growth_model), **settings)
+    return ReservoirFBA(str(growth_model), network=network, **settings)
+
+
+def reservoir_knockout_blocker(growth_model: str | Path, knockout_ids) -> str | None:
+    """Why the saved growth model cannot apply ``knockout_ids``, or None: a dense network (no
+    mechanistic layer to hold removed fluxes at 0) applies only the genes it has an indicator input for.
+    None too when its ``model.json`` cannot be read (fitting the reservoir then says why)."""
+    from amn.models.architectures import get_architecture
+    from amn.models.persist import DESCRIPTION
+
+    try:
+        description = json.loads((Path(growth_model) / DESCRIPTION).read_text())
+        mechanistic = get_architecture(description["arch"]).mechanistic
+        seen = set(description.get("knockout_genes", []))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    unseen = [k for k in knockout_ids if k not in seen]
+    if mechanistic or not unseen:
+        return None
+    return (f"growth model {growth_model} is a dense network ({description['arch']}) without a knockout input for "
+            f"{id_list(unseen)}")
 
 
 def mechanistic_blocker(table: ExperimentTable) -> str | None:
@@ -166,9 +189,9 @@ def mechanistic_blocker(table: ExperimentTable) -> str | None:
 
     They read the uptake columns and predict one growth rate, or grows / does not grow: several
     targets or no uptake column at all rule them out.  Extra and measured inputs do not: these
-    methods read the uptake columns only (their note says so).  What suits only some of them
-    (knockout columns, which the FBA methods and AMN-QP apply and the reservoir would ignore; presence tables
-    for the exact route and AMN-QP) is :func:`growth_methods`' to say.
+    methods read the uptake (and knockout) columns only (their note says so).  What suits only some of
+    them (presence tables for the exact route and AMN-QP, knockouts for a dense growth model) is
+    :func:`growth_methods`' to say.
 
     Examples
     --------
@@ -202,9 +225,9 @@ def growth_methods(
     Regression: the FBA baselines on any composition (presence, bounds, concentrations; on bounds
     tables also the table's bounds unfitted), the exact route and AMN-QP on presence tables, the
     reservoir (and its bounds given to FBA).  Classification: FBA with a threshold chosen on the
-    training folds, and the reservoir's logistic head.  The FBA methods (exact route included) and
-    AMN-QP apply the table's knockout columns; the reservoir would ignore them, so a table with
-    knockouts skips it.  Parameters as in :func:`amn.baselines.registry.methods_for`.
+    training folds, and the reservoir's logistic head.  Every one applies the table's knockout
+    columns; only a dense growth model without an input for a knockout skips the reservoir
+    (:func:`reservoir_knockout_blocker`).  Parameters as in :func:`amn.baselines.registry.methods_for`.
 
     Returns
     -------
@@ -222,8 +245,6 @@ def growth_methods(
     presence = table.composition == "presence"
     classification = table.task == "classification"
     not_presence = f"it reads 0/1 compositions and this table's uptake columns are {table.composition}"
-    ignores_knockouts = f"it does not apply the table's {len(table.knockout_ids)} knockout column(s)" \
-        if table.knockout_ids else None
     if network is not None:
         if classification:
             out += classification_methods(network, medium)
@@ -249,17 +270,19 @@ def growth_methods(
                 "" if amn_network is network else ", reduced network")
             out.append(Method("AMN-QP", lambda t: _composition_amn(amn_network, medium, amn_epochs, t.knockout_ids),
                               note, MEDIUM_AND_KNOCKOUTS))
-    if growth_model is not None and ignores_knockouts:
-        skipped.append(f"reservoir (--growth-model) skipped: {ignores_knockouts}")
+    cannot_knock_out = reservoir_knockout_blocker(growth_model, table.knockout_ids) \
+        if growth_model is not None and table.knockout_ids else None
+    if cannot_knock_out:
+        skipped.append(f"reservoir (--growth-model) skipped: {cannot_knock_out}")
     elif growth_model is not None:
         head = "logistic head on the growth" if classification else "growth"
-        out.append(Method("reservoir", lambda t: _reservoir(growth_model, t.composition, t.task),
+        out.append(Method("reservoir", lambda t: _reservoir(growth_model, t),
                           f"frozen growth model (saved AMN), uptake layer and {head} trained on the training folds",
-                          ("uptake",)))
+                          MEDIUM_AND_KNOCKOUTS))
         if reservoir_fba and network is not None and not classification:
-            out.append(Method("FBA with reservoir bounds",
-                              lambda t: _reservoir(growth_model, t.composition, network=network),
-                              "the reservoir's learned uptake bounds given to plain FBA, no calibration", ("uptake",)))
+            out.append(Method("FBA with reservoir bounds", lambda t: _reservoir(growth_model, t, network=network),
+                              "the reservoir's learned uptake bounds given to plain FBA, no calibration",
+                              MEDIUM_AND_KNOCKOUTS))
     return [Method(m.name, m.build, _inputs_read(table, m), m.roles) for m in out], skipped
 
 

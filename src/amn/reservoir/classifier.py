@@ -28,7 +28,7 @@ class ReservoirClassifier(ClassifierMixin, _Reservoir):
 
     Parameters
     ----------
-    growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale
+    growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale, knockout_ids
         As for :class:`ReservoirRegressor`.
 
     Attributes
@@ -54,9 +54,9 @@ class ReservoirClassifier(ClassifierMixin, _Reservoir):
         y = np.asarray(y, dtype=float).reshape(-1)
         if not np.isin(y, (0.0, 1.0)).all():
             raise DatasetMismatchError("ReservoirClassifier: the target must be 0 or 1")
-        Ct = self._prepare(C)
+        Ct, Kt = self._prepare(C)
         with torch.no_grad():
-            g0 = self._growth(Ct).double().numpy()
+            g0 = self._growth(Ct, Kt).double().numpy()
         slope_cap = 100.0 / max(float(g0.max()), 1e-3)
         head = torch.tensor([-np.log(9.0), best_threshold(g0, y.astype(int))], dtype=torch.float64,
                             requires_grad=True)  # sigmoid(-log 9) = 0.1
@@ -65,7 +65,7 @@ class ReservoirClassifier(ClassifierMixin, _Reservoir):
 
         def logit() -> torch.Tensor:
             slope = slope_cap * torch.sigmoid(head[0])
-            return slope * (self._growth(Ct).to(torch.float64) - head[1])
+            return slope * (self._growth(Ct, Kt).to(torch.float64) - head[1])
 
         self._minimise(lambda: loss(logit(), yt), [*self.layer_.parameters(), head])
         head = head.detach()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,7 @@ class _Reservoir(BaseEstimator):
         learn_base: bool = False,
         composition: str = "presence",
         max_scale: float = 2.0,
+        knockout_ids: Sequence[str] = (),
     ) -> None:
         self.growth_model = growth_model
         self.max_bounds = max_bounds
@@ -100,6 +102,7 @@ class _Reservoir(BaseEstimator):
         self.learn_base = learn_base
         self.composition = composition
         self.max_scale = max_scale
+        self.knockout_ids = knockout_ids
 
     def _frozen(self):
         from amn.models import AMNRegressor
@@ -136,8 +139,38 @@ class _Reservoir(BaseEstimator):
             raise DatasetMismatchError(f"compositions ({self.composition}) must be finite and >= 0")
         return C
 
-    def _prepare(self, C) -> torch.Tensor:
-        """Freeze the growth model, build the uptake layer for ``C``'s columns; ``C`` as a tensor."""
+    def _knockouts(self, C) -> torch.Tensor:
+        """What the frozen growth model takes after the medium for each row of ``C``: its knockout
+        indicators and the mask of the fluxes the row's knockouts (``knockout_ids`` cells equal to 1) remove.
+
+        Raises
+        ------
+        DatasetMismatchError
+            A knockout column missing, or a cell other than 0 and 1.
+        UnknownGeneError
+            A knockout id is neither a gene nor a reaction of the growth model's network.
+        """
+        if not self.knockout_ids:
+            return self._knockout_inputs([()] * len(C))
+        if not isinstance(C, pd.DataFrame):
+            raise DatasetMismatchError("compositions with knockouts must be a table (knockout columns by name)")
+        missing = [k for k in self.knockout_ids if k not in C.columns]
+        if missing:
+            raise DatasetMismatchError(f"compositions lack knockout column(s) {id_list(missing)}")
+        K = C[list(self.knockout_ids)].to_numpy(dtype=float)
+        if not np.isin(K, (0.0, 1.0)).all():
+            raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
+        return self._knockout_inputs([[k for k, out in zip(self.knockout_ids, row) if out] for row in K])
+
+    def _knockout_inputs(self, sets: Sequence[Sequence[str]]) -> torch.Tensor:
+        """The growth model's inputs after the medium (rows x 0 for a wild-type model without knockouts)."""
+        model = self.growth_model_
+        medium = pd.DataFrame(np.zeros((len(sets), len(model.medium_))), columns=list(model.medium_))
+        return torch.as_tensor(model.module_inputs(medium, knockouts=sets)[:, len(model.medium_):])
+
+    def _prepare(self, C) -> tuple[torch.Tensor, torch.Tensor]:
+        """Freeze the growth model, build the uptake layer for ``C``'s columns; ``C`` and its knockout
+        inputs (:meth:`_knockouts`) as tensors."""
         if self.composition not in COMPOSITIONS:
             raise ParameterError(f"composition must be one of {', '.join(COMPOSITIONS)} (got {self.composition!r})")
         model = self._frozen()
@@ -146,11 +179,19 @@ class _Reservoir(BaseEstimator):
         source = C.attrs.get("source", "compositions") if isinstance(C, pd.DataFrame) else "compositions"
         where = (f"the medium of growth model {self.growth_model}" if isinstance(self.growth_model, (str, Path))
                  else "the growth model's medium")
-        self.columns_ = [c for c in C.columns if c in medium] if isinstance(C, pd.DataFrame) else medium
+        unseen = [k for k in self.knockout_ids if k not in model.knockout_genes_]
+        if unseen and not model.architecture.mechanistic:  # a dense network reads knockouts as inputs only
+            raise ParameterError(
+                f"{where.replace('the medium of ', '')} is a dense network without a knockout input for "
+                f"{id_list(unseen)}: use an AMN (its layer applies any knockout), or train it on a set made "
+                f"with `amn generate --knockouts`")
+        compositions = [c for c in C.columns if c not in set(self.knockout_ids)] if isinstance(C, pd.DataFrame) \
+            else None
+        self.columns_ = [c for c in compositions if c in medium] if compositions is not None else medium
         if not self.columns_:
             raise DatasetMismatchError(f"{source}: no composition column names an uptake of {where}")
-        if isinstance(C, pd.DataFrame):  # a composition the growth model has no input for would be ignored
-            check_composition_columns(C.columns, medium, source, where, model.network_.reaction_ids)
+        if compositions is not None:  # a composition the growth model has no input for would be ignored
+            check_composition_columns(compositions, medium, source, where, model.network_.reaction_ids)
         # by default a compound's bound is learned if it varies between media or the growth model
         # saw it vary in training; the rest stays where the growth model was trained (a frozen AMN
         # is only valid inside its training range)
@@ -174,7 +215,7 @@ class _Reservoir(BaseEstimator):
         for p in model.eval_module().parameters():  # frozen: only the uptake layer learns
             p.requires_grad_(False)
         self.growth_index_ = model.output_ids_.index(model.measured_[0])
-        return torch.as_tensor(C_np)
+        return torch.as_tensor(C_np), self._knockouts(C)
 
     def _minimise(self, error, parameters: list) -> None:
         """Full-batch L-BFGS on ``error() + alpha * ||W||^2`` over ``parameters``."""
@@ -188,9 +229,11 @@ class _Reservoir(BaseEstimator):
 
         optimizer.step(objective)
 
-    def model_outputs(self, C: torch.Tensor) -> torch.Tensor:
+    def model_outputs(self, C: torch.Tensor, knockouts: torch.Tensor | None = None) -> torch.Tensor:
         """Every output of the frozen growth model (its ``output_ids_``) for compositions ``C``
         (a batch x ``len(columns_)`` tensor), differentiable, on the CPU in the growth model's dtype.
+        ``knockouts``: what the growth model takes after the medium (indicators, flux mask), the
+        wild type's when None.
 
         Raises
         ------
@@ -199,17 +242,21 @@ class _Reservoir(BaseEstimator):
         """
         self._check_fitted()
         model = self.growth_model_
-        bounds = self.layer_(C.to(torch.float32).to(self.layer_.maximum.device))
-        return model.eval_module()(bounds.to(**model.tensor_options_)).cpu()
+        bounds = self.layer_(C.to(torch.float32).to(self.layer_.maximum.device)).to(**model.tensor_options_)
+        if knockouts is None:
+            knockouts = self._knockout_inputs([()] * len(C))
+        inputs = torch.cat([bounds, knockouts.to(**model.tensor_options_)], dim=1)
+        return model.eval_module()(inputs).cpu()
 
-    def _growth(self, Ct: torch.Tensor) -> torch.Tensor:
-        return self.model_outputs(Ct)[:, self.growth_index_]
+    def _growth(self, Ct: torch.Tensor, Kt: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model_outputs(Ct, Kt)[:, self.growth_index_]
 
     def growth(self, C) -> np.ndarray:
-        """The frozen growth model's growth rates with the learned bounds of compositions ``C`` (1-D)."""
+        """The frozen growth model's growth rates with the learned bounds of compositions ``C`` (1-D),
+        each row's knockouts applied."""
         self._check_fitted()
         with torch.no_grad():
-            return self._growth(torch.as_tensor(self._compositions(C))).double().numpy()
+            return self._growth(torch.as_tensor(self._compositions(C)), self._knockouts(C)).double().numpy()
 
     def uptake_bounds(self, C) -> pd.DataFrame:
         """The learned uptake bounds of each medium (columns = the growth model's medium uptakes)."""
@@ -262,6 +309,12 @@ class ReservoirRegressor(RegressorMixin, _Reservoir):
         for bounds with the default), and the bounds are clipped at ``max_bounds``.
     max_scale : float, default 2.0
         Largest scale on a cell (bounds, concentration).
+    knockout_ids : sequence of str, default ()
+        The columns of ``C`` that are knockouts (genes or reactions of the growth model's network,
+        0/1, 1 = knocked out); every other column is a composition.  The growth model applies each
+        row's knockouts as it was trained to: an AMN's layer holds the fluxes they remove at 0, and
+        a model trained with knockouts (``amn generate --knockouts``) also reads its indicators.  A
+        dense network applies only the genes it has an indicator for; others are refused.
 
     Attributes
     ----------
@@ -289,16 +342,18 @@ class ReservoirRegressor(RegressorMixin, _Reservoir):
             ``growth_model`` cannot be read, is no AMNRegressor, is not fitted.
         DatasetMismatchError
             No column of ``C`` names an uptake of the growth model's medium, or ``C`` is not 0/1
-            (presence) or has negative cells.
+            (presence) or has negative cells, or a knockout column is missing or not 0/1.
+        UnknownGeneError
+            A knockout id is neither a gene nor a reaction of the growth model's network.
         UnknownReactionError
             A column of ``C`` looks like a reaction id (``EX_...``, ``..._i``, a reaction of the
             growth model's network) but is not in its medium; the message names the table
             (``C.attrs["source"]``, set by :func:`~amn.dataset.reading.read_table`) and the column.
         """
-        Ct = self._prepare(C)
+        Ct, Kt = self._prepare(C)
         yt = torch.as_tensor(np.asarray(y, dtype=np.float32).reshape(-1))
         scale = torch.clamp(yt.var(unbiased=False), min=1e-12)
-        self._minimise(lambda: torch.mean((self._growth(Ct) - yt) ** 2) / scale, list(self.layer_.parameters()))
+        self._minimise(lambda: torch.mean((self._growth(Ct, Kt) - yt) ** 2) / scale, list(self.layer_.parameters()))
         return self
 
     def predict(self, C) -> np.ndarray:
@@ -324,26 +379,29 @@ class ReservoirFBA(ReservoirRegressor):
 
     Parameters
     ----------
-    growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale
-        As for :class:`ReservoirRegressor`.
+    growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale, knockout_ids
+        As for :class:`ReservoirRegressor`; FBA closes the reactions each row's knockouts remove.
     network : UnidirectionalNetwork or str, optional
         The network FBA solves (default: the growth model's).
     """
 
     def __init__(self, growth_model=None, max_bounds=None, alpha: float = 0.05, max_iter: int = 100,
                  learn_base: bool = False, composition: str = "presence", max_scale: float = 2.0,
-                 network=None) -> None:
-        super().__init__(growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale)
+                 knockout_ids: Sequence[str] = (), network=None) -> None:
+        super().__init__(growth_model, max_bounds, alpha, max_iter, learn_base, composition, max_scale, knockout_ids)
         self.network = network
 
     def predict(self, C) -> np.ndarray:
         """FBA growth rates with the learned bounds of compositions ``C`` (1-D; 0 where infeasible)."""
-        from amn.network import ensure_network
+        from amn.network import Knockouts, ensure_network
         from amn.solve.pfba import FluxProblem, HighsLabeler
 
         self._check_fitted()
         network = ensure_network(self.network if self.network is not None else self.growth_model_.network_)
         bounds = self.uptake_bounds(C)
         labeler = HighsLabeler(FluxProblem.from_network(network, list(bounds.columns)), "fba")
-        growth = np.array([labeler.label(row).growth for row in bounds.to_numpy()])
+        knockouts = Knockouts(network)
+        removed = [knockouts.columns([k for k in self.knockout_ids if row[k]]) for _, row in C.iterrows()] \
+            if self.knockout_ids else [None] * len(bounds)
+        growth = np.array([labeler.label(row, knocked).growth for row, knocked in zip(bounds.to_numpy(), removed)])
         return np.nan_to_num(growth, nan=0.0)
