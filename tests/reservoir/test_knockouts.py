@@ -109,3 +109,27 @@ def test_knockout_columns_are_checked(exact_growth_model):
         ReservoirRegressor(str(directory), max_iter=1).fit(C.assign(PFK=1.0), np.ones(6))
     with pytest.raises(ValueError, match="lack knockout column"):
         ReservoirRegressor(str(directory), knockout_ids=["PGK"], max_iter=1).fit(C, np.ones(6))
+
+
+def test_experiment_fit_reads_knockout_columns_and_fba_reproduces_the_reservoir(exact_growth_model, tmp_path):
+    """`amn experiment fit` on a table with a gene column named by gene name (pgi, 0 = knocked out): the column
+    is classified as a knockout, the reservoir applies it, and FBA with the learned bounds and each row's
+    knockouts (COBRApy) gives the reservoir's growth (an exact growth model: equal up to the solver)."""
+    from click.testing import CliRunner
+
+    from amn.cli import main
+
+    directory, variable = exact_growth_model
+    C = _table(variable, 16, seed=7).drop(columns=["b1723", "PFK"])
+    C["pgi"] = 1 - C.pop("b4025")
+    C["GR"] = np.linspace(0.0, 0.6, len(C))
+    C.to_csv(tmp_path / "ko.csv", index=False)
+    out = tmp_path / "bounds.csv"
+    result = CliRunner().invoke(main, ["experiment", "fit", "--data", str(tmp_path / "ko.csv"), "--target", "GR",
+                                       "--growth-model", str(directory), "--knockout-value", "0",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "knockout (1): pgi -> b4025" in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("FBA with the learned bounds and knockouts"))
+    assert "max |FBA - predicted| = " in line and float(line.split("= ")[1].split(",")[0]) < 1e-5
+    assert pd.read_csv(out, index_col=0).shape[0] == len(C)

@@ -187,7 +187,7 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     reservoir route with --exact-route and AMN-QP trained on the measured
     values with --amn EPOCHS (presence tables), the reservoir with
     --growth-model (a logistic head for a 0/1 target) -- on tables with one
-    target and no knockout column; a method asked for that cannot run gets a
+    target, each applying the table's knockout columns; a method asked for that cannot run gets a
     one-line note saying why; --methods keeps some of them.  --workers N or
     --dask ADDRESS run the folds on Dask, with the same results.  With --test-data, every
     method is fitted on all rows of --data and scored on that table.  Prints
@@ -296,34 +296,56 @@ def _report(out: Path, summary, frame, table, test, seeds: list[int], folds: int
 
 
 @experiment.command("fit")
-@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (0/1 compositions + target).")
-@click.option("--target", default="GR_AVG", show_default=True)
-@click.option("--growth-model", required=True, type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes.")
+@table_options
+@click.option("--growth-model", required=True, type=click.Path(file_okay=False, path_type=Path), help="Saved AMN (amn train) whose medium is the table's uptakes; its network maps the column names.")
 @click.option("--max-bound", type=float, default=None, help="Largest uptake bound the reservoir may learn [default: the largest input the AMN was trained on].")
 @click.option("--learn-base", is_flag=True, help="Also learn the bounds of the compounds present in every medium.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV of learned uptake bounds per medium (reaction ids as columns).")
-def fit(data: Path, target: str, growth_model: Path, max_bound: float | None, learn_base: bool, out: Path) -> None:
+def fit(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, composition: str, ignore: str,
+        inputs: str, mapping: Path | None, knockout_value: str | None, key: str | None, growth_model: Path,
+        max_bound: float | None, learn_base: bool, out: Path) -> None:
     """Train the reservoir on all media; write the learned uptake bounds and check them with FBA.
 
-    The bounds table can be applied to the COBRApy model with
-    amn.solve.cobra_bounds.uptake_bounds(model, row) inside a `with` block.
+    The table is read as by `amn experiment cv` (column roles printed once; names mapped
+    by the growth model's network): its uptake columns (0/1, bounds or concentrations)
+    and knockout columns, which the growth model applies in each row, and one target,
+    growth rates or grows / does not grow (a logistic head).  The bounds table can be
+    applied to the COBRApy model with amn.solve.cobra_bounds.uptake_bounds(model, row)
+    inside a `with` block.
     """
-    from amn.reservoir import ReservoirRegressor
+    from amn.baselines.mechanistic import mechanistic_blocker, reservoir_knockout_blocker
+    from amn.errors import ParameterError
+    from amn.network import Knockouts
+    from amn.reservoir import ReservoirClassifier, ReservoirRegressor
+    from amn.reservoir.model import _load_growth_model
     from amn.solve.cobra_bounds import check_bounds
 
-    check_inputs({"--data": data}, {"--growth-model": growth_model})
+    check_inputs({**{f"--data {path}": path for path in data}, "--mapping": mapping}, {"--growth-model": growth_model})
     check_output(out)
-    table, _ = _table_and_network(data, target, None)
-    reservoir = ReservoirRegressor(str(growth_model), learn_base=learn_base)
+    network = _load_growth_model(growth_model).network_
+    table = _read(data, network, target=target, all_targets=all_targets, task=task, composition=composition,
+                  ignore=ignore, inputs=inputs, mapping=mapping, knockout_value=knockout_value, key=key)
+    click.echo(table.summary())
+    why = mechanistic_blocker(table) or (table.knockout_ids and reservoir_knockout_blocker(growth_model,
+                                                                                           table.knockout_ids))
+    if why:
+        raise ParameterError(f"{table.source}: the reservoir cannot be fitted: {why}")
+    kind = ReservoirClassifier if table.task == "classification" else ReservoirRegressor
+    reservoir = kind(str(growth_model), learn_base=learn_base, composition=table.composition,
+                     knockout_ids=list(table.knockout_ids))
     if max_bound is not None:
         reservoir.set_params(max_bounds=dict.fromkeys(table.composition_ids, max_bound))
-    compositions = table.X[table.composition_ids]  # the reservoir reads the uptake columns
+    compositions = table.X[list(table.composition_ids) + list(table.knockout_ids)]  # what the reservoir reads
     compositions.attrs["source"] = table.source
     reservoir.fit(compositions, table.y)
     bounds = reservoir.uptake_bounds(compositions)
     out.parent.mkdir(parents=True, exist_ok=True)
     bounds.to_csv(out)
-    predicted = reservoir.predict(compositions)
-    click.echo(f"{out}: {len(bounds)} media x {bounds.shape[1]} uptake bounds; training R2 {reservoir.score(compositions, table.y):.4f}")
-    agreement = check_bounds(reservoir.growth_model_.network_.model, bounds, predicted)
-    click.echo(f"FBA with the learned bounds vs the reservoir: {agreement.summary()}")
+    score = "training accuracy" if table.task == "classification" else "training R2"
+    click.echo(f"{out}: {len(bounds)} media x {bounds.shape[1]} uptake bounds; "
+               f"{score} {reservoir.score(compositions, table.y):.4f}")
+    knockouts = Knockouts(network)
+    closed = [knockouts.reactions([k for k in table.knockout_ids if row[k]]) for _, row in compositions.iterrows()]
+    agreement = check_bounds(network.model, bounds, reservoir.growth(compositions), closed=closed)
+    click.echo(f"FBA with the learned bounds{' and knockouts' if table.knockout_ids else ''} vs the reservoir: "
+               f"{agreement.summary()}")

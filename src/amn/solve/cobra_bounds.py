@@ -12,7 +12,7 @@ prediction, e.g. the reservoir's or an FBA baseline's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +174,8 @@ class Agreement:
         return f"{len(self.table)} media, max |FBA - predicted| = {self.max_abs_diff:.2e}, R² = {self.r2:.6f}"
 
 
-def check_bounds(model: cobra.Model, table: pd.DataFrame, predicted) -> Agreement:
+def check_bounds(model: cobra.Model, table: pd.DataFrame, predicted,
+                 closed: Sequence[Sequence[str]] | None = None) -> Agreement:
     """FBA (``slim_optimize``) with every row of the bounds ``table``, compared with ``predicted`` growth.
 
     Infeasible media count as growth 0.  The model is left as it was.
@@ -186,6 +187,8 @@ def check_bounds(model: cobra.Model, table: pd.DataFrame, predicted) -> Agreemen
         A bounds table (media x uptake ids).
     predicted : array-like
         The growth each medium should give.
+    closed : sequence of sequences of str, optional
+        Per medium, reactions of ``model`` closed in its solve (``Reaction.knock_out``): a knockout's.
 
     Returns
     -------
@@ -199,9 +202,13 @@ def check_bounds(model: cobra.Model, table: pd.DataFrame, predicted) -> Agreemen
     predicted = np.asarray(predicted, dtype=float)
     if len(predicted) != len(table):
         raise DatasetMismatchError(f"{len(predicted)} predictions for {len(table)} media in the bounds table")
+    if closed is not None and len(closed) != len(table):
+        raise DatasetMismatchError(f"{len(closed)} sets of closed reactions for {len(table)} media")
     growth = np.empty(len(table))
     for i, (_, row) in enumerate(table.iterrows()):
         with uptake_bounds(model, row):
+            for rid in () if closed is None else closed[i]:
+                model.reactions.get_by_id(rid).knock_out()
             value = model.slim_optimize()
         growth[i] = 0.0 if np.isnan(value) else value
     frame = pd.DataFrame({"predicted": predicted, "fba": growth}, index=table.index)
