@@ -317,17 +317,16 @@ def fit(data: tuple[Path, ...], target: str, all_targets: str | None, task: str,
     from amn.errors import ParameterError
     from amn.network import Knockouts
     from amn.reservoir import ReservoirClassifier, ReservoirRegressor
-    from amn.reservoir.model import _load_growth_model
+    from amn.reservoir.model import load_growth_model
     from amn.solve.cobra_bounds import check_bounds
 
     check_inputs({**{f"--data {path}": path for path in data}, "--mapping": mapping}, {"--growth-model": growth_model})
     check_output(out)
-    network = _load_growth_model(growth_model).network_
+    network = load_growth_model(growth_model).network_  # the reservoir reuses it (cached)
     table = _read(data, network, target=target, all_targets=all_targets, task=task, composition=composition,
                   ignore=ignore, inputs=inputs, mapping=mapping, knockout_value=knockout_value, key=key)
     click.echo(table.summary())
-    why = mechanistic_blocker(table) or (table.knockout_ids and reservoir_knockout_blocker(growth_model,
-                                                                                           table.knockout_ids))
+    why = mechanistic_blocker(table) or reservoir_knockout_blocker(growth_model, table.knockout_ids)
     if why:
         raise ParameterError(f"{table.source}: the reservoir cannot be fitted: {why}")
     kind = ReservoirClassifier if table.task == "classification" else ReservoirRegressor

@@ -20,7 +20,7 @@ COMPOSITIONS = ("presence", "bounds", "concentration")
 _LOADED: dict[tuple, object] = {}  # the last growth model read from disk: every fold of a CV reuses it
 
 
-def _load_growth_model(path):
+def load_growth_model(path):
     """``AMNRegressor.load(path)``, remembered while the directory's files are unchanged: a genome-scale
     network takes tens of seconds to read, and the frozen model is never modified."""
     from amn.models import AMNRegressor
@@ -109,7 +109,7 @@ class _Reservoir(BaseEstimator):
 
         model = self.growth_model
         if isinstance(model, (str, Path)):
-            model = _load_growth_model(model)
+            model = load_growth_model(model)
         if not isinstance(model, AMNRegressor):
             raise ParameterError(f"growth_model must be a fitted AMNRegressor or a saved model directory, "
                                  f"not {type(model).__name__}")
@@ -139,19 +139,16 @@ class _Reservoir(BaseEstimator):
             raise DatasetMismatchError(f"compositions ({self.composition}) must be finite and >= 0")
         return C
 
-    def _knockouts(self, C) -> torch.Tensor:
-        """What the frozen growth model takes after the medium for each row of ``C``: its knockout
-        indicators and the mask of the fluxes the row's knockouts (``knockout_ids`` cells equal to 1) remove.
+    def _knockout_sets(self, C) -> list[list[str]]:
+        """Per row of ``C``, the ``knockout_ids`` whose cell is 1 (knocked out).
 
         Raises
         ------
         DatasetMismatchError
-            A knockout column missing, or a cell other than 0 and 1.
-        UnknownGeneError
-            A knockout id is neither a gene nor a reaction of the growth model's network.
+            ``C`` is no table, a knockout column is missing, or a cell is not 0 or 1.
         """
         if not self.knockout_ids:
-            return self._knockout_inputs([()] * len(C))
+            return [[] for _ in range(len(C))]
         if not isinstance(C, pd.DataFrame):
             raise DatasetMismatchError("compositions with knockouts must be a table (knockout columns by name)")
         missing = [k for k in self.knockout_ids if k not in C.columns]
@@ -160,7 +157,13 @@ class _Reservoir(BaseEstimator):
         K = C[list(self.knockout_ids)].to_numpy(dtype=float)
         if not np.isin(K, (0.0, 1.0)).all():
             raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
-        return self._knockout_inputs([[k for k, out in zip(self.knockout_ids, row) if out] for row in K])
+        return [[k for k, out in zip(self.knockout_ids, row) if out] for row in K]
+
+    def _knockouts(self, C) -> torch.Tensor:
+        """What the frozen growth model takes after the medium for each row of ``C``: its knockout
+        indicators and the mask of the fluxes the row's knockouts remove (:meth:`_knockout_sets`;
+        UnknownGeneError for an id that is neither a gene nor a reaction of its network)."""
+        return self._knockout_inputs(self._knockout_sets(C))
 
     def _knockout_inputs(self, sets: Sequence[Sequence[str]]) -> torch.Tensor:
         """The growth model's inputs after the medium (rows x 0 for a wild-type model without knockouts)."""
@@ -177,14 +180,13 @@ class _Reservoir(BaseEstimator):
         self.growth_model_ = model
         medium = list(model.medium_)
         source = C.attrs.get("source", "compositions") if isinstance(C, pd.DataFrame) else "compositions"
-        where = (f"the medium of growth model {self.growth_model}" if isinstance(self.growth_model, (str, Path))
-                 else "the growth model's medium")
+        name = f"growth model {self.growth_model}" if isinstance(self.growth_model, (str, Path)) else "the growth model"
+        where = f"the medium of {name}"
         unseen = [k for k in self.knockout_ids if k not in model.knockout_genes_]
         if unseen and not model.architecture.mechanistic:  # a dense network reads knockouts as inputs only
             raise ParameterError(
-                f"{where.replace('the medium of ', '')} is a dense network without a knockout input for "
-                f"{id_list(unseen)}: use an AMN (its layer applies any knockout), or train it on a set made "
-                f"with `amn generate --knockouts`")
+                f"{name} is a dense network without a knockout input for {id_list(unseen)}: use an AMN (its "
+                f"layer applies any knockout), or train it on a set made with `amn generate --knockouts`")
         compositions = [c for c in C.columns if c not in set(self.knockout_ids)] if isinstance(C, pd.DataFrame) \
             else None
         self.columns_ = [c for c in compositions if c in medium] if compositions is not None else medium
@@ -401,7 +403,6 @@ class ReservoirFBA(ReservoirRegressor):
         bounds = self.uptake_bounds(C)
         labeler = HighsLabeler(FluxProblem.from_network(network, list(bounds.columns)), "fba")
         knockouts = Knockouts(network)
-        removed = [knockouts.columns([k for k in self.knockout_ids if row[k]]) for _, row in C.iterrows()] \
-            if self.knockout_ids else [None] * len(bounds)
+        removed = [knockouts.columns(knocked) for knocked in self._knockout_sets(C)]
         growth = np.array([labeler.label(row, knocked).growth for row, knocked in zip(bounds.to_numpy(), removed)])
         return np.nan_to_num(growth, nan=0.0)
