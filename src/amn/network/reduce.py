@@ -96,8 +96,10 @@ def restrict_network(network: UnidirectionalNetwork, reaction_ids: Iterable[str]
     network.index(sorted(wanted), "kept reaction")
     active = np.isin(ids, list(wanted))
     model = network.model.copy()
-    model.remove_reactions([model.reactions.get_by_id(rid) for rid, a in zip(ids, active) if not a])
-    model.remove_metabolites([m for m in model.metabolites if not m.reactions])
+    dropped = [model.reactions.get_by_id(rid) for rid, a in zip(ids, active) if not a]
+    touched = {m for r in dropped for m in r.metabolites}
+    model.remove_reactions(dropped)  # the metabolites left without reactions go (remove_orphans would take genes too)
+    model.remove_metabolites(sorted((m for m in touched if not m.reactions), key=lambda m: m.id))
     kept = set(np.asarray(ids)[active])
     return UnidirectionalNetwork(
         model=model,
