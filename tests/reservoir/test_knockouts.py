@@ -42,7 +42,7 @@ def _cobra_growth(network, bounds: pd.DataFrame, C: pd.DataFrame) -> np.ndarray:
                     if k in GENES:
                         model.genes.get_by_id(k).knock_out()
                     else:
-                        model.reactions.get_by_id(f"{k}").knock_out()
+                        model.reactions.get_by_id(k).knock_out()
             growth.append(model.slim_optimize(error_value=0.0))
     return np.array(growth)
 
