@@ -18,21 +18,24 @@ from amn.models import AMNRegressor, save_model
 from amn.reservoir import ReservoirClassifier, ReservoirRegressor, UptakeLayer
 
 
-def _screen_medium(network):
-    """Salts open; ammonium and every carbon source drawn (about a fifth each): media without carbon or
-    without nitrogen do not grow."""
+def screen_draws(network, n: int, path, **options):
+    """``n`` pFBA-labelled draws of a screen medium, no-growth draws kept, and its variable compounds.
+
+    Salts open; ammonium and every carbon source drawn (about a fifth each): media without carbon or
+    without nitrogen do not grow.  ``options`` go to :func:`~amn.dataset.generate` (``knockouts``).
+    """
     spec = simulate_growth_screen(network, flip=0.0).medium
     variable = (spec.level > 1) | (np.array(spec.reaction_ids) == "EX_nh4_e_i")
-    return replace(spec, level=np.where(variable, 5.0, 1.0), max_value=np.where(variable, 10.0, 1000.0),
-                   ratio_drawing=0.2), [r for r, v in zip(spec.reaction_ids, variable) if v]
+    spec = replace(spec, level=np.where(variable, 5.0, 1.0), max_value=np.where(variable, 10.0, 1000.0),
+                   ratio_drawing=0.2)
+    data = generate(network, RandomMedia(spec, n), path, seed=0, progress=False, keep_no_growth=True, **options)
+    return data, [r for r, v in zip(spec.reaction_ids, variable) if v]
 
 
 @pytest.fixture(scope="module")
 def no_growth_model(tmp_path_factory, textbook_net):
-    spec, variable = _screen_medium(textbook_net)
     path = tmp_path_factory.mktemp("nogrowth")
-    data = generate(textbook_net, RandomMedia(spec, 400), path / "core.npz", seed=0, progress=False,
-                    keep_no_growth=True)
+    data, variable = screen_draws(textbook_net, 400, path / "core.npz")
     assert (data.growth < 1e-3).mean() > 0.3  # the negative class is in the growth model's data
     model = AMNRegressor(arch="ann-sv", network=textbook_net, epochs=60, batch_size=16, lr=3e-3).fit(data.X, data.Y)
     save_model(model, path / "model")

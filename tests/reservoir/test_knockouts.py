@@ -7,13 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from amn.dataset import generate
 from amn.errors import ParameterError, UnknownGeneError, UnknownReactionError
-from amn.media import RandomMedia
 from amn.models import AMNRegressor, save_model
 from amn.network.knockouts import RandomKnockouts
 from amn.reservoir import ReservoirClassifier, ReservoirFBA, ReservoirRegressor
-from tests.reservoir.test_classifier import _screen_medium
+from tests.reservoir.test_classifier import screen_draws
 
 GENES = ["b4025", "b1723"]  # pgi (glucose into glycolysis), pck (gluconeogenesis from succinate)
 
@@ -50,10 +48,8 @@ def _cobra_growth(network, bounds: pd.DataFrame, C: pd.DataFrame) -> np.ndarray:
 @pytest.fixture(scope="module")
 def exact_growth_model(tmp_path_factory, textbook_net):
     """AMN-exact with its input scales at 1: pFBA itself, an exact reference for what the reservoir computes."""
-    spec, variable = _screen_medium(textbook_net)
     path = tmp_path_factory.mktemp("exact")
-    data = generate(textbook_net, RandomMedia(spec, 40), path / "core.npz", seed=0, progress=False,
-                    keep_no_growth=True)
+    data, variable = screen_draws(textbook_net, 40, path / "core.npz")
     model = AMNRegressor(arch="amn-exact", network=textbook_net, epochs=1, val_fraction=0.0).fit(data.X, data.Y)
     with torch.no_grad():
         model.module_.log_scale.zero_()
@@ -82,10 +78,8 @@ def test_the_reservoir_applies_each_rows_knockouts_as_cobrapy(exact_growth_model
 def test_a_growth_model_trained_with_knockouts_reads_their_indicators(tmp_path, textbook_net):
     """A dense growth model trained on knockout draws: the reservoir gives it the knockout indicators (before,
     it got the medium only and failed), and refuses a gene it has no indicator for."""
-    spec, variable = _screen_medium(textbook_net)
     knockouts = RandomKnockouts.from_network(textbook_net, GENES, wild_type=0.4)
-    data = generate(textbook_net, RandomMedia(spec, 200), tmp_path / "ko.npz", seed=0, progress=False,
-                    keep_no_growth=True, knockouts=knockouts)
+    data, variable = screen_draws(textbook_net, 200, tmp_path / "ko.npz", knockouts=knockouts)
     model = AMNRegressor(arch="ann-sv", network=textbook_net, epochs=5, val_fraction=0.0).fit(data.X, data.Y)
     C = _table(variable, 20, seed=5).drop(columns=["PFK"])
     reservoir = ReservoirRegressor(model, knockout_ids=GENES, max_iter=2).fit(C, np.linspace(0.1, 0.8, len(C)))
