@@ -102,5 +102,5 @@ def test_knockout_columns_reach_the_prior_and_the_mechanistic_layer(fba_table, t
     assert (np.abs(fluxes.to_numpy()[~removed]) > 0).any()
     blind = CompositionAMN(textbook_net, spec, epochs=5, random_state=0).fit(C, y).predict_fluxes(C)
     assert not np.allclose(blind.to_numpy()[removed], 0.0)
-    with pytest.raises(DatasetMismatchError, match="knockout values must be 0 or 1"):
+    with pytest.raises(DatasetMismatchError, match="values must be 0 or 1"):
         model.predict(table.assign(PFK=2))

@@ -385,9 +385,9 @@ def test_knockout_columns_close_in_their_rows_what_cobrapy_knock_out_removes(tex
     # an array holds the compositions, then the knockouts
     np.testing.assert_allclose(model.growth(model.medium_bounds(X.to_numpy(), theta),
                                             knocked_out=model.knocked_out(X.to_numpy()))[0], growth)
-    with pytest.raises(DatasetMismatchError, match="knockout values must be 0 or 1"):
+    with pytest.raises(DatasetMismatchError, match="values must be 0 or 1"):
         model.knocked_out(X.assign(PFK=2.0))
-    with pytest.raises(DatasetMismatchError, match="lacks column"):
+    with pytest.raises(DatasetMismatchError, match="lacks knockout column"):
         model.knocked_out(media)
 
 

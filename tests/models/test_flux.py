@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from amn.errors import NotFittedError, ParameterError, UnknownReactionError
+from amn.errors import DatasetMismatchError, NotFittedError, ParameterError, UnknownReactionError
 from amn.layers.projection import NetArrays, SteadyStateProjection
 from amn.models.flux import FluxAMNRegressor
 from amn.network import Knockouts
@@ -177,7 +177,7 @@ def test_deterministic_given_a_seed(textbook_net, simulated, fitted):
     assert np.array_equal(again.predict(X), fitted.predict(X))
 
 
-def test_errors(textbook_net, simulated):
+def test_errors(textbook_net, simulated, fitted):
     X, Y, roles = simulated
     with pytest.raises(NotFittedError):
         FluxAMNRegressor(textbook_net, **roles).predict(X)
@@ -187,6 +187,8 @@ def test_errors(textbook_net, simulated):
         FluxAMNRegressor(textbook_net, max_correction=-1.0, **roles).fit(X, Y)
     with pytest.raises(UnknownReactionError):
         FluxAMNRegressor(textbook_net, **{**roles, "knockouts": {"KO_pgi": ("gene", "b9999")}}).fit(X, Y)
+    with pytest.raises(DatasetMismatchError, match="KO_pgi: values must be 0 or 1"):  # not rounded to a knockout
+        fitted.predict(X.assign(KO_pgi=0.7))
 
 
 def test_stacked_readout_trusts_the_projection_on_data_of_the_network(fitted):

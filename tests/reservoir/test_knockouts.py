@@ -101,7 +101,7 @@ def test_knockout_columns_are_checked(exact_growth_model):
         ReservoirRegressor(str(directory), knockout_ids=["PFK"], max_iter=1).fit(C.assign(PFK=2.0), np.ones(6))
     with pytest.raises(UnknownReactionError, match="column PFK is not an uptake"):  # a knockout not named as one
         ReservoirRegressor(str(directory), max_iter=1).fit(C.assign(PFK=1.0), np.ones(6))
-    with pytest.raises(ValueError, match="lack knockout column"):
+    with pytest.raises(ValueError, match="lacks knockout column"):
         ReservoirRegressor(str(directory), knockout_ids=["PGK"], max_iter=1).fit(C, np.ones(6))
 
 

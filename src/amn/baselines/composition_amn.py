@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from amn.errors import DatasetMismatchError, NotFittedError, id_list
 from amn.media.spec import MediumSpec
 from amn.models import AMNRegressor
-from amn.network.knockouts import indicator_columns
+from amn.network.knockouts import indicator_columns, knockout_cells
 
 
 class CompositionAMN(RegressorMixin, BaseEstimator):
@@ -99,9 +99,7 @@ class CompositionAMN(RegressorMixin, BaseEstimator):
         uptakes = C.drop(columns=knockouts).astype(float)
         maximum = dict(zip(self.medium.reaction_ids, self.medium.max_value)) if self.medium is not None else {}
         scale = np.array([maximum.get(c, self.default_bound) for c in uptakes.columns], dtype=float)
-        indicators = C[knockouts].astype(float).set_axis(indicator_columns(knockouts), axis=1)
-        if not np.isin(indicators.to_numpy(), (0.0, 1.0)).all():
-            raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
+        indicators = pd.DataFrame(knockout_cells(C, knockouts), index=C.index, columns=indicator_columns(knockouts))
         return pd.concat([uptakes * scale, indicators], axis=1)
 
     def __sklearn_is_fitted__(self) -> bool:

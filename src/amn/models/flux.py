@@ -64,6 +64,7 @@ from amn.layers.projection import NetArrays, SteadyStateProjection
 from amn.models.flux_saving import FluxSaveLoadMixin
 from amn.models.runtime import cpu_threads
 from amn.network import Knockouts, ensure_network
+from amn.network.knockouts import knockout_cells
 
 __all__ = ["FluxAMNRegressor"]
 
@@ -223,7 +224,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         for column, (i, s) in zip(self.measured_, self.measured_ref_):
             lower[:, i] = upper[:, i] = s * X[column].to_numpy(dtype=float)
         if self.knockouts_:
-            flags = X[list(self.knockouts_)].to_numpy(dtype=float) > 0.5
+            flags = knockout_cells(X, list(self.knockouts_)) > 0
             ids = [rid for _, rid in self.knockouts_.values()]
             for row in range(n):
                 removed = self.ko_map_.columns([ids[k] for k in np.flatnonzero(flags[row])])

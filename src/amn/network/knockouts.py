@@ -51,6 +51,32 @@ def indicator_genes(columns: Iterable[str]) -> list[str]:
     return [str(c)[len(KO_PREFIX):] for c in columns if str(c).startswith(KO_PREFIX)]
 
 
+def knockout_cells(X: pd.DataFrame, ids: Sequence[str]) -> np.ndarray:
+    """The cells of the knockout columns ``ids`` of table ``X`` (rows x ids; 1 = knocked out, 0 = present).
+
+    Every estimator that reads knockout columns reads them here, so a half-knocked-out cell is refused
+    the same way everywhere instead of being rounded.
+
+    Raises
+    ------
+    DatasetMismatchError
+        A column missing, or a cell other than 0 and 1 (NaN and text included), naming the columns.
+
+    Examples
+    --------
+    >>> knockout_cells(pd.DataFrame({"pgi": [0, 1], "glc": [10, 3]}), ["pgi"]).ravel().tolist()
+    [0.0, 1.0]
+    """
+    missing = [c for c in ids if c not in X.columns]
+    if missing:
+        raise DatasetMismatchError(f"the table lacks knockout column(s) {id_list(missing)}")
+    K = X[list(ids)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = [c for c, ok in zip(ids, np.isin(K, (0.0, 1.0)).all(axis=0)) if not ok]
+    if bad:
+        raise DatasetMismatchError(f"knockout column(s) {id_list(bad)}: values must be 0 or 1 (1 = knocked out)")
+    return K
+
+
 def parse_knockouts(values: Iterable) -> list[frozenset[str]]:
     """Per-sample knockout sets.
 

@@ -13,6 +13,7 @@ from torch import nn
 
 from amn.errors import DatasetMismatchError, NotFittedError, ParameterError, id_list
 from amn.media.columns import check_composition_columns
+from amn.network.knockouts import knockout_cells
 
 #: What the composition cells of a reservoir's table may hold.
 COMPOSITIONS = ("presence", "bounds", "concentration")
@@ -151,12 +152,7 @@ class _Reservoir(BaseEstimator):
             return [[] for _ in range(len(C))]
         if not isinstance(C, pd.DataFrame):
             raise DatasetMismatchError("compositions with knockouts must be a table (knockout columns by name)")
-        missing = [k for k in self.knockout_ids if k not in C.columns]
-        if missing:
-            raise DatasetMismatchError(f"compositions lack knockout column(s) {id_list(missing)}")
-        K = C[list(self.knockout_ids)].to_numpy(dtype=float)
-        if not np.isin(K, (0.0, 1.0)).all():
-            raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
+        K = knockout_cells(C, self.knockout_ids)
         return [[k for k, out in zip(self.knockout_ids, row) if out] for row in K]
 
     def _knockouts(self, C) -> torch.Tensor:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from amn.errors import DatasetMismatchError, MediumError, ParameterError, id_list
 from amn.media.spec import MediumSpec
-from amn.network.knockouts import Knockouts
+from amn.network.knockouts import Knockouts, knockout_cells
 from amn.solve.highs import HighsLP
 from amn.solve.pfba import FluxProblem
 
@@ -202,17 +202,13 @@ class UptakeModel:
         """
         if not self.knockout_ids:
             return None
-        if isinstance(X, pd.DataFrame):
-            K = _matrix(X, self.knockout_ids)
-        else:
+        if not isinstance(X, pd.DataFrame):
             X = np.asarray(X, dtype=float)
             if X.ndim != 2 or X.shape[1] != len(self.composition_ids) + len(self.knockout_ids):
                 raise DatasetMismatchError(f"expected {len(self.composition_ids)} composition and "
                                            f"{len(self.knockout_ids)} knockout columns, got shape {X.shape}")
-            K = X[:, len(self.composition_ids):]
-        if not np.isin(K, (0.0, 1.0)).all():
-            raise DatasetMismatchError("knockout values must be 0 or 1 (1 = knocked out)")
-        return K
+            X = pd.DataFrame(X[:, len(self.composition_ids):], columns=list(self.knockout_ids))
+        return knockout_cells(X, self.knockout_ids)
 
     def indicators(self, X) -> np.ndarray:
         """Composition rows as a 0/1 presence array in ``composition_ids`` order (cell > 0).
