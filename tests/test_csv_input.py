@@ -70,3 +70,12 @@ def test_missing_file_or_a_directory(tmp_path):
         read_csv(tmp_path / "absent.csv", DatasetMismatchError)
     with pytest.raises(DatasetMismatchError, match="not a medium CSV"):
         read_csv(tmp_path, DatasetMismatchError, "medium CSV")
+
+
+def test_spaces_around_header_names_are_dropped_and_then_checked_for_repeats(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(" a ,b\t,GR\n1,2,3\n")
+    assert list(read_csv(path, DatasetMismatchError).columns) == ["a", "b", "GR"]
+    path.write_text("a,a ,GR\n1,2,3\n")
+    with pytest.raises(DatasetMismatchError, match="column a appears more than once"):
+        read_csv(path, DatasetMismatchError)

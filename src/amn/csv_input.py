@@ -20,7 +20,7 @@ def duplicated_columns(path: str | Path, **options) -> list[str]:
     :func:`pandas.read_csv` renames a repeated column ``X`` to ``X.1``, so a
     table read with it no longer shows the repetition; this reads the header
     row as data to find it.  Empty header cells (an unnamed index column) are
-    not counted.
+    not counted; names are compared without surrounding spaces.
 
     Parameters
     ----------
@@ -45,7 +45,7 @@ def duplicated_columns(path: str | Path, **options) -> list[str]:
     header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kept)
     if header.empty:
         return []
-    names = [str(v) for v in header.iloc[0] if str(v).strip()]
+    names = [str(v).strip() for v in header.iloc[0] if str(v).strip()]
     counts = Counter(names)
     return [name for name in dict.fromkeys(names) if counts[name] > 1]
 
@@ -68,7 +68,7 @@ def read_csv(path: str | Path, error: type[AMNError], what: str = "CSV table", *
     Returns
     -------
     pandas.DataFrame
-        The table.
+        The table, its column names stripped of surrounding spaces.
 
     Raises
     ------
@@ -91,4 +91,4 @@ def read_csv(path: str | Path, error: type[AMNError], what: str = "CSV table", *
     if repeated:
         named = f"column {repeated[0]} appears" if len(repeated) == 1 else f"columns {id_list(repeated)} appear"
         raise error(f"{path}: {named} more than once in the header; give each column one name")
-    return table
+    return table.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)  # "EX_glc__D_e " from a spreadsheet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,12 @@ import pytest
 from amn.baselines.registry import XGBOOST_MISSING, methods_for, statistical_methods
 from amn.dataset.validation import validate_table
 from amn.media.spec import MediumSpec
+
+
+def salts() -> MediumSpec:
+    """The base compounds that the textbook model needs besides the tables' carbon sources."""
+    ids = ("EX_nh4_e_i", "EX_pi_e_i", "EX_h2o_e_i", "EX_h_e_i", "EX_o2_e_i", "EX_co2_e_i")
+    return MediumSpec(ids, np.ones(6), np.full(6, 1000.0), 0.0, source="salts")
 
 
 def table(task: str = "regression"):
@@ -35,12 +42,12 @@ def test_xgboost_is_built_lazily_when_present():
     assert type(boost.build(None)).__name__ == "XGBRegressor"
 
 
-def test_methods_for_follows_the_command_line_options():
+def test_methods_for_follows_the_command_line_options(textbook_net):
     names = [m.name for m in methods_for(table())]
     assert names == [m.name for m in statistical_methods()]
-    network = object()  # the FBA models are built on first use, not here
-    full = [m.name for m in methods_for(table(), network, exact_route=True, amn_epochs=5, growth_model="saved",
-                                        reservoir_fba=True)]
+    network, medium = textbook_net, salts()
+    full = [m.name for m in methods_for(table(), network, medium, exact_route=True, amn_epochs=5,
+                                        growth_model="saved", reservoir_fba=True)]
     assert full[len(names):] == [
         "FBA, best single bound", "FBA, best single bound + affine", "FBA, per-compound bounds (L-BFGS-B)",
         "FBA, per-compound bounds (L-BFGS-B) + affine", "FBA, composition-dependent bounds (exact route)",
@@ -49,7 +56,7 @@ def test_methods_for_follows_the_command_line_options():
     with pytest.warns(UserWarning, match="AMN-QP .* skipped: it needs --model"):
         assert "AMN-QP" not in [m.name for m in methods_for(table(), amn_epochs=5)]
     with pytest.warns(UserWarning, match="skipped"):  # AMN-QP predicts growth rates: one line says so
-        classification = [m.name for m in methods_for(table("classification"), network, amn_epochs=5,
+        classification = [m.name for m in methods_for(table("classification"), network, medium, amn_epochs=5,
                                                       growth_model="x")]
     assert classification == [m.name for m in statistical_methods("classification")] + [
         "FBA, table bounds", "FBA, best single bound", "reservoir"]
@@ -57,7 +64,7 @@ def test_methods_for_follows_the_command_line_options():
 
 def test_methods_that_cannot_run_on_a_classification_table_say_why(textbook_net):
     with pytest.warns(UserWarning) as caught:
-        methods = methods_for(table("classification"), textbook_net, exact_route=True, amn_epochs=5,
+        methods = methods_for(table("classification"), textbook_net, salts(), exact_route=True, amn_epochs=5,
                               growth_model="x")
     lines = [str(w.message) for w in caught if "skipped" in str(w.message) and "xgboost" not in str(w.message)]
     assert [line.split(" (")[0] for line in lines] == ["exact-FBA route", "AMN-QP"]
@@ -146,9 +153,36 @@ def test_growth_rate_methods_are_skipped_with_one_line_each(textbook_net):
                             textbook_net)
     with pytest.warns(UserWarning, match="AMN-QP \\(--amn\\) skipped: it reads 0/1 compositions and this "
                                          "table's uptake columns are bounds"):
-        names = [m.name for m in methods_for(bounds, textbook_net, amn_epochs=3)]
+        names = [m.name for m in methods_for(bounds, textbook_net, salts(), amn_epochs=3)]
     assert names[-5:] == ["FBA, table bounds", "FBA, best single bound", "FBA, best single bound + affine",
                           "FBA, per-compound bounds (L-BFGS-B)", "FBA, per-compound bounds (L-BFGS-B) + affine"]
+
+
+def test_fba_methods_are_skipped_when_the_model_grows_in_no_medium_of_the_table(textbook_net):
+    """Without the salts every FBA prediction would be 0 (textbook needs phosphate): one line naming the
+    closed essential uptake, instead of a column of zeros scored as a method."""
+    import cobra
+
+    grows = table()
+    with pytest.warns(UserWarning) as caught:
+        names = [m.name for m in methods_for(grows, textbook_net, amn_epochs=3)]
+    lines = [str(w.message) for w in caught if "xgboost" not in str(w.message)]
+    assert [line.split(" skipped")[0] for line in lines] == ["FBA baselines (--model)", "AMN-QP (--amn)"]
+    assert all("grows in no medium of the table" in line and "essential uptakes closed: EX_pi_e_i" in line
+               and "--medium" in line for line in lines)
+    assert names == [m.name for m in statistical_methods()]
+    model = cobra.io.load_model("textbook")  # the reference: COBRApy
+    carbon = {"EX_glc__D_e": 1000.0, "EX_fru_e": 1000.0, "EX_succ_e": 1000.0}
+    model.medium = carbon  # the table's uptakes open, all else closed
+    assert model.slim_optimize(error_value=0.0) < 1e-9
+    model.medium = {r.id: 1000.0 for r in model.exchanges if r.id != "EX_pi_e"}  # phosphate is essential
+    assert model.slim_optimize(error_value=0.0) < 1e-9
+    model.medium = {**carbon, **{f"{r[:-2]}": 1000.0 for r in salts().minimal}}
+    assert model.slim_optimize() > 1.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        names = [m.name for m in methods_for(grows, textbook_net, salts())]
+    assert "FBA, best single bound" in names and not [w for w in caught if "grows in no medium" in str(w.message)]
 
 
 def test_a_growth_table_with_knockouts_gets_methods_that_apply_them(textbook_net, tmp_path):

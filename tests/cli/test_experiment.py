@@ -142,6 +142,15 @@ def _write_table(path, n=40, seed=0, classification=False):
     return X
 
 
+def _salts(path):
+    """A medium file of the base compounds the textbook model needs besides the tables' carbon sources."""
+    from amn.media.spec import MediumSpec
+
+    ids = tuple(f"EX_{s}_e_i" for s in ("nh4", "pi", "h2o", "h", "o2", "co2"))
+    MediumSpec(ids, np.ones(6), np.full(6, 1000.0), 0.0, source="salts").write(path)
+    return path
+
+
 def _cv(*args):
     return CliRunner().invoke(experiment, ["cv", *map(str, args)])
 
@@ -167,8 +176,8 @@ def test_cv_classification_metrics_and_skipped_mechanistic_methods(tmp_path):
     data = tmp_path / "grows.csv"
     _write_table(data, n=60, classification=True)
     out = tmp_path / "out"
-    result = _cv("--data", data, "--model", "textbook", "--amn", 5, "--methods", "logistic regression",
-                 "--seeds", "0,1", "--out", out)
+    result = _cv("--data", data, "--model", "textbook", "--medium", _salts(tmp_path / "salts.csv"), "--amn", 5,
+                 "--methods", "logistic regression", "--seeds", "0,1", "--out", out)
     assert result.exit_code == 0, result.output
     assert "FBA baselines (--model) skipped" not in result.stderr  # grows = FBA growth above a threshold
     assert "amn: note: AMN-QP (--amn) skipped: it predicts growth rates and this is a classification" in result.stderr
@@ -218,6 +227,67 @@ def test_cv_test_data_fits_all_rows_and_scores_the_other_table(tmp_path):
     scored.drop(columns="EX_pyr_e_i").to_csv(test)
     result = _cv("--data", train, "--test-data", test, "--methods", "ridge", "--out", out)
     assert isinstance(result.exception, DatasetMismatchError) and "missing EX_pyr_e_i" in str(result.exception)
+
+
+def test_cv_test_data_is_read_as_the_training_table(tmp_path):
+    """The test table's knockout value and composition are the training table's, not inferred anew (here its
+    rarer value is 1: inferred alone, its knockouts would be read inverted), and one class of it is enough."""
+    import cobra
+
+    rng = np.random.default_rng(3)
+    reference = cobra.io.load_model("textbook")
+    pgi = next(g for g in reference.genes if g.name == "pgi")
+
+    def rows(out):
+        glucose, growth, out = rng.choice([2.0, 5.0, 10.0], len(out)), [], np.asarray(out)
+        for g, k in zip(glucose, out):
+            with reference:
+                reference.reactions.EX_glc__D_e.lower_bound = -g
+                if k:
+                    pgi.knock_out()
+                growth.append(reference.slim_optimize())
+        return pd.DataFrame({"EX_glc__D_e": glucose, "pgi": 1 - out, "GR": growth})  # pgi 0 = knocked out
+
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    rows([0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]).to_csv(train, index=False)  # knocked out: pgi 0, the rarer value
+    scored = rows([1, 1, 0, 1, 1, 1])  # here 1 is the rarer value
+    scored.to_csv(test, index=False)
+    medium = _salts(tmp_path / "salts.csv")
+    out = tmp_path / "out"
+    result = _cv("--data", train, "--test-data", test, "--target", "GR", "--model", "textbook", "--medium", medium,
+                 "--methods", "FBA, table bounds", "--seeds", 0, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "test.csv: 6 rows to score, read as the training table (composition bounds, 0 = knocked out)" \
+        in result.stdout
+    predictions = pd.read_csv(out / "predictions.csv", index_col=0)
+    np.testing.assert_allclose(predictions["FBA, table bounds"], scored["GR"], rtol=1e-6)  # COBRApy's growth
+
+    grows = tmp_path / "grows.csv"  # a test table of one class: scored (ROC AUC undefined), not refused
+    _write_table(grows, n=40, classification=True)
+    all_grow = tmp_path / "all_grow.csv"
+    written = _write_table(all_grow, n=30, seed=5, classification=True)
+    written[written["GR_AVG"] == 1].to_csv(all_grow, index=False)
+    result = _cv("--data", grows, "--test-data", all_grow, "--methods", "logistic regression", "--out", out)
+    assert result.exit_code == 0, result.output
+    results = pd.read_csv(out / "results.csv")
+    assert results.loc[0, "majority_rate"] == 1.0 and np.isnan(results.loc[0, "roc_auc"])
+    assert 0 <= results.loc[0, "accuracy"] <= 1
+
+
+def test_cv_too_few_rows_and_every_ignored_column_named(tmp_path):
+    data = tmp_path / "few.csv"
+    _write_table(data, n=6)
+    result = _cv("--data", data, "--methods", "ridge", "--out", tmp_path / "out")
+    assert isinstance(result.exception, ParameterError)
+    assert str(result.exception) == f"{data}: 6 rows are too few for 10-fold cross-validation (--cv 6 or fewer, or --cv loo)"
+    table = _write_table(data, n=40)
+    notes = {f"note{i}": [f"x{j}" for j in range(40)] for i in range(8)}  # more than a summary line shows
+    table.assign(**notes).to_csv(data, index=False)
+    out = tmp_path / "out"
+    result = _cv("--data", data, "--methods", "ridge", "--seeds", 0, "--out", out)
+    assert result.exit_code == 0, result.output
+    report = (out / "report.md").read_text()
+    assert all(f"{name} (not numeric)" in result.stdout and f"{name} (not numeric)" in report for name in notes)
 
 
 def test_cv_published_column_only_for_the_published_table(tmp_path):

@@ -94,3 +94,42 @@ def test_patterns_and_mapping_files(tmp_path):
     bad.write_text("from,to\na,b\n")
     with pytest.raises(DatasetMismatchError, match=r"header\.csv: a mapping file has the header 'column,id'"):
         read_mapping(bad, ["a"], "t.csv")
+
+
+def test_expression_levels_named_by_gene_are_inputs_and_a_typo_in_a_knockout_column_is_not(ids):
+    table = pd.DataFrame({"EX_glc__D_e_i": [10.0, 5.0, 10.0, 3.0],
+                          "b4025": [7.9, 8.4, 6.1, 9.0],     # expression of pgi: an input, not a knockout
+                          "pgi": [1, 0, 1, 2],               # mostly 0/1: a knockout column (2 refused when read)
+                          "GR": [0.5, 0.4, 0.6, 0.3]})
+    found = classify(table, ["GR"], ids)
+    assert found.roles == {"EX_glc__D_e_i": "uptake", "b4025": "extra", "pgi": "knockout", "GR": "target"}
+    assert "expression" in found.reasons["b4025"]
+    assert classify(table, ["GR"], ids, inputs=["b4025"]).roles["b4025"] == "extra"  # --inputs: still no knockout
+
+
+def test_replicates_of_a_target_without_a_suffix_are_not_inputs():
+    table = pd.DataFrame({"EX_a_e_i": [1, 0, 1], "GR_1": [0.1, 0.2, 0.3], "GR_2": [0.1, 0.3, 0.3],
+                          "GR_STD": [0.0, 0.1, 0.0], "GR": [0.1, 0.25, 0.3], "GRAIN": [1.0, 2.0, 3.0]})
+    found = classify(table, ["GR"])  # GR = mean of GR_1, GR_2: as inputs they would leak the answer
+    assert found.roles == {"EX_a_e_i": "uptake", "GR_1": "ignored", "GR_2": "ignored", "GR_STD": "ignored",
+                           "GR": "target", "GRAIN": "extra"}
+    assert "--inputs GR_1" in found.reasons["GR_1"]
+
+
+def test_explicit_targets_name_their_reactions_as_all_remaining_does(ids):
+    table = pd.DataFrame({"EX_glc__D_e_i": [10.0, 5.0, 10.0], "R_PGI": [2.0, 1.0, 2.5], "v_pyk": [3.0, 1.0, 2.0]})
+    found = classify(table, ["R_PGI", "v_pyk"], ids, mapping={"v_pyk": "PYK"})
+    remaining = classify(table, ALL_REMAINING, ids, mapping={"v_pyk": "PYK"})
+    assert found.roles == remaining.roles
+    assert {c: r.id for c, r in found.resolved.items()} == {c: r.id for c, r in remaining.resolved.items()}
+    assert found.resolved["R_PGI"].id == "PGI" and found.resolved["v_pyk"].id == "PYK"
+
+
+def test_a_text_cell_in_a_numeric_column_is_found(ids):
+    table = pd.DataFrame({"EX_glc__D_e_i": [10.0, "high", 3.0, 4.0],  # a model name: one number is enough
+                          "level": [1.0, 2.0, "n.d.", 4.0],          # most cells numbers
+                          "note": ["a", "b", "3", "d"],              # a text column with a number in it
+                          "GR": [0.5, 0.4, 0.6, 0.3]})
+    found = classify(table, ["GR"], ids)
+    assert found.mixed == {"EX_glc__D_e_i": 1, "level": 2}
+    assert found.roles["note"] == "ignored" and found.reasons["note"] == "not numeric"

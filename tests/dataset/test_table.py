@@ -209,3 +209,39 @@ def test_joined_files(tmp_path, textbook_net):
     kos.iloc[:2].to_csv(tmp_path / "kos.csv", index=False)
     with pytest.raises(DatasetMismatchError, match=r"kos\.csv: no row for experiment 'pgi' \(it is in .*fluxes\.csv\)"):
         read_table([tmp_path / "fluxes.csv", tmp_path / "kos.csv"], "all-remaining", textbook_net)
+
+
+def test_tables_as_spreadsheets_write_them(tmp_path, textbook_net):
+    """Spaces around header names, an integer id column, a typo in a numeric column: read or refused in one
+    line naming the cell, never a column silently dropped or used as an input."""
+    rows = pd.DataFrame({"medium_id": [101, 102, 103, 104], "EX_glc__D_e ": [10.0, 5.0, 2.0, 8.0],
+                         "GR": [0.8, 0.4, 0.2, 0.6]})
+    table = read_table(write(tmp_path, rows), "GR", textbook_net)
+    assert table.key == "medium_id" and list(table.Y.index) == [101, 102, 103, 104]
+    assert table.composition_ids == ["EX_glc__D_e_i"] and list(table.X.columns) == ["EX_glc__D_e_i"]
+    typo = rows.astype({"EX_glc__D_e ": object})
+    typo.loc[2, "EX_glc__D_e "] = "high"
+    with pytest.raises(DatasetMismatchError, match=r"typo\.csv: row 3 \(103\), column EX_glc__D_e: not a number "
+                                                   r"\('high'\) in a column of numbers; correct the cell, or "
+                                                   r"--ignore-columns EX_glc__D_e$"):
+        read_table(write(tmp_path, typo, "typo.csv"), "GR", textbook_net)
+
+
+def test_a_target_must_vary_in_a_table_that_is_fitted_not_in_one_only_scored():
+    with pytest.raises(DatasetMismatchError, match=r"t\.csv: column GR_AVG: the target is 0.5 in every row; nothing "
+                                                   "to learn"):
+        validate_table(frame(GR_AVG=[0.5] * 4), source="t.csv")
+    grows = frame(GR_AVG=[1, 1, 1, 1])
+    with pytest.raises(DatasetMismatchError, match="classification needs both classes"):
+        validate_table(grows, source="t.csv", task="classification")
+    scored = validate_table(grows, source="t.csv", task="classification", fitting=False)
+    assert scored.task == "classification" and scored.y.tolist() == [1.0] * 4
+    assert validate_table(frame(GR_AVG=[0.5] * 4), source="t.csv", fitting=False).y.nunique() == 1
+
+
+def test_no_input_left_names_what_was_ignored(textbook_net):
+    rows = pd.DataFrame({"R_EX_glc__D_e": [10.0, 5.0, 2.0], "GR": [0.8, 0.4, 0.2]})  # R_: read as a measured flux
+    with pytest.raises(DatasetMismatchError, match=r"t\.csv: no input column besides the target\(s\) GR; ignored: "
+                                                   r"R_EX_glc__D_e \(a measured flux that is not a target .*--inputs"):
+        validate_table(rows, "GR", textbook_net, source="t.csv")
+    assert validate_table(rows, "GR", textbook_net, inputs="R_EX_glc__D_e").composition_ids == ["EX_glc__D_e_i"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from amn.baselines.fba import FBACompositionBounds, FBAFittedBounds, FBAFixedBound, FBAGrowthClassifier
 from amn.baselines.method import Method
 from amn.dataset.table import ExperimentTable
@@ -209,6 +211,34 @@ def mechanistic_blocker(table: ExperimentTable) -> str | None:
     return None
 
 
+def no_growth_blocker(network, table: ExperimentTable, medium: MediumSpec | None = None,
+                      threshold: float = 1e-9) -> str | None:
+    """Why FBA on ``network`` can grow in no medium of ``table``, or None.
+
+    Growth is solved once with every uptake the table and ``medium`` may open at 1000 mmol/gDW/h,
+    no knockouts: what no bound a method could fit would exceed.  No growth there means every FBA
+    prediction is 0 -- typically a table of carbon sources run without ``--medium``, so that the
+    salts, nitrogen and oxygen stay closed; the message names the essential uptakes left closed.
+    None too when the table cannot make an uptake model (fitting then says why).
+    """
+    from amn.errors import AMNError
+    from amn.solve.essential import essential_uptakes
+
+    try:
+        model = UptakeModel.from_table(network, table, medium)
+        growth, _ = model.growth(np.full((1, len(model.medium_ids)), 1000.0))
+    except AMNError:
+        return None
+    if growth[0] > threshold:
+        return None
+    closed = [r for r in essential_uptakes(network) if r not in set(model.medium_ids)]
+    where = "with the medium file's base compounds" if medium is not None else "without --medium"
+    return (f"model {network.model.id} grows in no medium of the table, even with all {len(model.medium_ids)} "
+            f"uptakes it may open at 1000 ({where}, every other uptake is closed"
+            + (f"; essential uptakes closed: {id_list(closed)}" if closed else "")
+            + "); give --medium with the base compounds")
+
+
 def growth_methods(
     table: ExperimentTable,
     network=None,
@@ -245,7 +275,10 @@ def growth_methods(
     presence = table.composition == "presence"
     classification = table.task == "classification"
     not_presence = f"it reads 0/1 compositions and this table's uptake columns are {table.composition}"
-    if network is not None:
+    barren = no_growth_blocker(network, table, medium) if network is not None else None
+    if barren is not None:
+        skipped.append(f"FBA baselines (--model) skipped: {barren}")
+    elif network is not None:
         if classification:
             out += classification_methods(network, medium)
         else:
@@ -259,11 +292,11 @@ def growth_methods(
             return "it predicts growth rates and this is a classification table"
         return None if presence else not_presence
 
-    if exact_route and (why := presence_regression_blocker(network)):
+    if exact_route and (why := presence_regression_blocker(network) or barren):
         skipped.append(f"exact-FBA route (--exact-route) skipped: {why}")
     amn_network = amn_network if amn_network is not None else network
     if amn_epochs > 0:
-        if why := presence_regression_blocker(amn_network):
+        if why := presence_regression_blocker(amn_network) or barren:
             skipped.append(f"AMN-QP (--amn) skipped: {why}")
         else:
             note = f"trained on the measured values, {amn_epochs} epochs" + (

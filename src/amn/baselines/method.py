@@ -137,8 +137,6 @@ def select_methods(methods: Sequence[Method], names: str | Sequence[str] | None)
     >>> from amn.baselines.registry import statistical_methods
     >>> [m.name for m in select_methods(statistical_methods(), "Ridge,random forest")]
     ['ridge', 'random forest']
-
-    ['ridge', 'random forest']
     """
     if not names:
         return list(methods)
@@ -148,7 +146,8 @@ def select_methods(methods: Sequence[Method], names: str | Sequence[str] | None)
     if unknown:
         raise ParameterError(
             f"--methods: unknown method(s) {', '.join(map(repr, unknown))}; choices: {', '.join(m.name for m in methods)}"
-            " (FBA methods need --model, AMN-QP --model and --amn, the reservoir --growth-model)"
+            " (FBA methods need --model, AMN-QP --model and --amn, the reservoir --growth-model; a method noted as"
+            " skipped is no choice)"
         )
     chosen = {n.lower() for n in wanted}
     return [m for m in methods if m.name.lower() in chosen]

@@ -103,13 +103,14 @@ def _table_and_network(data: Path, target: str, model: str | None, task: str = "
 
 
 def _read(data, network, target: str, all_targets: str | None, task: str, composition: str, ignore: str, inputs: str,
-          mapping: Path | None, knockout_value: str | None, key: str | None):
+          mapping: Path | None, knockout_value: str | None, key: str | None, fitting: bool = True):
     """The table of ``amn experiment cv`` (the options of :func:`~amn.cli._options.table_options`)."""
     from amn.dataset.reading import read_table
 
     return read_table(list(data), target=all_targets or target, network=network, task=task, composition=composition,
                       ignore=ignore, inputs=inputs, mapping=mapping,
-                      knockout_value=None if knockout_value is None else int(knockout_value), key=key)
+                      knockout_value=None if knockout_value is None else int(knockout_value), key=key,
+                      fitting=fitting)
 
 
 def _cv_option(value: str) -> int | str:
@@ -214,17 +215,28 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
                "inputs": inputs, "mapping": mapping, "knockout_value": knockout_value, "key": key}
     table = _read(data, network, task=task, **options)
     click.echo(table.summary())
+    if test_data is None and folds != "loo" and len(table) < folds:
+        from amn.errors import ParameterError
+
+        raise ParameterError(f"{table.source}: {len(table)} rows are too few for {folds}-fold cross-validation "
+                             f"(--cv {len(table)} or fewer, or --cv loo)")
     test = None
-    if test_data is not None:
-        test = _read([test_data], network, task=table.task, **options)
+    if test_data is not None:  # read as the training table was: the same composition and knockout value
+        test = _read([test_data], network, task=table.task, fitting=False, **{
+            **options, "composition": table.composition or composition,
+            "knockout_value": knockout_value if table.knockout_value is None else table.knockout_value})
+        read_as = [f"composition {test.composition}"] if test.composition else []
+        read_as += [f"{test.knockout_value} = knocked out"] if test.knockout_value is not None else []
+        click.echo(f"{test_data}: {len(test)} rows to score, read as the training table"
+                   + (f" ({', '.join(read_as)})" if read_as else ""))
     spec = read_medium(medium) if medium else None
     with warnings.catch_warnings(record=True) as skipped:  # an optional baseline left out: one line each
         warnings.simplefilter("always", UserWarning)
         methods = methods_for(table, network, spec, exact_route=exact_route, amn_epochs=amn_epochs,
                               growth_model=growth_model)
-    methods = select_methods(methods, method_names)
     for warning in skipped:
         click.echo(f"amn: note: {warning.message}", err=True)
+    methods = select_methods(methods, method_names)
     from tqdm import tqdm
 
     with tqdm(total=len(methods), unit="method", desc="protocol" if test is None else "fit and test") as bar:
@@ -284,7 +296,7 @@ def _report(out: Path, summary, frame, table, test, seeds: list[int], folds: int
     else:
         protocol = (f"Every method fitted on all {len(table)} rows of `{table.source}` and scored on the "
                     f"{len(test)} rows of `{test.source}` (one repeat, seed {seeds[0]}); target(s): {what}.")
-    sections = {"Protocol": protocol, "Table": "```\n" + table.summary() + "\n```",
+    sections = {"Protocol": protocol, "Table": "```\n" + table.summary(shown=None) + "\n```",
                 "Columns": metric_notes(list(summary.columns)),
                 "results.csv": results_notes(list(frame.columns)),
                 "predictions.csv": ("the pooled held-out prediction of every row (mean over repeats), one column per "

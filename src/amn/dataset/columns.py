@@ -14,19 +14,22 @@ The rules, in order, for a column that is not the row key, not ignored by the us
 explicit target:
 
 1. ``inputs`` (user-forced): an uptake if it names one, else ``measured`` if it names a reaction,
-   ``knockout`` if it names a gene, else ``extra``.
-2. Text columns, ``Unnamed: N`` columns (an index written by pandas): ignored.
+   ``knockout`` if it names a gene and holds mostly 0/1, else ``extra``.
+2. Text columns, ``Unnamed: N`` columns (an index written by pandas): ignored.  A numeric column with
+   a cell that is not a number (most cells numbers, or a name of the model) is refused, naming the row.
 3. With a model: a name that resolves to an uptake (and carries no flux marker: ``R_`` prefix,
-   ``_fwd``/``_for``/``_rev``/``_MEASURE`` suffix) is an uptake; a gene is a knockout; a reaction is a
+   ``_fwd``/``_for``/``_rev``/``_MEASURE`` suffix) is an uptake; a gene is a knockout when its values
+   are mostly 0/1 (another value is refused as a typo), else an extra input (expression levels named
+   by gene); a reaction is a
    knockout when its values are 0/1 and vary, ignored when constant, else a *flux column*.  A name
    that looks like an exchange or uptake id (:func:`amn.media.columns.looks_like_reaction`) but
    resolves to nothing is refused (a typo, another model's id).  Other 0/1 columns are extra
    inputs (e.g. regulators); other flux-named columns are flux columns.
 4. Without a model: flux-named columns are flux columns (0/1 ones: extra), exchange-like names and
    every other 0/1 column are uptakes (the compositions of the published tables), the rest extra.
-5. A numeric extra column with missing values, or one named like an explicit target (same stem
-   before the last ``_``: ``GR_1``, ``GR_STD`` beside ``GR_AVG``: replicates or statistics of the
-   target), is ignored.
+5. A numeric extra column with missing values, or one named like an explicit target (the target's
+   name or its stem before the last ``_``, then ``_`` and anything: ``GR_1``, ``GR_STD`` beside ``GR``
+   or ``GR_AVG``: replicates or statistics of the target), is ignored.
 6. Flux columns are the targets under ``--targets all-remaining`` (constant ones ignored), else
    ignored (name them in ``--target`` or ``--inputs``).
 """
@@ -100,12 +103,16 @@ class Classification:
         Column -> :class:`Resolved`, for columns that name something of the model.
     unknown : list of str
         Exchange-like names that resolve to nothing (refused by the caller, with a did-you-mean).
+    mixed : dict
+        Column -> position of its first cell that is not a number, for columns whose other cells are
+        numbers (a typo in a numeric column: refused by the caller, naming the row).
     """
 
     roles: dict = field(default_factory=dict)
     reasons: dict = field(default_factory=dict)
     resolved: dict = field(default_factory=dict)
     unknown: list = field(default_factory=list)
+    mixed: dict = field(default_factory=dict)
 
     def of(self, role: str) -> list[str]:
         """The columns of one role, in table order."""
@@ -118,6 +125,23 @@ def _numeric(values: pd.Series) -> pd.Series | None:
         return values.astype(float)
     numeric = pd.to_numeric(values, errors="coerce")
     return None if (numeric.isna() & values.notna()).any() else numeric.astype(float)
+
+
+def _first_text(values: pd.Series, named: bool) -> int | None:
+    """Position of the first non-empty cell that is not a number in a numeric column with a typo: most
+    non-empty cells are numbers, or some are and the name is the model's (``named``); else None."""
+    present = int(values.notna().sum())
+    text = (pd.to_numeric(values, errors="coerce").isna() & values.notna()).to_numpy()
+    numbers = present - int(text.sum())
+    if not text.any() or numbers == 0 or (not named and numbers <= text.sum()):
+        return None
+    return int(np.flatnonzero(text)[0])
+
+
+def _knockout_like(values: pd.Series) -> bool:
+    """Mostly 0/1: a knockout column (a stray value is a typo, refused when read), not expression levels."""
+    present = values.dropna()
+    return len(present) > 0 and 2 * int(present.isin([0, 1]).sum()) >= len(present)
 
 
 def _binary(values: pd.Series) -> bool:
@@ -171,7 +195,8 @@ def classify(
     out = Classification()
     all_remaining = isinstance(targets, str) and targets == ALL_REMAINING
     explicit = [] if all_remaining else list(targets)
-    stems = {s for t in explicit if (s := _stem(str(t))) is not None}
+    # a target's replicates and statistics: GR_1 or GR_STD beside GR, and beside GR_AVG
+    stems = {str(t) for t in explicit} | {s for t in explicit if (s := _stem(str(t))) is not None}
     for column in table.columns:
         name = str(column)
         role, reason = _role(name, (aliases or {}).get(name, name), table[column], explicit, stems, ids, mapping,
@@ -200,13 +225,14 @@ def _role(name, alias, raw, explicit, stems, ids, mapping, ignore, inputs, key, 
         return "ignored", "row key"
     if name in ignore:
         return "ignored", "--ignore-columns"
-    if name in explicit:
-        return "target", ""
     bare, _ = split_unit(alias)
     found = resolve(name if mapping and name in mapping else bare, ids, mapping)
     if found is not None:
-        out.resolved[name] = found
+        out.resolved[name] = found  # a target too: the reaction it measures
+    if name in explicit:
+        return "target", ""
     values = _numeric(raw)
+    omics = "names a gene of the model, mostly not 0/1: an input (e.g. expression), not a knockout"
     if name in inputs:
         if values is None:
             return "extra", "--inputs (not numeric: refused when read)"
@@ -214,10 +240,15 @@ def _role(name, alias, raw, explicit, stems, ids, mapping, ignore, inputs, key, 
             return "extra", "--inputs"
         if found.uptake is not None:
             return "uptake", "--inputs"
-        return ("knockout", "--inputs") if found.kind == "gene" else ("measured", "--inputs")
+        if found.kind == "gene":
+            return ("knockout", "--inputs") if _knockout_like(values) else ("extra", f"--inputs; {omics}")
+        return "measured", "--inputs"
     if name.startswith("Unnamed:"):
         return "ignored", "unnamed column (an index)"
     if values is None:
+        if (position := _first_text(raw, found is not None)) is not None:
+            out.mixed[name] = position
+            return "ignored", "a cell is not a number (refused)"
         return "ignored", "not numeric"
     mapped = str(mapping.get(bare, bare)) if mapping else bare
     marked = flux_named(mapped)
@@ -225,7 +256,7 @@ def _role(name, alias, raw, explicit, stems, ids, mapping, ignore, inputs, key, 
     if ids is not None:
         if found is not None:
             if found.kind == "gene":
-                return "knockout", "names a gene of the model"
+                return ("knockout", "names a gene of the model") if _knockout_like(values) else ("extra", omics)
             if found.uptake is not None and not marked:
                 return "uptake", ""
             if binary and varies:
@@ -250,8 +281,11 @@ def _role(name, alias, raw, explicit, stems, ids, mapping, ignore, inputs, key, 
 
 
 def summary(roles: Mapping[str, str], reasons: Mapping[str, str], renamed: Mapping[str, str],
-            shown: int = 6) -> list[str]:
-    """Short lines, one per role: count and names (truncated), ``file name -> table name`` where renamed.
+            shown: int | None = 6) -> list[str]:
+    """Short lines, one per role: count and names, ``file name -> table name`` where renamed.
+
+    The names of a role are cut after ``shown`` (None: never), except the ignored columns, which are
+    always all named, each with its reason: nothing is left out unseen.
 
     Examples
     --------
@@ -263,13 +297,14 @@ def summary(roles: Mapping[str, str], reasons: Mapping[str, str], renamed: Mappi
         columns = [c for c, r in roles.items() if r == role]
         if not columns:
             continue
+        cut = len(columns) if shown is None or role == "ignored" else shown
         names = []
-        for c in columns[:shown]:
+        for c in columns[:cut]:
             text = c if renamed.get(c, c) == c else f"{c} -> {renamed[c]}"
             if role == "ignored":
                 text += f" ({reasons.get(c, '')})"
             names.append(text)
-        more = f", ... (+{len(columns) - shown} more)" if len(columns) > shown else ""
+        more = f", ... (+{len(columns) - cut} more)" if len(columns) > cut else ""
         lines.append(f"{role} ({len(columns)}): {', '.join(names)}{more}")
     return lines
 

@@ -93,6 +93,7 @@ def read_table(
     mapping: Mapping[str, str] | str | Path | None = None,
     knockout_value: int | None = None,
     key: str | None = None,
+    fitting: bool = True,
 ) -> ExperimentTable:
     """Read, classify and validate an experimental table (one file, or several joined on a key).
 
@@ -126,6 +127,9 @@ def read_table(
         The file value meaning "knocked out" [default: the rarer value of the knockout columns].
     key : str, optional
         The row-key column [one file: the first column when it labels rows; several: each file's first column].
+    fitting : bool, default True
+        The table is fitted on: a regression target must vary and a classification target hold both
+        classes.  False for a table only scored (``--test-data``: all of one class is fine).
 
     Returns
     -------
@@ -150,4 +154,4 @@ def read_table(
         table, source, sources, key, aliases = join_tables(paths, key)
     return validate_table(table, target=target, network=network, task=task, source=source, composition=composition,
                           ignore=ignore, inputs=inputs, mapping=mapping, knockout_value=knockout_value, key=key,
-                          sources=sources, aliases=aliases)
+                          sources=sources, aliases=aliases, fitting=fitting)

@@ -143,8 +143,9 @@ class ExperimentTable:
         """Uptake columns that differ between rows (the others are the base medium)."""
         return [c for c in self.composition_ids if self.X[c].nunique() > 1]
 
-    def summary(self, shown: int = 6) -> str:
-        """The classification of the columns, a few lines: counts and names per role, composition, knockouts."""
+    def summary(self, shown: int | None = 6) -> str:
+        """The classification of the columns, a few lines: counts and names per role (cut after ``shown``,
+        None: all; ignored columns always all), composition, knockouts."""
         lines = [(f"{self.source}: {len(self)} rows, {self.X.shape[1]} inputs, {self.Y.shape[1]} target(s), "
                  f"{self.task}")]
         lines += [f"  {line}" for line in summary(self.roles, self.reasons, self.renamed, shown)]
@@ -156,7 +157,7 @@ class ExperimentTable:
         if len(self.targets) > 1 or self.target_reactions:
             unnamed = [t for t in self.targets if t not in self.target_reactions]
             lines.append(f"  targets naming a model reaction: {len(self.targets) - len(unnamed)} of {len(self.targets)}"
-                         + (f" (not: {', '.join(unnamed[:shown])}{', ...' if len(unnamed) > shown else ''})"
+                         + (f" (not: {', '.join(unnamed[:shown])}{', ...' if len(unnamed[:shown]) < len(unnamed) else ''})"
                             if unnamed and self.target_reactions else ""))
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 

@@ -10,6 +10,7 @@ row and the column, not deep inside a fit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -42,7 +43,9 @@ def _first_bad(mask: np.ndarray) -> int:
 
 
 def _key_of(table: pd.DataFrame) -> str | None:
-    """The first column when it labels the rows: an unnamed index, unique text, or unique values named like an id."""
+    """The first column when it labels the rows: an unnamed index, unique text, unique values named as a
+    key (:data:`KEY_NAMES`), or unique integers with such a word in their name (``medium_id``, ``Sample
+    name``, ``strainID``)."""
     if table.shape[1] < 2:
         return None
     first = table.columns[0]
@@ -52,9 +55,13 @@ def _key_of(table: pd.DataFrame) -> str | None:
     if not values.is_unique or values.isna().any():
         return None
     numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.isna().all() or str(first).strip().lower() in KEY_NAMES:
+    if numeric.isna().all():
         return str(first)
-    return None
+    name = str(first).strip()
+    if name.lower() in KEY_NAMES:
+        return str(first)
+    words = set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z])(I[Dd])$", r"\1_\2", name).lower()))
+    return str(first) if words & set(KEY_NAMES) and bool((numeric == numeric.round()).all()) else None
 
 
 def _check_targets(table: pd.DataFrame, names: list[str], source: str) -> None:
@@ -150,6 +157,7 @@ def validate_table(
     key: str | None = None,
     sources: Mapping[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
+    fitting: bool = True,
 ) -> ExperimentTable:
     """:func:`read_table` for a table already in memory.
 
@@ -164,6 +172,8 @@ def validate_table(
         Column -> the file it comes from (joined tables), for messages [default: ``source``].
     aliases : mapping, optional
         Column -> the name it is resolved by (a joined column renamed ``<file stem>:<column>``).
+    fitting : bool, default True
+        As in :func:`read_table`.
 
     Returns
     -------
@@ -219,6 +229,10 @@ def validate_table(
     found = classify(table, ALL_REMAINING if all_remaining else targets, ids, mapping=mapping, ignore=ignored,
                      inputs=forced, key=key, aliases=aliases)
     file_of = lambda c: sources.get(c, source)
+    for c, i in found.mixed.items():
+        raise DatasetMismatchError(f"{file_of(c)}: {_row_label(table, i)}, column {c}: not a number "
+                                   f"({_cell(table[c].iloc[i])}) in a column of numbers; correct the cell, or "
+                                   f"--ignore-columns {c}")
     if ids is not None:
         if not found.resolved:
             example = min(ids.uptakes) if ids.uptakes else "EX_..._i"
@@ -245,11 +259,16 @@ def validate_table(
             i = _first_bad(~y0.isin([0, 1]).to_numpy())
             raise DatasetMismatchError(f"{file_of(targets[0])}: {_row_label(table, i)}, column {targets[0]}: a "
                                        f"classification target must be 0 or 1, got {_cell(table[targets[0]].iloc[i])}")
-        if y0.nunique() < 2:
+        if fitting and y0.nunique() < 2:
             raise DatasetMismatchError(f"{file_of(targets[0])}: column {targets[0]}: classification needs both "
                                        "classes 0 and 1")
     elif task != "regression":
         raise ParameterError(f"task must be 'auto', 'regression' or 'classification' (got {task!r})")
+    elif fitting:
+        for t in targets:
+            if Y[t].nunique() < 2:
+                raise DatasetMismatchError(f"{file_of(t)}: column {t}: the target is {Y[t].iloc[0]:g} in every row; "
+                                           "nothing to learn")
 
     # inputs
     uptakes = found.of("uptake")
@@ -299,7 +318,10 @@ def validate_table(
         name = renamed.get(c, c)
         columns[name] = (values == value).astype(float)
     if not columns:
-        raise DatasetMismatchError(f"{source}: no input column besides the target(s) {', '.join(targets[:3])}")
+        ignored = [f"{c} ({found.reasons.get(c, '')})" for c in found.of("ignored")]
+        raise DatasetMismatchError(f"{source}: no input column besides the target(s) {', '.join(targets[:3])}"
+                                   + (f"; ignored: {', '.join(ignored[:3])}{', ...' if len(ignored) > 3 else ''}"
+                                      if ignored else "") + "; name the inputs with --inputs")
     X = pd.DataFrame(columns, index=table.index)
     X.attrs["source"] = source  # names the file in the messages of estimators fitted on X
     target_reactions = {}
