@@ -135,3 +135,55 @@ def test_curve_without_medium_is_an_error(tmp_path):
 def test_missing_inputs(tmp_path, args):
     result = CliRunner().invoke(dynamic, ["fit", "--out", str(tmp_path / "m"), *args, *FAST])
     assert result.exit_code != 0
+
+
+def test_options_that_cannot_apply_are_one_line_errors_before_any_training(tmp_path):
+    media, curves = _files(tmp_path)
+    data = ["--media", str(media), "--curves", str(curves)]
+    cases = [
+        (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--add", "glc__D_e=1"],
+         f"--add 'glc__D_e=1': glc__D_e is already a column of {media}"),
+        (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--add", "glyc_e"], "--add 'glyc_e': expected MET=MM, e.g. glyc_e=1"),
+        (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--hidden", "0"], ("--hidden '0': comma-separated layer "
+                                                                              "sizes >= 1, e.g. 64,64")),
+        (["cv", *data, *FAST, "--folds", "2", "--seeds", ","], "--seeds ',': not comma-separated integers"),
+    ]
+    for args, message in cases:
+        result = CliRunner().invoke(dynamic, args)
+        assert isinstance(result.exception, ParameterError), (args, result.output)
+        assert str(result.exception) == message
+    assert not (tmp_path / "m").exists()
+
+
+def test_predict_refuses_what_the_saved_model_cannot_read(tmp_path):
+    media, curves = _files(tmp_path)
+    marks = pd.read_csv(media).assign(glc__D_e=1.0, succ_e=[0.0, 1.0] * 4)  # 0/1 marks: the amounts are learned
+    marks.to_csv(tmp_path / "marks.csv", index=False)
+    runner = CliRunner()
+    result = runner.invoke(dynamic, ["fit", "--media", str(tmp_path / "marks.csv"), "--curves", str(curves), "--out",
+                                     str(tmp_path / "m"), *FAST])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["learn_amounts"] is True
+    out = ["--out", str(tmp_path / "p.csv")]
+    result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(media), "--times", "0,1", *out])
+    assert isinstance(result.exception, ParameterError)
+    assert str(result.exception).startswith(f"{media}: column glc__D_e: ") and "is not a 0/1 mark" in str(result.exception)
+    for extra in (["--times", "0,1"], ["--od0", "-1"]):
+        result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(tmp_path / "marks.csv"),
+                                         "--curves", str(curves), *extra, *out])
+        assert isinstance(result.exception, ParameterError) and "--times and --od0 are for media without curves" \
+            in str(result.exception)
+    result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(tmp_path / "marks.csv"),
+                                     "--times", "-5,0,5", *out])
+    assert isinstance(result.exception, ParameterError) and "increasing times >= 0 h" in str(result.exception)
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_media_without_a_curve_are_named_in_a_note(tmp_path):
+    media, curves = _files(tmp_path)
+    table = pd.read_csv(curves)
+    table.drop(columns=[c for c in table.columns if c.endswith("_8")]).to_csv(curves, index=False)
+    result = CliRunner().invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
+                                          str(tmp_path / "m"), *FAST])
+    assert result.exit_code == 0, result.output
+    assert f"amn: note: {media}: 1 medium(s) without a curve in {curves} left out: 8" in result.stderr

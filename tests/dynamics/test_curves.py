@@ -60,3 +60,85 @@ def test_negative_concentration(tmp_path):
     curves = pd.DataFrame({"T_1": [0.0, 1.0], "OD_1": [-3.0, -2.0]})
     with pytest.raises(PlateReaderError, match=r"media\.csv: column glc__D_e: concentration -1.0 of medium 1"):
         read_curve_table(*_write(tmp_path, media=media, curves=curves))
+
+
+def test_a_media_file_may_hold_more_media_than_curves_and_says_so(tmp_path):
+    media = pd.DataFrame({"ID": [1, 2, 3], "glc__D_e": [5.0, 0.0, 1.0]})
+    curves = pd.DataFrame({"T_1": [0.0, 1.0], "OD_1": [-3.0, -2.0], "T_3": [0.0, 1.0], "OD_3": [-3.0, -2.5]})
+    with pytest.warns(UserWarning, match=r"media\.csv: 1 medium\(s\) without a curve in .*curves\.csv left out: 2$"):
+        data = read_curve_table(*_write(tmp_path, media=media, curves=curves))
+    assert data.ids == ["1", "3"]
+
+
+def test_ids_are_read_as_written(tmp_path):
+    media = pd.DataFrame({"ID": ["005", "5.0"], "glc__D_e": [5.0, 1.0]})
+    curves = pd.DataFrame({"T_005": [0.0, 1.0], "OD_005": [-3.0, -2.0], "T_5.0": [0.0, 1.0], "OD_5.0": [-3.0, -2.5]})
+    assert read_curve_table(*_write(tmp_path, media=media, curves=curves)).ids == ["005", "5.0"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"notes": ["a", "b", "c"]}, r"curves\.csv: column notes: not the T_<ID>, OD_<ID> or DEV_<ID> column of a curve"),
+    ({"SD_1": [0.1] * 3}, r"column SD_1: not the T_<ID>"),
+    ({"T_9": [0.0, 1.0, 2.0]}, r"column T_9: not the T_<ID>"),
+    ({"DEV_2": None}, r"curves\.csv: column DEV_2 is missing: give the SD of every curve, or of none"),
+    ({"DEV_1": [0.01, -0.5, 0.01]}, r"curves\.csv: column DEV_1: SD -0.5 at row 2 is negative"),
+    ({"OD_2": [-3.0, 84.0, 90.0]}, r"curves\.csv: column OD_2: 84 at row 2 is not a ln OD600 \(above 5"),
+    ({"OD_2": [-3.0, np.nan, -2.0]}, r"curves\.csv: column OD_2: OD missing at row 2 is not a number$"),
+])
+def test_columns_of_no_curve_partial_or_negative_sd_and_od_that_is_not_ln_od_are_refused(tmp_path, change, message):
+    t = [0.0, 1.0, 2.0]
+    curves = pd.DataFrame({"T_1": t, "OD_1": [-3.0, -2.5, -2.0], "DEV_1": [0.01] * 3,
+                           "T_2": t, "OD_2": [-3.0, -2.9, -2.8], "DEV_2": [0.02] * 3})
+    for column, values in change.items():
+        curves = curves.drop(columns=column) if values is None else curves.assign(**{column: values})
+    with pytest.raises(PlateReaderError, match=message) as info:
+        read_curve_table(*_write(tmp_path, curves=curves))
+    assert "\n" not in str(info.value)
+
+
+def test_a_compound_named_twice_is_refused(textbook_net):
+    from amn.dynamics.network import compound_uptakes
+    from amn.errors import UnknownReactionError
+
+    assert compound_uptakes(textbook_net, ["glc__D_e", "EX_succ_e_i"]) == ["EX_glc__D_e_i", "EX_succ_e_i"]
+    with pytest.raises(UnknownReactionError, match=r"m\.csv: column EX_glc__D_e_i: the same uptake EX_glc__D_e_i as "
+                                                   r"column glc__D_e"):
+        compound_uptakes(textbook_net, ["glc__D_e", "EX_glc__D_e_i"], "m.csv")
+
+
+def test_plate_folders_label_each_medium_by_its_own_design_and_say_what_they_leave_out(raw_dir, tmp_path):
+    import json
+    import shutil
+    import warnings
+
+    from amn.dynamics import read_plate_folder
+
+    with pytest.warns(UserWarning, match="C5F7: plate 20220514: not a well name"):  # the published record
+        reference = read_plate_folder(raw_dir, every=6)
+    folder = tmp_path / "raw"
+    shutil.copytree(raw_dir, folder)
+    record = json.loads((folder / "plates.json").read_text())
+    date, spec = next(iter(record["plates"].items()))
+    design = pd.read_csv(folder / spec["compositions_file"], index_col=0)
+    design[design.columns[::-1]].to_csv(folder / spec["compositions_file"])  # the same design, columns reversed
+    spec["outlier_wells"] = [w.lower() for w in spec["outlier_wells"]]  # well names in lower case
+    (folder / "plates.json").write_text(json.dumps(record))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = read_plate_folder(folder, every=6)
+    pd.testing.assert_frame_equal(same.media[reference.compounds], reference.media, check_like=False)
+    np.testing.assert_array_equal(same.log_od, reference.log_od)
+
+    plate = pd.read_csv(folder / f"{date}_data.csv")
+    from amn.plate_reader.files import well_name
+
+    kept = next(w for w in (well_name(0, r) for r in range(8)) if w.lower() not in spec["outlier_wells"])
+    plate[kept] = plate[kept].astype(object)
+    plate.loc[3, kept] = "n/a"
+    plate.to_csv(folder / f"{date}_data.csv", index=False)
+    with pytest.warns(UserWarning) as caught:
+        read = read_plate_folder(folder, every=6)
+    assert [str(w.message) for w in caught if f"well {kept}" in str(w.message)] == [
+        (f"{folder / (date + '_data.csv')}: well {kept}: non-numeric OD 'n/a' at TIME="
+        f"{plate['TIME'].iloc[3]:g} h; left out")]
+    assert not np.array_equal(read.log_od[0], reference.log_od[0])  # the first medium, without that well

@@ -58,6 +58,34 @@ def _train_options(f):
     return f
 
 
+def _add(table: pd.DataFrame, additions) -> None:
+    """``--add MET=MM``: a compound column in every medium of ``table``, one that the table lacks."""
+    for item in additions:
+        name, _, value = (part.strip() for part in item.partition("="))
+        try:
+            mm = float(value)
+        except ValueError:
+            raise ParameterError(f"--add {item!r}: expected MET=MM, e.g. glyc_e=1") from None
+        if not name or not mm >= 0:
+            raise ParameterError(f"--add {item!r}: expected MET=MM with MM >= 0, e.g. glyc_e=1")
+        if name in table.columns:
+            raise ParameterError(f"--add {item!r}: {name} is already a column of "
+                                 f"{table.attrs.get('source', 'the media')}")
+        table[name] = mm
+
+
+def _notes(read, *args, **kwargs):
+    """``read(*args, **kwargs)``, its warnings (what it left out) printed as ``amn: note:`` lines."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = read(*args, **kwargs)
+    for warning in caught:
+        click.echo(f"amn: note: {warning.message}", err=True)
+    return result
+
+
 def _read(media, curves, plates, concentration, additions, every):
     from amn.dynamics import read_curve_table, read_plate_folder
 
@@ -65,18 +93,13 @@ def _read(media, curves, plates, concentration, additions, every):
         if media is not None or curves is not None:
             raise ParameterError("--plates: give either --plates or --media and --curves")
         check_inputs({}, {"--plates": plates})
-        data = read_plate_folder(plates, concentration=concentration, every=every)
+        data = _notes(read_plate_folder, plates, concentration=concentration, every=every)
     else:
         if media is None or curves is None:
             raise ParameterError("--media and --curves are both needed (or --plates)")
         check_inputs({"--media": media, "--curves": curves})
-        data = read_curve_table(media, curves)
-    for item in additions:
-        name, _, value = item.partition("=")
-        try:
-            data.media[name.strip()] = float(value)
-        except ValueError:
-            raise ParameterError(f"--add {item!r}: expected MET=MM") from None
+        data = _notes(read_curve_table, media, curves)
+    _add(data.media, additions)
     return data
 
 
@@ -86,7 +109,9 @@ def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomas
     try:
         sizes = tuple(int(h) for h in hidden.split(",") if h.strip())
     except ValueError:
-        raise ParameterError(f"--hidden {hidden!r}: not comma-separated sizes") from None
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise ParameterError(f"--hidden {hidden!r}: comma-separated layer sizes >= 1, e.g. 64,64")
     return DynamicAMN(model=model, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
                       surrogate_samples=samples, od_to_biomass=od_to_biomass, ensemble=ensemble, seed=seed, device=device,
                       verbose=not quiet)
@@ -121,7 +146,9 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
-        raise ParameterError(f"--seeds {seeds!r}: not comma-separated integers") from None
+        seed_list = []
+    if not seed_list:
+        raise ParameterError(f"--seeds {seeds!r}: not comma-separated integers")
     data = _read(media, curves, plates, concentration, additions, every)
     if folds > len(data.media):
         raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
@@ -192,9 +219,9 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
 @dynamic.command()
 @click.argument("model_dir", type=click.Path(file_okay=False, path_type=Path))
 @_curve_options
-@click.option("--times", "times_text", help="Comma-separated hours to predict at, without --curves "
-              "(start 0 h from --od0).")
-@click.option("--od0", type=float, default=-2.5, show_default=True, help="ln OD at the first time, without --curves.")
+@click.option("--times", "times_text", help="Comma-separated hours (>= 0) to predict at, without --curves "
+              "(starting from --od0 at the first).")
+@click.option("--od0", type=float, help="ln OD at the first time, without --curves [default: -2.5].")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of predicted curves: medium, time, log_od, and one column per compound (mM).")
 @click.option("--kinetics", type=click.Path(dir_okay=False, path_type=Path),
@@ -213,22 +240,23 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, t
     estimator = DynamicAMN.load(model_dir, device=device)
     measured = None
     if curves is not None or plates is not None:
+        if times_text is not None or od0 is not None:
+            raise ParameterError("--times and --od0 are for media without curves: with --curves or --plates the "
+                                 "curves' own times and first readings are used")
         measured = _read(media, curves, plates, concentration, additions, every)
         table, times, start = measured.media, measured.times, measured.log_od[:, 0]
     else:
         if media is None or times_text is None:
             raise ParameterError("--media with --times (or --curves) is needed")
         table = read_media(media)
-        for item in additions:
-            name, _, value = item.partition("=")
-            table[name.strip()] = float(value)
+        _add(table, additions)
         try:
             times = np.array([float(t) for t in times_text.split(",")])
         except ValueError:
             raise ParameterError(f"--times {times_text!r}: not comma-separated hours") from None
-        if len(times) < 2 or (np.diff(times) <= 0).any():
-            raise ParameterError(f"--times {times_text!r}: needs at least two increasing times")
-        start = np.full(len(table), od0)
+        if len(times) < 2 or (np.diff(times) <= 0).any() or times[0] < 0:
+            raise ParameterError(f"--times {times_text!r}: needs at least two increasing times >= 0 h")
+        start = np.full(len(table), -2.5 if od0 is None else od0)
     log_od, conc = estimator.simulate(table, times, start)
     rows = []
     for i, medium in enumerate(table.index):

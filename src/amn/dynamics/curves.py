@@ -14,22 +14,27 @@ SD.  Two sources are read:
   the mean ln OD and its SD.
 
 Every problem of the input raises a one-line :class:`~amn.errors.PlateReaderError`
-naming the file and the column.
+naming the file and the column; what is left out on purpose (media without a
+curve, wells a plate-reader file cannot give) is said in one warning each.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from amn.csv_input import read_csv
 from amn.errors import PlateReaderError, id_list
 from amn.plate_reader.files import read_compositions, read_curation, read_plate, well_name
 
 #: Times of two curves closer than this (hours) are the same time.
 TIME_TOLERANCE = 1e-6
+#: Largest ln OD600 a curve may hold (OD600 about 150): larger values are OD in another unit, not ln OD.
+MAX_LOG_OD = 5.0
 
 
 @dataclass
@@ -86,13 +91,10 @@ class CurveSet:
                         None if self.sd is None else self.sd[rows], self.source)
 
 
-def _read_csv(path: Path, what: str) -> pd.DataFrame:
+def _read_csv(path: Path, what: str, **options) -> pd.DataFrame:
     if not path.is_file():
         raise PlateReaderError(f"{path}: no such {what} file")
-    try:
-        return pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise PlateReaderError(f"{path}: cannot read the {what} file ({type(exc).__name__}: {exc})") from None
+    return read_csv(path, PlateReaderError, f"{what} file", **options)  # a repeated column name is refused
 
 
 def read_media(path: str | Path) -> pd.DataFrame:
@@ -104,10 +106,10 @@ def read_media(path: str | Path) -> pd.DataFrame:
         No ``ID`` column, repeated ids, a non-numeric, NaN or negative concentration (file and column named).
     """
     path = Path(path)
-    table = _read_csv(path, "media")
+    table = _read_csv(path, "media", dtype={"ID": str})  # ids as written: 005 is not 5
     if "ID" not in table.columns:
         raise PlateReaderError(f"{path}: no ID column")
-    ids = table["ID"].astype(str)
+    ids = table["ID"].astype(str).str.strip()
     if ids.duplicated().any():
         raise PlateReaderError(f"{path}: column ID: medium {ids[ids.duplicated()].iloc[0]} appears twice")
     media = table.drop(columns="ID")
@@ -142,8 +144,15 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
     Raises
     ------
     PlateReaderError
-        A curve without a medium in the media file (or without its ``T_`` column), times that are not
-        increasing or differ between curves, a NaN or non-numeric OD or SD (file and column named).
+        A curve without a medium in the media file (or without its ``T_`` column), a column that is
+        no curve's (``T_``/``OD_``/``DEV_`` of a curve), SDs for some curves only, times that are not
+        increasing or differ between curves, a NaN or non-numeric OD or SD, a negative SD, or an OD
+        above :data:`MAX_LOG_OD` (not a ln OD) -- file and column named.
+
+    Warns
+    -----
+    UserWarning
+        Media of the media file without a curve (left out), one line naming them.
     """
     media = read_media(media_path)
     path = Path(curves_path)
@@ -155,7 +164,20 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
     if unknown:
         raise PlateReaderError(f"{path}: column OD_{unknown[0]}: no medium {unknown[0]} in {media_path} "
                                f"({len(unknown)} curve(s) without a medium: {id_list(unknown)})")
-    with_sd = all(f"DEV_{i}" in table.columns for i in ids)
+    expected = {f"{kind}_{i}" for i in ids for kind in ("T", "OD", "DEV")}
+    stray = [str(c) for c in table.columns if c not in expected and not str(c).startswith("Unnamed:")]
+    if stray:
+        raise PlateReaderError(f"{path}: column {stray[0]}: not the T_<ID>, OD_<ID> or DEV_<ID> column of a curve "
+                               f"(curves: {id_list(ids)})")
+    with_sd = [f"DEV_{i}" in table.columns for i in ids]
+    if any(with_sd) and not all(with_sd):
+        raise PlateReaderError(f"{path}: column DEV_{ids[with_sd.index(False)]} is missing: give the SD of every "
+                               "curve, or of none")
+    with_sd = all(with_sd)
+    unused = [str(i) for i in media.index if str(i) not in set(ids)]
+    if unused:
+        warnings.warn(f"{media_path}: {len(unused)} medium(s) without a curve in {path} left out: {id_list(unused)}",
+                      UserWarning, stacklevel=2)
     times = None
     od, sd = [], []
     for i in ids:
@@ -170,8 +192,15 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
         elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
             raise PlateReaderError(f"{path}: column T_{i}: times differ from T_{first} (curves must share one time grid)")
         od.append(_numeric(table[f"OD_{i}"], path, f"OD_{i}", "OD"))
+        if (od[-1] > MAX_LOG_OD).any():
+            k = int(np.flatnonzero(od[-1] > MAX_LOG_OD)[0])
+            raise PlateReaderError(f"{path}: column OD_{i}: {od[-1][k]:g} at row {k + 1} is not a ln OD600 (above "
+                                   f"{MAX_LOG_OD:g}, OD600 {np.exp(MAX_LOG_OD):.0f}): give ln OD")
         if with_sd:
             sd.append(_numeric(table[f"DEV_{i}"], path, f"DEV_{i}", "SD"))
+            if (sd[-1] < 0).any():
+                k = int(np.flatnonzero(sd[-1] < 0)[0])
+                raise PlateReaderError(f"{path}: column DEV_{i}: SD {sd[-1][k]:g} at row {k + 1} is negative")
     return CurveSet(media.loc[ids], times, np.array(od), np.array(sd) if with_sd else None, str(path))
 
 
@@ -179,7 +208,9 @@ def _numeric(column: pd.Series, path: Path, name: str, what: str) -> np.ndarray:
     values = pd.to_numeric(column, errors="coerce").to_numpy(float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise PlateReaderError(f"{path}: column {name}: {what} {column.iloc[bad[0]]!r} at row {bad[0] + 1} is not a number")
+        cell = column.iloc[bad[0]]
+        shown = "missing" if pd.isna(cell) else repr(cell.item() if isinstance(cell, np.generic) else cell)
+        raise PlateReaderError(f"{path}: column {name}: {what} {shown} at row {bad[0] + 1} is not a number")
     return values
 
 
@@ -217,13 +248,20 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     ------
     PlateReaderError
         A missing or malformed file, a medium without a usable well, or plates read at other times.
+
+    Warns
+    -----
+    UserWarning
+        One line per well left out because its file cannot give it (missing, a non-numeric or
+        non-positive reading; curated outliers aside), and per curation entry that names no well.
     """
     raw_dir = Path(raw_dir)
-    _, plates, _ = read_curation(raw_dir)
+    _, plates, issues = read_curation(raw_dir)
     curves, rows, ids, grids = [], [], [], []
     for spec in plates:
         design = read_compositions(raw_dir, spec)
-        times, od, _ = read_plate(raw_dir / f"{spec.date}_data.csv")
+        times, od, unreadable = read_plate(raw_dir / f"{spec.date}_data.csv")
+        issues += [issue for issue in unreadable if issue.well not in spec.outlier_wells]
         grids.append(times)
         for m, medium in enumerate(design.index):
             wells = [well_name(m, r) for r in range(8)]
@@ -232,8 +270,11 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
                 raise PlateReaderError(f"{raw_dir / (spec.date + '_data.csv')}: medium {medium} (wells "
                                        f"{wells[0]}..{wells[-1]}) has no readable well that is not an outlier")
             curves.append(np.log(od[kept].to_numpy()))
-            rows.append(design.loc[medium].to_numpy(float) * concentration)
+            rows.append(design.loc[medium].astype(float).rename(compound_of) * concentration)  # named: any order
             ids.append(f"{spec.date}:{medium}")
+    for issue in issues:
+        warnings.warn(f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out", UserWarning,
+                      stacklevel=2)
     end = min(len(g) for g in grids)
     if until is not None:
         end = min(end, int(np.searchsorted(grids[0], until + TIME_TOLERANCE)))
@@ -244,7 +285,7 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     keep = np.arange(0, end, max(1, int(every)))
     mean = np.array([c[:end].mean(axis=1)[keep] for c in curves])
     sd = np.array([c[:end].std(axis=1, ddof=1)[keep] if c.shape[1] > 1 else np.zeros(len(keep)) for c in curves])
-    columns = [compound_of(c) for c in design.columns]
-    media = pd.DataFrame(rows, index=pd.Index(ids, name="ID"), columns=columns)
+    # a compound missing from a plate's design is absent from that plate's media
+    media = pd.DataFrame(rows).fillna(0.0).set_axis(pd.Index(ids, name="ID"))
     media.attrs["source"] = str(raw_dir)
     return CurveSet(media, grids[0][keep], mean, sd, str(raw_dir))

@@ -149,6 +149,8 @@ class DynamicAMN(BaseEstimator):
                 raise ParameterError(f"{name} must be > 0, got {getattr(self, name)}")
         if self.amounts not in AMOUNTS:
             raise ParameterError(f"amounts must be one of {', '.join(AMOUNTS)}, got {self.amounts!r}")
+        if not len(self.hidden) or min(int(h) for h in self.hidden) < 1:
+            raise ParameterError(f"hidden: one or more layer sizes >= 1, got {tuple(self.hidden)}")
 
     def _learn_amounts(self, media: pd.DataFrame) -> bool:
         if self.amounts == "auto":
@@ -296,7 +298,13 @@ class DynamicAMN(BaseEstimator):
             column = (extra or missing)[0]
             what = "a compound the model was not trained on" if extra else "missing (the model needs it)"
             raise ParameterError(f"{source}: column {column}: {what}")
-        return torch.as_tensor(media[self.compounds_].to_numpy(float), dtype=torch.float64, device=self.device_)
+        values = media[self.compounds_].to_numpy(float)
+        if self.learn_amounts_ and self.amounts == "auto" and not np.isin(values, (0.0, 1.0)).all():
+            row, j = np.argwhere(~np.isin(values, (0.0, 1.0)))[0]
+            raise ParameterError(f"{media.attrs.get('source', 'media')}: column {self.compounds_[j]}: "
+                                 f"{values[row, j]:g} is not a 0/1 mark (the model was trained on 0/1 media and "
+                                 "learned the amounts)")
+        return torch.as_tensor(values, dtype=torch.float64, device=self.device_)
 
     def simulate(self, media: pd.DataFrame, times, log_od0, members: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media: the members' mean,

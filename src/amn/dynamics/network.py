@@ -74,16 +74,19 @@ def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], s
     Raises
     ------
     UnknownReactionError
-        A compound the model has no uptake for, naming the file and the column.
+        A compound the model has no uptake for, or one uptake named by two columns (``glc__D_e`` and
+        ``EX_glc__D_e_i``), naming the file and the column.
     """
     uptakes = set(network.uptake_ids)
-    ids = []
+    seen: dict[str, str] = {}
     for compound in compounds:
         rid = compound if compound.startswith("EX_") else f"EX_{compound}_i"
         if rid not in uptakes:
             raise UnknownReactionError(f"{source}: column {compound}: model {network.model.id} has no uptake {rid}")
-        ids.append(rid)
-    return ids
+        if rid in seen:
+            raise UnknownReactionError(f"{source}: column {compound}: the same uptake {rid} as column {seen[rid]}")
+        seen[rid] = compound
+    return list(seen)
 
 
 def sample_bounds(n: int, n_compounds: int, u_max: float, seed: int = 0) -> np.ndarray:

@@ -125,7 +125,7 @@ def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellI
         plates, issues = [], []
         for date, entry in doc["plates"].items():
             outliers = set()
-            for item in map(str, entry.get("outlier_wells", [])):
+            for item in (str(w).strip().upper() for w in entry.get("outlier_wells", [])):  # "a2" is well A2
                 if _WELL.fullmatch(item):
                     outliers.add(item)
                 else:
