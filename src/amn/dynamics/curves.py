@@ -257,11 +257,13 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     """
     raw_dir = Path(raw_dir)
     _, plates, issues = read_curation(raw_dir)
+    notes = [f"{raw_dir / issue.file}: {issue.well}: {issue.problem}" for issue in issues]
     curves, rows, ids, grids = [], [], [], []
     for spec in plates:
         design = read_compositions(raw_dir, spec)
         times, od, unreadable = read_plate(raw_dir / f"{spec.date}_data.csv")
-        issues += [issue for issue in unreadable if issue.well not in spec.outlier_wells]
+        notes += [f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out" for issue in unreadable
+                  if issue.well not in spec.outlier_wells]
         grids.append(times)
         for m, medium in enumerate(design.index):
             wells = [well_name(m, r) for r in range(8)]
@@ -272,9 +274,8 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
             curves.append(np.log(od[kept].to_numpy()))
             rows.append(design.loc[medium].astype(float).rename(compound_of) * concentration)  # named: any order
             ids.append(f"{spec.date}:{medium}")
-    for issue in issues:
-        warnings.warn(f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out", UserWarning,
-                      stacklevel=2)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     end = min(len(g) for g in grids)
     if until is not None:
         end = min(end, int(np.searchsorted(grids[0], until + TIME_TOLERANCE)))
