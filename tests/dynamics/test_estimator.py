@@ -37,6 +37,18 @@ def test_fit_is_deterministic_given_the_seed(core_surrogate):
     assert np.abs(first.predict(curves) - other.predict(curves)).max() > 0
 
 
+def test_where_the_clock_starts_does_not_change_the_fit(core_surrogate):
+    """Lags count from the first reading, the inoculum: curves read from 10 h on fit as those read from 0 h
+    (before, time counted from 0 h: every starting lag lay before such curves' first reading)."""
+    curves = synthetic_curves(core_surrogate, n=6)
+    late = CurveSet(curves.media, curves.times + 10.0, curves.log_od, curves.sd, "late")
+    first, shifted = (DynamicAMN(growth_model=core_surrogate, epochs=40, substeps=1).fit(c) for c in (curves, late))
+    np.testing.assert_allclose(shifted.predict(late), first.predict(curves), atol=1e-9)
+    np.testing.assert_allclose(shifted.kinetics(late.media).to_numpy(), first.kinetics(curves.media).to_numpy(),
+                               atol=1e-9)
+    assert first.score(curves) > 0.5
+
+
 @pytest.mark.parametrize("ensemble", [1, 2])
 def test_out_of_fold_members_never_see_their_fold(core_surrogate, ensemble):
     curves = synthetic_curves(core_surrogate)

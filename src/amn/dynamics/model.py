@@ -8,7 +8,8 @@ reading may be optical background.  At each step
 1. uptake bounds ``u_j = Vmax_j * C_j / (Km_j + C_j) * sigmoid((t - L_j) / w)``, with ``Vmax_j``,
    a lag ``L_j`` per compound (diauxie: substrates taken up one after another) and the lags'
    width ``w`` predicted from the initial medium by a small network, and ``Km_j`` learned per
-   compound; capped by what is there, ``u_j <= C_j / (X h)``;
+   compound; capped by what is there, ``u_j <= C_j / (X h)``.  ``t`` counts hours from the first
+   time, the inoculum the simulation starts from: a clock that starts at 10 h changes nothing;
 2. a growth map turns the bounds into a growth rate ``mu`` and uptake fluxes
    ``v`` (mmol/gDW/h) -- the mechanistic layer: :class:`LayerGrowth` runs one of
    :mod:`amn.layers` (exact FBA, interior point) on the network,
@@ -305,7 +306,7 @@ class DynamicFBA(nn.Module):
         for i in range(len(times) - 1):
             h = (times[i + 1] - times[i]) / self.substeps
             for s in range(self.substeps):
-                t = times[i] + s * h
+                t = times[i] - times[0] + s * h  # from the inoculum, whatever the clock says
                 gate = torch.sigmoid((t - k["lag"]) / k["width"]) if self.lagged else 1.0
                 X = torch.exp(log_x)
                 u = torch.minimum(capacity * gate, C / (X * h))
