@@ -229,7 +229,8 @@ def validate_table(
     found = classify(table, ALL_REMAINING if all_remaining else targets, ids, mapping=mapping, ignore=ignored,
                      inputs=forced, key=key, aliases=aliases)
     file_of = lambda c: sources.get(c, source)
-    for c, i in found.mixed.items():
+    if found.mixed:
+        c, i = next(iter(found.mixed.items()))
         raise DatasetMismatchError(f"{file_of(c)}: {_row_label(table, i)}, column {c}: not a number "
                                    f"({_cell(table[c].iloc[i])}) in a column of numbers; correct the cell, or "
                                    f"--ignore-columns {c}")
