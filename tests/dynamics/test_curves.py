@@ -40,13 +40,13 @@ def test_curve_without_medium(tmp_path):
 def test_non_increasing_times(tmp_path):
     curves = pd.DataFrame({"T_1": [0.0, 2.0, 1.0], "OD_1": [-3.0, -2.0, -1.0]})
     with pytest.raises(PlateReaderError, match=r"curves\.csv: column T_1: times not increasing"):
-        read_curve_table(*_write(tmp_path, curves=curves))
+        read_curve_table(*_write(tmp_path, media=pd.DataFrame({"ID": [1], "glc__D_e": [5.0]}), curves=curves))
 
 
 def test_nan_od(tmp_path):
     curves = pd.DataFrame({"T_1": [0.0, 1.0, 2.0], "OD_1": [-3.0, np.nan, -1.0]})
-    with pytest.raises(PlateReaderError, match=r"curves\.csv: column OD_1: OD .* at row 2 is not a number"):
-        read_curve_table(*_write(tmp_path, curves=curves))
+    with pytest.raises(PlateReaderError, match=r"curves\.csv: column OD_1: OD missing at row 2 is not a number"):
+        read_curve_table(*_write(tmp_path, media=pd.DataFrame({"ID": [1], "glc__D_e": [5.0]}), curves=curves))
 
 
 def test_times_differ_between_curves(tmp_path):

@@ -202,6 +202,16 @@ def test_whole_file_problems_raise(tmp_path):
     assert issubclass(PlateReaderError, AMNError)
 
 
+def test_a_design_that_names_a_compound_twice_is_refused(tmp_path):
+    from amn.plate_reader.files import PlateSpec, read_compositions
+
+    rows = "\n".join(f"{i},1,0,1" for i in range(10))
+    (tmp_path / "design.csv").write_text(f",EX_glc__D_e_i,EX_fru_e_i,EX_glc__D_e_i\n{rows}\n")
+    spec = PlateSpec("20220101", "design.csv", (0, 10), frozenset())
+    with pytest.raises(PlateReaderError, match=r"design\.csv: column EX_glc__D_e_i appears more than once"):
+        read_compositions(tmp_path, spec)  # pandas alone would read the repeat as EX_glc__D_e_i.1
+
+
 def _figure_plate(n=144, wells=("A2", "B2", "C2")):
     times = np.arange(n) / 6.0  # every 10 minutes, 24 h
     od = pd.DataFrame({w: 0.05 * np.exp(0.3 * np.clip(times - 4 - k, 0, 10)) for k, w in enumerate(wells)})

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from amn.csv_input import read_csv
 from amn.errors import PlateReaderError
 
 ROWS = "ABCDEFGH"
@@ -146,10 +147,7 @@ def read_compositions(raw_dir: str | Path, spec: PlateSpec) -> pd.DataFrame:
         If the design file cannot be read or the rows do not hold 10 media.
     """
     path = Path(raw_dir) / spec.compositions_file
-    try:
-        design = pd.read_csv(path, index_col=0)
-    except (OSError, ValueError) as exc:
-        raise PlateReaderError(f"{path}: cannot read the design file ({exc})") from exc
+    design = read_csv(path, PlateReaderError, "design file", index_col=0)  # a repeated compound is refused
     rows = design.iloc[spec.rows[0] : spec.rows[1]]
     if len(rows) != N_MEDIA:
         raise PlateReaderError(f"{path}: rows {spec.rows[0]}..{spec.rows[1]} hold {len(rows)} media, not {N_MEDIA}")
