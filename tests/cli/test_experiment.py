@@ -290,6 +290,22 @@ def test_cv_too_few_rows_and_every_ignored_column_named(tmp_path):
     assert all(f"{name} (not numeric)" in result.stdout and f"{name} (not numeric)" in report for name in notes)
 
 
+def test_cv_says_once_that_the_rarer_class_is_rarer_than_the_folds(tmp_path):
+    import warnings
+
+    data = tmp_path / "rare.csv"
+    table = _write_table(data, n=40, classification=True)
+    table.assign(GR_AVG=[1, 1, 1] + [0] * 37).to_csv(data, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _cv("--data", data, "--methods", "logistic regression", "--seeds", "0,1", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("amn: note:") == 1
+    assert (f"amn: note: {data}: column GR_AVG: the rarer class has 3 rows, fewer than the 10 folds: some held-out "
+            "folds hold none of it") in result.stderr
+    assert not [w for w in caught if "least populated class" in str(w.message)]  # scikit-learn's, per fold: not shown
+
+
 def test_cv_published_column_only_for_the_published_table(tmp_path):
     import shutil
 

@@ -237,9 +237,15 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     for warning in skipped:
         click.echo(f"amn: note: {warning.message}", err=True)
     methods = select_methods(methods, method_names)
+    rare = table.y.value_counts().min() if table.task == "classification" else None
+    if test is None and folds != "loo" and rare is not None and rare < folds:
+        click.echo(f"amn: note: {table.source}: column {table.target}: the rarer class has {rare} rows, fewer than "
+                   f"the {folds} folds: some held-out folds hold none of it", err=True)
     from tqdm import tqdm
 
-    with tqdm(total=len(methods), unit="method", desc="protocol" if test is None else "fit and test") as bar:
+    with tqdm(total=len(methods), unit="method", desc="protocol" if test is None else "fit and test") as bar, \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)  # said once, above
         if test is None:
             def progress(name: str, done: int, total: int) -> None:
                 bar.set_postfix_str(f"{name} fold {done}/{total}")
