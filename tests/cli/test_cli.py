@@ -145,3 +145,53 @@ def test_train_rerun_says_which_epochs_ran(run, tmp_path, textbook_net):
     assert "3 epochs, " in first.output and "s/epoch" in first.output and "run now" not in first.output
     again = run(*args)
     assert again.exit_code == 0 and "3 epochs, all from the checkpoint" in again.output, again.output
+
+    other = tmp_path / "other.npz"  # the same network, other media: its checkpoints are not this run's
+    generate(textbook_net, RandomMedia(core_medium(textbook_net), 12), other, progress=False, seed=7,
+             extra_metadata={"model_source": "textbook"})
+    for change, what in ((["--dataset", other], "dataset"), (["--w-sv", 10], "w_sv"), (["--hidden", 20], "hidden")):
+        result = run(*args, *change)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip() == (f"amn: error: {tmp_path / 'm' / 'checkpoints'}: left by a run with another "
+                                         f"{what}; rerun that run to resume it, or delete the folder to start over")
+
+
+def test_evaluate_refuses_a_dataset_of_other_media(run, tmp_path, textbook_net):
+    from amn.dataset import generate
+    from amn.media import RandomMedia
+    from amn.media.spec import MediumSpec, core_medium
+
+    spec = core_medium(textbook_net)
+    keep = [i for i, r in enumerate(spec.reaction_ids) if r not in ("EX_succ_e_i", "EX_pyr_e_i")]
+    fewer = MediumSpec(tuple(spec.reaction_ids[i] for i in keep), spec.level[keep], spec.max_value[keep],
+                       spec.ratio_drawing, source="fewer")
+    for name, medium in (("all.npz", spec), ("fewer.npz", fewer)):
+        generate(textbook_net, RandomMedia(medium, 12), tmp_path / name, progress=False,
+                 extra_metadata={"model_source": "textbook"})
+    trained = run("train", "--dataset", tmp_path / "fewer.npz", "--arch", "amn-qp", "--epochs", 1, "--folds", 1,
+                  "--quiet", "--out", tmp_path / "m")
+    assert trained.exit_code == 0, trained.output
+    result = run("evaluate", tmp_path / "m", "--dataset", tmp_path / "all.npz")  # 2 uptakes the model never sees
+    assert result.exit_code == 2 and result.output.strip() == (
+        f"amn: error: {tmp_path / 'all.npz'}: its media are not the model's (in {tmp_path / 'm'}): uptakes the model "
+        "lacks: EX_pyr_e_i, EX_succ_e_i")
+    assert run("evaluate", tmp_path / "m", "--dataset", tmp_path / "fewer.npz").exit_code == 0
+
+
+def test_train_refuses_settings_that_are_no_numbers_or_no_layer_settings(run, tmp_path, textbook_net):
+    from amn.dataset import generate
+    from amn.media import RandomMedia
+    from amn.media.spec import core_medium
+
+    dataset = tmp_path / "d.npz"
+    generate(textbook_net, RandomMedia(core_medium(textbook_net), 12), dataset, progress=False,
+             extra_metadata={"model_source": "textbook"})
+    base = ["train", "--dataset", dataset, "--arch", "amn-qp", "--epochs", 2, "--folds", 2, "--quiet"]
+    for extra, needle in ((["--w-sv", "nan"], "--w-sv: 'nan' is not a finite number"),
+                          (["--lr", "inf"], "--lr: 'inf' is not a finite number"),
+                          (["--grid", "lr=abc"], "--grid: 'lr=abc': 'abc' is not a number"),
+                          (["--layer-param", "bogus=3"], "layer QP has no setting bogus (settings: ")):
+        result = run(*base, *extra, "--out", tmp_path / "m")
+        lines = result.output.strip().splitlines()
+        assert result.exit_code != 0 and len(lines) == 1 and needle in lines[0], result.output
+        assert not (tmp_path / "m").exists()

@@ -203,8 +203,12 @@ def test_cli_designs_media_that_predict_reads(tiny_amn, tmp_path):
 
     for args, message in [
         (["--model", str(tmp_path / "nowhere"), "--max-compounds", "2"], "no such model directory"),
-        (["--model", str(tmp_path / "model"), "--max-compounds", "0"], "compound budget must be >= 1"),
+        (["--model", str(tmp_path / "model"), "--max-compounds", "0"], "--max-compounds: 0 is not in the range x>=1"),
         (["--model", str(tmp_path / "model"), "--objective", "FOO", "--max-compounds", "2"], "objective FOO"),
+        (["--model", str(tmp_path / "model"), "--lr", "nan"], "--lr: 'nan' is not a finite number"),  # ran before
+        (["--model", str(tmp_path / "model"), "--max-total", "nan"], "--max-total: 'nan' is not a finite number"),
+        (["--model", str(tmp_path / "model"), "--tolerance", "-1"], "--tolerance: -1.0 is not in the range x>=0"),
+        (["--model", str(tmp_path / "model"), "--top", "0"], "--top: 0 is not in the range x>=1"),
     ]:
         bad = runner.invoke(main, ["design", *args, "--out", str(tmp_path / "x.csv")])
         assert bad.exit_code == 2

@@ -37,6 +37,13 @@ def test_unknown_reaction_names_the_file(tmp_path, textbook_net):
         ("name,EX_glc__D_e_i\nlevel,1\nmax_value,-1\nratio_drawing,0.5\n", ">= 0"),
         ("name,EX_glc__D_e_i\nlevel,1\nratio_drawing,0.5\n", "missing row 'max_value'"),
         ("", "not a medium CSV"),
+        ("name,EX_glc__D_e_i,EX_ac_e_i\nlevel,1,2.5\nmax_value,10,10\nratio_drawing,0.5,\n",
+         r"level of EX_ac_e_i must be a whole number \(got 2.5\)"),  # drawn as level 2 before
+        ("name,EX_glc__D_e_i\nlevel,1\nmax_value,10\nmin_value,1\nratio_drawing,0.5\n",
+         "row 'min_value' is none of level, max_value, ratio_drawing, comment"),  # ignored before
+        ("name,EX_glc__D_e_i\nlevel,1\nlevel,2\nmax_value,10\nratio_drawing,0.5\n", "row 'level' appears twice"),
+        ("name,EX_glc__D_e_i,EX_ac_e_i\nlevel,1,2\nmax_value,10,10\nratio_drawing,0.5,0.9\n",
+         "ratio_drawing holds one value, in its first column"),
     ],
 )
 def test_malformed_medium_files(tmp_path, text, message):

@@ -73,3 +73,23 @@ def test_a_medium_column_named_twice_names_the_file(tmp_path):
     path.write_text("EX_glc__D_e_i,EX_fru_e_i,EX_glc__D_e_i\n1,2,3\n")
     with pytest.raises(DatasetMismatchError, match=r"dupmedia\.csv: column EX_glc__D_e_i appears more than once"):
         read_media_table(path, MEDIUM)
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("EX_glc__D_e", 99.0, (r"media.csv: column EX_glc__D_e: not an uptake the model takes \(its medium: EX_glc__D_e_i, "
+                          r"EX_fru_e_i\)")),                    # an exchange id: dropped before, as if never given
+    ("EX_succ_e_i", 5.0, r"media.csv: column EX_succ_e_i: not an uptake the model takes"),
+    ("ko:b1136", 1, r"media.csv: column ko:b1136: knockout columns are written KO:<gene> \(as KO:b1136\)"),
+    ("KO:b1136", 0.5, r"media.csv: row 1, column KO:b1136: a knockout flag must be 0 or 1, got 0.5"),  # read as 1
+])
+def test_values_the_model_would_not_read_as_given_are_refused(tmp_path, column, value, message):
+    frame = pd.DataFrame({"EX_glc__D_e_i": [1.0], "EX_fru_e_i": [0.0], column: [value]})
+    with pytest.raises(DatasetMismatchError, match=message):
+        read_media_table(write(tmp_path, frame), MEDIUM)
+
+
+def test_other_columns_are_listed_and_a_table_without_rows_is_refused(tmp_path):
+    frame = pd.DataFrame({"sample": ["a"], "EX_glc__D_e_i": [1.0], "EX_fru_e_i": [0.0], "note": ["x"]})
+    assert read_media_table(write(tmp_path, frame), MEDIUM).attrs["ignored"] == ["sample", "note"]
+    with pytest.raises(DatasetMismatchError, match=r"media.csv: no rows$"):
+        read_media_table(write(tmp_path, frame.iloc[:0]), MEDIUM)

@@ -16,7 +16,7 @@ from cobra.manipulation import knock_out_model_genes
 from amn.cli import main
 from amn.dataset import generate, label_chunk
 from amn.dataset.generate import LabelTask
-from amn.errors import UnknownGeneError
+from amn.errors import DatasetMismatchError, UnknownGeneError
 from amn.layers import PDHG, QP, RNNEB, RNNUB, RNNW, ExactFBA, ProjectedPDHG
 from amn.media import RandomMedia, sample_rng
 from amn.media.spec import core_medium
@@ -189,6 +189,12 @@ def test_models_learn_with_knockouts_and_round_trip(ko_data, textbook_net, tmp_p
     assert (fluxes[["PGI_for", "PGI_rev", "ICDHyr_for", "ICDHyr_rev"]].to_numpy() == 0).all()
     with pytest.raises(UnknownGeneError):
         amn_qp.predict(media, knockouts=["nope"] * 4)
+    # a dense model without a knockout input cannot apply one: refused, not predicted as the wild type
+    wild = AMNRegressor(arch="ann-dense", network=textbook_net, epochs=2, seed=0).fit(media, ko_data.Y.iloc[:4])
+    with pytest.raises(DatasetMismatchError, match=r"knockout\(s\) b1136: the model has no knockout input for them"):
+        wild.predict(media.assign(**{"KO:b1136": [1.0, 0.0, 0.0, 0.0]}))
+    with pytest.raises(DatasetMismatchError, match="knockout"):
+        load_model_dir(tmp_path / "ann-dense").predict(media, knockouts=["PGI"] * 4)  # a reaction: no indicator
 
 
 def test_cli_generate_and_predict_with_knockouts(tmp_path, textbook_net, ko_data):

@@ -9,6 +9,7 @@ output's missing folders are created only when it is written
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -34,6 +35,16 @@ def option_names(**names: str) -> Iterator[None]:
         for parameter, option in names.items():
             message = re.sub(rf"(?<![\w-]){re.escape(parameter)}(?![\w-])", option, message)
         raise ParameterError(message) from None
+
+
+class FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf (``click.FloatRange`` lets them through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 def check_inputs(files: Mapping[str, Path | None], folders: Mapping[str, Path | None] | None = None) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, make_parent
+from amn.cli._options import FiniteRange, check_inputs, check_output, make_parent
 from amn.design import MediumDesigner
 from amn.media import read_medium
 
@@ -14,15 +14,15 @@ from amn.media import read_medium
 @click.command()
 @click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Saved model directory (amn train --out).")
 @click.option("--objective", help="Reaction id to maximise (unidirectional or original id) [default: growth].")
-@click.option("--max-compounds", type=int, help="At most K variable compounds in the medium.")
-@click.option("--max-total", type=float, help="At most this total uptake bound over the variable compounds.")
-@click.option("--levels", type=int, default=5, show_default=True, help="Round each compound to LEVELS values over its trained range.")
+@click.option("--max-compounds", type=click.IntRange(min=1), help="At most K variable compounds in the medium.")
+@click.option("--max-total", type=FiniteRange(min=0, min_open=True), help="At most this total uptake bound over the variable compounds.")
+@click.option("--levels", type=click.IntRange(min=2), default=5, show_default=True, help="Round each compound to LEVELS values over its trained range.")
 @click.option("--medium", "medium_file", type=click.Path(dir_okay=False, path_type=Path), help="Medium file whose levels to round to (instead of --levels).")
-@click.option("--restarts", type=int, default=16, show_default=True, help="Random restarts.")
-@click.option("--steps", type=int, default=100, show_default=True, help="Gradient steps per stage.")
-@click.option("--lr", type=float, default=0.05, show_default=True, help="Gradient step of the steepest compound, in units of its range (decays to 0 over a stage).")
-@click.option("--top", type=int, default=10, show_default=True, help="Media to report.")
-@click.option("--tolerance", type=float, default=0.1, show_default=True, help="Relative AMN-FBA difference flagged as a disagreement.")
+@click.option("--restarts", type=click.IntRange(min=1), default=16, show_default=True, help="Random restarts.")
+@click.option("--steps", type=click.IntRange(min=1), default=100, show_default=True, help="Gradient steps per stage.")
+@click.option("--lr", type=FiniteRange(min=0, min_open=True), default=0.05, show_default=True, help="Gradient step of the steepest compound, in units of its range (decays to 0 over a stage).")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Media to report.")
+@click.option("--tolerance", type=FiniteRange(min=0), default=0.1, show_default=True, help="Relative AMN-FBA difference flagged as a disagreement.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV of the media (readable by amn predict --media).")
 def design(model_dir, objective, max_compounds, max_total, levels, medium_file, restarts, steps, lr, top, tolerance,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from amn.cli._options import check_inputs, check_output, make_parent
-from amn.errors import UnknownGeneError
+from amn.errors import DatasetMismatchError, UnknownGeneError, id_list
 from amn.media import read_media_table
 from amn.models import load_model_dir
 from amn.network.knockouts import read_knockout_table
@@ -33,6 +33,9 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
     check_output(out)
     estimator = load_model_dir(model_dir)
     values = read_media_table(media, estimator.medium_)
+    if values.attrs.get("ignored"):
+        click.echo(f"amn: note: {media}: column(s) {id_list(values.attrs['ignored'])} are not inputs of the model "
+                   "(ignored)", err=True)
     knockouts = None
     if knockouts_path is not None:
         knockouts = read_knockout_table(knockouts_path, len(values), estimator.knockouts_)
@@ -42,8 +45,8 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
                                   columns=estimator.measured_)
         else:
             fluxes = estimator.predict_fluxes(values, knockouts)
-    except UnknownGeneError as exc:
-        raise UnknownGeneError(f"{media}: {exc}") from None
+    except (UnknownGeneError, DatasetMismatchError) as exc:  # a KO: column the model cannot apply
+        raise type(exc)(f"{media}: {exc}") from None
     fluxes.to_csv(make_parent(out), index=False)
     click.echo(f"{out}: {len(fluxes)} media x {fluxes.shape[1]} fluxes")
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, device_option, epochs_line
+from amn.cli._options import FiniteRange, check_inputs, check_output, device_option, epochs_line
 from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
@@ -18,7 +20,11 @@ from amn.models import ARCHITECTURES, AMNRegressor, save_model
 from amn.training.checkpoint import checkpoint_epochs
 
 POSITIVE = click.IntRange(min=1)
-NON_NEGATIVE = click.FloatRange(min=0)
+#: The file under OUT/checkpoints that says which run left them (:func:`_claim_checkpoints`).
+RUN_RECORD = "run.json"
+
+
+NON_NEGATIVE = FiniteRange(min=0)
 
 
 def _layer_params(pairs: tuple[str, ...]) -> dict:
@@ -63,6 +69,11 @@ def _grid(pairs: tuple[str, ...], layer_params: dict) -> dict[str, list]:
         if not key or not values:
             raise click.BadParameter(f"{pair!r} is not KEY=V1,V2,...", param_hint="--grid")
         parsed = [_value(v.strip()) for v in values.split(",") if v.strip()]
+        default = AMNRegressor().get_params().get(key.replace("-", "_"))
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            bad = [v for v in parsed if isinstance(v, (str, bool)) or not math.isfinite(v)]
+            if bad:
+                raise click.BadParameter(f"{pair!r}: {bad[0]!r} is not a number", param_hint="--grid")
         if key.startswith("layer."):
             layer[key[len("layer."):]] = parsed
         else:
@@ -143,6 +154,46 @@ def _cross_validate(estimator, points, data, test, folds, seed, executor, checkp
     return results[best]
 
 
+def _claim_checkpoints(checkpoints: Path, estimator: AMNRegressor, data, test, folds: int, points: dict) -> None:
+    """Mark ``checkpoints`` as this run's, or refuse them when another run left them.
+
+    What decides a run -- the estimator's parameters (the network by its sha256), the folds, the
+    sweep grid, and the training and test arrays -- is written to ``RUN_RECORD`` once; a rerun
+    resumes only when it matches, so a changed dataset or setting never reuses fold records or
+    weights of another run.
+
+    Raises
+    ------
+    ParameterError
+        The folder holds checkpoints of another run, or checkpoints without a record (one line naming
+        the folder and what differs).
+    """
+    params = {k: v for k, v in estimator.get_params().items() if k not in ("verbose", "device")}
+    network = params["network"]
+    params["network"] = network.sha256() if hasattr(network, "sha256") else network
+    settings = {**{k: json.loads(json.dumps(v, default=str)) for k, v in params.items()}, "folds": folds,
+                "grid": json.loads(json.dumps(points, default=str))}
+    for name, table in (("dataset", data), ("test set", test)):
+        digest = hashlib.sha256()
+        for frame in (() if table is None else (table.X, table.Y)):
+            digest.update("\n".join(map(str, frame.columns)).encode())
+            digest.update(frame.to_numpy(dtype=float).tobytes())
+        settings[name] = None if table is None else digest.hexdigest()
+    record = checkpoints / RUN_RECORD
+    if record.exists():
+        before = json.loads(record.read_text())
+        changed = [k for k in sorted(set(before) | set(settings)) if before.get(k) != settings.get(k)]
+        if changed:
+            raise ParameterError(f"{checkpoints}: left by a run with another {', '.join(changed)}; rerun that run "
+                                 "to resume it, or delete the folder to start over")
+        return
+    if checkpoints.exists() and any(checkpoints.iterdir()):
+        raise ParameterError(f"{checkpoints}: checkpoints of an unknown run (no {RUN_RECORD}); delete the folder to "
+                             "start over")
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(settings, indent=1, sort_keys=True))
+
+
 @click.command()
 @click.option("--dataset", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Training set written by `amn generate`.")
 @click.option("--arch", type=click.Choice(ARCHITECTURES), default="amn-qp", show_default=True, help="Architecture.")
@@ -150,10 +201,10 @@ def _cross_validate(estimator, points, data, test, folds, seed, executor, checkp
 @click.option("--model", help="Model the dataset was generated on [default: recorded in the dataset].")
 @click.option("--measured", help="Comma-separated measured reaction ids [default: the growth reaction].")
 @click.option("--hidden", default="50", show_default=True, help="Hidden layer sizes of the dense (prior) network, e.g. 50,50.")
-@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True)
+@click.option("--dropout", type=FiniteRange(0, 1, max_open=True), default=0.0, show_default=True)
 @click.option("--epochs", type=POSITIVE, default=100, show_default=True)
 @click.option("--batch-size", type=POSITIVE, default=32, show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True, help="Adam learning rate.")
+@click.option("--lr", type=FiniteRange(min=0, min_open=True), default=1e-3, show_default=True, help="Adam learning rate.")
 @click.option("--patience", type=click.IntRange(min=0), default=20, show_default=True, help="Early stopping: epochs without improvement of the validation loss.")
 @click.option("--folds", type=POSITIVE, default=5, show_default=True, help="Cross-validation folds (1 = no cross-validation).")
 @click.option("--test", "test_path", type=click.Path(dir_okay=False, path_type=Path), help="Independent test set (a dataset file of the same network).")
@@ -207,8 +258,8 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     created = not out.exists()
     metrics: dict = {}
     try:
+        _claim_checkpoints(checkpoints, estimator, data, test, folds, points)
         if folds > 1:
-            checkpoints.mkdir(parents=True, exist_ok=True)
             with executor, _FoldBar(distributed and not quiet) as progress:
                 result = _cross_validate(estimator.set_params(verbose=not (quiet or distributed)), points, data,
                                          test, folds, seed, executor, checkpoints, progress, out)
@@ -224,7 +275,8 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
         click.echo(f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
         sys.exit(130)
     except AMNError:
-        if created and not any(out.rglob("checkpoint.json")):  # nothing worth keeping: leave no output folder
+        if created and not any(out.rglob("checkpoint.json")) and not any(out.rglob("fold_*.json")):
+            # nothing worth keeping: leave no output folder
             shutil.rmtree(out, ignore_errors=True)
         raise
     if estimator.reduced_network_ is not None:

@@ -122,8 +122,9 @@ def read_medium(path: str | Path) -> MediumSpec:
     Parameters
     ----------
     path : str or Path
-        CSV: header ``name,<uptake ids>``, rows ``level``, ``max_value`` and
-        ``ratio_drawing`` (its first value).
+        CSV: header ``name,<uptake ids>``, rows ``level`` (whole numbers), ``max_value`` and
+        ``ratio_drawing`` (one value, in the first column), optionally a free-text ``comment``, and
+        no other row.
 
     Returns
     -------
@@ -138,10 +139,15 @@ def read_medium(path: str | Path) -> MediumSpec:
     """
     path = Path(path)
     table = read_csv(path, MediumError, "medium CSV", index_col=0, dtype=str, keep_default_na=False)
-    rows = {str(i).strip(): i for i in table.index}
+    names = [str(i).strip() for i in table.index]
+    rows = {name: i for i, name in zip(table.index, names)}
     for needed in ("level", "max_value", "ratio_drawing"):
         if needed not in rows:
             raise MediumError(f"{path}: missing row '{needed}' (expected rows level, max_value, ratio_drawing)")
+    for name in names:  # a free-text comment row is allowed (the published files have one)
+        if names.count(name) > 1 or name not in ("level", "max_value", "ratio_drawing", "comment"):
+            what = "appears twice" if names.count(name) > 1 else "is none of level, max_value, ratio_drawing, comment"
+            raise MediumError(f"{path}: row '{name}' {what}")
     ids = [str(c).strip() for c in table.columns]
     if not ids or any(not c or c.startswith("Unnamed") for c in ids):
         raise MediumError(f"{path}: the header must name one uptake reaction per column")
@@ -159,7 +165,14 @@ def read_medium(path: str | Path) -> MediumSpec:
     level, max_value = numbers("level"), numbers("max_value")
     if (level < 0).any() or (max_value < 0).any():
         raise MediumError(f"{path}: levels and max_value must be >= 0")
-    ratio_text = table.loc[rows["ratio_drawing"]].iloc[0]
+    fractional = [ids[i] for i in np.flatnonzero(level != np.round(level))]
+    if fractional:
+        raise MediumError(f"{path}: level of {id_list(fractional)} must be a whole number (got "
+                          f"{level[ids.index(fractional[0])]:g})")
+    ratio_cells = table.loc[rows["ratio_drawing"]]
+    if any(str(cell).strip() for cell in ratio_cells.iloc[1:]):
+        raise MediumError(f"{path}: ratio_drawing holds one value, in its first column")
+    ratio_text = ratio_cells.iloc[0]
     try:
         ratio = float(ratio_text)
     except ValueError:

@@ -2,9 +2,12 @@
 
 A media table names its columns by the unidirectional uptake reactions the
 model was trained on (``EX_glc__D_e_i``, ...); the value is the uptake bound
-(or flux) of that medium.  Indicator columns ``KO:<gene>`` (1 = knocked out)
-may follow.  Other columns are ignored, so a designed-media table
-(``amn design --out``) or a dataset's ``X`` export can be read as is.
+(or flux) of that medium.  Indicator columns ``KO:<gene>`` (0/1, 1 = knocked out)
+may follow.  Other columns are ignored -- listed in ``attrs["ignored"]`` for the
+caller to say so -- so a designed-media table (``amn design --out``) or a
+dataset's ``X`` export can be read as is; but a column that looks like an uptake
+or exchange id the model does not take, or a knockout column spelled otherwise,
+is refused: its values would be dropped while the user counts on them.
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ import pandas as pd
 
 from amn.csv_input import read_csv
 from amn.errors import DatasetMismatchError, id_list
+from amn.media.columns import looks_like_reaction
 from amn.network.knockouts import KO_PREFIX
 
 
 def _first_bad_cell(values: pd.DataFrame, raw: pd.DataFrame, source: str, uptakes: bool) -> None:
-    """Refuse the first cell (row by row) that is not a finite number, or with ``uptakes`` is negative."""
+    """Refuse the first cell (row by row) that is not a finite number, and with ``uptakes`` one that is
+    negative, without it one that is not 0 or 1 (a knockout flag)."""
     numbers = values.to_numpy(dtype=float)
     bad = ~np.isfinite(numbers)
-    if uptakes:
-        bad |= np.where(np.isfinite(numbers), numbers, 0.0) < 0
+    finite = np.where(np.isfinite(numbers), numbers, 0.0)
+    bad |= (finite < 0) if uptakes else ~np.isin(finite, (0.0, 1.0))
     if bad.any():
         row, col = np.argwhere(bad)[0]
         column, cell = values.columns[col], raw.iloc[row, col]
@@ -34,8 +39,10 @@ def _first_bad_cell(values: pd.DataFrame, raw: pd.DataFrame, source: str, uptake
             problem = "missing" if pd.isna(cell) else f"not a number ({written})"
         elif not np.isfinite(numbers[row, col]):
             problem = f"not a finite number ({written})"
-        else:
+        elif uptakes:
             problem = f"an uptake must be >= 0, got {numbers[row, col]:g}"
+        else:
+            problem = f"a knockout flag must be 0 or 1, got {numbers[row, col]:g}"
         raise DatasetMismatchError(f"{source}: row {row + 1}, column {column}: {problem}")
 
 
@@ -55,14 +62,16 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
     -------
     pandas.DataFrame
         The ``medium_ids`` columns, then the ``KO:<gene>`` columns of the
-        table, as floats.
+        table, as floats; ``attrs["ignored"]`` lists the other columns.
 
     Raises
     ------
     DatasetMismatchError
-        A medium column is missing, a cell of a medium or ``KO:`` column is
-        missing, not a number or infinite, or an uptake is negative (the
-        message gives its row, 1 = first row after the header, and its column).
+        No rows; a medium column is missing; a cell of a medium or ``KO:``
+        column is missing, not a number or infinite; an uptake is negative or
+        a knockout flag not 0/1 (the message gives its row, 1 = first row after
+        the header, and its column); a column that looks like an uptake or
+        exchange id is not in ``medium_ids``; a ``ko:`` column not spelled ``KO:``.
 
     Examples
     --------
@@ -71,15 +80,27 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
     ['EX_glc__D_e_i', 'KO:b1136']
     """
     medium_ids = list(medium_ids)
+    if table.empty:
+        raise DatasetMismatchError(f"{source}: no rows")
     missing = [c for c in medium_ids if c not in table.columns]
     if missing:
         raise DatasetMismatchError(f"{source}: missing medium column(s) {id_list(missing)}")
+    flag_columns = [c for c in table.columns if str(c).startswith(KO_PREFIX)]
+    others = [str(c) for c in table.columns if c not in set(medium_ids) and c not in set(flag_columns)]
+    for column in others:
+        if column.lower().startswith(KO_PREFIX.lower()):
+            raise DatasetMismatchError(f"{source}: column {column}: knockout columns are written "
+                                       f"{KO_PREFIX}<gene> (as {KO_PREFIX}{column[len(KO_PREFIX):]})")
+        if looks_like_reaction(column):
+            raise DatasetMismatchError(f"{source}: column {column}: not an uptake the model takes (its medium: "
+                                       f"{id_list(medium_ids)}); remove the column, or use a model trained on it")
     values = table[medium_ids].apply(pd.to_numeric, errors="coerce")
     _first_bad_cell(values, table[medium_ids], source, uptakes=True)
-    flag_columns = [c for c in table.columns if str(c).startswith(KO_PREFIX)]
     flags = table[flag_columns].apply(pd.to_numeric, errors="coerce")
     _first_bad_cell(flags, table[flag_columns], source, uptakes=False)
-    return pd.concat([values, flags], axis=1).astype(float)
+    inputs = pd.concat([values, flags], axis=1).astype(float)
+    inputs.attrs["ignored"] = [c for c in others if not c.startswith("Unnamed:")]
+    return inputs
 
 
 def read_media_table(path: str | Path, medium_ids: Sequence[str]) -> pd.DataFrame:

@@ -54,21 +54,24 @@ def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
     Returns
     -------
     torch.nn.Module
+
+    Raises
+    ------
+    ParameterError
+        A setting the layer does not have (the message lists those it has).
     """
+    import inspect
+
     from amn import layers
 
     settings = {**LAYER_DEFAULTS[kind], **params}
-    if kind == "w":
-        return layers.RNNW(mats, **settings)
-    if kind == "eb":
-        return layers.RNNEB(mats, **settings)
-    if kind == "ub":
-        return layers.RNNUB(mats, **settings)
-    if kind == "qp":
-        return layers.QP(mats, bound=bound, **settings)
-    if kind == "ipm":
-        return layers.InteriorPoint(mats, bound=bound, **settings)
-    return layers.PDHG(mats, bound=bound, **settings)
+    layer = {"w": layers.RNNW, "eb": layers.RNNEB, "ub": layers.RNNUB, "qp": layers.QP, "ipm": layers.InteriorPoint,
+             "pdhg": layers.PDHG}[kind]
+    known = [name for name in list(inspect.signature(layer).parameters)[1:] if name != "bound"]  # after the matrices
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ParameterError(f"layer {layer.__name__} has no setting {', '.join(unknown)} (settings: {', '.join(known)})")
+    return layer(mats, **settings) if kind in ("w", "eb", "ub") else layer(mats, bound=bound, **settings)
 
 
 def split_inputs(x: torch.Tensor, n_in: int, n_ko: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:

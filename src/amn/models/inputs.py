@@ -49,7 +49,8 @@ def encode_inputs(X, medium: Sequence[str], genes: Sequence[str], knockouts: Kno
     Raises
     ------
     DatasetMismatchError
-        Missing medium columns, a wrong number of columns or knockout sets, NaN or infinite values.
+        Missing medium columns, a wrong number of columns or knockout sets, NaN or infinite values, or
+        (without ``mask``) a knockout of a gene that has no indicator input.
     """
     n_in = len(medium)
     flags, flag_genes = None, list(genes)
@@ -78,6 +79,12 @@ def encode_inputs(X, medium: Sequence[str], genes: Sequence[str], knockouts: Kno
             raise DatasetMismatchError(f"{len(extra)} knockout sets for {len(X)} input rows")
         for s, more in zip(sets, extra):
             s |= more
+    if not mask:  # no layer to hold what a knockout removes: only the indicator inputs can apply it
+        unseen = sorted({g for s in sets for g in s} - set(genes))
+        if unseen:
+            raise DatasetMismatchError(f"knockout(s) {id_list(unseen)}: the model has no knockout input for them (it "
+                                       "has no mechanistic layer to remove their reactions, and was trained on "
+                                       + (f"knockouts of {id_list(genes)} only)" if genes else "no knockouts)"))
     if not genes and not any(sets):
         return X
     position = {g: j for j, g in enumerate(genes)}
