@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cobra
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -195,3 +197,19 @@ def test_train_refuses_settings_that_are_no_numbers_or_no_layer_settings(run, tm
         lines = result.output.strip().splitlines()
         assert result.exit_code != 0 and len(lines) == 1 and needle in lines[0], result.output
         assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists() or not Path("/proc/version").exists(), reason="Linux devices")
+def test_a_failed_write_is_one_line_not_a_success_or_a_traceback(run, tmp_path):
+    result = run("network", "textbook", "--no-essential", "--out", "/proc/version")  # libsbml fails without raising
+    assert result.exit_code == 2 and result.output.strip() == ("amn: error: /proc/version: cannot write (nothing was "
+                                                                "written)")
+    media = tmp_path / "m.csv"
+    media.write_text("EX_glc__D_e_i\n1\n")
+    model = tmp_path / "model"
+    from amn.models import AMNRegressor, save_model
+
+    save_model(AMNRegressor(arch="ann-dense", network="textbook", medium=["EX_glc__D_e_i"], epochs=1).fit(
+        pd.DataFrame({"EX_glc__D_e_i": [1.0, 2.0]}), pd.DataFrame({"Biomass_Ecoli_core": [0.1, 0.2]})), model)
+    result = run("predict", model, "--media", media, "--out", "/dev/full")  # disk full
+    assert result.exit_code == 2 and result.output.strip() == "amn: error: cannot write: No space left on device"

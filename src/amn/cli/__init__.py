@@ -12,6 +12,7 @@ the library and prints; all checks and file reading live in the library.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -53,6 +54,10 @@ def _usage_line(exc: click.UsageError) -> str:
     return f"{message} (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else message
 
 
+#: errno values of a write that failed for a reason outside the program (full disk, read-only file system, ...).
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
 class AMNGroup(click.Group):
     """A click group that turns :class:`AMNError` and usage errors into a one-line message and exit status 2."""
 
@@ -73,6 +78,11 @@ class AMNGroup(click.Group):
             raise _InputError(_usage_line(exc)) from None
         except AMNError as exc:
             raise _InputError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        except OSError as exc:  # a file that cannot be written (disk full, no permission): one line, not a bug
+            if exc.filename is None and exc.errno not in _WRITE_ERRORS:
+                raise
+            where = "cannot write" if exc.filename is None else str(exc.filename)
+            raise _InputError(f"{where}: {exc.strerror or type(exc).__name__}") from None
 
 
 @click.group(cls=AMNGroup, context_settings={"help_option_names": ["-h", "--help"]})

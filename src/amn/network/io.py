@@ -145,4 +145,6 @@ def write_sbml(model: cobra.Model, path: str | Path) -> Path:
         cobra.io.write_sbml_model(model, str(path))
     except OSError as exc:
         raise ModelLoadError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    if not path.is_file() or path.stat().st_size == 0:  # libsbml reports a failed write by its return value only
+        raise ModelLoadError(f"{path}: cannot write (nothing was written)")
     return path
