@@ -123,8 +123,8 @@ def read_medium(path: str | Path) -> MediumSpec:
     ----------
     path : str or Path
         CSV: header ``name,<uptake ids>``, rows ``level`` (whole numbers), ``max_value`` and
-        ``ratio_drawing`` (one value, in the first column), optionally a free-text ``comment``, and
-        no other row.
+        ``ratio_drawing`` (one value, in the first column; the other cells empty or the same),
+        optionally a free-text ``comment``, and no other row.
 
     Returns
     -------
@@ -170,9 +170,10 @@ def read_medium(path: str | Path) -> MediumSpec:
         raise MediumError(f"{path}: level of {id_list(fractional)} must be a whole number (got "
                           f"{level[ids.index(fractional[0])]:g})")
     ratio_cells = table.loc[rows["ratio_drawing"]]
-    if any(str(cell).strip() for cell in ratio_cells.iloc[1:]):
-        raise MediumError(f"{path}: ratio_drawing holds one value, in its first column")
     ratio_text = ratio_cells.iloc[0]
+    if any(str(cell).strip() not in ("", str(ratio_text).strip()) for cell in ratio_cells.iloc[1:]):
+        raise MediumError(f"{path}: ratio_drawing holds one value, in its first column (other columns: empty or "
+                          "the same)")
     try:
         ratio = float(ratio_text)
     except ValueError:
