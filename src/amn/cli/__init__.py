@@ -4,7 +4,8 @@ Errors caused by bad input (:class:`amn.errors.AMNError`) are printed as one
 line, ``amn: error: <file>: <problem>``, and the process exits with status 2,
 without a traceback; so are click's usage errors (an option outside its range,
 a missing option): ``amn: error: --batch-size: 0 is not in the range x>=1 (see
-`amn train --help`)``.
+`amn train --help`)``; and so is a file the system cannot write (a full disk, no
+permission): ``amn: error: cannot write: No space left on device``.
 
 One module a command (``amn.cli.<command>``): it parses the options, calls
 the library and prints; all checks and file reading live in the library.

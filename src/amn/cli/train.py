@@ -20,11 +20,9 @@ from amn.models import ARCHITECTURES, AMNRegressor, save_model
 from amn.training.checkpoint import checkpoint_epochs
 
 POSITIVE = click.IntRange(min=1)
+NON_NEGATIVE = FiniteRange(min=0)
 #: The file under OUT/checkpoints that says which run left them (:func:`_claim_checkpoints`).
 RUN_RECORD = "run.json"
-
-
-NON_NEGATIVE = FiniteRange(min=0)
 
 
 def _layer_params(pairs: tuple[str, ...]) -> dict:
