@@ -47,6 +47,19 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+def with_notes(call: Callable, *args, **kwargs):
+    """``call(*args, **kwargs)``, its ``UserWarning`` s (what it left out or skipped) printed as one
+    ``amn: note:`` line each."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = call(*args, **kwargs)
+    for warning in caught:
+        click.echo(f"amn: note: {warning.message}", err=True)
+    return result
+
+
 def check_inputs(files: Mapping[str, Path | None], folders: Mapping[str, Path | None] | None = None) -> None:
     """Check that the files (and folders) given as options exist and can be read, before any slow work.
 

@@ -13,7 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from amn.cli._options import check_inputs, check_output, device_option, epochs_line, make_parent
+from amn.cli._options import check_inputs, check_output, device_option, epochs_line, make_parent, with_notes
 from amn.errors import ParameterError
 
 POSITIVE = click.IntRange(min=1)
@@ -74,18 +74,6 @@ def _add(table: pd.DataFrame, additions) -> None:
         table[name] = mm
 
 
-def _notes(read, *args, **kwargs):
-    """``read(*args, **kwargs)``, its warnings (what it left out) printed as ``amn: note:`` lines."""
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        result = read(*args, **kwargs)
-    for warning in caught:
-        click.echo(f"amn: note: {warning.message}", err=True)
-    return result
-
-
 def _read(media, curves, plates, concentration, additions, every):
     from amn.dynamics import read_curve_table, read_plate_folder
 
@@ -93,12 +81,12 @@ def _read(media, curves, plates, concentration, additions, every):
         if media is not None or curves is not None:
             raise ParameterError("--plates: give either --plates or --media and --curves")
         check_inputs({}, {"--plates": plates})
-        data = _notes(read_plate_folder, plates, concentration=concentration, every=every)
+        data = with_notes(read_plate_folder, plates, concentration=concentration, every=every)
     else:
         if media is None or curves is None:
             raise ParameterError("--media and --curves are both needed (or --plates)")
         check_inputs({"--media": media, "--curves": curves})
-        data = _notes(read_curve_table, media, curves)
+        data = with_notes(read_curve_table, media, curves)
     _add(data.media, additions)
     return data
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, make_parent, option_names, table_options
+from amn.cli._options import check_inputs, check_output, make_parent, option_names, table_options, with_notes
 from amn.errors import PlateReaderError
 from amn.plate_reader.combinations import combinations_design, parse_compounds
 from amn.plate_reader.curation import auto_growth_rates, compare
@@ -230,12 +230,8 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
         click.echo(f"{test_data}: {len(test)} rows to score, read as the training table"
                    + (f" ({', '.join(read_as)})" if read_as else ""))
     spec = read_medium(medium) if medium else None
-    with warnings.catch_warnings(record=True) as skipped:  # an optional baseline left out: one line each
-        warnings.simplefilter("always", UserWarning)
-        methods = methods_for(table, network, spec, exact_route=exact_route, amn_epochs=amn_epochs,
-                              growth_model=growth_model)
-    for warning in skipped:
-        click.echo(f"amn: note: {warning.message}", err=True)
+    methods = with_notes(methods_for, table, network, spec, exact_route=exact_route,  # a method skipped: one line
+                         amn_epochs=amn_epochs, growth_model=growth_model)
     methods = select_methods(methods, method_names)
     rare = table.y.value_counts().min() if table.task == "classification" else None
     if test is None and folds != "loo" and rare is not None and rare < folds:
