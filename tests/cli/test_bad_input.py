@@ -99,6 +99,15 @@ def test_truncated_dataset(work, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+def test_a_model_or_table_given_as_the_dataset(work, tmp_path):
+    for name, text in (("model.xml", "<?xml version='1.0'?><sbml/>"), ("table.csv", "a,b\n1,2\n")):
+        (tmp_path / name).write_text(text)
+        result = amn("train", "--dataset", tmp_path / name, "--out", tmp_path / "m")
+        assert_clean_error(result, f"{name}: not an amn dataset (not an .npz archive")
+        assert "pickle" not in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
 def test_bit_flipped_dataset(work, tmp_path):
     bad = tmp_path / "flip.npz"
     raw = bytearray((work / "core.npz").read_bytes())
@@ -151,7 +160,7 @@ def test_model_json_that_does_not_match_its_weights(work, tmp_path, edit):
 
 
 @pytest.mark.parametrize("option,value", [("--batch-size", 0), ("--lr", -1), ("--epochs", 0), ("--folds", 0),
-                                          ("--folds", 5000), ("--patience", -1)])
+                                          ("--folds", 5000), ("--patience", -1), ("--measured", "PGI_for,")])
 def test_train_options(work, tmp_path, option, value):
     out = tmp_path / "m"
     run = amn_process if option == "--lr" else amn
@@ -178,11 +187,13 @@ def test_train_test_set_of_another_network(work, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("value", [0, -2])
-def test_generate_workers(work, tmp_path, value):
+@pytest.mark.parametrize("option,value", [("--workers", 0), ("--workers", -2), ("--wild-type", 1.5),
+                                          ("--wild-type", -0.1), ("--wild-type", "nan"), ("--outputs", "PGI_for,,PYK")])
+def test_generate_options(work, tmp_path, option, value):
     out = tmp_path / "g.npz"
-    result = amn("generate", "--medium", work / "medium.csv", "--size", 5, "--workers", value, "--out", out)
-    assert_clean_error(result, "--workers")
+    result = amn("generate", "--medium", work / "medium.csv", "--size", 5, "--knockouts", "all", option, value,
+                 "--out", out)
+    assert_clean_error(result, option)
     assert not out.exists()
 
 

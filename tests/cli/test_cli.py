@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import cobra
@@ -70,7 +71,18 @@ def _no_objective_sbml(tmp_path, textbook):
     return path
 
 
-@pytest.mark.parametrize("case", ["missing", "not_sbml", "no_objective", "unknown_medium_reaction", "bad_medium"])
+def _nan_bound_sbml(tmp_path, textbook):
+    path = tmp_path / "nan.xml"
+    cobra.io.write_sbml_model(textbook, str(path))
+    text = path.read_text()
+    element = re.search(r'<parameter [^>]*id="cobra_default_ub"[^>]*>', text).group(0)
+    path.write_text(text.replace(element, element.replace('value="1000"', 'value="NaN"')))
+    assert "NaN" in path.read_text()
+    return path
+
+
+@pytest.mark.parametrize("case", ["missing", "not_sbml", "no_objective", "nan_bound", "unknown_medium_reaction",
+                                  "bad_medium"])
 def test_bad_input_is_one_line_and_exit_2(run, tmp_path, textbook, case):
     notes = tmp_path / "notes.xml"
     notes.write_text("this is not SBML")
@@ -82,6 +94,8 @@ def test_bad_input_is_one_line_and_exit_2(run, tmp_path, textbook, case):
         "missing": (["network", tmp_path / "absent.xml"], "absent.xml: no such file"),
         "not_sbml": (["network", notes], "notes.xml: not a valid SBML model"),
         "no_objective": (["network", _no_objective_sbml(tmp_path, textbook)], "noobj.xml: the model has no objective"),
+        "nan_bound": (["network", _nan_bound_sbml(tmp_path, textbook)], ("nan.xml: not a valid SBML model (Something is "
+                      "wrong with the provided bounds")),
         "unknown_medium_reaction": (["network", "textbook", "--medium", medium, "--out", tmp_path / "o.xml"], "medium.csv: reaction(s) not in model"),
         "bad_medium": (["network", "textbook", "--medium", bad_medium, "--out", tmp_path / "o.xml"], "bad_medium.csv: non-numeric"),
     }[case]
@@ -192,7 +206,11 @@ def test_train_refuses_settings_that_are_no_numbers_or_no_layer_settings(run, tm
     for extra, needle in ((["--w-sv", "nan"], "--w-sv: 'nan' is not a finite number"),
                           (["--lr", "inf"], "--lr: 'inf' is not a finite number"),
                           (["--grid", "lr=abc"], "--grid: 'lr=abc': 'abc' is not a number"),
-                          (["--layer-param", "bogus=3"], "layer QP has no setting bogus (settings: ")):
+                          (["--layer-param", "bogus=3"], "--layer-param: layer QP has no setting bogus (settings: "),
+                          (["--layer-param", "iterations=-3"], "--layer-param: layer QP: iterations must be >= 0, got -3"),
+                          (["--layer-param", "iterations=abc"], ("--layer-param: layer QP setting iterations: 'abc' is "
+                                                                "not a number")),
+                          (["--grid", "layer.iterations=-3,4"], "--grid layer.*: layer QP: iterations must be >= 0")):
         result = run(*base, *extra, "--out", tmp_path / "m")
         lines = result.output.strip().splitlines()
         assert result.exit_code != 0 and len(lines) == 1 and needle in lines[0], result.output

@@ -53,6 +53,14 @@ def test_unknown_medium_reaction_raises(textbook_net):
         textbook_net.matrices(medium=["EX_glc__D_e_i", "EX_unobtainium_e_i"])
 
 
+def test_an_id_of_the_cobra_model_names_its_split_halves(textbook_net):
+    with pytest.raises(UnknownReactionError, match=r"PGI, EX_glc__D_e \(split in the unidirectional network: "
+                                                   r"PGI_for/PGI_rev, EX_glc__D_e_i/EX_glc__D_e_o\)"):
+        textbook_net.index(["PGI_for", "PGI", "EX_glc__D_e"])
+    with pytest.raises(UnknownReactionError, match=r"unknown reaction id\(s\) nope$"):
+        textbook_net.index(["nope"])
+
+
 def test_torch_conversion_is_exact(mats):
     for name in ("S", "V2M", "M2V", "Pin", "Pout"):
         dense = mats.torch(name, dtype=torch.float64).to_dense().numpy()

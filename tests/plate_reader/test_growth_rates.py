@@ -81,6 +81,12 @@ def test_auto_curation_against_curated(raw_dir, curated):
     assert result.median_abs_diff <= 0.015
     assert set(result.rejected_not_curated).isdisjoint(result.kept_not_curated)
     assert all(":" in well for well in result.rejected_not_curated + result.kept_not_curated)
+    kept = result.kept_not_curated
+    assert len(kept) > 12
+    line = result.summary().splitlines()[-1]  # a readable line: the first wells and a count
+    assert line == (f"kept automatically, rejected by curators ({len(kept)}): {' '.join(kept[:12])} ... and "
+                    f"{len(kept) - 12} more")
+    assert result.summary(shown=None).splitlines()[-1].endswith(" ".join(kept))
 
 
 def test_smoothing_keeps_ends_and_drops_extremes():

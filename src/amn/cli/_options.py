@@ -47,6 +47,20 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+class IdList(click.ParamType):
+    """Comma-separated ids (``A,B``) as a list; an empty id (``A,,B``, a trailing comma) is refused."""
+
+    name = "ID,ID,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        ids = [part.strip() for part in str(value).split(",")]
+        if not all(ids):
+            self.fail(f"{value!r} holds an empty id; separate ids by single commas", param, ctx)
+        return ids
+
+
 def with_notes(call: Callable, *args, **kwargs):
     """``call(*args, **kwargs)``, its ``UserWarning`` s (what it left out or skipped) printed as one
     ``amn: note:`` line each."""

@@ -68,6 +68,7 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
             click.echo(f"no comparison with the curated table: {exc}", err=True)
             return
         click.echo(compare(result, curated).summary())
+        click.echo(f"every well's decision and reason: {wells if wells is not None else 'add --wells FILE'}")
 
 
 @experiment.command("design")

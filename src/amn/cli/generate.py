@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, option_names
+from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, option_names
 from amn.dataset import generate as generate_dataset
 from amn.dataset.lock import check_not_busy
 from amn.dataset.store import partial_dir
@@ -25,7 +25,7 @@ from amn.network.knockouts import read_gene_list
 @click.option("--per-medium", type=click.IntRange(min=1), default=100, show_default=True, help="Samples per experimental medium (with --experimental).")
 @click.option("--method", type=click.Choice(["pfba", "fba"]), default="pfba", show_default=True, help="Labels: FBA, or pFBA (minimal total flux at the optimum).")
 @click.option("--bound", type=click.Choice(["UB", "EB"]), default="UB", show_default=True, help="X = uptake upper bounds given (UB) or uptake fluxes used (EB).")
-@click.option("--outputs", help="Comma-separated reaction ids of Y [default: all fluxes].")
+@click.option("--outputs", type=IdList(), help="Comma-separated reaction ids of Y [default: all fluxes].")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Dataset file to write (.npz).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same seed gives the same dataset, whatever the workers.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes on a local Dask cluster (1 = in this process).")
@@ -33,7 +33,7 @@ from amn.network.knockouts import read_gene_list
 @click.option("--chunk-size", type=click.IntRange(min=1), default=100, show_default=True, help="Samples per chunk (unit of work, of storage and of resumption).")
 @click.option("--backend", type=click.Choice(["highs", "cobra"]), default="highs", show_default=True, help="HiGHS kept warm (fast) or COBRApy (reference).")
 @click.option("--knockouts", "knockouts_source", help="Single-gene knockouts per sample: `all` (every gene of the model) or a file of candidate gene ids (one per line).")
-@click.option("--wild-type", type=float, default=0.1, show_default=True, help="With --knockouts: fraction of samples without knockout.")
+@click.option("--wild-type", type=FiniteRange(0, 1), default=0.1, show_default=True, help="With --knockouts: fraction of samples without knockout.")
 @click.option("--keep-no-growth", is_flag=True, help="Draw each medium once and keep those that do not grow (growth / no-growth training data); infeasible LPs are kept as growth 0, fluxes 0, and still reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def generate(model, medium, size, experimental, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, knockouts_source, wild_type, keep_no_growth, quiet) -> None:
@@ -67,7 +67,7 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
         with option_names(chunk_size="--chunk-size", workers="--workers", **{"backend='highs'": "--backend highs"}):
             dataset = generate_dataset(
                 network, media, out, method=method, bound=bound, seed=seed,
-                outputs=[s.strip() for s in outputs.split(",")] if outputs else None,
+                outputs=outputs,
                 workers=workers, dask_address=dask_address, chunk_size=chunk_size, backend=backend,
                 progress=not quiet, extra_metadata={"model_source": str(model)}, knockouts=knockouts,
                 keep_no_growth=keep_no_growth,

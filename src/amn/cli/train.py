@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import FiniteRange, check_inputs, check_output, device_option, epochs_line
+from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, device_option, epochs_line, option_names
 from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
@@ -197,7 +197,7 @@ def _claim_checkpoints(checkpoints: Path, estimator: AMNRegressor, data, test, f
 @click.option("--arch", type=click.Choice(ARCHITECTURES), default="amn-qp", show_default=True, help="Architecture.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
 @click.option("--model", help="Model the dataset was generated on [default: recorded in the dataset].")
-@click.option("--measured", help="Comma-separated measured reaction ids [default: the growth reaction].")
+@click.option("--measured", type=IdList(), help="Comma-separated measured reaction ids [default: the growth reaction].")
 @click.option("--hidden", default="50", show_default=True, help="Hidden layer sizes of the dense (prior) network, e.g. 50,50.")
 @click.option("--dropout", type=FiniteRange(0, 1, max_open=True), default=0.0, show_default=True)
 @click.option("--epochs", type=POSITIVE, default=100, show_default=True)
@@ -236,7 +236,7 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     """
     check_inputs({"--dataset": dataset, "--test": test_path})
     check_output(out, folder=True)
-    measured_ids = [m.strip() for m in measured.split(",")] if measured else None
+    measured_ids = measured or None
     layers, layer_params = _hidden(hidden), _layer_params(layer_param)
     points = _grid(grid, layer_params)
     if points and folds < 2:
@@ -257,18 +257,19 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     metrics: dict = {}
     try:
         _claim_checkpoints(checkpoints, estimator, data, test, folds, points)
-        if folds > 1:
-            with executor, _FoldBar(distributed and not quiet) as progress:
-                result = _cross_validate(estimator.set_params(verbose=not (quiet or distributed)), points, data,
-                                         test, folds, seed, executor, checkpoints, progress, out)
-            estimator.set_params(verbose=not quiet)
-            click.echo(result.fold_scores.drop(columns="seed").round(4).to_string(index=False))
-            metrics = result.summary()
-            for key in ("q2_val_measured", "q2_val_fluxes", "q2_test_measured"):
-                if f"{key}_mean" in metrics:
-                    click.echo(f"{key}: {metrics[f'{key}_mean']:.4f} +- {metrics[f'{key}_std']:.4f}")
-        resumed = checkpoint_epochs(checkpoints / "final")
-        estimator.fit(data.X, data.Y, checkpoint_dir=checkpoints / "final")
+        with option_names(layer_params="--grid layer.*" if "layer_params" in points else "--layer-param"):
+            if folds > 1:
+                with executor, _FoldBar(distributed and not quiet) as progress:
+                    result = _cross_validate(estimator.set_params(verbose=not (quiet or distributed)), points, data,
+                                             test, folds, seed, executor, checkpoints, progress, out)
+                estimator.set_params(verbose=not quiet)
+                click.echo(result.fold_scores.drop(columns="seed").round(4).to_string(index=False))
+                metrics = result.summary()
+                for key in ("q2_val_measured", "q2_val_fluxes", "q2_test_measured"):
+                    if f"{key}_mean" in metrics:
+                        click.echo(f"{key}: {metrics[f'{key}_mean']:.4f} +- {metrics[f'{key}_std']:.4f}")
+            resumed = checkpoint_epochs(checkpoints / "final")
+            estimator.fit(data.X, data.Y, checkpoint_dir=checkpoints / "final")
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
         sys.exit(130)

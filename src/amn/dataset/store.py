@@ -243,6 +243,8 @@ def load_dataset(path: str | Path) -> Dataset:
     path = Path(path)
     if not path.exists():
         raise InputFileNotFoundError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):  # np.load would try it as a pickle and say so
+        raise DatasetMismatchError(f"{path}: not an amn dataset (not an .npz archive, as `amn generate` writes)")
     try:
         with np.load(path, allow_pickle=False) as data:
             names = (*ARRAYS, "x_columns", "y_columns", "metadata", *(n for n in OPTIONAL if n in data.files))

@@ -149,7 +149,11 @@ def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BA
         A compound without uptake in the model.
     """
     start = time.perf_counter()
-    cobra_model = model.model.copy() if isinstance(model, UnidirectionalNetwork) else load_model(model)
+    if isinstance(model, UnidirectionalNetwork):
+        model = model.model
+    cobra_model = load_model(model)
+    if cobra_model is model:  # the caller's model stays as it is
+        cobra_model = cobra_model.copy()
     for reaction in cobra_model.reactions:
         if reaction.id in MAINTENANCE:
             reaction.lower_bound = 0.0

@@ -14,6 +14,7 @@ False
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,7 +59,8 @@ def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
     Raises
     ------
     ParameterError
-        A setting the layer does not have (the message lists those it has).
+        A setting the layer does not have (the message lists those it has), or a value out of its range;
+        the message starts with ``layer_params:``.
     """
     import inspect
 
@@ -69,9 +71,19 @@ def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
              "pdhg": layers.PDHG}[kind]
     known = [name for name in list(inspect.signature(layer).parameters)[1:] if name != "bound"]  # after the matrices
     unknown = sorted(set(params) - set(known))
+    defaults = {name: p.default for name, p in inspect.signature(layer).parameters.items()}
+    for name, value in params.items():
+        default = defaults.get(name)
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and (
+                isinstance(value, (str, bool)) or not math.isfinite(value)):
+            raise ParameterError(f"layer_params: layer {layer.__name__} setting {name}: {value!r} is not a number")
     if unknown:
-        raise ParameterError(f"layer {layer.__name__} has no setting {', '.join(unknown)} (settings: {', '.join(known)})")
-    return layer(mats, **settings) if kind in ("w", "eb", "ub") else layer(mats, bound=bound, **settings)
+        raise ParameterError(f"layer_params: layer {layer.__name__} has no setting {', '.join(unknown)} "
+                             f"(settings: {', '.join(known)})")
+    try:
+        return layer(mats, **settings) if kind in ("w", "eb", "ub") else layer(mats, bound=bound, **settings)
+    except ParameterError as exc:
+        raise ParameterError(f"layer_params: layer {layer.__name__}: {exc}") from None
 
 
 def split_inputs(x: torch.Tensor, n_in: int, n_ko: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:

@@ -68,6 +68,10 @@ def _read(path: Path) -> cobra.Model:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The first line of the innermost error: COBRApy wraps the specific one (a NaN bound, ...) in a
+    generic "Something went wrong reading the SBML model"."""
+    while exc.__cause__ is not None and str(exc.__cause__).strip():
+        exc = exc.__cause__
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

@@ -102,7 +102,10 @@ class UnidirectionalNetwork:
         position = {rid: i for i, rid in enumerate(self.reaction_ids)}
         missing = [rid for rid in reaction_ids if rid not in position]
         if missing:
-            raise UnknownReactionError(f"model {self.model.id}: unknown {what} id(s) {id_list(missing)}")
+            split = [f"{rid}{a}/{rid}{b}" for rid in missing for a, b in (("_for", "_rev"), ("_i", "_o"))
+                     if f"{rid}{a}" in position]
+            hint = f" (split in the unidirectional network: {id_list(split)})" if split else ""
+            raise UnknownReactionError(f"model {self.model.id}: unknown {what} id(s) {id_list(missing)}{hint}")
         return np.array([position[rid] for rid in reaction_ids], dtype=int)
 
     def sha256(self) -> str:

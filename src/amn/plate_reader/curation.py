@@ -186,17 +186,20 @@ class Comparison:
     kept_not_curated: list[str]
     media: pd.DataFrame
 
-    def summary(self) -> str:
-        """Multi-line human-readable report."""
+    def summary(self, shown: int | None = 12) -> str:
+        """Multi-line human-readable report; the first ``shown`` wells of each disagreement
+        (None: all of them; the per-well table lists every well's decision)."""
+        def wells(ids: list[str]) -> str:
+            return " ".join(ids if shown is None or len(ids) <= shown else [*ids[:shown], f"... and {len(ids) - shown} more"])
+
         return "\n".join(
             [
                 f"media compared: {self.n_media}",
                 f"R^2 (auto vs curated): {self.r2:.4f}   Pearson r^2: {self.pearson_r2:.4f}",
                 f"median |auto - curated|: {self.median_abs_diff:.4f} 1/h",
                 f"rejected automatically, kept by curators ({len(self.rejected_not_curated)}): "
-                + " ".join(self.rejected_not_curated),
-                f"kept automatically, rejected by curators ({len(self.kept_not_curated)}): "
-                + " ".join(self.kept_not_curated),
+                + wells(self.rejected_not_curated),
+                f"kept automatically, rejected by curators ({len(self.kept_not_curated)}): " + wells(self.kept_not_curated),
             ]
         )
 
