@@ -267,3 +267,38 @@ def test_load_refuses_corrupt_or_edited_weights(core_data, tmp_path):
     weights.write_bytes(b"not safetensors")
     with pytest.raises(ModelLoadError, match="model.safetensors: not a readable safetensors file"):
         AMNRegressor.load(tmp_path / "m")
+
+
+def test_inputs_open_at_1000_are_scaled_for_the_dense_network(tmp_path, textbook_net):
+    """A medium whose salts are open at 1000 (COBRA's 'unlimited'): unscaled, the dense prior of
+    AMN-QP scores Q² 0.18 here (ANN-Dense -8.4); each such input divided by its training maximum,
+    0.95 (0.98 on the published medium, salts at 10)."""
+    spec = core_medium(textbook_net)
+    salts = [j for j, r in enumerate(spec.reaction_ids) if r in ("EX_h2o_e_i", "EX_h_e_i", "EX_pi_e_i", "EX_co2_e_i")]
+    max_value = spec.max_value.astype(float)
+    max_value[salts] = 1000.0
+    spec = type(spec)(spec.reaction_ids, spec.level, max_value, spec.ratio_drawing)
+    data = generate(textbook_net, RandomMedia(spec, 300), tmp_path / "d.npz", seed=0, progress=False)
+    assert data.X.iloc[:, salts].eq(1000.0).all().all()
+    model = AMNRegressor(arch="amn-qp", network=textbook_net, medium=list(data.X.columns), epochs=60,
+                         patience=1000, seed=0).fit(data.X.iloc[:240], data.Y.iloc[:240])
+    assert model.prior_scale_ == [1000.0 if j in salts else 1.0 for j in range(data.X.shape[1])]
+    assert model.score(data.X.iloc[240:], data.Y.iloc[240:]) > 0.9
+    model.save(tmp_path / "m")
+    loaded = AMNRegressor.load(tmp_path / "m")
+    assert loaded.prior_scale_ == model.prior_scale_
+    np.testing.assert_array_equal(loaded.predict(data.X.iloc[240:]), model.predict(data.X.iloc[240:]))
+
+
+def test_dense_input_scale_divides_the_inputs():
+    from amn.models.dense import Dense, prior_scale
+
+    assert prior_scale([10.0, 1000.0, 0.0, -250.0]) == [1.0, 1000.0, 1.0, 250.0]
+    torch.manual_seed(0)
+    plain = Dense(3, 2, hidden=(4,))
+    scaled = Dense(3, 2, hidden=(4,), input_scale=[1.0, 1000.0, 4.0])
+    scaled.load_state_dict(plain.state_dict())  # the scale is not a weight: the same state dict
+    x = torch.rand(5, 3, dtype=torch.float64) * torch.tensor([1.0, 1000.0, 4.0], dtype=torch.float64)
+    torch.testing.assert_close(scaled.double()(x), plain.double()(x / torch.tensor([1.0, 1000.0, 4.0],
+                                                                                  dtype=torch.float64)))
+    assert Dense(3, 2, input_scale=[1.0, 1.0, 1.0]).input_scale is None  # no scale: the published network

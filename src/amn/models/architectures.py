@@ -152,16 +152,16 @@ class ExactAMN(nn.Module):
 
 # -- builders: (matrices, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> module ----------
 
-def _dense(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> nn.Module:
-    return Dense(n_in + n_ko, n_out, hidden, dropout)
+def _dense(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale=None) -> nn.Module:
+    return Dense(n_in + n_ko, n_out, hidden, dropout, input_scale=input_scale)
 
 
-def _amn(kind, mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> nn.Module:
+def _amn(kind, mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale=None) -> nn.Module:
     layer = make_layer(kind, mats, bound=bound, **layer_params)
-    return AMN(Dense(n_in + n_ko, n_out, hidden, dropout), layer, n_in, n_ko)
+    return AMN(Dense(n_in + n_ko, n_out, hidden, dropout, input_scale=input_scale), layer, n_in, n_ko)
 
 
-def _exact(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> nn.Module:
+def _exact(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale=None) -> nn.Module:
     from amn.layers import ExactFBA
 
     return ExactAMN(ExactFBA(mats, bound=bound, **{"method": "pfba", **layer_params}), n_in, n_ko)
@@ -184,7 +184,8 @@ class Architecture:
         The mechanistic layer after the dense prior (``w``, ``eb``, ``ub``, ``qp``,
         ``pdhg``, ``ipm``; ``exact`` for the HiGHS layer), None for a plain ANN.
     builder : callable
-        ``builder(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params)`` -> module.
+        ``builder(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale)`` -> module
+        (``input_scale``: of the dense network's inputs, see :func:`~amn.models.dense.prior_scale`).
     """
 
     name: str
@@ -199,7 +200,8 @@ class Architecture:
         return self.layer is not None
 
     def build(self, network, medium: Sequence[str], measured: Sequence[str], bound: str,
-              hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0):
+              hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0,
+              input_scale: Sequence[float] | None = None):
         """The ``torch.nn.Module`` of this architecture and the network matrices it uses.
 
         Parameters
@@ -215,6 +217,8 @@ class Architecture:
             Settings of the mechanistic layer (see :func:`make_layer`).
         n_ko : int, default 0
             Knockout indicator inputs after the medium (seen by the dense networks).
+        input_scale : sequence of float, optional
+            Per input of the dense network (medium, then indicators): it is divided by it.
 
         Returns
         -------
@@ -222,7 +226,7 @@ class Architecture:
         """
         mats = network.matrices(medium=medium, measured=measured)
         n_out = len(network.reaction_ids) if self.all_fluxes else len(measured)
-        module = self.builder(mats, len(medium), n_ko, n_out, bound, hidden, dropout, dict(layer_params))
+        module = self.builder(mats, len(medium), n_ko, n_out, bound, hidden, dropout, dict(layer_params), input_scale)
         return module, mats
 
 
@@ -284,7 +288,8 @@ def get_architecture(name: str | Architecture, source: str | None = None) -> Arc
 
 
 def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[str], bound: str,
-                 hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0):
+                 hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0,
+              input_scale: Sequence[float] | None = None):
     """``get_architecture(arch).build(...)``: the module of an architecture and its network matrices.
 
     Raises

@@ -28,6 +28,7 @@ from sklearn.model_selection import train_test_split
 
 from amn.errors import NotFittedError
 from amn.models.architectures import Architecture, get_architecture
+from amn.models.dense import prior_scale
 from amn.models.inputs import check_outputs, encode_inputs, encode_targets
 from amn.models.reduction import expand_fluxes, fit_reduction, loss_class, reduced_index, reduction_state, term_factors
 from amn.models.runtime import cpu_threads, resolve_device
@@ -111,6 +112,9 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         ``n_params_`` (trainable parameters) and ``metrics_`` (saved with the model) go with it.
     reduced_network_, reduced_reaction_ids_, n_reactions_kept_, layer_network_
         With ``reduce``, the reduced network and its ids (else None); reactions of ``layer_network_`` (the module's).
+    prior_scale_ : list of float
+        What each input of the dense network is divided by: its training maximum where that exceeds
+        100 (a medium's "unlimited" 1000), else 1 (:func:`~amn.models.dense.prior_scale`).
     module_, loss_, input_min_, input_max_, loss_scales_, device_
         The torch module, its loss and what they were built from; prefer the accessors.
 
@@ -193,10 +197,10 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         if not self.__sklearn_is_fitted__():
             raise NotFittedError(f"this {type(self).__name__} ({self.arch}) is not fitted: call fit or load first")
 
-    def _build(self, network, medium, measured, knockout_genes, loss_scales, device, weights=None):
+    def _build(self, network, medium, measured, knockout_genes, loss_scales, device, weights=None, prior_scale=None):
         """The module (with ``weights`` if given) and its loss on ``device``; sets nothing."""
         module, mats = self.architecture.build(network, medium, measured, self.bound, self.hidden, self.dropout,
-                                               self.layer_params or {}, len(knockout_genes))
+                                               self.layer_params or {}, len(knockout_genes), prior_scale)
         if weights is not None:
             load_weights(module, weights)
         dtype = getattr(torch, self.dtype)
@@ -213,7 +217,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         return module, loss
 
     def _set_fitted_state(self, *, device, network, medium, measured, knockout_genes, module, loss, input_min,
-                          input_max, loss_scales, history, best_epoch, seconds_per_epoch, n_params=None,
+                          input_max, loss_scales, prior_scale, history, best_epoch, seconds_per_epoch, n_params=None,
                           fit_seconds=None, metrics=None, knockouts=None, source=None, reduced=None) -> None:
         """The one place that sets the fitted attributes (used by ``fit`` and ``load``)."""
         self.device_ = device
@@ -227,6 +231,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         self.input_min_ = [float(v) for v in input_min]  # the range the model has seen, per medium input
         self.input_max_ = [float(v) for v in input_max]
         self.loss_scales_ = loss_scales
+        self.prior_scale_ = list(prior_scale)  # of the dense network's inputs (prior_scale in amn.models.dense)
         self.loss_ = loss
         self.history_ = history
         self.best_epoch_ = best_epoch
@@ -330,8 +335,9 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         variance = y_np.var(axis=0)
         loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
                        "flux_scale": float(np.mean(uptakes**2)) or 1.0, **term_factors(network, reduced)}
+        prior = prior_scale([*uptakes.max(axis=0, initial=0.0), *[1.0] * len(genes)])
         torch.manual_seed(self.seed)
-        module, loss = self._build(reduced or network, medium, measured, genes, loss_scales, device)
+        module, loss = self._build(reduced or network, medium, measured, genes, loss_scales, device, prior_scale=prior)
         if self.val_fraction and len(X_np) * self.val_fraction >= 1:
             X_tr, X_va, y_tr, y_va = train_test_split(X_np, y_np, test_size=self.val_fraction, random_state=self.seed)
         else:
@@ -344,7 +350,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
                            checkpoint_dir=checkpoint_dir, progress=self.verbose, description=self.arch)
         self._set_fitted_state(
             device=device, network=network, medium=medium, measured=measured, knockout_genes=genes, module=module,
-            loss=loss, input_min=uptakes.min(axis=0), input_max=uptakes.max(axis=0), loss_scales=loss_scales,
+            loss=loss, input_min=uptakes.min(axis=0), input_max=uptakes.max(axis=0), loss_scales=loss_scales, prior_scale=prior,
             history=result.history, best_epoch=result.best_epoch, seconds_per_epoch=result.seconds_per_epoch,
             fit_seconds=time.perf_counter() - started, knockouts=knockouts, reduced=reduced)
         return self

@@ -53,6 +53,7 @@ class SaveLoadMixin:
             "loss_scales": self.loss_scales_,
             "input_min": self.input_min_,
             "input_max": self.input_max_,
+            "prior_scale": self.prior_scale_,
             "best_epoch": self.best_epoch_,
             "seconds_per_epoch": self.seconds_per_epoch_,
             "history": self.history_,
@@ -99,9 +100,10 @@ class SaveLoadMixin:
         reduced = restore_reduction(saved.network, d, str(source))
         device = resolve_device(estimator.device)
         genes = d.get("knockout_genes", [])
+        prior = d.get("prior_scale", [1.0] * (len(d["medium"]) + len(genes)))  # saved before the scale: none
         try:
             module, loss = estimator._build(reduced or saved.network, d["medium"], d["measured"], genes, d["loss_scales"],
-                                            device, weights=saved.weights)
+                                            device, weights=saved.weights, prior_scale=prior)
         except RuntimeError as exc:  # load_state_dict: missing, unexpected or mis-shaped tensors
             lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
             reason = (lines[1:] or lines or [type(exc).__name__])[0]
@@ -110,7 +112,7 @@ class SaveLoadMixin:
         estimator._set_fitted_state(
             device=device, network=saved.network, medium=d["medium"], measured=d["measured"], knockout_genes=genes,
             module=module, loss=loss, input_min=d["input_min"], input_max=d["input_max"],
-            loss_scales=d["loss_scales"], history=d["history"], best_epoch=d["best_epoch"],
+            loss_scales=d["loss_scales"], prior_scale=prior, history=d["history"], best_epoch=d["best_epoch"],
             seconds_per_epoch=d["seconds_per_epoch"], n_params=d["n_params"], metrics=d["metrics"],
             source=str(saved.directory), reduced=reduced)
         return estimator
