@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from amn.dataset.simulate import TARGET, default_base, simulate_growth_screen
+from amn.dataset.simulate import TARGET, simulate_growth_screen
 from amn.errors import ParameterError, UnknownGeneError, UnknownReactionError
+from amn.media.from_model import default_base
 
 
 def _cobra_growth(model, open_bounds: dict[str, float], knocked_out: str | None = None) -> float:

@@ -28,6 +28,7 @@ from amn.cli.dynamic import dynamic
 from amn.cli.evaluate import evaluate
 from amn.cli.experiment import experiment
 from amn.cli.generate import generate
+from amn.cli.medium import medium
 from amn.cli.network import network
 from amn.cli.predict import predict
 from amn.cli.train import train
@@ -92,12 +93,13 @@ def main() -> None:
     """Artificial Metabolic Networks: metabolic models made trainable.
 
     Typical workflow: `amn network MODEL` (unidirectional network and its
-    matrices), then training-set generation, training, and experiments.
+    matrices), `amn medium MODEL` (a medium file read off the model, for a new
+    organism), then training-set generation, training, and experiments.
     `amn demo` runs the pipeline on the E. coli core model shipped with COBRApy.
     """
 
 
-for _command in (network, generate, dataset, train, evaluate, predict, design, demo, data, experiment, dynamic):
+for _command in (network, medium, generate, dataset, train, evaluate, predict, design, demo, data, experiment, dynamic):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,12 +30,11 @@ import numpy as np
 import pandas as pd
 
 from amn.errors import MediumError, ParameterError, UnknownReactionError, id_list
+from amn.media.from_model import default_base, element_of, nutrient_sources
 from amn.media.spec import MediumSpec
 from amn.network.unidirectional import ensure_network
 from amn.solve.composition import UptakeModel
 
-#: The element each screen varies.
-NUTRIENTS = {"carbon": "C", "nitrogen": "N"}
 #: Name of the 0/1 target column.
 TARGET = "grows"
 
@@ -91,40 +90,6 @@ class GrowthScreen:
         self.table.to_csv(table, index=False)
         if medium is not None:
             self.medium.write(medium)
-
-
-def _metabolite_elements(network, uptake_id: str) -> dict[str, float]:
-    reaction = network.model.reactions.get_by_id(uptake_id)
-    return {e: n for met in reaction.metabolites for e, n in met.elements.items()}
-
-
-def default_base(network, nutrient: str = "carbon") -> dict[str, float]:
-    """The model's own medium without the compounds that hold the screened element.
-
-    The uptakes the model file leaves open (upper bound > 0 on the unidirectional
-    ``<exchange>_i``), minus those whose metabolite's formula contains C (carbon
-    screen) or N (nitrogen screen): for a BiGG model, its minimal salts medium.
-
-    Parameters
-    ----------
-    network : UnidirectionalNetwork
-    nutrient : {"carbon", "nitrogen"}
-
-    Returns
-    -------
-    dict of str to float
-        Uptake id -> its bound in the model file.
-    """
-    element = _element(nutrient)
-    model = network.model
-    open_ = {r: model.reactions.get_by_id(r).upper_bound for r in network.uptake_ids}
-    return {r: b for r, b in open_.items() if b > 0 and element not in _metabolite_elements(network, r)}
-
-
-def _element(nutrient: str) -> str:
-    if nutrient not in NUTRIENTS:
-        raise ParameterError(f"nutrient must be one of {', '.join(NUTRIENTS)} (got {nutrient!r})")
-    return NUTRIENTS[nutrient]
 
 
 def simulate_growth_screen(
@@ -189,7 +154,7 @@ def simulate_growth_screen(
         A knockout names neither a gene nor a reaction of ``network``.
     """
     network = ensure_network(network)
-    element = _element(nutrient)
+    element_of(nutrient)  # a known nutrient, checked before any work
     if composition not in ("presence", "bounds"):
         raise ParameterError(f"composition must be 'presence' or 'bounds' (got {composition!r})")
     if not 0.0 <= flip < 0.5:
@@ -200,7 +165,7 @@ def simulate_growth_screen(
     base = dict(default_base(network, nutrient) if base is None else base)
     uptakes = set(network.uptake_ids)
     if sources is None:
-        sources = [r for r in network.uptake_ids if r not in base and element in _metabolite_elements(network, r)]
+        sources = nutrient_sources(network, nutrient, exclude=base)
     unknown = [r for r in [*base, *sources] if r not in uptakes]
     if unknown:
         raise UnknownReactionError(f"not uptakes of model {network.model.id}: {id_list(unknown)}")
