@@ -283,6 +283,8 @@ def test_inputs_open_at_1000_are_scaled_for_the_dense_network(tmp_path, textbook
     model = AMNRegressor(arch="amn-qp", network=textbook_net, medium=list(data.X.columns), epochs=60,
                          patience=1000, seed=0).fit(data.X.iloc[:240], data.Y.iloc[:240])
     assert model.prior_scale_ == [1000.0 if j in salts else 1.0 for j in range(data.X.shape[1])]
+    rates = data.X.iloc[:240].drop(columns=data.X.columns[salts]).to_numpy()  # the constraint terms' scale: no 1000s
+    assert model.loss_scales_["flux_scale"] == pytest.approx(np.mean(rates**2), rel=1e-12)
     assert model.score(data.X.iloc[240:], data.Y.iloc[240:]) > 0.9
     model.save(tmp_path / "m")
     loaded = AMNRegressor.load(tmp_path / "m")

@@ -333,9 +333,11 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         y_np = encode_targets(y, measured)
         uptakes = X_np[:, : len(medium)]
         variance = y_np.var(axis=0)
-        loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(),
-                       "flux_scale": float(np.mean(uptakes**2)) or 1.0, **term_factors(network, reduced)}
         prior = prior_scale([*uptakes.max(axis=0, initial=0.0), *[1.0] * len(genes)])
+        rates = uptakes[:, np.asarray(prior[: len(medium)]) == 1.0]  # an "unlimited" bound is no flux scale
+        flux_scale = float(np.mean(rates**2)) if rates.size else 0.0
+        loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(), "flux_scale": flux_scale or 1.0,
+                       **term_factors(network, reduced)}
         torch.manual_seed(self.seed)
         module, loss = self._build(reduced or network, medium, measured, genes, loss_scales, device, prior_scale=prior)
         if self.val_fraction and len(X_np) * self.val_fraction >= 1:

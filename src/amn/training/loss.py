@@ -48,7 +48,8 @@ class AMNLoss(nn.Module):
     over the batch and its entries, made dimensionless: ``mse`` is divided by
     the variance of each measured flux (``target_var``; the term is then about
     1 - R^2), the constraint terms by ``flux_scale`` (the mean squared medium
-    input, which sets the size of the fluxes), so that default weights of 1
+    input, which sets the size of the fluxes; :class:`~amn.models.AMNRegressor`
+    leaves out inputs at "unlimited" bounds above 100), so that default weights of 1
     balance the terms on any network and any units.
 
     Parameters
