@@ -71,15 +71,15 @@ def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
              "pdhg": layers.PDHG}[kind]
     known = [name for name in list(inspect.signature(layer).parameters)[1:] if name != "bound"]  # after the matrices
     unknown = sorted(set(params) - set(known))
-    defaults = {name: p.default for name, p in inspect.signature(layer).parameters.items()}
-    for name, value in params.items():
-        default = defaults.get(name)
-        if isinstance(default, (int, float)) and not isinstance(default, bool) and (
-                isinstance(value, (str, bool)) or not math.isfinite(value)):
-            raise ParameterError(f"layer_params: layer {layer.__name__} setting {name}: {value!r} is not a number")
     if unknown:
         raise ParameterError(f"layer_params: layer {layer.__name__} has no setting {', '.join(unknown)} "
                              f"(settings: {', '.join(known)})")
+    defaults = {name: p.default for name, p in inspect.signature(layer).parameters.items()}
+    for name, value in params.items():  # a text where the layer takes a number fails in it without a message
+        default = defaults[name]
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and (
+                isinstance(value, (str, bool)) or not math.isfinite(value)):
+            raise ParameterError(f"layer_params: layer {layer.__name__} setting {name}: {value!r} is not a number")
     try:
         return layer(mats, **settings) if kind in ("w", "eb", "ub") else layer(mats, bound=bound, **settings)
     except ParameterError as exc:
@@ -150,7 +150,7 @@ class ExactAMN(nn.Module):
         return self.layer(medium * torch.exp(self.log_scale).to(x.dtype), knockout=knockout)
 
 
-# -- builders: (matrices, n_in, n_ko, n_out, bound, hidden, dropout, layer_params) -> module ----------
+# -- builders: (matrices, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale) -> module
 
 def _dense(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale=None) -> nn.Module:
     return Dense(n_in + n_ko, n_out, hidden, dropout, input_scale=input_scale)
