@@ -59,6 +59,22 @@ def test_classification_baselines_run():
     assert all(r.task == "classification" and r.mean() > 0.8 for r in results)
 
 
+def test_models_that_need_inputs_of_order_one_take_columns_at_unlimited_bounds():
+    """Salts open at 999999 (iMM904's "unlimited") beside the compounds: unscaled, L-BFGS stops at
+    its first step and the dense classifier predicts one class; scaled, every method learns."""
+    X, y = synthetic(80)
+    X["base"], X["salt"] = 999999.0, np.where(np.arange(80) % 2, 999999.0, 1000.0)  # constant, and varying
+    grows = (y > np.median(y)).astype(int)
+    classifiers = {m.name: m for m in statistical_methods("classification")}
+    for name in ("logistic regression", "ANN-Dense"):
+        result = cross_validate(classifiers[name].build(None), X, grows, task="classification", seeds=(0,),
+                                cv=KFold(5, shuffle=True))
+        assert result.mean("accuracy") > 0.8, name
+    dense = ANNDense(random_state=0).fit(X.iloc[:60], y[:60])
+    assert dense.scale_.tolist() == [1.0] * 5 + [999999.0, 999999.0]
+    assert np.corrcoef(dense.predict(X.iloc[60:]), y[60:])[0, 1] > 0.8
+
+
 def test_ols_matches_least_squares_and_ignores_constant_columns():
     X, y = synthetic()
     ols = OLSRegressor().fit(X, y)

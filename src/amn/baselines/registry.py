@@ -26,7 +26,7 @@ from sklearn.neural_network import MLPClassifier
 
 from amn.baselines.mechanistic import flux_blocker, flux_methods, growth_methods
 from amn.baselines.method import Method
-from amn.baselines.statistical import ANNDense, ARDGaussianProcess, OLSRegressor
+from amn.baselines.statistical import ANNDense, ARDGaussianProcess, OLSRegressor, UnlimitedScaled
 from amn.dataset.table import ExperimentTable, Task
 from amn.media.spec import MediumSpec
 
@@ -77,12 +77,12 @@ def statistical_methods(task: Task = "regression", n_targets: int = 1) -> list[M
     boost = _xgboost_available()
     if task == "classification":
         methods = [
-            Method("logistic regression", lambda t: LogisticRegressionCV(
-                Cs=13, l1_ratios=(0.0,), scoring="neg_log_loss", use_legacy_attributes=False)),
+            Method("logistic regression", lambda t: UnlimitedScaled(LogisticRegressionCV(
+                Cs=13, l1_ratios=(0.0,), scoring="neg_log_loss", use_legacy_attributes=False))),
             Method("random forest", lambda t: RandomForestClassifier(n_estimators=500)),
             Method("XGBoost", lambda t: _xgboost("XGBClassifier")),
-            Method("ANN-Dense", lambda t: MLPClassifier(hidden_layer_sizes=(50,), alpha=1e-2, solver="lbfgs",
-                                                        max_iter=2000)),
+            Method("ANN-Dense", lambda t: UnlimitedScaled(MLPClassifier(hidden_layer_sizes=(50,), alpha=1e-2,
+                                                                        solver="lbfgs", max_iter=2000))),
         ]
     else:
         methods = [

@@ -4,6 +4,8 @@ Ridge, a Gaussian process with one length scale per compound (ARD), random
 forest, XGBoost (optional), ordinary least squares (statsmodels) and a plain
 dense network; the scikit-learn ones are used as they are, these wrap what
 scikit-learn lacks.  Each takes one target or several (a 2-D ``y``: one column per target).
+The models that need inputs of order one (the dense networks, logistic regression) see each
+column at an "unlimited" bound (1000) divided by its maximum (:class:`UnlimitedScaled`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import statsmodels.api as sm
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
@@ -21,12 +23,48 @@ from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPRegressor
 from threadpoolctl import threadpool_limits
 
+from amn.media.spec import unlimited_scale
 from amn.solve.composition import _matrix
 
 
 def _varying(X: np.ndarray) -> np.ndarray:
     """Columns that are not constant (the base medium carries no information)."""
     return np.flatnonzero(np.ptp(X, axis=0) > 0)
+
+
+def _scale(X: np.ndarray) -> np.ndarray:
+    """Per column, what :func:`~amn.media.spec.unlimited_scale` divides it by."""
+    return np.asarray(unlimited_scale(np.abs(X).max(axis=0, initial=0.0)))
+
+
+class UnlimitedScaled(ClassifierMixin, BaseEstimator):
+    """A classifier fitted on the inputs with each column at an "unlimited" bound (> 100: salts open
+    at 1000 or 999999) divided by its training maximum; other columns as given.
+
+    Unscaled, L-BFGS stops at its first step on such columns (scikit-learn's "ABNORMAL"), and a dense
+    network then predicts the minority class everywhere.  ``random_state`` is passed to the
+    classifier, so that cross-validation seeds it.
+    """
+
+    def __init__(self, estimator, random_state: int | None = None) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def fit(self, X, y) -> UnlimitedScaled:
+        X = _matrix(X)
+        self.scale_ = _scale(X)
+        estimator = clone(self.estimator)
+        if "random_state" in estimator.get_params(deep=False):
+            estimator.set_params(random_state=self.random_state)
+        self.estimator_ = estimator.fit(X / self.scale_, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return self.estimator_.predict(_matrix(X) / self.scale_)
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.estimator_.predict_proba(_matrix(X) / self.scale_)
 
 
 class OLSRegressor(RegressorMixin, BaseEstimator):
@@ -74,7 +112,8 @@ class ARDGaussianProcess(RegressorMixin, BaseEstimator):
 
 
 class ANNDense(RegressorMixin, BaseEstimator):
-    """Plain dense network (one hidden ReLU layer, L-BFGS) on the inputs, each target standardised.
+    """Plain dense network (one hidden ReLU layer, L-BFGS) on the inputs (those at "unlimited"
+    bounds scaled as :class:`UnlimitedScaled` does), each target standardised.
 
     The L2 penalty is chosen among ``alphas`` by an inner ``cv``-fold CV on the
     training data (as RidgeCV does): on a hundred media it decides between
@@ -103,6 +142,8 @@ class ANNDense(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y) -> ANNDense:
         X, y = _matrix(X), np.asarray(y, dtype=float)
+        self.scale_ = _scale(X)  # "unlimited" bounds (1000) divided by their maximum
+        X = X / self.scale_
         # per target (the same numbers as the scalar mean and SD for one target)
         self.y_mean_, scale = y.mean(axis=0), y.std(axis=0)
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
@@ -123,4 +164,4 @@ class ANNDense(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
-        return self.net_.predict(_matrix(X)) * self.y_scale_ + self.y_mean_
+        return self.net_.predict(_matrix(X) / self.scale_) * self.y_scale_ + self.y_mean_

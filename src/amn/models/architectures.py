@@ -185,7 +185,7 @@ class Architecture:
         ``pdhg``, ``ipm``; ``exact`` for the HiGHS layer), None for a plain ANN.
     builder : callable
         ``builder(mats, n_in, n_ko, n_out, bound, hidden, dropout, layer_params, input_scale)`` -> module
-        (``input_scale``: of the dense network's inputs, see :func:`~amn.models.dense.prior_scale`).
+        (``input_scale``: of the dense network's inputs, see :func:`~amn.media.spec.unlimited_scale`).
     """
 
     name: str

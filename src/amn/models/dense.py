@@ -23,7 +23,7 @@ class Dense(nn.Module):
     positive : bool, default False
         End with a ReLU, for outputs that are fluxes of a unidirectional network (all >= 0).
     input_scale : sequence of float, optional
-        Each input is divided by its scale first (see :func:`prior_scale`); none by default.
+        Each input is divided by its scale first (see :func:`~amn.media.spec.unlimited_scale`); none by default.
 
     Examples
     --------
@@ -53,19 +53,3 @@ class Dense(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x if self.input_scale is None else x / self.input_scale)
 
-
-#: An input bound above this (mmol/gDW/h) is no physiological rate but a medium's "unlimited"
-#: (COBRA models open their salts at 1000).
-UNLIMITED = 100.0
-
-
-def prior_scale(input_max: Sequence[float]) -> list[float]:
-    """The scale of each input of a dense prior: its largest training value where that exceeds
-    :data:`UNLIMITED`, else 1.
-
-    A dense network fed bounds of 1000 diverges (training R² -1.2 for growth on iMM904 media whose
-    salts are open at 1000, 0.997 with this scale); inputs in physiological ranges go in as given, as
-    in the published AMN.
-    """
-    values = np.abs(np.asarray(input_max, dtype=float))
-    return np.where(values > UNLIMITED, values, 1.0).tolist()

@@ -27,8 +27,8 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
 from amn.errors import NotFittedError
+from amn.media.spec import unlimited_scale
 from amn.models.architectures import Architecture, get_architecture
-from amn.models.dense import prior_scale
 from amn.models.inputs import check_outputs, encode_inputs, encode_targets
 from amn.models.reduction import expand_fluxes, fit_reduction, loss_class, reduced_index, reduction_state, term_factors
 from amn.models.runtime import cpu_threads, resolve_device
@@ -114,7 +114,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         With ``reduce``, the reduced network and its ids (else None); reactions of ``layer_network_`` (the module's).
     prior_scale_ : list of float
         What each input of the dense network is divided by: its training maximum where that exceeds
-        100 (a medium's "unlimited" 1000), else 1 (:func:`~amn.models.dense.prior_scale`).
+        100 (a medium's "unlimited" 1000), else 1 (:func:`~amn.media.spec.unlimited_scale`).
     module_, loss_, input_min_, input_max_, loss_scales_, device_
         The torch module, its loss and what they were built from; prefer the accessors.
 
@@ -333,7 +333,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         y_np = encode_targets(y, measured)
         uptakes = X_np[:, : len(medium)]
         variance = y_np.var(axis=0)
-        prior = prior_scale([*uptakes.max(axis=0, initial=0.0), *[1.0] * len(genes)])
+        prior = unlimited_scale([*uptakes.max(axis=0, initial=0.0), *[1.0] * len(genes)])
         rates = uptakes[:, np.asarray(prior[: len(medium)]) == 1.0]  # an "unlimited" bound is no flux scale
         flux_scale = float(np.mean(rates**2)) if rates.size else 0.0
         loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(), "flux_scale": flux_scale or 1.0,
