@@ -12,7 +12,7 @@ from amn.dataset import load_dataset
 from amn.errors import MediumError, ParameterError, UnknownReactionError
 from amn.media import read_medium
 from amn.media.from_model import model_medium
-from amn.solve.pfba import sole_uptake_growth
+from amn.solve.composition import sole_uptake_growth
 
 
 def _cobra_sources(textbook, element: str, exclude) -> list[str]:

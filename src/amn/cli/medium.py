@@ -10,7 +10,7 @@ from amn.cli._options import FiniteRange, IdList, check_output, make_parent, opt
 from amn.errors import UnknownReactionError
 from amn.media.from_model import NUTRIENTS, model_medium
 from amn.network import make_unidirectional
-from amn.solve.pfba import sole_uptake_growth
+from amn.solve.composition import sole_uptake_growth
 
 
 class _Variable(IdList):

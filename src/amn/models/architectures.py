@@ -69,14 +69,14 @@ def make_layer(kind: str, mats, bound: str, **params) -> nn.Module:
     settings = {**LAYER_DEFAULTS[kind], **params}
     layer = {"w": layers.RNNW, "eb": layers.RNNEB, "ub": layers.RNNUB, "qp": layers.QP, "ipm": layers.InteriorPoint,
              "pdhg": layers.PDHG}[kind]
-    known = [name for name in list(inspect.signature(layer).parameters)[1:] if name != "bound"]  # after the matrices
+    signature = inspect.signature(layer).parameters
+    known = [name for name in list(signature)[1:] if name != "bound"]  # after the matrices
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ParameterError(f"layer_params: layer {layer.__name__} has no setting {', '.join(unknown)} "
                              f"(settings: {', '.join(known)})")
-    defaults = {name: p.default for name, p in inspect.signature(layer).parameters.items()}
     for name, value in params.items():  # a text where the layer takes a number fails in it without a message
-        default = defaults[name]
+        default = signature[name].default
         if isinstance(default, (int, float)) and not isinstance(default, bool) and (
                 isinstance(value, (str, bool)) or not math.isfinite(value)):
             raise ParameterError(f"layer_params: layer {layer.__name__} setting {name}: {value!r} is not a number")

@@ -333,7 +333,8 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         y_np = encode_targets(y, measured)
         uptakes = X_np[:, : len(medium)]
         variance = y_np.var(axis=0)
-        prior = unlimited_scale([*uptakes.max(axis=0, initial=0.0), *[1.0] * len(genes)])
+        input_max = uptakes.max(axis=0, initial=0.0)
+        prior = unlimited_scale([*input_max, *[1.0] * len(genes)])
         rates = uptakes[:, np.asarray(prior[: len(medium)]) == 1.0]  # an "unlimited" bound is no flux scale
         flux_scale = float(np.mean(rates**2)) if rates.size else 0.0
         loss_scales = {"target_var": np.where(variance > 0, variance, 1.0).tolist(), "flux_scale": flux_scale or 1.0,
@@ -352,7 +353,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
                            checkpoint_dir=checkpoint_dir, progress=self.verbose, description=self.arch)
         self._set_fitted_state(
             device=device, network=network, medium=medium, measured=measured, knockout_genes=genes, module=module,
-            loss=loss, input_min=uptakes.min(axis=0), input_max=uptakes.max(axis=0), loss_scales=loss_scales, prior_scale=prior,
+            loss=loss, input_min=uptakes.min(axis=0), input_max=input_max, loss_scales=loss_scales, prior_scale=prior,
             history=result.history, best_epoch=result.best_epoch, seconds_per_epoch=result.seconds_per_epoch,
             fit_seconds=time.perf_counter() - started, knockouts=knockouts, reduced=reduced)
         return self

@@ -327,3 +327,27 @@ class UptakeModel:
             if key is not None:
                 self._memo[key] = growth[i]
         return growth, grad
+
+
+def sole_uptake_growth(network, spec: MediumSpec) -> tuple[float, np.ndarray]:
+    """FBA growth of a medium specification's base, and of the base with each variable uptake alone
+    at its ``max_value``: which of the drawn compounds the organism can grow on.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    spec : MediumSpec
+
+    Returns
+    -------
+    base_growth : float
+        0 where the base alone has no steady state.
+    growth : numpy.ndarray
+        Per variable uptake (``spec.variable`` order); 0 where there is no steady state.
+    """
+    variable = spec.variable
+    model = UptakeModel(network, variable, spec)  # presence: a present compound at its max_value
+    rows = np.vstack([np.zeros(len(variable)), np.eye(len(variable))])  # the base, then each compound alone
+    growth, _ = model.growth(model.medium_bounds(rows, spec.max_value[spec.level > 1]))
+    return float(growth[0]), growth[1:]
+

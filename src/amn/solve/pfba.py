@@ -247,35 +247,3 @@ class CobraLabeler:
             else:
                 fluxes = pfba(model).fluxes
         return Label(growth, fluxes[self.network.reaction_ids].to_numpy())
-
-
-def sole_uptake_growth(network, spec) -> tuple[float, np.ndarray]:
-    """FBA growth (HiGHS) of a medium specification's base, and of the base with each variable
-    uptake alone at its ``max_value``: which of the drawn compounds the organism can grow on.
-
-    Parameters
-    ----------
-    network : UnidirectionalNetwork
-    spec : MediumSpec
-
-    Returns
-    -------
-    base_growth : float
-        0 where the base alone has no optimum.
-    growth : numpy.ndarray
-        Per variable uptake (``spec.variable`` order); 0 where there is no optimum.
-    """
-    labeler = HighsLabeler(FluxProblem.from_network(network, list(spec.reaction_ids)), method="fba")
-    base = np.where(spec.level <= 1, spec.max_value, 0.0).astype(float)
-    variable = np.flatnonzero(spec.level > 1)
-
-    def growth(bounds: np.ndarray) -> float:
-        value = labeler.label(bounds).growth
-        return 0.0 if np.isnan(value) else float(value)
-
-    alone = np.empty(len(variable))
-    for i, j in enumerate(variable):
-        bounds = base.copy()
-        bounds[j] = spec.max_value[j]
-        alone[i] = growth(bounds)
-    return growth(base), alone
