@@ -18,9 +18,9 @@ The subpackages follow the data flow of the method::
 - :mod:`amn.errors`: every exception type.
 
 The names below are the public API; each lives in the subpackage named in
-``__all__``'s comments.  The torch-based ones (:class:`AMNRegressor`,
-:class:`ReservoirRegressor`, :class:`MediumDesigner`) are imported on first use,
-so ``import amn`` stays fast for the command line.
+``__all__``'s comments.  All but the version and the errors are imported on first
+use (they pull in PyTorch, COBRApy and scikit-learn), so ``import amn`` stays fast
+for the command line.
 
 >>> import amn
 >>> net = amn.make_unidirectional("textbook")
@@ -31,7 +31,6 @@ so ``import amn`` stays fast for the command line.
 from importlib import import_module
 
 from amn._version import __version__
-from amn.dataset import Dataset, ExperimentTable, generate, load_dataset, read_table
 from amn.errors import (
     AMNError,
     DataError,
@@ -43,20 +42,14 @@ from amn.errors import (
     UnknownGeneError,
     UnknownReactionError,
 )
-from amn.media import GuidedMedia, MediumSpec, RandomMedia, read_medium
-from amn.network import (
-    Knockouts,
-    NetworkMatrices,
-    UnidirectionalNetwork,
-    load_model,
-    make_unidirectional,
-    reduce_network,
-    write_sbml,
-)
-from amn.solve import essential_uptakes
 
-#: Public names imported on first use (they pull in PyTorch): name -> module.
+#: Public names imported on first use (they pull in PyTorch, COBRApy, scikit-learn): name -> module.
 _LAZY = {
+    **dict.fromkeys(["Knockouts", "NetworkMatrices", "UnidirectionalNetwork", "load_model", "make_unidirectional",
+                     "reduce_network", "write_sbml"], "amn.network"),
+    **dict.fromkeys(["GuidedMedia", "MediumSpec", "RandomMedia", "read_medium"], "amn.media"),
+    "essential_uptakes": "amn.solve",
+    **dict.fromkeys(["Dataset", "ExperimentTable", "generate", "load_dataset", "read_table"], "amn.dataset"),
     "AMNRegressor": "amn.models",
     "load_model_dir": "amn.models",
     "ReservoirRegressor": "amn.reservoir",
@@ -68,6 +61,10 @@ def __getattr__(name: str):
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'amn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [  # noqa: RUF022 (grouped by subpackage, in the order of the data flow)
@@ -93,7 +90,7 @@ __all__ = [  # noqa: RUF022 (grouped by subpackage, in the order of the data flo
     "generate",
     "load_dataset",
     "read_table",
-    # models, reservoir, design (lazy)
+    # models, reservoir, design
     "AMNRegressor",
     "load_model_dir",
     "ReservoirRegressor",

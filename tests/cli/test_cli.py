@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import cobra
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from amn import __version__
-from amn.cli import main
+from amn.cli import COMMANDS, main
 
 
 @pytest.fixture()
@@ -21,19 +24,41 @@ def run():
     return lambda *args: runner.invoke(main, [str(a) for a in args])
 
 
+def _commands() -> dict[str, click.Command]:
+    ctx = click.Context(main)
+    return {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+
+
 def test_version_and_help(run):
     assert __version__ in run("--version").output
     top = run("--help")
     assert top.exit_code == 0
-    for command in main.commands:
-        assert command in top.output
-        result = run(command, "--help")
+    commands = _commands()
+    assert len(commands) == 12
+    for name, command in commands.items():  # the list is the commands' own first sentences
+        assert re.search(rf"^  {name} +{re.escape(command.get_short_help_str(limit=40)[:30])}", top.output, re.MULTILINE), name
+        result = run(name, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
 def test_one_module_a_command():
-    for name, command in main.commands.items():
+    for name, command in _commands().items():
         assert command.callback.__module__ == f"amn.cli.{name}", name
+        assert command.get_short_help_str(limit=10**4) == COMMANDS[name][1], name
+
+
+def test_help_and_version_import_no_heavy_library():
+    """`amn --help` answers without PyTorch, COBRApy or scikit-learn (seconds to import): neither `import amn`
+    nor the command list loads them."""
+    code = ("import sys; from amn.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "import amn; amn.__version__, amn.AMNError\n"
+            "print(sorted({'torch', 'cobra', 'sklearn', 'pandas'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "[]"
+    lazy = subprocess.run([sys.executable, "-c", "import amn; print(amn.make_unidirectional('textbook').reaction_ids[0])"],
+                          capture_output=True, text=True, check=True)
+    assert lazy.stdout.strip() and "make_unidirectional" in dir(__import__("amn"))
 
 
 def test_demo_runs_the_simulated_pipeline(run, textbook, tmp_path):

@@ -8,30 +8,22 @@ a missing option): ``amn: error: --batch-size: 0 is not in the range x>=1 (see
 permission): ``amn: error: cannot write: No space left on device``.
 
 One module a command (``amn.cli.<command>``): it parses the options, calls
-the library and prints; all checks and file reading live in the library.
+the library and prints; all checks and file reading live in the library.  A
+command's module is imported when the command runs (it pulls in PyTorch, COBRApy
+and scikit-learn), so ``amn --help`` and ``amn --version`` answer at once.
 """
 
 from __future__ import annotations
 
 import errno
 import sys
+from importlib import import_module
 
 import click
 from click.exceptions import NoArgsIsHelpError
+from click.utils import make_default_short_help
 
 from amn._version import __version__
-from amn.cli.data import data
-from amn.cli.dataset import dataset
-from amn.cli.demo import demo
-from amn.cli.design import design
-from amn.cli.dynamic import dynamic
-from amn.cli.evaluate import evaluate
-from amn.cli.experiment import experiment
-from amn.cli.generate import generate
-from amn.cli.medium import medium
-from amn.cli.network import network
-from amn.cli.predict import predict
-from amn.cli.train import train
 from amn.errors import AMNError
 
 
@@ -60,8 +52,47 @@ def _usage_line(exc: click.UsageError) -> str:
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 
+#: command -> (its module, its one-line help for ``amn --help``: the first sentence of the command's own help).
+COMMANDS = {
+    "network": ("amn.cli.network", "Split MODEL into a unidirectional network and print its counts."),
+    "medium": ("amn.cli.medium", ("Write a medium file for MODEL: its own medium always open, the --variable uptakes "
+                                 "drawn.")),
+    "generate": ("amn.cli.generate", "Draw media, label them by FBA/pFBA, and write a training set."),
+    "dataset": ("amn.cli.dataset", ("Describe the dataset at PATH, or export it to CSV (missing folders of PREFIX are "
+                                   "created).")),
+    "train": ("amn.cli.train", "Cross-validate an architecture on a dataset, then train it on all samples and save it."),
+    "evaluate": ("amn.cli.evaluate", ("Score a saved model on a dataset: Q^2 of the measured fluxes, of all fluxes, and "
+                                     "the loss terms.")),
+    "predict": ("amn.cli.predict", "Predict the fluxes of a saved model for the media of a CSV table."),
+    "design": ("amn.cli.design", ("Design media under a budget by gradient ascent through a saved AMN, then validate "
+                                 "them by FBA.")),
+    "demo": ("amn.cli.demo", ("Network -> pFBA training set -> AMN with 5-fold CV, on the core model COBRApy bundles "
+                             "(`textbook`).")),
+    "data": ("amn.cli.data", "Locate and download data files (models, growth data)."),
+    "experiment": ("amn.cli.experiment", "Experiments: growth-rate tables, media design, and models of measured growth."),
+    "dynamic": ("amn.cli.dynamic", ("Dynamic AMNs: dynamic FBA with learned uptake kinetics, trained on whole growth "
+                                   "curves.")),
+}
+
+
 class AMNGroup(click.Group):
-    """A click group that turns :class:`AMNError` and usage errors into a one-line message and exit status 2."""
+    """The ``amn`` group: its commands imported on first use (:data:`COMMANDS`), and :class:`AMNError` and usage
+    errors turned into a one-line message and exit status 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return getattr(import_module(COMMANDS[name][0]), name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from :data:`COMMANDS`, as click writes it, without importing a command."""
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, make_default_short_help(COMMANDS[name][1], limit)) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
         try:
@@ -98,9 +129,6 @@ def main() -> None:
     `amn demo` runs the pipeline on the E. coli core model shipped with COBRApy.
     """
 
-
-for _command in (network, medium, generate, dataset, train, evaluate, predict, design, demo, data, experiment, dynamic):
-    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -29,7 +29,7 @@ DEFAULT_ARCH = "amn-qp"
 @click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
-    """Network -> pFBA training set -> AMN with 5-fold CV, on COBRApy's bundled E. coli core model.
+    """Network -> pFBA training set -> AMN with 5-fold CV, on the core model COBRApy bundles (`textbook`).
 
     Makes the model unidirectional and checks FBA against COBRApy, generates
     SIZE random media labelled by pFBA (the published core medium), trains the
