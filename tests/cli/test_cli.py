@@ -214,8 +214,8 @@ def test_evaluate_refuses_a_dataset_of_other_media(run, tmp_path, textbook_net):
     assert trained.exit_code == 0, trained.output
     result = run("evaluate", tmp_path / "m", "--dataset", tmp_path / "all.npz")  # 2 uptakes the model never sees
     assert result.exit_code == 2 and result.output.strip() == (
-        f"amn: error: {tmp_path / 'all.npz'}: its media are not the model's (in {tmp_path / 'm'}): uptakes the model "
-        "lacks: EX_pyr_e_i, EX_succ_e_i")
+        f"amn: error: {tmp_path / 'all.npz'}: its uptakes differ from those of the model in {tmp_path / 'm'}: not in "
+        "the model: EX_pyr_e_i, EX_succ_e_i")
     assert run("evaluate", tmp_path / "m", "--dataset", tmp_path / "fewer.npz").exit_code == 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from amn.dataset import check_network, generate, load_dataset, network_of
+from amn.dataset import check_medium, check_network, generate, load_dataset, network_of
 from amn.errors import DatasetMismatchError, InputFileNotFoundError, ParameterError
 from amn.media import RandomMedia
 from amn.media.spec import core_medium
@@ -46,6 +46,14 @@ def test_check_network(small, textbook_net, other_net):
     check_network(small, textbook_net)
     with pytest.raises(DatasetMismatchError, match="^d.npz: generated on another network than the model in m$"):
         check_network(small, other_net, "d.npz", "the model in m")
+
+
+def test_check_medium(small):
+    medium = small.medium_ids
+    check_medium(small, list(reversed(medium)))  # the same uptakes, in any order
+    with pytest.raises(DatasetMismatchError, match=rf"^d.npz: its uptakes differ from those of the model in m: not in the "
+                                                   rf"model: {medium[0]}; missing: EX_new_i$"):
+        check_medium(small, [*medium[1:], "EX_new_i"], "d.npz", "the model in m")
 
 
 def test_missing_dataset_file(tmp_path):

@@ -7,11 +7,9 @@ from pathlib import Path
 import click
 
 from amn.cli._options import check_inputs
-from amn.dataset import check_network, load_dataset
-from amn.errors import DatasetMismatchError, id_list
+from amn.dataset import check_medium, check_network, load_dataset
 from amn.evaluation.metrics import r2
 from amn.models import load_model_dir
-from amn.network.knockouts import KO_PREFIX
 
 
 @click.command()
@@ -23,14 +21,7 @@ def evaluate(model_dir: Path, dataset: Path) -> None:
     estimator = load_model_dir(model_dir)
     data = load_dataset(dataset)
     check_network(data, estimator.network_, str(dataset), f"the model in {model_dir}")
-    inputs = [c for c in data.X.columns if not str(c).startswith(KO_PREFIX)]
-    missing = [c for c in estimator.medium_ if c not in inputs]
-    extra = [c for c in inputs if c not in set(estimator.medium_)]
-    if missing or extra:
-        raise DatasetMismatchError(f"{dataset}: its media are not the model's (in {model_dir}): "
-                                   + "; ".join(f"{what} {id_list(ids)}" for what, ids in
-                                               (("uptakes the model lacks:", extra), ("model uptakes missing:",
-                                                                                      missing)) if ids))
+    check_medium(data, estimator.medium_, str(dataset), f"the model in {model_dir}")
     click.echo(f"q2_measured {estimator.score(data.X, data.Y):.4f}")
     if estimator.predicts_fluxes:
         fluxes = estimator.predict_fluxes(data.X)

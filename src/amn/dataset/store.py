@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from amn.errors import DatasetMismatchError, InputFileNotFoundError
+from amn.errors import DatasetMismatchError, InputFileNotFoundError, id_list
 from amn.network.knockouts import KO_PREFIX
 from amn.network.unidirectional import UnidirectionalNetwork, ensure_network
 
@@ -312,3 +312,21 @@ def check_network(dataset: Dataset, network: UnidirectionalNetwork, name: str = 
     """
     if dataset.metadata.get("model_sha256") != network.sha256():
         raise DatasetMismatchError(f"{name}: generated on another network than {other}")
+
+
+def check_medium(dataset: Dataset, medium: list[str], name: str = "the dataset", other: str = "the model") -> None:
+    """Check that a dataset's media are made of the uptakes ``medium`` (a trained model's ``medium_``).
+
+    A model ignores inputs it was not trained on, so scoring it on media that open other uptakes would
+    silently score something else.
+
+    Raises
+    ------
+    DatasetMismatchError
+        ``"<name>: its uptakes differ from those of <other>: not in the model: ...; missing: ..."``.
+    """
+    inputs, known = dataset.medium_ids, set(medium)
+    extra, missing = [c for c in inputs if c not in known], [c for c in medium if c not in set(inputs)]
+    if extra or missing:
+        raise DatasetMismatchError(f"{name}: its uptakes differ from those of {other}: " + "; ".join(
+            f"{what} {id_list(ids)}" for what, ids in (("not in the model:", extra), ("missing:", missing)) if ids))
