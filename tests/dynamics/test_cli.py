@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from amn.cli.dynamic import dynamic
-from amn.errors import ParameterError, PlateReaderError, UnknownReactionError
+from amn.errors import MediumError, ParameterError, PlateReaderError, UnknownReactionError
 
 
 def _files(tmp_path, compound="succ_e"):
@@ -114,6 +114,26 @@ def test_unknown_compound_is_a_one_line_error(tmp_path):
 
 
 
+def test_another_organisms_base_is_read_off_its_model(tmp_path):
+    media, curves = _files(tmp_path)
+    data = ["--media", str(media), "--curves", str(curves)]
+    result = CliRunner().invoke(dynamic, ["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--base", "model"])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert saved["params"]["base"] == "model"
+    assert saved["medium"] == ["EX_h_e_i", "EX_h2o_e_i", "EX_nh4_e_i", "EX_o2_e_i", "EX_pi_e_i", "EX_glc__D_e_i",
+                               "EX_succ_e_i"]
+    predicted = CliRunner().invoke(dynamic, ["predict", str(tmp_path / "m"), *data, "--out", str(tmp_path / "p.csv")])
+    assert predicted.exit_code == 0, predicted.output
+    # the default (E. coli's M9 salts) names the salts this model lacks in a note
+    result = CliRunner().invoke(dynamic, ["fit", *data, "--out", str(tmp_path / "m9"), *FAST])
+    assert result.exit_code == 0 and "amn: note: model e_coli_core_unidirectional has no uptake for 17 of the 23 M9" \
+        in result.output
+    result = CliRunner().invoke(dynamic, ["fit", *data, "--out", str(tmp_path / "x"), *FAST, "--base", "EX_o2_e_i"])
+    assert isinstance(result.exception, MediumError) and "grows in none of" in str(result.exception)
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_bad_device_is_a_one_line_error(tmp_path):
     media, curves = _files(tmp_path)
     result = CliRunner().invoke(dynamic, ["fit", "--media", str(media), "--curves", str(curves), "--out",
@@ -147,6 +167,8 @@ def test_options_that_cannot_apply_are_one_line_errors_before_any_training(tmp_p
         (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--hidden", "0"], ("--hidden '0': comma-separated layer "
                                                                               "sizes >= 1, e.g. 64,64")),
         (["cv", *data, *FAST, "--folds", "2", "--seeds", ","], "--seeds ',': not comma-separated integers"),
+        (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--base", "EX_o2_e_i,"],
+         "--base 'EX_o2_e_i,': one of m9, model, or comma-separated uptake ids"),
     ]
     for args, message in cases:
         result = CliRunner().invoke(dynamic, args)

@@ -38,6 +38,10 @@ def _curve_options(f):
 def _train_options(f):
     for option in reversed([
         click.option("--model", default="iML1515", show_default=True, help="Metabolic model (BiGG id, file, textbook)."),
+        click.option("--base", default="m9", show_default=True,
+                     help="Uptakes always open beside the media: m9 (E. coli's M9 salts and O2), model (the model "
+                          "file's own open uptakes without carbon: another organism's salts), or comma-separated "
+                          "uptake ids."),
         click.option("--layer", type=click.Choice(["surrogate", "exact", "ipm"]), default="surrogate", show_default=True,
                      help="Growth map: frozen pFBA surrogate, or the exact / interior-point layer in the loop (slow)."),
         click.option("--epochs", type=POSITIVE, default=400, show_default=True),
@@ -91,7 +95,20 @@ def _read(media, curves, plates, concentration, additions, every):
     return data
 
 
-def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed, device, quiet):
+def _base(base: str) -> str | list[str]:
+    """``--base``: a named base, or the uptake ids."""
+    from amn.dynamics.network import BASES
+
+    if base in BASES:
+        return base
+    ids = [r.strip() for r in base.split(",")]
+    if not all(ids):
+        raise ParameterError(f"--base {base!r}: one of {', '.join(BASES)}, or comma-separated uptake ids")
+    return ids
+
+
+def _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed, device,
+               quiet):
     from amn.dynamics import DynamicAMN
 
     try:
@@ -100,7 +117,7 @@ def _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomas
         sizes = ()
     if not sizes or min(sizes) < 1:
         raise ParameterError(f"--hidden {hidden!r}: comma-separated layer sizes >= 1, e.g. 64,64")
-    return DynamicAMN(model=model, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
+    return DynamicAMN(model=model, base=_base(base), layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
                       surrogate_samples=samples, od_to_biomass=od_to_biomass, ensemble=ensemble, seed=seed, device=device,
                       verbose=not quiet)
 
@@ -119,7 +136,7 @@ def dynamic() -> None:
               show_default="2/3", help="Share of each curve's points fitted in the forecast split.")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for figures and scores; the runs are checkpointed in REPORT/checkpoints.")
-def cv(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
+def cv(media, curves, plates, concentration, additions, every, model, base, layer, epochs, lr, substeps, hidden, samples,
        od_to_biomass, ensemble, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
     """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
 
@@ -140,10 +157,10 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
     data = _read(media, curves, plates, concentration, additions, every)
     if folds > len(data.media):
         raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
-    template = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
+    template = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
                           device, quiet)
-    gm = GrowthModel.build(model, data.compounds, layer=layer, samples=samples, seed=seed,
-                           source=data.media.attrs.get("source", data.source), log=None if quiet else click.echo)
+    gm = with_notes(GrowthModel.build, model, data.compounds, layer=layer, base=template.base, samples=samples,
+                    seed=seed, source=data.media.attrs.get("source", data.source), log=None if quiet else click.echo)
     click.echo(f"reactions kept: {len(gm.dynamic_network.network.reaction_ids)} of {gm.dynamic_network.full_reactions}")
 
     def make(s):
@@ -179,7 +196,7 @@ def cv(media, curves, plates, concentration, additions, every, model, layer, epo
 @_curve_options
 @_train_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
-def fit(media, curves, plates, concentration, additions, every, model, layer, epochs, lr, substeps, hidden, samples,
+def fit(media, curves, plates, concentration, additions, every, model, base, layer, epochs, lr, substeps, hidden, samples,
         od_to_biomass, ensemble, seed, device, quiet, out) -> None:
     """Train a dynamic AMN on every curve and save it.
 
@@ -188,11 +205,11 @@ def fit(media, curves, plates, concentration, additions, every, model, layer, ep
     """
     check_output(out, folder=True)
     data = _read(media, curves, plates, concentration, additions, every)
-    estimator = _estimator(model, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
+    estimator = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
                            device, quiet)
     checkpoints = out / "checkpoints"
     try:
-        estimator.fit(data, checkpoint_dir=checkpoints)
+        with_notes(estimator.fit, data, checkpoint_dir=checkpoints)
     except KeyboardInterrupt:
         click.echo(f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
         sys.exit(130)

@@ -32,7 +32,7 @@ from amn.dynamics.curves import CurveSet
 from amn.dynamics.evaluation import curve_r2
 from amn.dynamics.growth_model import GrowthModel, surrogate_shape
 from amn.dynamics.model import DynamicFBA, LayerGrowth, SurrogateGrowth
-from amn.dynamics.network import BASE_M9, DynamicNetwork, compound_uptakes
+from amn.dynamics.network import DynamicNetwork, compound_uptakes
 from amn.errors import ModelLoadError, NotFittedError, ParameterError
 from amn.models.persist import read_model_dir, write_model_dir
 from amn.models.runtime import resolve_device
@@ -59,8 +59,9 @@ class DynamicAMN(BaseEstimator):
         The mechanistic growth map (see :meth:`GrowthModel.build`).
     growth_model : GrowthModel, optional
         A built growth map to use (shared by folds); built by ``fit`` when None.
-    base : sequence of str
-        Base uptakes always open (default: M9 salts and oxygen).
+    base : "m9", "model" or sequence of str, default "m9"
+        Base uptakes always open: E. coli's M9 salts and oxygen, the model's own salts (another
+        organism), or the ids (:func:`~amn.dynamics.network.base_uptakes`).
     oxygen : float, default 20.0
         Oxygen uptake bound (mmol/gDW/h).
     u_max : float, default 10.0
@@ -105,7 +106,7 @@ class DynamicAMN(BaseEstimator):
     """
 
     def __init__(self, model="iML1515", layer: str = "surrogate", growth_model: GrowthModel | None = None,
-                 base: Sequence[str] = BASE_M9, oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
+                 base: str | Sequence[str] = "m9", oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
                  surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
                  od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400,
                  lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, ensemble: int = 1, seed: int = 0,
@@ -382,7 +383,7 @@ class DynamicAMN(BaseEstimator):
         gm = self.growth_model_
         dn = gm.dynamic_network
         params = {k: v for k, v in self.get_params().items() if k not in ("growth_model", "model", "device")}
-        params["base"] = list(params["base"])
+        params["base"] = params["base"] if isinstance(params["base"], str) else list(params["base"])
         params["hidden"] = list(params["hidden"])
         description = {
             "arch": ARCH, "params": params, "model": str(self.model) if isinstance(self.model, (str, Path)) else None,

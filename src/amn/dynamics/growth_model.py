@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from amn.dynamics.model import LayerGrowth, SurrogateGrowth, fit_surrogate
-from amn.dynamics.network import BASE_M9, DynamicNetwork, dynamic_network, label, sample_bounds
+from amn.dynamics.network import DynamicNetwork, dynamic_network, label, sample_bounds
 from amn.errors import ModelLoadError, ParameterError
 from amn.evaluation.metrics import r2
 from amn.network import make_unidirectional
@@ -91,7 +91,7 @@ class GrowthModel:
         return cls(dn, growth_map.eval(), "surrogate", d["u_max"], d.get("surrogate_r2"), d.get("seconds", 0.0))
 
     @classmethod
-    def build(cls, model, compounds: Sequence[str], *, layer: str = "surrogate", base: Sequence[str] = BASE_M9,
+    def build(cls, model, compounds: Sequence[str], *, layer: str = "surrogate", base: str | Sequence[str] = "m9",
               oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True, samples: int = 3000, seed: int = 0,
               source: str = "media", surrogate_epochs: int = 1000, log=None) -> GrowthModel:
         """Reduce the network on the compounds and build its growth map.

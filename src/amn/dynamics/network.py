@@ -2,7 +2,8 @@
 and the pFBA samples its growth map is learned from.
 
 The medium of a dynamic model is a base (salts, oxygen: uptakes held at fixed
-bounds) and the compounds of the media table, one uptake ``EX_<met>_i`` per
+bounds; E. coli's M9 salts by default, or the model's own salts for another
+organism) and the compounds of the media table, one uptake ``EX_<met>_i`` per
 compound column ``<met>``.  Non-growth maintenance (``ATPM``'s lower bound) is
 set to 0, so that a culture without substrate stops growing instead of making
 the LP infeasible.  Before training, the network is reduced
@@ -13,13 +14,15 @@ pFBA solutions of random bounds on those uptakes.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from amn.errors import UnknownReactionError
+from amn.errors import MediumError, ParameterError, UnknownReactionError, id_list
+from amn.media.from_model import default_base
 from amn.network import UnidirectionalNetwork, load_model, make_unidirectional, reduce_network
 from amn.solve.pfba import FluxProblem, HighsLabeler
 
@@ -28,8 +31,13 @@ BASE_M9 = ("EX_pi_e_i", "EX_co2_e_i", "EX_fe3_e_i", "EX_h_e_i", "EX_mn2_e_i", "E
            "EX_mg2_e_i", "EX_ca2_e_i", "EX_ni2_e_i", "EX_cu2_e_i", "EX_sel_e_i", "EX_cobalt2_e_i", "EX_h2o_e_i",
            "EX_mobd_e_i", "EX_so4_e_i", "EX_nh4_e_i", "EX_k_e_i", "EX_na1_e_i", "EX_cl_e_i", "EX_o2_e_i",
            "EX_tungs_e_i", "EX_slnt_e_i")
+#: Named bases: ``"m9"`` the M9 salts above (those the model has), ``"model"`` the uptakes the model file
+#: leaves open whose metabolites hold no carbon (its own salts, :func:`~amn.media.from_model.default_base`).
+BASES = ("m9", "model")
 #: Bound of the base uptakes other than oxygen (mmol/gDW/h): not limiting.
 OPEN = 1000.0
+#: Growth (1/h) below which a medium counts as no growth.
+NO_GROWTH = 1e-6
 #: Reactions whose lower bound (non-growth maintenance) is set to 0.
 MAINTENANCE = ("ATPM",)
 
@@ -89,6 +97,43 @@ def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], s
     return list(seen)
 
 
+def base_uptakes(network: UnidirectionalNetwork, base: str | Sequence[str], uptakes: Sequence[str]) -> list[str]:
+    """The base uptake ids of a dynamic model, without the media's compound ``uptakes``.
+
+    Parameters
+    ----------
+    network : UnidirectionalNetwork
+    base : "m9", "model" or sequence of str
+        See :data:`BASES`; or the uptake ids themselves.  M9 salts the model lacks are left out with a
+        ``UserWarning`` naming them (another organism: ``"model"`` reads its own salts).
+    uptakes : sequence of str
+        The compounds' uptakes.
+
+    Raises
+    ------
+    ParameterError
+        A base name that is not one of :data:`BASES`.
+    UnknownReactionError
+        Ids given that are not uptakes of the network.
+    """
+    known, compounds = set(network.uptake_ids), set(uptakes)
+    if isinstance(base, str):
+        if base not in BASES:
+            raise ParameterError(f"base must be one of {', '.join(BASES)} or uptake ids, got {base!r}")
+        if base == "model":
+            return [r for r in default_base(network, "carbon") if r not in compounds]
+        lacking = [r for r in BASE_M9 if r not in known]
+        if lacking:
+            warnings.warn(f"model {network.model.id} has no uptake for {len(lacking)} of the {len(BASE_M9)} M9 base "
+                          f"uptakes ({id_list(lacking)}): left out (base 'model' takes the model's own salts)",
+                          UserWarning, stacklevel=3)
+        return [r for r in BASE_M9 if r in known and r not in compounds]
+    unknown = [r for r in base if r not in known]
+    if unknown:
+        raise UnknownReactionError(f"base: not uptakes of model {network.model.id}: {id_list(unknown)}")
+    return [r for r in dict.fromkeys(base) if r not in compounds]
+
+
 def sample_bounds(n: int, n_compounds: int, u_max: float, seed: int = 0) -> np.ndarray:
     """Random compound uptake bounds (n x n_compounds) for labelling: each compound present with a
     per-sample probability, its bound ``u_max * U^2`` (many small bounds: cultures near depletion)."""
@@ -114,7 +159,7 @@ def label(network: UnidirectionalNetwork, medium: Sequence[str], base_bounds: np
     return fluxes, fluxes @ c
 
 
-def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BASE_M9, oxygen: float = 20.0,
+def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str] = "m9", oxygen: float = 20.0,
                     u_max: float = 10.0, reduce: bool = True, samples: int = 200, seed: int = 0,
                     source: str = "media") -> DynamicNetwork:
     """The network of a dynamic model of media of ``compounds``.
@@ -125,8 +170,8 @@ def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BA
         The metabolic model (a BiGG id of the data directory, a file, a model).
     compounds : sequence of str
         Compound columns of the media table (extracellular metabolite ids).
-    base : sequence of str
-        Uptakes always open: at ``OPEN``, oxygen (``EX_o2_e_i``) at ``oxygen``; those the model lacks are skipped.
+    base : "m9", "model" or sequence of str
+        Uptakes always open (:func:`base_uptakes`): at ``OPEN``, oxygen (``EX_o2_e_i``) at ``oxygen``.
     oxygen : float
         Oxygen uptake bound (mmol/gDW/h).
     u_max : float
@@ -134,7 +179,7 @@ def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BA
     reduce : bool
         Reduce the network to the reactions with flux in the samples.
     samples : int
-        Random bounds solved for the reduction.
+        Random bounds solved for the reduction (and to check that some media grow).
     seed : int
     source : str
         The media file, named when a compound has no uptake.
@@ -146,7 +191,9 @@ def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BA
     Raises
     ------
     UnknownReactionError
-        A compound without uptake in the model.
+        A compound without uptake in the model, a base id that is not an uptake.
+    MediumError
+        No random medium of the compounds grows on the base: the base lacks something the model needs.
     """
     start = time.perf_counter()
     if isinstance(model, UnidirectionalNetwork):
@@ -159,12 +206,17 @@ def dynamic_network(model, compounds: Sequence[str], *, base: Sequence[str] = BA
             reaction.lower_bound = 0.0
     network = make_unidirectional(cobra_model)
     uptakes = compound_uptakes(network, list(compounds), source)
-    base_ids = [r for r in base if r in set(network.uptake_ids) and r not in uptakes]
+    base_ids = base_uptakes(network, base, uptakes)
     base_bounds = np.array([oxygen if r == "EX_o2_e_i" else OPEN for r in base_ids])
     full = len(network.reaction_ids)
+    medium = [*base_ids, *uptakes]
+    draws = sample_bounds(samples if reduce else min(samples, 20), len(uptakes), u_max, seed)
+    fluxes, growth = label(network, medium, base_bounds, draws)
+    if not np.nanmax(growth, initial=0.0) > NO_GROWTH:
+        raise MediumError(f"{source}: model {network.model.id} grows in none of {len(draws)} random media of the "
+                          f"compounds {id_list(list(compounds))} on the base {id_list(base_ids) if base_ids else '(empty)'}"
+                          f": the base lacks an uptake the model needs (base 'model': its own salts)")
     if reduce:
-        medium = [*base_ids, *uptakes]
-        fluxes, _ = label(network, medium, base_bounds, sample_bounds(samples, len(uptakes), u_max, seed))
         table = pd.DataFrame(np.nan_to_num(fluxes), columns=network.reaction_ids)
         network = reduce_network(network, table, keep=medium, tol=1e-9)
     return DynamicNetwork(network, full, base_ids, list(compounds), uptakes, base_bounds,

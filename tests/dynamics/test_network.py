@@ -1,0 +1,46 @@
+"""The base of a dynamic model's medium: E. coli's M9 salts, the model's own salts, or ids; a base
+on which nothing grows is refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from amn.dynamics.network import BASE_M9, MAINTENANCE, OPEN, dynamic_network, label
+from amn.errors import MediumError, ParameterError, UnknownReactionError
+
+COMPOUNDS = ["glc__D_e", "ac_e"]
+
+
+def test_model_base_is_the_model_files_open_uptakes_without_carbon(textbook):
+    dn = dynamic_network(textbook, COMPOUNDS, base="model", reduce=False)
+    salts = {f"{rid}_i" for rid in textbook.medium  # COBRApy's reading of the file's medium
+             if "C" not in textbook.reactions.get_by_id(rid).reactants[0].elements}
+    assert set(dn.base) == salts - {"EX_glc__D_e_i", "EX_ac_e_i"}
+    assert "EX_co2_e_i" not in dn.base and "EX_nh4_e_i" in dn.base  # CO2 holds carbon; ammonium is a salt here
+    with textbook as model:  # growth on that base with 10 of glucose is COBRApy's FBA of the same bounds
+        model.medium = {**{b[:-2]: (20.0 if b == "EX_o2_e_i" else OPEN) for b in dn.base}, "EX_glc__D_e": 10.0}
+        for rid in MAINTENANCE:
+            model.reactions.get_by_id(rid).lower_bound = 0.0
+        reference = model.slim_optimize()
+    _, growth = label(dn.network, dn.medium, dn.base_bounds, np.array([[10.0, 0.0]]))
+    assert growth[0] == pytest.approx(reference, rel=1e-6)
+
+
+def test_m9_salts_the_model_lacks_are_named(textbook):
+    exchanges = {r.id for r in textbook.exchanges}
+    lacking = [r for r in BASE_M9 if r[:-2] not in exchanges]
+    with pytest.warns(UserWarning, match=rf"has no uptake for {len(lacking)} of the {len(BASE_M9)} M9 base uptakes "
+                                          rf"\({lacking[0]}, {lacking[1]}"):
+        dn = dynamic_network(textbook, COMPOUNDS, reduce=False)
+    assert dn.base == [r for r in BASE_M9 if r[:-2] in exchanges]
+
+
+def test_a_base_on_which_nothing_grows_or_unknown_ids_are_refused(textbook):
+    with pytest.raises(MediumError, match=r"^m.csv: model \S+ grows in none of 20 random media of the compounds "
+                                          r"glc__D_e, ac_e on the base EX_o2_e_i: the base lacks an uptake"):
+        dynamic_network(textbook, COMPOUNDS, base=["EX_o2_e_i"], reduce=False, source="m.csv")  # no N, no P
+    with pytest.raises(UnknownReactionError, match=r"^base: not uptakes of model \S+: EX_nothing_i$"):
+        dynamic_network(textbook, COMPOUNDS, base=["EX_o2_e_i", "EX_nothing_i"])
+    with pytest.raises(ParameterError, match="base must be one of m9, model or uptake ids, got 'salts'"):
+        dynamic_network(textbook, COMPOUNDS, base="salts")
