@@ -172,6 +172,42 @@ def test_cv_writes_the_results_and_predictions_contract(tmp_path):
     assert "`q2 (ours)`: Q²" in report and "published" not in report
 
 
+def test_an_interrupted_cv_resumes_to_the_results_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    from amn.evaluation import validation
+
+    data, other = tmp_path / "table.csv", tmp_path / "other.csv"
+    _write_table(data)
+    _write_table(other, seed=3)
+    args = ["--data", data, "--methods", "ridge,random forest", "--seeds", "0,1"]
+    assert _cv(*args, "--out", tmp_path / "whole").exit_code == 0
+    whole = pd.read_csv(tmp_path / "whole" / "predictions.csv", index_col=0)
+    assert not (tmp_path / "whole" / "checkpoints").exists()  # the results are written: nothing left to resume
+
+    calls, run_fold = [], validation.run_fold
+
+    def counted(*fold, stop_after=None):
+        calls.append(1)
+        if stop_after is not None and len(calls) > stop_after:
+            raise KeyboardInterrupt
+        return run_fold(*fold)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(validation, "run_fold", lambda *fold: counted(*fold, stop_after=25))  # ridge, then 5 RF folds
+    result = _cv(*args, "--out", out)
+    assert result.exit_code == 130
+    assert f"progress is kept in {out / 'checkpoints'}: rerun the same command to resume" in result.output
+    assert not (out / "results.csv").exists()
+    refused = _cv("--data", other, *args[2:], "--out", out)  # another table must not read these folds back
+    assert isinstance(refused.exception, ParameterError)
+    assert str(refused.exception).startswith(f"{out / 'checkpoints'}: left by a run with another table;")
+    calls.clear()
+    monkeypatch.setattr(validation, "run_fold", counted)
+    assert _cv(*args, "--out", out).exit_code == 0
+    assert len(calls) == 2 * 2 * 10 - 25  # only the folds the interrupted run had not finished
+    pd.testing.assert_frame_equal(pd.read_csv(out / "predictions.csv", index_col=0), whole)
+    assert not (out / "checkpoints").exists()
+
+
 def test_cv_classification_metrics_and_skipped_mechanistic_methods(tmp_path):
     data = tmp_path / "grows.csv"
     _write_table(data, n=60, classification=True)

@@ -173,6 +173,34 @@ def test_workdir_resumes_finished_folds(tmp_path):
     assert again.test_q2_mean_prediction == pytest.approx(first.test_q2_mean_prediction)
 
 
+def test_a_checkpoint_folder_is_claimed_by_one_run(tmp_path):
+    import pandas as pd
+
+    from amn.errors import ParameterError
+    from amn.evaluation.runs import RUN_RECORD, claim_run, frame_digest, path_digest
+
+    X, y, _ = linear_data(n=10)
+    frame = pd.DataFrame(X)
+    settings = {"table": frame_digest(frame, pd.Series(y)), "seeds": (0, 1), "estimator": LinearRegression()}
+    claim_run(tmp_path / "c", settings)
+    assert (tmp_path / "c" / RUN_RECORD).exists()
+    claim_run(tmp_path / "c", settings)  # the same run: resumes
+    changed = frame.copy()
+    changed.iloc[0, 0] += 1e-9
+    with pytest.raises(ParameterError, match=r"c: left by a run with another seeds, table; rerun that run"):
+        claim_run(tmp_path / "c", {**settings, "table": frame_digest(changed, pd.Series(y)), "seeds": (0,)})
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "fold_0.json").write_text("{}")
+    with pytest.raises(ParameterError, match=r"d: checkpoints of an unknown run \(no run.json\)"):
+        claim_run(tmp_path / "d", settings)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "model.json").write_text("{}")
+    before = path_digest(tmp_path / "m")
+    assert path_digest(None) is None
+    (tmp_path / "m" / "model.json").write_text("{ }")
+    assert path_digest(tmp_path / "m") != before
+
+
 def test_bad_splits_are_parameter_errors():
     from amn.errors import ParameterError
 

@@ -11,8 +11,10 @@ a table gets is :func:`amn.baselines.registry.methods_for`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from amn.dataset.table import ExperimentTable
 from amn.errors import DatasetMismatchError, ParameterError
@@ -65,6 +67,7 @@ def run_methods(
     n_splits: int | str = N_SPLITS,
     progress: Callable[[str, int, int], None] | None = None,
     executor: Executor | None = None,
+    workdir: str | Path | None = None,
 ) -> list[CVResult]:
     """The protocol (:func:`~amn.evaluation.validation.cross_validate`) for every method on the same folds.
 
@@ -81,19 +84,39 @@ def run_methods(
         ``progress(name, done, total)`` after every fold.
     executor : InProcess or DaskExecutor, optional
         Where the folds run (an entered :class:`~amn.evaluation.executors.DaskExecutor`); same results.
+    workdir : path, optional
+        Every finished fold of a method is recorded under ``<workdir>/<method>`` (and the training of
+        estimators that checkpoint), so that an interrupted run resumes with the same results
+        (:func:`~amn.evaluation.validation.cross_validate`).  Claim the folder first
+        (:func:`~amn.evaluation.runs.claim_run`): fold records do not say which table they are of.
 
     Returns
     -------
     list of CVResult
         One per method, in order; several targets are scored each and variance-weighted.
     """
+    folders = method_folders([m.name for m in methods])
     results = []
     for method in methods:
         report = None if progress is None else (lambda done, total, n=method.name: progress(n, done, total))
         results.append(cross_validate(method.build(table), method.inputs(table), _target(table), table.task, seeds,
                                       n_splits, name=method.name, progress=report, targets=_names(table),
-                                      executor=executor))
+                                      executor=executor,
+                                      workdir=None if workdir is None else Path(workdir) / folders[method.name]))
     return results
+
+
+def method_folders(names: Sequence[str]) -> dict[str, str]:
+    """A folder name per method name: its letters and digits, ``_`` for the rest, numbered when two meet."""
+    folders: dict[str, str] = {}
+    for name in names:
+        stem = re.sub(r"[^A-Za-z0-9.+-]+", "_", name).strip("_") or "method"
+        folder, k = stem, 1
+        while folder in folders.values():
+            k += 1
+            folder = f"{stem}_{k}"
+        folders[name] = folder
+    return folders
 
 
 def _split_names(text: str, known) -> list[str]:

@@ -3,6 +3,8 @@ measured growth (the published protocol, baselines, reservoir)."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -197,6 +199,9 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     numeric metric columns: q2, or q2_variance_weighted and q2_<target> for
     several targets; accuracy, balanced_accuracy, roc_auc, majority_rate for
     classification), predictions.csv (held-out predictions per row) and report.md.
+    Every finished fold is kept under OUT/checkpoints until the results are
+    written: rerun the same command after an interruption to resume (a method's
+    seconds then count the resumed part only).
     """
     import warnings
 
@@ -238,24 +243,38 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     if test is None and folds != "loo" and rare is not None and rare < folds:
         click.echo(f"amn: note: {table.source}: column {table.target}: the rarer class has {rare} rows, fewer than "
                    f"the {folds} folds: some held-out folds hold none of it", err=True)
+    checkpoints = out / "checkpoints"
+    if test is None:  # the protocol's folds are recorded there: an interrupted run resumes
+        from amn.evaluation.runs import claim_run, frame_digest, path_digest
+
+        claim_run(checkpoints, {
+            "table": frame_digest(table.X, table.Y), "roles": table.input_roles, "task": table.task,
+            "methods": [m.name for m in methods], "seeds": seed_list, "folds": folds, "exact_route": exact_route,
+            "amn_epochs": amn_epochs, "model": None if network is None else network.sha256(),
+            "medium": path_digest(medium), "growth_model": path_digest(growth_model)})
     from tqdm import tqdm
 
-    with tqdm(total=len(methods), unit="method", desc="protocol" if test is None else "fit and test") as bar, \
-            warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The least populated class", UserWarning)  # said once, above
-        if test is None:
-            def progress(name: str, done: int, total: int) -> None:
-                bar.set_postfix_str(f"{name} fold {done}/{total}")
-                if done == total:
-                    bar.update()
+    try:
+        with tqdm(total=len(methods), unit="method", desc="protocol" if test is None else "fit and test") as bar, \
+                warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The least populated class", UserWarning)  # said once, above
+            if test is None:
+                def progress(name: str, done: int, total: int) -> None:
+                    bar.set_postfix_str(f"{name} fold {done}/{total}")
+                    if done == total:
+                        bar.update()
 
-            from amn.evaluation.executors import executor_for
+                from amn.evaluation.executors import executor_for
 
-            with executor_for(workers, dask_address) as executor:
-                results = run_methods(methods, table, seeds=seed_list, n_splits=folds, progress=progress,
-                                      executor=executor)
-        else:
-            results = run_methods_on(methods, table, test, seed=seed_list[0], progress=lambda name: bar.update())
+                with executor_for(workers, dask_address) as executor:
+                    results = run_methods(methods, table, seeds=seed_list, n_splits=folds, progress=progress,
+                                          executor=executor, workdir=checkpoints)
+            else:
+                results = run_methods_on(methods, table, test, seed=seed_list[0], progress=lambda name: bar.update())
+    except KeyboardInterrupt:
+        click.echo("amn: interrupted" + (f"; progress is kept in {checkpoints}: rerun the same command to resume"
+                                         if test is None else ""), err=True)
+        sys.exit(130)
     notes = {m.name: m.note for m in methods}
     single = len(data) == 1 and len(table.targets) == 1
     published = published_for(data[0], table.targets[0]) if test is None and single else {}
@@ -268,6 +287,7 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     index_name = scored.key if scored.key and not scored.key.startswith("Unnamed:") else "medium"
     predictions_table(results, scored.Y.index, index_name).to_csv(out / "predictions.csv")
     click.echo(str(_report(out, summary, frame, table, test, seed_list, folds)))
+    shutil.rmtree(checkpoints, ignore_errors=True)  # the results are written: a rerun starts afresh
 
 
 def _seeds(seeds: str) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import shutil
@@ -16,13 +15,12 @@ from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
 from amn.evaluation import AMNFoldScorer, cross_validate
 from amn.evaluation.executors import executor_for
+from amn.evaluation.runs import claim_run, frame_digest
 from amn.models import ARCHITECTURES, AMNRegressor, save_model
 from amn.training.checkpoint import checkpoint_epochs
 
 POSITIVE = click.IntRange(min=1)
 NON_NEGATIVE = FiniteRange(min=0)
-#: The file under OUT/checkpoints that says which run left them (:func:`_claim_checkpoints`).
-RUN_RECORD = "run.json"
 
 
 def _layer_params(pairs: tuple[str, ...]) -> dict:
@@ -153,43 +151,16 @@ def _cross_validate(estimator, points, data, test, folds, seed, executor, checkp
 
 
 def _claim_checkpoints(checkpoints: Path, estimator: AMNRegressor, data, test, folds: int, points: dict) -> None:
-    """Mark ``checkpoints`` as this run's, or refuse them when another run left them.
+    """Mark ``checkpoints`` as this run's, or refuse them when another run left them (:func:`claim_run`).
 
-    What decides a run -- the estimator's parameters (the network by its sha256), the folds, the
-    sweep grid, and the training and test arrays -- is written to ``RUN_RECORD`` once; a rerun
-    resumes only when it matches, so a changed dataset or setting never reuses fold records or
-    weights of another run.
-
-    Raises
-    ------
-    ParameterError
-        The folder holds checkpoints of another run, or checkpoints without a record (one line naming
-        the folder and what differs).
+    What decides a run: the estimator's parameters (the network by its sha256), the folds, the sweep
+    grid, and the training and test arrays.
     """
     params = {k: v for k, v in estimator.get_params().items() if k not in ("verbose", "device")}
     network = params["network"]
     params["network"] = network.sha256() if hasattr(network, "sha256") else network
-    settings = {**{k: json.loads(json.dumps(v, default=str)) for k, v in params.items()}, "folds": folds,
-                "grid": json.loads(json.dumps(points, default=str))}
-    for name, table in (("dataset", data), ("test set", test)):
-        digest = hashlib.sha256()
-        for frame in (() if table is None else (table.X, table.Y)):
-            digest.update("\n".join(map(str, frame.columns)).encode())
-            digest.update(frame.to_numpy(dtype=float).tobytes())
-        settings[name] = None if table is None else digest.hexdigest()
-    record = checkpoints / RUN_RECORD
-    if record.exists():
-        before = json.loads(record.read_text())
-        changed = [k for k in sorted(set(before) | set(settings)) if before.get(k) != settings.get(k)]
-        if changed:
-            raise ParameterError(f"{checkpoints}: left by a run with another {', '.join(changed)}; rerun that run "
-                                 "to resume it, or delete the folder to start over")
-        return
-    if checkpoints.exists() and any(checkpoints.iterdir()):
-        raise ParameterError(f"{checkpoints}: checkpoints of an unknown run (no {RUN_RECORD}); delete the folder to "
-                             "start over")
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(settings, indent=1, sort_keys=True))
+    claim_run(checkpoints, {**params, "folds": folds, "grid": points, "dataset": frame_digest(data.X, data.Y),
+                            "test set": None if test is None else frame_digest(test.X, test.Y)})
 
 
 @click.command()
