@@ -208,6 +208,23 @@ def test_an_interrupted_cv_resumes_to_the_results_of_an_uninterrupted_one(tmp_pa
     assert not (out / "checkpoints").exists()
 
 
+def test_a_cv_stopped_by_bad_input_before_any_fold_leaves_nothing_to_refuse(tmp_path, monkeypatch):
+    from amn.evaluation import validation
+
+    data = tmp_path / "table.csv"
+    _write_table(data)
+
+    def failing(*fold):
+        raise ParameterError("a method cannot run on this table")
+
+    monkeypatch.setattr(validation, "run_fold", failing)
+    result = _cv("--data", data, "--methods", "ridge", "--out", tmp_path / "out")
+    assert isinstance(result.exception, ParameterError)
+    assert not (tmp_path / "out" / "checkpoints").exists()
+    monkeypatch.undo()
+    assert _cv("--data", data, "--methods", "lasso", "--seeds", "0", "--out", tmp_path / "out").exit_code == 0
+
+
 def test_cv_classification_metrics_and_skipped_mechanistic_methods(tmp_path):
     data = tmp_path / "grows.csv"
     _write_table(data, n=60, classification=True)

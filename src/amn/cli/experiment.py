@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from amn.cli._options import check_inputs, check_output, make_parent, option_names, table_options, with_notes
-from amn.errors import PlateReaderError
+from amn.errors import AMNError, PlateReaderError
 from amn.plate_reader.combinations import combinations_design, parse_compounds
 from amn.plate_reader.curation import auto_growth_rates, compare
 from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
@@ -275,6 +275,10 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
         click.echo("amn: interrupted" + (f"; progress is kept in {checkpoints}: rerun the same command to resume"
                                          if test is None else ""), err=True)
         sys.exit(130)
+    except AMNError:
+        if not any(checkpoints.rglob("fold_*.json")):  # nothing worth resuming: a corrected rerun starts afresh
+            shutil.rmtree(checkpoints, ignore_errors=True)
+        raise
     notes = {m.name: m.note for m in methods}
     single = len(data) == 1 and len(table.targets) == 1
     published = published_for(data[0], table.targets[0]) if test is None and single else {}
