@@ -222,7 +222,7 @@ def test_a_cv_stopped_by_bad_input_before_any_fold_leaves_nothing_to_refuse(tmp_
     assert isinstance(result.exception, ParameterError)
     assert not (tmp_path / "out" / "checkpoints").exists()
     monkeypatch.undo()
-    assert _cv("--data", data, "--methods", "lasso", "--seeds", "0", "--out", tmp_path / "out").exit_code == 0
+    assert _cv("--data", data, "--methods", "random forest", "--seeds", "0", "--out", tmp_path / "out").exit_code == 0
 
 
 def test_cv_classification_metrics_and_skipped_mechanistic_methods(tmp_path):
