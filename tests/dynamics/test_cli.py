@@ -127,7 +127,7 @@ def test_another_organisms_base_is_read_off_its_model(tmp_path):
     assert predicted.exit_code == 0, predicted.output
     # the default (E. coli's M9 salts) names the salts this model lacks in a note
     result = CliRunner().invoke(dynamic, ["fit", *data, "--out", str(tmp_path / "m9"), *FAST])
-    assert result.exit_code == 0 and "amn: note: model e_coli_core_unidirectional has no uptake for 17 of the 23 M9" \
+    assert result.exit_code == 0 and "amn: note: model e_coli_core has no uptake for 17 of the 23 M9" \
         in result.output
     result = CliRunner().invoke(dynamic, ["fit", *data, "--out", str(tmp_path / "x"), *FAST, "--base", "EX_o2_e_i"])
     assert isinstance(result.exception, MediumError) and "grows in none of" in str(result.exception)

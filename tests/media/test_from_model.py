@@ -59,7 +59,7 @@ def test_sole_uptake_growth_is_cobrapys_fba(textbook, textbook_net):
 
 
 def test_bad_settings(textbook_net):
-    with pytest.raises(UnknownReactionError, match="variable: not uptakes of model e_coli_core_unidirectional: EX_nope_e_i"):
+    with pytest.raises(UnknownReactionError, match="variable: not uptakes of model e_coli_core: EX_nope_e_i"):
         model_medium(textbook_net, ["EX_glc__D_e_i", "EX_nope_e_i"])
     with pytest.raises(ParameterError, match="base 'salts' removes"):
         model_medium(textbook_net, ["EX_fru_e_i"], base="salts")
@@ -88,7 +88,7 @@ def test_medium_command_writes_a_file_that_generate_reads(tmp_path):
     assert table.loc["level"].astype(float).max() == 5.0
     for args, needle in ((["--variable", "EX_glc__D_e_i,,EX_fru_e_i"], ("--variable: 'EX_glc__D_e_i,,EX_fru_e_i' holds an "
                                                                        "empty id")),
-                         (["--variable", "EX_nope_e_i"], "--variable: not uptakes of model e_coli_core_unidirectional: EX_nope_e_i"),
+                         (["--variable", "EX_nope_e_i"], "--variable: not uptakes of model e_coli_core: EX_nope_e_i"),
                          (["--variable", "EX_fru_e_i", "--base", "salts"], "--base 'salts' removes the --variable nutrient's element"),
                          (["--variable", "carbon", "--levels", "1"], "--levels: 1 is not in the range x>=2")):
         result = runner.invoke(main, ["medium", "textbook", *args, "--out", str(tmp_path / "bad.csv")])

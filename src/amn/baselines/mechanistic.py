@@ -233,7 +233,7 @@ def no_growth_blocker(network, table: ExperimentTable, medium: MediumSpec | None
         return None
     closed = [r for r in essential_uptakes(network) if r not in set(model.medium_ids)]
     where = "with the medium file's base compounds" if medium is not None else "without --medium"
-    return (f"model {network.model.id} grows in no medium of the table, even with all {len(model.medium_ids)} "
+    return (f"model {network.model_id} grows in no medium of the table, even with all {len(model.medium_ids)} "
             f"uptakes it may open at 1000 ({where}, every other uptake is closed"
             + (f"; essential uptakes closed: {id_list(closed)}" if closed else "")
             + "); give --medium with the base compounds")

@@ -109,7 +109,7 @@ class ModelIds:
             if gene.name and gene.name != gene.id:
                 names.setdefault(gene.name, []).append(gene.id)
         return cls(
-            model_id=network.model.id, uptakes=frozenset(network.uptake_ids), reactions=frozenset(network.reaction_ids),
+            model_id=network.model_id, uptakes=frozenset(network.uptake_ids), reactions=frozenset(network.reaction_ids),
             origin=origin, parts=parts, exchange_uptake=exchange_uptake, metabolite_uptake=metabolite_uptake,
             genes=frozenset(g.id for g in network.model.genes),
             gene_names={name: ids[0] for name, ids in names.items() if len(ids) == 1},

@@ -168,10 +168,10 @@ def simulate_growth_screen(
         sources = nutrient_sources(network, nutrient, exclude=base)
     unknown = [r for r in [*base, *sources] if r not in uptakes]
     if unknown:
-        raise UnknownReactionError(f"not uptakes of model {network.model.id}: {id_list(unknown)}")
+        raise UnknownReactionError(f"not uptakes of model {network.model_id}: {id_list(unknown)}")
     sources = [r for r in sources if r not in base]
     if not sources:
-        raise MediumError(f"model {network.model.id}: no {nutrient} source to screen outside the base medium")
+        raise MediumError(f"model {network.model_id}: no {nutrient} source to screen outside the base medium")
     rng = np.random.default_rng(seed)
     if n_media is not None:
         if not 1 <= n_media <= len(sources):
@@ -185,7 +185,7 @@ def simulate_growth_screen(
         np.r_[np.ones(len(base_ids)), np.full(n, 101.0)],
         np.r_[[float(base[r]) for r in base_ids], np.full(n, float(bounds_drawn.max()))],
         min(1.0, 1.0 / n),
-        source=f"{nutrient} screen of {network.model.id}",
+        source=f"{nutrient} screen of {network.model_id}",
     )
     bounds = np.zeros((n, len(base_ids) + n))
     bounds[:, : len(base_ids)] = [base[r] for r in base_ids]

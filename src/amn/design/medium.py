@@ -111,7 +111,7 @@ def _objective_weights(network, outputs: list[str], objective: str | None) -> tu
     elif objective in network.original_ids:
         weights = network.recombination[network.original_ids.index(objective)].toarray().ravel()
     else:
-        raise UnknownReactionError(f"objective {objective}: no such reaction in model {network.model.id}")
+        raise UnknownReactionError(f"objective {objective}: no such reaction in model {network.model_id}")
     position = {rid: i for i, rid in enumerate(outputs)}
     needed = [reaction_ids[j] for j in np.flatnonzero(weights)]
     missing = [rid for rid in needed if rid not in position]

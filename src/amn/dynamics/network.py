@@ -90,7 +90,7 @@ def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], s
     for compound in compounds:
         rid = compound if compound.startswith("EX_") else f"EX_{compound}_i"
         if rid not in uptakes:
-            raise UnknownReactionError(f"{source}: column {compound}: model {network.model.id} has no uptake {rid}")
+            raise UnknownReactionError(f"{source}: column {compound}: model {network.model_id} has no uptake {rid}")
         if rid in seen:
             raise UnknownReactionError(f"{source}: column {compound}: the same uptake {rid} as column {seen[rid]}")
         seen[rid] = compound
@@ -124,13 +124,13 @@ def base_uptakes(network: UnidirectionalNetwork, base: str | Sequence[str], upta
             return [r for r in default_base(network, "carbon") if r not in compounds]
         lacking = [r for r in BASE_M9 if r not in known]
         if lacking:
-            warnings.warn(f"model {network.model.id} has no uptake for {len(lacking)} of the {len(BASE_M9)} M9 base "
+            warnings.warn(f"model {network.model_id} has no uptake for {len(lacking)} of the {len(BASE_M9)} M9 base "
                           f"uptakes ({id_list(lacking)}): left out (base 'model' takes the model's own salts)",
                           UserWarning, stacklevel=3)
         return [r for r in BASE_M9 if r in known and r not in compounds]
     unknown = [r for r in base if r not in known]
     if unknown:
-        raise UnknownReactionError(f"base: not uptakes of model {network.model.id}: {id_list(unknown)}")
+        raise UnknownReactionError(f"base: not uptakes of model {network.model_id}: {id_list(unknown)}")
     return [r for r in dict.fromkeys(base) if r not in compounds]
 
 
@@ -213,7 +213,7 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
     draws = sample_bounds(samples if reduce else min(samples, 20), len(uptakes), u_max, seed)
     fluxes, growth = label(network, medium, base_bounds, draws)
     if not np.nanmax(growth, initial=0.0) > NO_GROWTH:
-        raise MediumError(f"{source}: model {network.model.id} grows in none of {len(draws)} random media of the "
+        raise MediumError(f"{source}: model {network.model_id} grows in none of {len(draws)} random media of the "
                           f"compounds {id_list(list(compounds))} on the base {id_list(base_ids) if base_ids else '(empty)'}"
                           f": the base lacks an uptake the model needs (base 'model': its own salts)")
     if reduce:

@@ -121,12 +121,12 @@ def model_medium(network, variable: str | Sequence[str], base: str = "model", le
     else:
         unknown = [r for r in variable if r not in set(network.uptake_ids)]
         if unknown:
-            raise UnknownReactionError(f"variable: not uptakes of model {network.model.id}: {id_list(unknown)}")
+            raise UnknownReactionError(f"variable: not uptakes of model {network.model_id}: {id_list(unknown)}")
         drawn = [r for r in dict.fromkeys(variable) if r not in opened]
     if not drawn:
-        raise MediumError(f"model {network.model.id}: no variable uptake outside the base medium")
+        raise MediumError(f"model {network.model_id}: no variable uptake outside the base medium")
     ids = (*opened, *drawn)
     level = np.array([1.0] * len(opened) + [float(levels)] * len(drawn))
     maximum = np.array([*opened.values(), *[float(max_value)] * len(drawn)])
     what = nutrient or f"{len(drawn)} uptakes"
-    return MediumSpec(ids, level, maximum, float(ratio), source=f"{base} medium of {network.model.id}, {what} variable")
+    return MediumSpec(ids, level, maximum, float(ratio), source=f"{base} medium of {network.model_id}, {what} variable")

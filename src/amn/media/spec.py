@@ -113,7 +113,7 @@ class MediumSpec:
         known = set(network.reaction_ids)
         missing = [r for r in self.reaction_ids if r not in known]
         if missing:
-            raise UnknownReactionError(f"{self.source}: reaction(s) not in model {network.model.id}: {id_list(missing)}")
+            raise UnknownReactionError(f"{self.source}: reaction(s) not in model {network.model_id}: {id_list(missing)}")
 
 
 def read_medium(path: str | Path) -> MediumSpec:
@@ -209,7 +209,7 @@ def core_medium(network, levels: int = 5, max_value: float = 10.0, ratio: float 
     """
     ids = tuple(network.uptake_ids)
     level = np.array([1.0 if r in CORE_MINIMAL else float(levels) for r in ids])
-    return MediumSpec(ids, level, np.full(len(ids), max_value), ratio, source=f"core medium of {network.model.id}")
+    return MediumSpec(ids, level, np.full(len(ids), max_value), ratio, source=f"core medium of {network.model_id}")
 
 
 #: An uptake bound above this (mmol/gDW/h) is no physiological rate but a medium's "unlimited"

@@ -197,7 +197,7 @@ class FluxAMNRegressor(FluxSaveLoadMixin, RegressorMixin, BaseEstimator):
         for column, (kind, rid) in self.knockouts_.items():
             known = self.ko_map_.genes if kind == "gene" else list(self._original_index) + network.reaction_ids
             if rid not in set(known):
-                raise UnknownReactionError(f"knockout column {column}: {kind} {rid} is not in model {network.model.id}")
+                raise UnknownReactionError(f"knockout column {column}: {kind} {rid} is not in model {network.model_id}")
         if targets is not None or self.targets is not None:
             targets = dict(targets if targets is not None else self.targets)
         else:

@@ -154,7 +154,7 @@ class Knockouts:
             others = sorted(key - genes)
             unknown = [i for i in others if i not in self._parts and i not in self._column]
             if unknown:
-                raise UnknownGeneError(f"model {self.network.model.id}: unknown gene or reaction id(s) {id_list(unknown)}")
+                raise UnknownGeneError(f"model {self.network.model_id}: unknown gene or reaction id(s) {id_list(unknown)}")
             removed: set[int] = set()
             for reaction in {r for g in genes for r in self._genes[g].reactions}:
                 if not reaction.gpr.eval(genes):
@@ -264,7 +264,7 @@ class RandomKnockouts:
             raise ParameterError(f"{where}: the wild-type fraction must be in [0, 1) (got {wild_type})")
         unknown = [g for g in genes if g not in mapping._genes]
         if unknown:
-            raise UnknownGeneError(f"{where}: gene(s) not in model {network.model.id}: {id_list(unknown)}")
+            raise UnknownGeneError(f"{where}: gene(s) not in model {network.model_id}: {id_list(unknown)}")
         if len(set(genes)) != len(genes):
             raise UnknownGeneError(f"{where}: duplicated gene id(s)")
         columns = tuple(tuple(int(j) for j in mapping.columns([g])) for g in genes)

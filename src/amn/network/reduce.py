@@ -56,7 +56,7 @@ def reduce_network(
         problem += (", " if unknown and missing else "") + (
             f"no flux for {len(missing)} reaction(s) (e.g. {missing[0]})" if missing else ""
         )
-        raise DatasetMismatchError(f"flux table does not match model {network.model.id}: {problem}")
+        raise DatasetMismatchError(f"flux table does not match model {network.model_id}: {problem}")
     values = fluxes[ids].to_numpy(dtype=float)
     if np.isnan(values).any():
         raise DatasetMismatchError("flux table contains NaN values")

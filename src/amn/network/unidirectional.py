@@ -60,6 +60,11 @@ class UnidirectionalNetwork:
     split_ids: list[str] = field(default_factory=list)
 
     @property
+    def model_id(self) -> str:
+        """The id of the model it was made from (``iML1515``), as messages name it."""
+        return self.model.id.removesuffix("_unidirectional") or self.model.id
+
+    @property
     def reaction_ids(self) -> list[str]:
         """Unidirectional reaction ids, in column order."""
         return [r.id for r in self.model.reactions]
@@ -105,7 +110,7 @@ class UnidirectionalNetwork:
             split = [f"{rid}{a}/{rid}{b}" for rid in missing for a, b in (("_for", "_rev"), ("_i", "_o"))
                      if f"{rid}{a}" in position]
             hint = f" (split in the unidirectional network: {id_list(split)})" if split else ""
-            raise UnknownReactionError(f"model {self.model.id}: unknown {what} id(s) {id_list(missing)}{hint}")
+            raise UnknownReactionError(f"model {self.model_id}: unknown {what} id(s) {id_list(missing)}{hint}")
         return np.array([position[rid] for rid in reaction_ids], dtype=int)
 
     def sha256(self) -> str:

@@ -102,7 +102,7 @@ class UptakeModel:
         self.composition = composition
         self.half_saturation = half_saturation
         self.composition_ids = list(composition_ids)
-        self.model_id = network.model.id
+        self.model_id = network.model_id
         fixed = {} if medium is None else dict(zip(medium.minimal, medium.max_value[np.asarray(medium.level) <= 1]))
         if medium is not None:
             medium.check(network)

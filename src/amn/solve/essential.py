@@ -39,7 +39,7 @@ def uptake_growth_screen(network: UnidirectionalNetwork, open_bound: float = 100
     lp.set_bounds(columns, zeros, np.full(len(columns), open_bound))
     base = lp.solve()
     if not base.optimal:
-        raise MediumError(f"model {network.model.id}: infeasible with every uptake open ({base.status})")
+        raise MediumError(f"model {network.model_id}: infeasible with every uptake open ({base.status})")
     growth = {}
     for column, rid in zip(columns, network.uptake_ids):
         lp.set_bounds([column], [0.0], [0.0])

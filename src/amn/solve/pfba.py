@@ -91,7 +91,7 @@ class FluxProblem:
         medium_columns = network.index(list(medium_ids), "medium reaction")
         not_uptakes = [r for r in medium_ids if r not in set(network.uptake_ids)]
         if not_uptakes:
-            raise MediumError(f"model {network.model.id}: {id_list(not_uptakes)} are not uptake (<id>_i) reactions")
+            raise MediumError(f"model {network.model_id}: {id_list(not_uptakes)} are not uptake (<id>_i) reactions")
         arrays = fba_arrays(network)
         problem = cls(
             S=sp.csc_matrix(arrays.S),
