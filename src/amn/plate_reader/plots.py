@@ -139,6 +139,7 @@ def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path,
     paths = []
     for date, plate in wells.groupby("plate", sort=False):
         data = Path(raw_dir) / f"{date}_data.csv"
-        times, od, _ = read_plate(data, [w for w in ALL_WELLS if w in pd.read_csv(data, nrows=0).columns])
+        columns = set(pd.read_csv(data, nrows=0).columns)  # read once, not once a well
+        times, od, _ = read_plate(data, [w for w in ALL_WELLS if w in columns])
         paths.append(plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window))
     return paths
