@@ -76,21 +76,32 @@ COMMANDS = {
 
 
 class AMNGroup(click.Group):
-    """The ``amn`` group: its commands imported on first use (:data:`COMMANDS`), and :class:`AMNError` and usage
-    errors turned into a one-line message and exit status 2."""
+    """A click group that turns :class:`AMNError` and usage errors into a one-line message and exit status 2.
+
+    ``lazy`` maps command names to ``(module, one-line help)``: each is imported on first use and
+    listed by ``--help`` without being imported (:data:`COMMANDS`).
+    """
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(set(self.commands) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
-            return None
-        return getattr(import_module(COMMANDS[name][0]), name)
+        if name in self.commands or name not in self.lazy:
+            return super().get_command(ctx, name)
+        return getattr(import_module(self.lazy[name][0]), name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list from :data:`COMMANDS`, as click writes it, without importing a command."""
-        limit = formatter.width - 6 - max(map(len, COMMANDS))
-        rows = [(name, make_default_short_help(COMMANDS[name][1], limit)) for name in self.list_commands(ctx)]
+        """The command list as click writes it, the lazy commands' help taken from ``lazy``: none imported."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, self.commands[name].get_short_help_str(limit) if name in self.commands
+                 else make_default_short_help(self.lazy[name][1], limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -118,7 +129,7 @@ class AMNGroup(click.Group):
             raise _InputError(f"{where}: {exc.strerror or type(exc).__name__}") from None
 
 
-@click.group(cls=AMNGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AMNGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="amn")
 def main() -> None:
     """Artificial Metabolic Networks: metabolic models made trainable.
