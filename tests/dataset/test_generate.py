@@ -144,8 +144,13 @@ def test_guided_media(tmp_path, textbook_net, core_spec):
     assert ((ds.X["EX_succ_e_i"] > 0) == (table["EX_succ_e_i"].to_numpy()[row] == 1)).all()
     assert (ds.X["EX_pi_e_i"] == 10).all()  # minimal medium, not a column of the table: open at max
     assert (ds.X["EX_mal__L_e_i"] == 0).all()  # variable, not a column of the table: closed
-    with pytest.raises(MediumError, match="0 or 1"):
-        GuidedMedia(core_spec, table.assign(EX_fru_e_i=[1, 2, 0]), per_medium=2, source="t.csv")
+    # a table of bounds (or concentrations) guides as its presence: the same draws, value > 0 = present
+    bounds = table.assign(EX_fru_e_i=[7.5, 0.0, 0.3], EX_succ_e_i=[0, 1e6, 2], EX_glc__D_e_i=[10, 5, 1])
+    again = generate(textbook_net, GuidedMedia(core_spec, bounds, per_medium=4), tmp_path / "b.npz", progress=False)
+    pd.testing.assert_frame_equal(again.X, ds.X)
+    for value in (-1.0, np.nan):
+        with pytest.raises(MediumError, match=r"^t.csv: row 2, column EX_fru_e_i: .* is not a number >= 0"):
+            GuidedMedia(core_spec, table.assign(EX_fru_e_i=[1, value, 0]), per_medium=2, source="t.csv")
 
 
 def test_dataset_file_is_self_describing(tmp_path, textbook_net, core_spec):

@@ -21,7 +21,7 @@ from amn.network.knockouts import read_gene_list
 @click.option("--model", default=BUNDLED_MODEL, show_default=True, help="Model path, BiGG id of the data directory, or `textbook`.")
 @click.option("--medium", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium specification CSV (level, max_value, ratio_drawing).")
 @click.option("--size", type=click.IntRange(min=1), help="Number of random media (random generation).")
-@click.option("--experimental", type=click.Path(dir_okay=False, path_type=Path), help="Experimental table of 0/1 compositions: generate media guided by its rows.")
+@click.option("--experimental", type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (presence 0/1, bounds or concentrations; 0 = absent): generate media guided by its rows, the compounds each holds drawn at random levels.")
 @click.option("--per-medium", type=click.IntRange(min=1), default=100, show_default=True, help="Samples per experimental medium (with --experimental).")
 @click.option("--method", type=click.Choice(["pfba", "fba"]), default="pfba", show_default=True, help="Labels: FBA, or pFBA (minimal total flux at the optimum).")
 @click.option("--bound", type=click.Choice(["UB", "EB"]), default="UB", show_default=True, help="X = uptake upper bounds given (UB) or uptake fluxes used (EB).")

@@ -81,15 +81,19 @@ class GuidedMedia:
     """Media guided by an experimental table.
 
     ``per_medium`` draws per row: random levels for the compounds present,
-    absent ones (0) closed, level-1 ones at their maximum.  Uptakes of the
-    specification that the table has no column for keep the specification's
-    default: open at max if level <= 1, closed otherwise.
+    absent ones (0) closed, level-1 ones at their maximum.  A compound is present
+    when its cell is above 0: a table of presence (0/1), of uptake bounds or of
+    concentrations guides alike (the draws cover every level of the compounds a
+    medium holds; what a measured value means is learned downstream, by the
+    reservoir).  Uptakes of the specification that the table has no column for
+    keep the specification's default: open at max if level <= 1, closed otherwise.
 
     Parameters
     ----------
     spec : MediumSpec
     table : pandas.DataFrame
-        One row per experimental medium; 0/1 columns named by uptakes of ``spec``.
+        One row per experimental medium; columns named by uptakes of ``spec``, values >= 0
+        (0: absent).
     per_medium : int
         Samples per row, >= 1.
     source : str, default "table"
@@ -100,7 +104,7 @@ class GuidedMedia:
     ParameterError
         ``per_medium`` < 1.
     MediumError
-        No column names an uptake of ``spec``, or a presence is not 0 or 1.
+        No column names an uptake of ``spec``, or a value is not a number >= 0.
     UnknownReactionError
         A column looks like an uptake id (``EX_...``, ``..._i``, ``..._e``, see
         :func:`~amn.media.columns.looks_like_reaction`) but is not one of ``spec``;
@@ -115,16 +119,17 @@ class GuidedMedia:
             raise MediumError(f"{source}: no column names an uptake of {spec.source}")
         # a column that looks like an uptake id but is none of the medium's is a mistake, not ignored
         check_composition_columns(table.columns, spec.reaction_ids, source, f"the medium {spec.source}")
-        presence = table[columns].apply(pd.to_numeric, errors="coerce")
-        bad = presence.isna() | ~presence.isin([0, 1])
-        if bad.to_numpy().any():
-            row, col = np.argwhere(bad.to_numpy())[0]
-            raise MediumError(f"{source}: row {row + 1}, column {columns[col]}: presence must be 0 or 1")
+        values = table[columns].apply(pd.to_numeric, errors="coerce")
+        bad = ~(np.isfinite(values.to_numpy(dtype=float)) & (values.to_numpy(dtype=float) >= 0))
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise MediumError(f"{source}: row {row + 1}, column {columns[col]}: {table[columns[col]].iloc[row]!r} is "
+                              "not a number >= 0 (0 = absent; presence 0/1, a bound or a concentration)")
         position = {rid: j for j, rid in enumerate(spec.reaction_ids)}
         # compounds the table does not mention: the minimal medium stays open, the rest closed
         self.presence = np.tile(spec.level <= 1, (len(table), 1))
         for col in columns:
-            self.presence[:, position[col]] = presence[col].to_numpy() == 1
+            self.presence[:, position[col]] = values[col].to_numpy() > 0
         self.spec = spec
         self.per_medium = per_medium
         self.size = len(table) * per_medium
