@@ -133,10 +133,10 @@ def _cv_option(value: str) -> int | str:
 
 
 @experiment.command("reservoir-medium")
-@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (0/1 compositions + target).")
+@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (compositions + target).")
 @click.option("--target", default="GR_AVG", show_default=True)
 @click.option("--model", required=True, help="Metabolic model (path, BiGG id or textbook).")
-@click.option("--medium", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium file of the base compounds.")
+@click.option("--medium", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium file to widen: the base compounds and every variable compound of the table.")
 @click.option("--max-bound", type=float, default=10.0, show_default=True, help="Upper end of the drawn uptake bounds (mmol/gDW/h).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium file to write.")
 def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, max_bound: float, out: Path) -> None:

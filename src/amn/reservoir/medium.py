@@ -32,7 +32,7 @@ def reservoir_medium(network, table: ExperimentTable, medium: MediumSpec,
     ----------
     network : UnidirectionalNetwork
     table : ExperimentTable
-        The experimental media (their 0/1 compositions).
+        The experimental media (their compositions).
     medium : MediumSpec
         The medium file the growth model's data would be drawn from.
     max_bound : float, default 10.0
