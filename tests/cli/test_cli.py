@@ -42,6 +42,10 @@ def test_version_and_help(run):
 
 
 def test_one_module_a_command():
+    import amn.cli
+
+    modules = {path.stem for path in Path(amn.cli.__file__).parent.glob("*.py")} - {"__init__", "_options"}
+    assert set(COMMANDS) == modules  # a new command module is listed in COMMANDS, or `amn` never finds it
     for name, command in _commands().items():
         assert command.callback.__module__ == f"amn.cli.{name}", name
         assert command.get_short_help_str(limit=10**4) == COMMANDS[name][1], name
