@@ -197,6 +197,9 @@ def test_a_checkpoint_folder_is_claimed_by_one_run(tmp_path):
     (tmp_path / "m" / "model.json").write_text("{}")
     before = path_digest(tmp_path / "m")
     assert path_digest(None) is None
+    (tmp_path / "m" / "checkpoints").mkdir()
+    (tmp_path / "m" / "checkpoints" / "fold_0.json").write_text("{}")
+    assert path_digest(tmp_path / "m") == before  # a saved model's own files, not its checkpoints
     (tmp_path / "m" / "model.json").write_text("{ }")
     assert path_digest(tmp_path / "m") != before
 

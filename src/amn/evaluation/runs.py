@@ -37,13 +37,14 @@ def frame_digest(*frames: pd.DataFrame | pd.Series | None) -> str | None:
 
 
 def path_digest(path: str | Path | None) -> str | None:
-    """sha256 of a file, or of every file under a folder (names and contents); None for None."""
+    """sha256 of a file, or of the files directly in a folder (names and contents: a saved model's JSON,
+    weights and network; subfolders such as its checkpoints are left out); None for None."""
     if path is None:
         return None
     path = Path(path)
     digest = hashlib.sha256()
-    for file in sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()):
-        digest.update(str(file.relative_to(path) if file != path else file.name).encode())
+    for file in [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file()):
+        digest.update(file.name.encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
 
