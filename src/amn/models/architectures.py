@@ -289,7 +289,7 @@ def get_architecture(name: str | Architecture, source: str | None = None) -> Arc
 
 def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[str], bound: str,
                  hidden: Sequence[int], dropout: float, layer_params: dict, n_ko: int = 0,
-              input_scale: Sequence[float] | None = None):
+                 input_scale: Sequence[float] | None = None):
     """``get_architecture(arch).build(...)``: the module of an architecture and its network matrices.
 
     Raises

@@ -52,4 +52,3 @@ class Dense(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x if self.input_scale is None else x / self.input_scale)
-

@@ -231,7 +231,7 @@ class AMNRegressor(SaveLoadMixin, RegressorMixin, BaseEstimator):
         self.input_min_ = [float(v) for v in input_min]  # the range the model has seen, per medium input
         self.input_max_ = [float(v) for v in input_max]
         self.loss_scales_ = loss_scales
-        self.prior_scale_ = list(prior_scale)  # of the dense network's inputs (prior_scale in amn.models.dense)
+        self.prior_scale_ = list(prior_scale)  # of the dense network's inputs (Dense's input_scale)
         self.loss_ = loss
         self.history_ = history
         self.best_epoch_ = best_epoch

@@ -350,4 +350,3 @@ def sole_uptake_growth(network, spec: MediumSpec) -> tuple[float, np.ndarray]:
     rows = np.vstack([np.zeros(len(variable)), np.eye(len(variable))])  # the base, then each compound alone
     growth, _ = model.growth(model.medium_bounds(rows, spec.max_value[spec.level > 1]))
     return float(growth[0]), growth[1:]
-
