@@ -302,3 +302,15 @@ def test_dense_input_scale_divides_the_inputs():
     torch.testing.assert_close(scaled.double()(x), plain.double()(x / torch.tensor([1.0, 1000.0, 4.0],
                                                                                   dtype=torch.float64)))
     assert Dense(3, 2, input_scale=[1.0, 1.0, 1.0]).input_scale is None  # no scale: the published network
+
+
+def test_build_module_passes_the_input_scale_to_the_dense_network(textbook_net):
+    from amn.models import build_module
+
+    medium = textbook_net.uptake_ids[:3]
+    scale = [1.0, 1000.0, 4.0]
+    for arch in ("ann-dense", "amn-qp"):
+        module, _ = build_module(arch, textbook_net, medium, [textbook_net.objective_id], "UB", (4,), 0.0, {},
+                                 input_scale=scale)
+        dense = module if arch == "ann-dense" else module.prior
+        torch.testing.assert_close(dense.input_scale, torch.tensor(scale, dtype=dense.input_scale.dtype))

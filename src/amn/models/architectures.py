@@ -297,4 +297,5 @@ def build_module(arch: str, network, medium: Sequence[str], measured: Sequence[s
     ParameterError
         ``arch`` is no architecture.
     """
-    return get_architecture(arch).build(network, medium, measured, bound, hidden, dropout, layer_params, n_ko)
+    return get_architecture(arch).build(network, medium, measured, bound, hidden, dropout, layer_params, n_ko,
+                                        input_scale)
