@@ -27,6 +27,9 @@ from amn.errors import DataError
 
 ENV_VAR = "AMN_DATA_DIR"
 
+#: Name of the E. coli core model that COBRApy ships; loads with no data directory.
+BUNDLED_MODEL = "textbook"
+
 _BIGG = "http://bigg.ucsd.edu/static/models/{}.xml.gz"
 _AMN_RELEASE = "https://raw.githubusercontent.com/brsynth/amn_release/{commit}/{path}"
 

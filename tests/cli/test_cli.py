@@ -65,6 +65,30 @@ def test_help_and_version_import_no_heavy_library():
     assert lazy.stdout.strip() and "make_unidirectional" in dir(__import__("amn"))
 
 
+def test_every_command_help_imports_no_heavy_library():
+    """`amn <command> [<subcommand>] --help` answers in a fraction of a second: the command modules import
+    the library inside their commands, and the architectures' names come from a module without PyTorch."""
+    code = ("import sys, click; from amn.cli import main\n"
+            "ctx = click.Context(main)\n"
+            "paths = [[name] for name in main.list_commands(ctx)]\n"
+            "for name in list(main.list_commands(ctx)):\n"
+            "    command = main.get_command(ctx, name)\n"
+            "    if isinstance(command, click.Group):\n"
+            "        paths += [[name, sub] for sub in command.list_commands(ctx)]\n"
+            "for path in paths:\n"
+            "    try:\n        main([*path, '--help'])\n    except SystemExit as exit:\n        assert exit.code == 0, path\n"
+            "print(len(paths), sorted({'torch', 'cobra', 'sklearn', 'scipy', 'pandas'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    count, loaded = out.splitlines()[-1].split(" ", 1)
+    assert int(count) > len(COMMANDS) and loaded == "[]"
+
+
+def test_demo_refuses_an_unknown_architecture_before_any_work(run, tmp_path):
+    result = run("demo", "--out", tmp_path / "demo", "--arch", "amn-bogus")
+    assert result.exit_code == 2 and "'amn-bogus' is not one of" in result.output
+    assert not (tmp_path / "demo").exists()
+
+
 def test_demo_runs_the_simulated_pipeline(run, textbook, tmp_path):
     result = run("demo", "--out", tmp_path / "demo", "--size", 120, "--epochs", 5)
     assert result.exit_code == 0, result.output

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from amn.cli._options import check_output, make_parent
-from amn.dataset import load_dataset
 
 
 @click.command()
@@ -15,6 +14,8 @@ from amn.dataset import load_dataset
 @click.option("--csv", "prefix", help="Write PREFIX_X.csv and PREFIX_Y.csv.")
 def dataset(path: Path, prefix: str | None) -> None:
     """Describe the dataset at PATH, or export it to CSV (missing folders of PREFIX are created)."""
+    from amn.dataset import load_dataset
+
     if prefix:
         check_output(Path(f"{prefix}_X.csv"), "--csv")
     data = load_dataset(path)

@@ -6,18 +6,10 @@ import time
 from pathlib import Path
 
 import click
-from sklearn.model_selection import KFold
 
 from amn.cli._options import check_output
-from amn.dataset import generate
-from amn.evaluation import AMNFoldScorer, cross_validate
-from amn.evaluation.figures import predicted_vs_reference
-from amn.media import RandomMedia
-from amn.media.spec import core_medium
-from amn.models import AMNRegressor, save_model
-from amn.network import load_model, make_unidirectional
-from amn.network.io import BUNDLED_MODEL
-from amn.solve import HighsLP
+from amn.data import BUNDLED_MODEL
+from amn.models.names import ARCHITECTURES
 
 DEFAULT_ARCH = "amn-qp"
 
@@ -25,7 +17,8 @@ DEFAULT_ARCH = "amn-qp"
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("amn-demo"), show_default=True, help="Directory for the dataset, the model and the figure.")
 @click.option("--size", type=click.IntRange(min=1), default=1000, show_default=True, help="Number of pFBA training samples.")
-@click.option("--arch", default=DEFAULT_ARCH, show_default=True, help="AMN architecture to train beside ANN-Dense.")
+@click.option("--arch", type=click.Choice(ARCHITECTURES), default=DEFAULT_ARCH, show_default=True,
+              help="Architecture to train beside ANN-Dense.")
 @click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
@@ -36,6 +29,17 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     AMN and ANN-Dense with 5-fold cross-validation, prints their growth-rate
     Q^2, saves the AMN trained on all samples and a predicted-vs-pFBA figure.
     """
+    from sklearn.model_selection import KFold
+
+    from amn.dataset import generate
+    from amn.evaluation import AMNFoldScorer, cross_validate
+    from amn.evaluation.figures import predicted_vs_reference
+    from amn.media import RandomMedia
+    from amn.media.spec import core_medium
+    from amn.models import AMNRegressor, save_model
+    from amn.network import load_model, make_unidirectional
+    from amn.solve import HighsLP
+
     check_output(out, folder=True)
     t0 = time.perf_counter()
     original = load_model(BUNDLED_MODEL)

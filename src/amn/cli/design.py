@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from amn.cli._options import FiniteRange, check_inputs, check_output, make_parent
-from amn.design import MediumDesigner
-from amn.media import read_medium
 
 
 @click.command()
@@ -34,6 +32,9 @@ def design(model_dir, objective, max_compounds, max_total, levels, medium_file, 
     disagree, amn_growth, fba_growth, fba_status, then the uptake bound of
     every medium uptake of the model (the columns `amn predict --media` reads).
     """
+    from amn.design import MediumDesigner
+    from amn.media import read_medium
+
     check_inputs({"--medium": medium_file})
     check_output(out)
     designer = MediumDesigner(

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import pandas as pd
 
 from amn.cli._options import check_inputs, check_output, device_option, epochs_line, make_parent, with_notes
 from amn.errors import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 POSITIVE = click.IntRange(min=1)
 
@@ -143,6 +145,9 @@ def cv(media, curves, plates, concentration, additions, every, model, base, laye
     With --report the runs (one per seed, and the forecast) are checkpointed under
     REPORT/checkpoints: rerun the same command after an interruption to resume.
     """
+    import numpy as np
+    import pandas as pd
+
     from amn.dynamics import GrowthModel
     from amn.dynamics.evaluation import forecast, forecast_time, heldout_members
     from amn.dynamics.figures import plot_curves
@@ -236,6 +241,9 @@ def fit(media, curves, plates, concentration, additions, every, model, base, lay
 def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
             figures, device) -> None:
     """Predict curves, substrate depletion and the learned kinetics of a saved dynamic AMN for the media of a table."""
+    import numpy as np
+    import pandas as pd
+
     from amn.dynamics import DynamicAMN, read_media
     from amn.dynamics.figures import plot_curves, plot_depletion
 

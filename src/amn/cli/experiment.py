@@ -10,10 +10,7 @@ from pathlib import Path
 import click
 
 from amn.cli._options import check_inputs, check_output, make_parent, option_names, table_options, with_notes
-from amn.errors import AMNError, PlateReaderError
-from amn.plate_reader.combinations import combinations_design, parse_compounds
-from amn.plate_reader.curation import auto_growth_rates, compare
-from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
+from amn.errors import AMNError, ParameterError, PlateReaderError
 
 
 @click.group(name="experiment")
@@ -44,6 +41,9 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
 
     Example: amn experiment growth-rates ../shared/data/experimental/ecoli_dh5a_growth/raw --out growth.csv
     """
+    from amn.plate_reader.curation import auto_growth_rates, compare
+    from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
+
     check_output(out)
     check_output(wells, "--wells")
     check_output(figures, "--figures", folder=True)
@@ -86,6 +86,8 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
 
     Example: amn experiment design --compounds EX_rib__D_e_i,EX_malt_e_i,EX_fru_e_i,EX_ac_e_i --on 2 --seed 0
     """
+    from amn.plate_reader.combinations import combinations_design, parse_compounds
+
     check_output(out)
     with option_names(**{"k =": "--on"}):
         table = combinations_design(parse_compounds(compounds), k, seed)
@@ -126,8 +128,6 @@ def _cv_option(value: str) -> int | str:
     except ValueError:
         folds = 0
     if folds < 2:
-        from amn.errors import ParameterError
-
         raise ParameterError(f"--cv: a number of folds >= 2 or loo (got {value!r})")
     return folds
 
@@ -222,8 +222,6 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     table = _read(data, network, task=task, **options)
     click.echo(table.summary())
     if test_data is None and folds != "loo" and len(table) < folds:
-        from amn.errors import ParameterError
-
         raise ParameterError(f"{table.source}: {len(table)} rows are too few for {folds}-fold cross-validation "
                              f"(--cv {len(table)} or fewer, or --cv loo)")
     test = None
@@ -300,8 +298,6 @@ def _seeds(seeds: str) -> list[int]:
     except ValueError:
         values = []
     if not values:
-        from amn.errors import ParameterError
-
         raise ParameterError(f"--seeds: comma-separated integers, e.g. 0,1,2 (got {seeds!r})")
     return values
 
@@ -353,7 +349,6 @@ def fit(data: tuple[Path, ...], target: str, all_targets: str | None, task: str,
     inside a `with` block.
     """
     from amn.baselines.mechanistic import mechanistic_blocker, reservoir_knockout_blocker
-    from amn.errors import ParameterError
     from amn.network import Knockouts
     from amn.reservoir import ReservoirClassifier, ReservoirRegressor
     from amn.reservoir.model import load_growth_model

@@ -8,13 +8,7 @@ from pathlib import Path
 import click
 
 from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, option_names
-from amn.dataset import generate as generate_dataset
-from amn.dataset.lock import check_not_busy
-from amn.dataset.store import partial_dir
-from amn.media import GuidedMedia, RandomMedia, read_medium
-from amn.network import RandomKnockouts, make_unidirectional
-from amn.network.io import BUNDLED_MODEL
-from amn.network.knockouts import read_gene_list
+from amn.data import BUNDLED_MODEL
 
 
 @click.command()
@@ -49,6 +43,13 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     that do not grow are kept (the negative class of a growth / no-growth
     model) instead of redrawn.
     """
+    from amn.dataset import generate as generate_dataset
+    from amn.dataset.lock import check_not_busy
+    from amn.dataset.store import partial_dir
+    from amn.media import GuidedMedia, RandomMedia, read_medium
+    from amn.network import RandomKnockouts, make_unidirectional
+    from amn.network.knockouts import read_gene_list
+
     if (size is None) == (experimental is None):
         raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
     knockouts_file = Path(knockouts_source) if knockouts_source and knockouts_source != "all" else None

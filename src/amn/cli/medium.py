@@ -8,9 +8,6 @@ import click
 
 from amn.cli._options import FiniteRange, IdList, check_output, make_parent, option_names
 from amn.errors import UnknownReactionError
-from amn.media.from_model import NUTRIENTS, model_medium
-from amn.network import make_unidirectional
-from amn.solve.composition import sole_uptake_growth
 
 
 class _Variable(IdList):
@@ -19,6 +16,8 @@ class _Variable(IdList):
     name = "carbon|nitrogen|ID,ID,..."
 
     def convert(self, value, param, ctx):
+        from amn.media.from_model import NUTRIENTS
+
         return value if value in NUTRIENTS else super().convert(value, param, ctx)
 
 
@@ -40,6 +39,10 @@ def medium(model: str, variable, base: str, levels: int, max_value: float, ratio
 
     Example: amn medium iMM904 --variable carbon --base salts --out yeast_carbon.csv
     """
+    from amn.media.from_model import model_medium
+    from amn.network import make_unidirectional
+    from amn.solve.composition import sole_uptake_growth
+
     check_output(out)
     network = make_unidirectional(model)
     try:

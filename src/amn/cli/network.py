@@ -9,9 +9,6 @@ from pathlib import Path
 import click
 
 from amn.cli._options import check_inputs, check_output, make_parent
-from amn.media import read_medium
-from amn.network import load_model, make_unidirectional
-from amn.solve.essential import essential_uptakes
 
 
 @click.command()
@@ -29,6 +26,10 @@ def network(model: str, out: Path | None, medium: Path | None, as_json: bool, lp
     bundled with COBRApy).  Reversible reactions become <id>_for/<id>_rev,
     exchanges <id>_i (uptake) / <id>_o (outflow); all bounds are >= 0.
     """
+    from amn.media import read_medium
+    from amn.network import load_model, make_unidirectional
+    from amn.solve.essential import essential_uptakes
+
     check_inputs({"--medium": medium})  # before loading the model: a minute at genome scale
     check_output(out)
     spec = read_medium(medium) if medium is not None else None

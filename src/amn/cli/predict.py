@@ -5,14 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import numpy as np
-import pandas as pd
 
 from amn.cli._options import check_inputs, check_output, make_parent
 from amn.errors import DatasetMismatchError, UnknownGeneError, id_list
-from amn.media import read_media_table
-from amn.models import load_model_dir
-from amn.network.knockouts import read_knockout_table
 
 
 @click.command()
@@ -29,6 +24,13 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path
     through the gene-reaction rules, for any gene of the network.  Missing
     folders of --out are created.
     """
+    import numpy as np
+    import pandas as pd
+
+    from amn.media import read_media_table
+    from amn.models import load_model_dir
+    from amn.network.knockouts import read_knockout_table
+
     check_inputs({"--media": media, "--knockouts": knockouts_path})
     check_output(out)
     estimator = load_model_dir(model_dir)

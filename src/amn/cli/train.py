@@ -7,17 +7,16 @@ import math
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, device_option, epochs_line, option_names
-from amn.dataset import check_network, load_dataset, network_of
 from amn.errors import AMNError, DatasetMismatchError, ParameterError, UnknownReactionError, id_list
-from amn.evaluation import AMNFoldScorer, cross_validate
-from amn.evaluation.executors import executor_for
-from amn.evaluation.runs import claim_run, frame_digest
-from amn.models import ARCHITECTURES, AMNRegressor, save_model
-from amn.training.checkpoint import checkpoint_epochs
+from amn.models.names import ARCHITECTURES
+
+if TYPE_CHECKING:
+    from amn.models import AMNRegressor
 
 POSITIVE = click.IntRange(min=1)
 NON_NEGATIVE = FiniteRange(min=0)
@@ -59,6 +58,8 @@ def _value(text: str):
 
 def _grid(pairs: tuple[str, ...], layer_params: dict) -> dict[str, list]:
     """``--grid KEY=V1,V2`` options as a ParameterGrid dict; ``layer.KEY`` values vary the layer settings."""
+    from amn.models import AMNRegressor
+
     grid, layer = {}, {}
     for pair in pairs:
         key, _, values = pair.partition("=")
@@ -83,6 +84,8 @@ def _grid(pairs: tuple[str, ...], layer_params: dict) -> dict[str, list]:
 
 def _check_inputs(dataset: Path, test_path: Path | None, model: str | None, measured: list[str] | None, folds: int):
     """Load and check the dataset, its network and the test set, before anything is written."""
+    from amn.dataset import check_network, load_dataset, network_of
+
     data = load_dataset(dataset)
     if not model and data.model_source is None:
         raise DatasetMismatchError(f"{dataset}: the dataset does not record its model; pass --model")
@@ -129,6 +132,8 @@ def _cross_validate(estimator, points, data, test, folds, seed, executor, checkp
     """The CV of ``estimator`` (``points`` empty), or the sweep: OUT/sweep.csv, the best point set on ``estimator``."""
     from sklearn.model_selection import KFold
 
+    from amn.evaluation import AMNFoldScorer, cross_validate
+
     common = {"seeds": (seed,), "cv": KFold(folds, shuffle=True), "scorer": AMNFoldScorer(), "executor": executor,
               "progress": progress}
     if not points:
@@ -156,6 +161,8 @@ def _claim_checkpoints(checkpoints: Path, estimator: AMNRegressor, data, test, f
     What decides a run: the estimator's parameters (the network by its sha256), the folds, the sweep
     grid, and the training and test arrays.
     """
+    from amn.evaluation.runs import claim_run, frame_digest
+
     params = {k: v for k, v in estimator.get_params().items() if k not in ("verbose", "device")}
     network = params["network"]
     params["network"] = network.sha256() if hasattr(network, "sha256") else network
@@ -205,6 +212,10 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     interruption to resume.  Results do not depend on the number of workers.
     Options, the dataset and the test set are checked before OUT is created.
     """
+    from amn.evaluation.executors import executor_for
+    from amn.models import AMNRegressor, save_model
+    from amn.training.checkpoint import checkpoint_epochs
+
     check_inputs({"--dataset": dataset, "--test": test_path})
     check_output(out, folder=True)
     measured_ids = measured or None

@@ -4,12 +4,32 @@
 - :class:`FluxAMNRegressor`: every measured flux of a condition, knockouts as masks (prior + steady-state projection);
 - :func:`save_model` / :func:`load_model_dir`: functional forms of ``save`` and ``load``;
 - :data:`ARCHITECTURES` (names) and :func:`get_architecture` (their :class:`Architecture` records).
+
+The names are imported on first use, so the command line lists :data:`ARCHITECTURES`
+(from :mod:`amn.models.names`) without importing PyTorch.
 """
 
-from amn.models.architectures import AMN, ARCHITECTURES, Architecture, build_module, get_architecture
-from amn.models.dense import Dense
-from amn.models.estimator import AMNRegressor, load_model_dir, save_model
-from amn.models.flux import FluxAMNRegressor
+from importlib import import_module
+
+#: Public name -> the module that defines it, imported on first use.
+_LAZY = {
+    **dict.fromkeys(["AMN", "Architecture", "build_module", "get_architecture"], "amn.models.architectures"),
+    "ARCHITECTURES": "amn.models.names",
+    "Dense": "amn.models.dense",
+    **dict.fromkeys(["AMNRegressor", "load_model_dir", "save_model"], "amn.models.estimator"),
+    "FluxAMNRegressor": "amn.models.flux",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'amn.models' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AMN",

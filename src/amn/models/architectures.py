@@ -3,8 +3,8 @@
 Each architecture is an :class:`Architecture`, a frozen record of what sets it
 apart (whether it predicts every flux, whether it has a mechanistic layer,
 which one, how its module is built); code asks the record, never the name.
-:data:`ARCHITECTURES` is the tuple of their names (the command line's
-choices), :func:`get_architecture` the record of a name.
+The names and summaries live in :mod:`amn.models.names` (:data:`ARCHITECTURES`,
+the command line's choices), :func:`get_architecture` gives the record of a name.
 
 >>> get_architecture("ann-dense").all_fluxes
 False
@@ -25,6 +25,7 @@ from torch import nn
 
 from amn.errors import ParameterError
 from amn.models.dense import Dense
+from amn.models.names import ARCHITECTURE_SUMMARIES, ARCHITECTURES
 
 #: Layer settings inside learning (no growth objective: the loss supplies the targets),
 #: with few unrolled steps as in the published AMNs; override with ``layer_params``.
@@ -230,29 +231,17 @@ class Architecture:
         return module, mats
 
 
-_LAYER_SUMMARIES = {
-    "w": "dense prior, then RNN-W: propagation through metabolites with learned branching ratios (AMN-Wt)",
-    "eb": "dense prior, then RNN-EB: the primal-dual projection LP network, exact uptakes",
-    "ub": "dense prior, then RNN-UB: the LP network with uptake upper bounds",
-    "qp": "dense prior, then QP: gradient descent with momentum on the constraint violations (AMN-QP)",
-    "pdhg": "dense prior, then PDHG: restarted Halpern primal-dual steps on the pFBA-like problem",
-    "ipm": "dense prior, then an interior-point method on the pFBA-like problem (steady states)",
+#: Name -> (all_fluxes, layer, builder): what each architecture of :mod:`amn.models.names` is.
+_KINDS = {
+    "ann-dense": (False, None, _dense),
+    "ann-sv": (True, None, _dense),
+    **{f"amn-{kind}": (True, kind, partial(_amn, kind)) for kind in ("w", "eb", "ub", "qp", "pdhg", "ipm")},
+    "amn-exact": (True, "exact", _exact),
 }
 
-_ALL = (
-    Architecture("ann-dense", "dense network, medium -> measured fluxes only (the baseline)", False, None, _dense),
-    Architecture("ann-sv", "dense network, medium -> every flux, ||S V||^2, bound and sign terms in the loss",
-                 True, None, _dense),
-    *(Architecture(f"amn-{kind}", summary, True, kind, partial(_amn, kind)) for kind, summary in _LAYER_SUMMARIES.items()),
-    Architecture("amn-exact", "a learned scale per medium input, then pFBA solved exactly by HiGHS (ExactFBA)",
-                 True, "exact", _exact),
-)
-
-#: Name -> :class:`Architecture`, read-only.
-ARCHITECTURE_RECORDS: Mapping[str, Architecture] = MappingProxyType({a.name: a for a in _ALL})
-
-#: The architecture names, in documentation order (the command line's choices).
-ARCHITECTURES: tuple[str, ...] = tuple(ARCHITECTURE_RECORDS)
+#: Name -> :class:`Architecture`, read-only, in the order of :data:`ARCHITECTURES`.
+ARCHITECTURE_RECORDS: Mapping[str, Architecture] = MappingProxyType(
+    {name: Architecture(name, summary, *_KINDS[name]) for name, summary in ARCHITECTURE_SUMMARIES.items()})
 
 
 def get_architecture(name: str | Architecture, source: str | None = None) -> Architecture:

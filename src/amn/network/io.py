@@ -12,9 +12,6 @@ from cobra.util.solver import linear_reaction_coefficients
 from amn import data
 from amn.errors import DataError, InputFileNotFoundError, ModelLoadError
 
-#: Name of the E. coli core model that COBRApy ships; loads with no data directory.
-BUNDLED_MODEL = "textbook"
-
 
 def _bundled_textbook() -> Path:
     return Path(str(resources.files("cobra.data").joinpath("textbook.xml.gz")))
@@ -43,7 +40,7 @@ def resolve_model_path(source: str | Path) -> Path:
     if path.exists():
         return path
     name = str(source)
-    if name == BUNDLED_MODEL:
+    if name == data.BUNDLED_MODEL:
         return _bundled_textbook()
     if path.suffix == "" and path.parent == Path("."):
         try:
