@@ -12,29 +12,45 @@ from amn.errors import DatasetMismatchError, UnknownGeneError, id_list
 
 @click.command()
 @click.argument("model_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--media", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV with one row per medium, columns = the model's medium uptake ids.")
+@click.option("--media", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV with one row per medium, a column per medium uptake of the model: its id (EX_glc__D_e_i), exchange (EX_glc__D_e) or metabolite (glc__D_e).")
 @click.option("--knockouts", "knockouts_path", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with one row per medium row and a column `knockouts`: `;`-separated gene (or reaction) ids, empty = wild type.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV `column,id`: the model id (uptake, exchange, metabolite, gene) each named column means.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV of predicted fluxes (columns = reaction ids).")
-def predict(model_dir: Path, media: Path, knockouts_path: Path | None, out: Path) -> None:
+def predict(model_dir: Path, media: Path, knockouts_path: Path | None, mapping: Path | None, out: Path) -> None:
     """Predict the fluxes of a saved model for the media of a CSV table.
 
-    Knockouts come from KO:<gene> indicator columns of the media table (1 = knocked
-    out) and from --knockouts; AMNs remove the reactions of the knocked-out genes
-    through the gene-reaction rules, for any gene of the network.  Missing
-    folders of --out are created.
+    Columns may name an uptake as the table's authors do (exchange or metabolite
+    id, R_ prefix, --mapping); each renamed column is printed.  Knockouts come
+    from KO:<gene> indicator columns of the media table (1 = knocked out; a gene
+    id or name) and from --knockouts; AMNs remove the reactions of the
+    knocked-out genes through the gene-reaction rules, for any gene of the
+    network.  Missing folders of --out are created.
     """
     import numpy as np
     import pandas as pd
 
-    from amn.media import read_media_table
+    from amn.csv_input import read_csv
+    from amn.dataset.names import ModelIds, check_mapping, model_columns, read_mapping
+    from amn.media import validate_media_table
     from amn.models import load_model_dir
     from amn.network.knockouts import read_knockout_table
 
-    check_inputs({"--media": media, "--knockouts": knockouts_path})
+    check_inputs({"--media": media, "--knockouts": knockouts_path, "--mapping": mapping})
     check_output(out)
     estimator = load_model_dir(model_dir)
-    values = read_media_table(media, estimator.medium_)
+    table = read_csv(media, DatasetMismatchError, index_col=None)
+    ids = ModelIds.from_network(estimator.network_)
+    names = None
+    if mapping is not None:
+        names = read_mapping(mapping, [c.removeprefix("KO:") for c in map(str, table.columns)], str(media))
+        check_mapping(names, ids, mapping)
+    table, renamed = model_columns(table, ids, estimator.medium_, str(media), names)
+    if renamed:
+        click.echo(f"amn: note: {media}: column(s) read as the model's ids: "
+                   + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
+    values = validate_media_table(table, estimator.medium_, source=str(media))
     if values.attrs.get("ignored"):
         click.echo(f"amn: note: {media}: column(s) {id_list(values.attrs['ignored'])} are not inputs of the model "
                    "(ignored)", err=True)

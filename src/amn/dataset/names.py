@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from amn.errors import DatasetMismatchError
 
 _DIRECTION = re.compile(r"^(?P<base>.+)_(?P<dir>fwd|for|rev)$")
@@ -268,3 +270,68 @@ def check_mapping(mapping: Mapping[str, str], ids: ModelIds | None, path) -> Non
             raise DatasetMismatchError(
                 f"{path}: row {i + 1}: {target} (for column {column}) is no uptake, reaction, metabolite or gene of "
                 f"model {ids.model_id}")
+
+
+def model_columns(table: pd.DataFrame, ids: ModelIds, medium_ids: Sequence[str], source: str,
+                  mapping: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A media table's columns renamed to the ids a trained model takes, as its authors named them.
+
+    A column that names one of ``medium_ids`` another way (its exchange ``EX_glc__D_e``, the
+    metabolite ``glc__D_e``, ``R_EX_glc__D_e_rev``, a ``mapping`` entry: :func:`resolve`) takes that
+    id; ``KO:<name>`` takes the gene id of a gene name or a ``mapping`` entry (``KO:pgi`` ->
+    ``KO:b4025``).  Other columns are left as they are, for the table's reader to judge.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One medium per row.
+    ids : ModelIds
+        The ids of the model's network.
+    medium_ids : sequence of str
+        The uptakes the model takes.
+    source : str
+        Names the table in messages.
+    mapping : mapping of str to str, optional
+        A user mapping (column -> id, :func:`read_mapping`); a ``KO:`` column maps by its gene part.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        The renamed table, and {column: id} of the columns renamed.
+
+    Raises
+    ------
+    DatasetMismatchError
+        Two columns name the same uptake or gene.
+
+    Examples
+    --------
+    >>> from amn.network import make_unidirectional
+    >>> ids = ModelIds.from_network(make_unidirectional("textbook"))
+    >>> table = pd.DataFrame({"glc__D_e": [10.0], "EX_o2_e": [20.0], "KO:pgi": [1], "note": ["x"]})
+    >>> model_columns(table, ids, ["EX_glc__D_e_i", "EX_o2_e_i"], "t.csv")[1]
+    {'glc__D_e': 'EX_glc__D_e_i', 'EX_o2_e': 'EX_o2_e_i', 'KO:pgi': 'KO:b4025'}
+    """
+    from amn.network.knockouts import KO_PREFIX
+
+    accepted = set(medium_ids)
+    renamed: dict[str, str] = {}
+    for column in map(str, table.columns):
+        if column in accepted:
+            continue
+        if column.startswith(KO_PREFIX):
+            name = column[len(KO_PREFIX):]
+            found = resolve(name, ids, mapping)
+            if found is not None and found.kind == "gene" and found.id != name:
+                renamed[column] = KO_PREFIX + found.id
+            continue
+        found = resolve(column, ids, mapping)
+        if found is not None and found.uptake in accepted:
+            renamed[column] = found.uptake
+    named: dict[str, str] = {}
+    for column in map(str, table.columns):
+        target = renamed.get(column, column)
+        if target in named:
+            raise DatasetMismatchError(f"{source}: columns {named[target]} and {column} both name {target}")
+        named[target] = column
+    return table.rename(columns=renamed), renamed
