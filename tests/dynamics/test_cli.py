@@ -53,6 +53,14 @@ def test_fit_then_predict(tmp_path):
     assert len(table) == 8 * 4
     assert (table["glc__D_e"] >= 0).all()
     assert (tmp_path / "fig" / "depletion.png").exists() and (tmp_path / "fig" / "depletion.svg").exists()
+    # `amn predict` on it: one line naming what reads it, before the network is read (here: removed)
+    from amn.cli import main
+
+    (tmp_path / "m" / "network.xml").unlink()
+    result = runner.invoke(main, ["predict", str(tmp_path / "m"), "--media", str(media), "--out", str(tmp_path / "q.csv")])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "m/model.json: saved by DynamicAMN, not by AMNRegressor; load it with DynamicAMN.load or `amn dynamic " \
+           "predict`" in result.output
 
 
 def test_fit_keeps_a_checkpoint_and_refuses_one_of_another_run(tmp_path):

@@ -180,6 +180,10 @@ def test_train_evaluate_predict_commands(textbook_net, tmp_path):
     bad.write_text("EX_glc__D_e_i\n1\n")
     result = runner.invoke(main, ["predict", str(out), "--media", str(bad), "--out", str(tmp_path / "g.csv")])
     assert result.exit_code == 2 and "missing medium column" in result.output
+    result = runner.invoke(main, ["dynamic", "predict", str(out), "--media", str(media), "--times", "0,1",
+                                  "--out", str(tmp_path / "c.csv")])
+    assert result.exit_code == 2 and "model.json: saved by AMNRegressor, not by DynamicAMN; load it with " \
+                                     "AMNRegressor.load or `amn predict`" in result.output
 
 
 def test_amn_exact_untrained_is_pfba(core_data):

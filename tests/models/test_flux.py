@@ -221,7 +221,7 @@ def test_load_refuses_another_kind_of_model(tmp_path, fitted):
     fitted.save(tmp_path / "m")
     description = json.loads((tmp_path / "m" / "model.json").read_text())
     (tmp_path / "m" / "model.json").write_text(json.dumps({**description, "kind": "amn"}))
-    with pytest.raises(ModelLoadError, match="not a FluxAMNRegressor"):
+    with pytest.raises(ModelLoadError, match="saved by AMNRegressor, not by FluxAMNRegressor; load it with AMNRegressor.load or `amn predict`"):
         FluxAMNRegressor.load(tmp_path / "m")
     with pytest.raises(ModelLoadError, match="missing model.json"):
         FluxAMNRegressor.load(tmp_path / "nothing")

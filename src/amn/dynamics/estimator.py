@@ -410,10 +410,8 @@ class DynamicAMN(BaseEstimator):
             Missing or malformed files, another architecture, weights that do not fit.
         """
         resolved = resolve_device(device)  # before any file is read
-        saved = read_model_dir(directory)
+        saved = read_model_dir(directory, kind=ARCH)
         d, source = saved.description, Path(directory) / "model.json"
-        if d.get("arch") != ARCH:
-            raise ModelLoadError(f"{source}: arch {d.get('arch')!r} is not a {ARCH} model")
         try:
             params = dict(d["params"])
             estimator = cls(model=d.get("model") or "network.xml", device=device, **params)

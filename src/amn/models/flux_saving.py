@@ -64,10 +64,8 @@ class FluxSaveLoadMixin:
         DatasetMismatchError
             ``network`` is another network than the model's.
         """
-        saved = read_model_dir(directory, network, required=REQUIRED)
+        saved = read_model_dir(directory, network, required=REQUIRED, kind=KIND)
         d, w, source = saved.description, saved.weights, saved.directory / "model.json"
-        if d["kind"] != KIND:
-            raise ModelLoadError(f"{source}: a {d['kind']!r} model, not a FluxAMNRegressor")
         params = dict(d["params"])
         unknown = sorted(set(params) - set(cls().get_params()))
         if unknown:

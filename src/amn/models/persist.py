@@ -35,6 +35,17 @@ FORMAT = "amn-model/1"
 DESCRIPTION, WEIGHTS, NETWORK = "model.json", "model.safetensors", "network.xml"
 #: Keys every ``model.json`` has (``weights_sha256`` since it is written; the rest read with defaults).
 REQUIRED = ("arch", "params", "medium", "measured", "network_sha256", "loss_scales", "input_min", "input_max")
+#: The kinds of saved model -> (the estimator that loads it, the command that reads it, if any).
+#: ``model.json`` records ``kind``; an :class:`~amn.models.AMNRegressor` (kind ``amn``) records only its ``arch``.
+KINDS = {"amn": ("AMNRegressor", "amn predict"), "flux-amn": ("FluxAMNRegressor", None),
+         "dynamic-amn": ("DynamicAMN", "amn dynamic predict")}
+
+
+def model_kind(description: dict) -> str:
+    """The kind (a key of :data:`KINDS`) of a ``model.json``: its ``kind``, else its ``arch`` when that names
+    a kind (``dynamic-amn``), else ``amn``."""
+    kind = description.get("kind", description.get("arch"))
+    return kind if kind in KINDS else "amn"
 
 
 def _sha256(path: Path) -> str:
@@ -111,7 +122,7 @@ def write_model_dir(directory: str | Path, description: dict, weights: dict[str,
 
 
 def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str | None = None,
-                   required: tuple[str, ...] = REQUIRED) -> SavedModel:
+                   required: tuple[str, ...] = REQUIRED, kind: str = "amn") -> SavedModel:
     """Read and validate a model directory.
 
     Parameters
@@ -121,6 +132,9 @@ def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
         The network the model was trained on (default: its ``network.xml``).
     required : tuple of str
         The keys ``model.json`` must have (default: an :class:`~amn.models.AMNRegressor`'s).
+    kind : str, default "amn"
+        The kind of model expected (:data:`KINDS`); another is refused before the weights and the
+        network (a minute at genome scale) are read, naming what reads it.
 
     Returns
     -------
@@ -129,7 +143,7 @@ def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     Raises
     ------
     ModelLoadError
-        A file is missing, ``model.json`` is not JSON, of another format or lacks keys, the weights
+        A file is missing, ``model.json`` is not JSON, of another format or kind or lacks keys, the weights
         are not a safetensors file, differ from their recorded sha256 or are not finite.
     DatasetMismatchError
         ``network`` is not the network the model was trained on.
@@ -145,6 +159,11 @@ def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
     if not isinstance(description, dict) or description.get("format") != FORMAT:
         found = description.get("format") if isinstance(description, dict) else None
         raise ModelLoadError(f"{directory / DESCRIPTION}: unknown format {found!r}")
+    found = model_kind(description)
+    if found != kind:
+        reader, command = KINDS[found]
+        how = f"{reader}.load" + (f" or `{command}`" if command else "")
+        raise ModelLoadError(f"{directory / DESCRIPTION}: saved by {reader}, not by {KINDS[kind][0]}; load it with {how}")
     missing = [key for key in required if key not in description]
     if missing:
         raise ModelLoadError(f"{directory / DESCRIPTION}: lacks {id_list(missing)}")
