@@ -277,6 +277,27 @@ def test_composition_column_not_in_the_model(work, tmp_path):
     assert not (tmp_path / "b.csv").exists()
 
 
+def test_generate_reads_the_experimental_table_as_its_authors_name_the_uptakes(work, tmp_path):
+    """Metabolite and exchange ids, unit hints and a mapping file draw the dataset of the uptake ids, seed for seed."""
+    ids = pd.read_csv(_experimental_table(tmp_path))
+    named = ids.rename(columns={"EX_glc__D_e_i": "glc__D_e (mM)", "EX_fru_e_i": "EX_fru_e", "EX_succ_e_i": "succinate"})
+    named.to_csv(tmp_path / "named.csv", index=False)
+    (tmp_path / "map.csv").write_text("column,id\nsuccinate,succ_e\n")
+    common = ["--medium", work / "medium.csv", "--model", "textbook", "--per-medium", 3, "--quiet"]
+    assert amn("generate", *common, "--experimental", tmp_path / "exp.csv", "--out", tmp_path / "ids.npz").returncode == 0
+    result = amn("generate", *common, "--experimental", tmp_path / "named.csv", "--mapping", tmp_path / "map.csv",
+                 "--out", tmp_path / "named.npz")
+    assert result.returncode == 0, result.stderr
+    assert "glc__D_e (mM) -> EX_glc__D_e_i, EX_fru_e -> EX_fru_e_i, succinate -> EX_succ_e_i" in result.stderr
+    from amn.dataset import load_dataset
+
+    for part in ("X", "Y"):
+        pd.testing.assert_frame_equal(getattr(load_dataset(tmp_path / "named.npz"), part),
+                                      getattr(load_dataset(tmp_path / "ids.npz"), part))
+    assert_clean_error(amn("generate", *common, "--size", 5, "--mapping", tmp_path / "map.csv", "--out",
+                           tmp_path / "x.npz"), "--mapping")
+
+
 def test_duplicate_columns(work, tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("EX_glc__D_e_i,EX_glc__D_e_i,GR_AVG\n1,1,0.5\n0,0,0.1\n1,1,0.6\n0,0,0.2\n")

@@ -9,6 +9,7 @@ import click
 
 from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, option_names
 from amn.data import BUNDLED_MODEL
+from amn.errors import MediumError
 
 
 @click.command()
@@ -16,6 +17,7 @@ from amn.data import BUNDLED_MODEL
 @click.option("--medium", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Medium specification CSV (level, max_value, ratio_drawing).")
 @click.option("--size", type=click.IntRange(min=1), help="Number of random media (random generation).")
 @click.option("--experimental", type=click.Path(dir_okay=False, path_type=Path), help="Experimental table (presence 0/1, bounds or concentrations; 0 = absent): generate media guided by its rows, the compounds each holds drawn at random levels.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), help="With --experimental: CSV `column,id`, the model id (uptake, exchange or metabolite) each named column means.")
 @click.option("--per-medium", type=click.IntRange(min=1), default=100, show_default=True, help="Samples per experimental medium (with --experimental).")
 @click.option("--method", type=click.Choice(["pfba", "fba"]), default="pfba", show_default=True, help="Labels: FBA, or pFBA (minimal total flux at the optimum).")
 @click.option("--bound", type=click.Choice(["UB", "EB"]), default="UB", show_default=True, help="X = uptake upper bounds given (UB) or uptake fluxes used (EB).")
@@ -30,11 +32,13 @@ from amn.data import BUNDLED_MODEL
 @click.option("--wild-type", type=FiniteRange(0, 1), default=0.1, show_default=True, help="With --knockouts: fraction of samples without knockout.")
 @click.option("--keep-no-growth", is_flag=True, help="Draw each medium once and keep those that do not grow (growth / no-growth training data); infeasible LPs are kept as growth 0, fluxes 0, and still reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def generate(model, medium, size, experimental, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, knockouts_source, wild_type, keep_no_growth, quiet) -> None:
+def generate(model, medium, size, experimental, mapping, per_medium, method, bound, outputs, out, seed, workers, dask_address, chunk_size, backend, knockouts_source, wild_type, keep_no_growth, quiet) -> None:
     """Draw media, label them by FBA/pFBA, and write a training set.
 
     Random media follow the medium file (published semantics); with
-    --experimental, each row of the table gives --per-medium samples.  The run
+    --experimental, each row of the table gives --per-medium samples (its
+    columns name uptakes as the table's authors do: exchange or metabolite ids,
+    unit hints, --mapping; each renamed column is printed).  The run
     is written chunk by chunk: interrupt it at any time (Ctrl-C, kill -9) and
     rerun the same command to resume; the result is identical to an
     uninterrupted run.  With --knockouts, each sample also knocks out one
@@ -43,8 +47,10 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     that do not grow are kept (the negative class of a growth / no-growth
     model) instead of redrawn.
     """
+    from amn.csv_input import read_csv
     from amn.dataset import generate as generate_dataset
     from amn.dataset.lock import check_not_busy
+    from amn.dataset.names import ModelIds, check_mapping, model_columns, read_mapping
     from amn.dataset.store import partial_dir
     from amn.media import GuidedMedia, RandomMedia, read_medium
     from amn.network import RandomKnockouts, make_unidirectional
@@ -53,13 +59,27 @@ def generate(model, medium, size, experimental, per_medium, method, bound, outpu
     if (size is None) == (experimental is None):
         raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
     knockouts_file = Path(knockouts_source) if knockouts_source and knockouts_source != "all" else None
-    check_inputs({"--medium": medium, "--experimental": experimental, "--knockouts": knockouts_file})
+    if mapping is not None and experimental is None:
+        raise click.UsageError("--mapping names the columns of an --experimental table")
+    check_inputs({"--medium": medium, "--experimental": experimental, "--mapping": mapping, "--knockouts": knockouts_file})
     check_output(out)
     check_not_busy(out)  # before loading the model: a second run on the same file is refused at once
     spec = read_medium(medium)
-    with option_names(per_medium="--per-medium", size="--size"):
-        media = GuidedMedia.from_csv(spec, experimental, per_medium) if experimental else RandomMedia(spec, size)
+    table = read_csv(experimental, MediumError) if experimental else None
+    with option_names(size="--size"):
+        media = RandomMedia(spec, size) if table is None else None
     network = make_unidirectional(model)
+    if table is not None:
+        ids = ModelIds.from_network(network)
+        names = read_mapping(mapping, table.columns, str(experimental)) if mapping else None
+        if names:
+            check_mapping(names, ids, mapping)
+        table, renamed = model_columns(table, ids, spec.reaction_ids, str(experimental), names, units=True)
+        if renamed:
+            click.echo(f"amn: note: {experimental}: column(s) read as uptakes: "
+                       + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
+        with option_names(per_medium="--per-medium"):
+            media = GuidedMedia(spec, table, per_medium, source=str(experimental))
     knockouts = None
     if knockouts_source:
         genes = None if knockouts_file is None else read_gene_list(knockouts_source)

@@ -273,7 +273,8 @@ def check_mapping(mapping: Mapping[str, str], ids: ModelIds | None, path) -> Non
 
 
 def model_columns(table: pd.DataFrame, ids: ModelIds, medium_ids: Sequence[str], source: str,
-                  mapping: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+                  mapping: Mapping[str, str] | None = None,
+                  units: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
     """A media table's columns renamed to the ids a trained model takes, as its authors named them.
 
     A column that names one of ``medium_ids`` another way (its exchange ``EX_glc__D_e``, the
@@ -293,6 +294,10 @@ def model_columns(table: pd.DataFrame, ids: ModelIds, medium_ids: Sequence[str],
         Names the table in messages.
     mapping : mapping of str to str, optional
         A user mapping (column -> id, :func:`read_mapping`); a ``KO:`` column maps by its gene part.
+    units : bool, default False
+        A column's unit hint (``glc__D_e (mM)``, :func:`split_unit`) is dropped before it is resolved:
+        for readers to whom a value only says present or absent.  Without it such a column is left
+        as it is, since its values are not the uptake bounds the model takes.
 
     Returns
     -------
@@ -325,7 +330,7 @@ def model_columns(table: pd.DataFrame, ids: ModelIds, medium_ids: Sequence[str],
             if found is not None and found.kind == "gene" and found.id != name:
                 renamed[column] = KO_PREFIX + found.id
             continue
-        found = resolve(column, ids, mapping)
+        found = resolve(split_unit(column)[0] if units else column, ids, mapping)
         if found is not None and found.uptake in accepted:
             renamed[column] = found.uptake
     named: dict[str, str] = {}
