@@ -177,7 +177,7 @@ def test_unknown_compound_names_file_and_column(core_surrogate):
     curves = synthetic_curves(core_surrogate)
     curves.media = curves.media.rename(columns={"succ_e": "foo_e"})
     curves.media.attrs["source"] = "synthetic.csv"
-    with pytest.raises(UnknownReactionError, match=r"synthetic\.csv: column foo_e: model .* has no uptake EX_foo_e_i"):
+    with pytest.raises(UnknownReactionError, match=r"synthetic\.csv: column foo_e: no uptake of model e_coli_core \(not an extracellular metabolite"):
         DynamicAMN(model="textbook", surrogate_samples=20, epochs=1).fit(curves)
 
 

@@ -44,3 +44,24 @@ def test_a_base_on_which_nothing_grows_or_unknown_ids_are_refused(textbook):
         dynamic_network(textbook, COMPOUNDS, base=["EX_o2_e_i", "EX_nothing_i"])
     with pytest.raises(ParameterError, match="base must be one of m9, model or uptake ids, got 'salts'"):
         dynamic_network(textbook, COMPOUNDS, base="salts")
+
+
+def test_compounds_map_to_their_uptakes_whatever_the_exchange_ids(textbook):
+    """Another naming scheme (exchanges not called EX_<metabolite>): a metabolite column still finds its exchange,
+    as COBRApy's boundary reactions say; exchange ids, R_ prefixes and unit hints name it too."""
+    from amn.dynamics.network import compound_uptakes
+    from amn.network import make_unidirectional
+
+    model = textbook.copy()
+    model.reactions.get_by_id("EX_glc__D_e").id = "r_1714"
+    model.repair()
+    network = make_unidirectional(model)
+    exchange = next(r.id for r in model.boundary if "glc__D_e" in {m.id for m in r.metabolites})
+    assert exchange == "r_1714"
+    assert compound_uptakes(network, ["glc__D_e", "R_EX_ac_e", "o2_e (mM)"], "m.csv") == [
+        "r_1714_i", "EX_ac_e_i", "EX_o2_e_i"]
+    assert compound_uptakes(network, ["r_1714"], "m.csv") == ["r_1714_i"]
+    with pytest.raises(UnknownReactionError, match=r"m\.csv: column r_1714: the same uptake r_1714_i as column glc__D_e"):
+        compound_uptakes(network, ["glc__D_e", "r_1714"], "m.csv")
+    with pytest.raises(UnknownReactionError, match=r"m\.csv: column foo_e: no uptake of model e_coli_core"):
+        compound_uptakes(network, ["foo_e"], "m.csv")

@@ -27,7 +27,8 @@ def _curve_options(f):
     f = click.option("--curves", type=click.Path(dir_okay=False, path_type=Path),
                      help="Curves: T_<ID> (h), OD_<ID> (ln OD600), DEV_<ID> (SD) per medium.")(f)
     f = click.option("--media", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Media: an ID column and one column per compound (extracellular metabolite id, mM).")(f)
+                     help="Media: an ID column and one column per compound (mM), named by its extracellular metabolite, "
+                          "exchange or uptake id.")(f)
     f = click.option("--concentration", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
                      help="--plates: mM of a compound marked present.")(f)
     f = click.option("--add", "additions", multiple=True, metavar="MET=MM",

@@ -1,7 +1,8 @@
 """Growth-curve tables: read and check the curves and the media they were measured in.
 
 A :class:`CurveSet` holds, per medium, its initial composition (mM of each
-compound, columns named by extracellular metabolite ids such as ``glc__D_e``)
+compound, columns named by extracellular metabolite ids such as ``glc__D_e``, or by exchange or
+uptake ids: :func:`amn.dynamics.network.compound_uptakes` maps them)
 and its curve on one shared time grid: ln OD600 and, where known, its replicate
 SD.  Two sources are read:
 

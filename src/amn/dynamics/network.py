@@ -77,7 +77,10 @@ class DynamicNetwork:
 
 
 def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], source: str = "media") -> list[str]:
-    """The uptake ``EX_<met>_i`` of each compound column.
+    """The uptake of each compound column: named by its extracellular metabolite (``glc__D_e``, the
+    exchange's only metabolite, whatever the exchange's id), its exchange (``EX_glc__D_e``) or uptake id,
+    with an ``R_`` / ``M_`` prefix or a unit hint (``glc__D_e (mM)``) as tables write them
+    (:func:`amn.dataset.names.resolve`).
 
     Raises
     ------
@@ -85,15 +88,19 @@ def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], s
         A compound the model has no uptake for, or one uptake named by two columns (``glc__D_e`` and
         ``EX_glc__D_e_i``), naming the file and the column.
     """
-    uptakes = set(network.uptake_ids)
+    from amn.dataset.names import ModelIds, resolve, split_unit
+
+    ids = ModelIds.from_network(network)
     seen: dict[str, str] = {}
     for compound in compounds:
-        rid = compound if compound.startswith("EX_") else f"EX_{compound}_i"
-        if rid not in uptakes:
-            raise UnknownReactionError(f"{source}: column {compound}: model {network.model_id} has no uptake {rid}")
-        if rid in seen:
-            raise UnknownReactionError(f"{source}: column {compound}: the same uptake {rid} as column {seen[rid]}")
-        seen[rid] = compound
+        found = resolve(split_unit(compound)[0], ids)
+        if found is None or found.uptake is None:
+            raise UnknownReactionError(f"{source}: column {compound}: no uptake of model {network.model_id} (not an "
+                                       "extracellular metabolite, exchange or uptake id of it)")
+        if found.uptake in seen:
+            raise UnknownReactionError(f"{source}: column {compound}: the same uptake {found.uptake} as column "
+                                       f"{seen[found.uptake]}")
+        seen[found.uptake] = compound
     return list(seen)
 
 
