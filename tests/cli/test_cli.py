@@ -83,6 +83,31 @@ def test_every_command_help_imports_no_heavy_library():
     assert int(count) > len(COMMANDS) and loaded == "[]"
 
 
+def test_a_missing_input_file_is_refused_before_the_library_loads(tmp_path):
+    """A mistyped path answers at once: each command checks its files before it imports PyTorch or COBRApy."""
+    missing = str(tmp_path / "nope.csv")
+    calls = [["train", "--dataset", missing, "--out", str(tmp_path / "o")],
+             ["generate", "--medium", missing, "--size", "3", "--out", str(tmp_path / "o.npz")],
+             ["predict", str(tmp_path), "--media", missing, "--out", str(tmp_path / "o.csv")],
+             ["evaluate", str(tmp_path), "--dataset", missing],
+             ["design", "--model", str(tmp_path), "--medium", missing, "--out", str(tmp_path / "o.csv")],
+             ["network", "textbook", "--medium", missing],
+             ["experiment", "cv", "--data", missing],
+             ["experiment", "fit", "--data", missing, "--growth-model", str(tmp_path), "--out", str(tmp_path / "o.csv")],
+             ["experiment", "reservoir-medium", "--data", missing, "--model", "textbook", "--medium", missing,
+              "--out", str(tmp_path / "o.csv")],
+             ["dynamic", "fit", "--media", missing, "--curves", missing, "--out", str(tmp_path / "o")],
+             ["dynamic", "cv", "--media", missing, "--curves", missing],
+             ["dynamic", "predict", str(tmp_path), "--media", missing, "--times", "0,1", "--out", str(tmp_path / "o.csv")]]
+    code = ("import sys; from amn.cli import main\n"
+            f"for args in {calls!r}:\n"
+            "    try:\n        main(args)\n    except SystemExit as exit:\n        assert exit.code == 2, args\n"
+            "print(sorted({'torch', 'cobra', 'sklearn'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert done.stderr.count("nope.csv: no such file") == len(calls), done.stderr
+
+
 def test_demo_refuses_an_unknown_architecture_before_any_work(run, tmp_path):
     result = run("demo", "--out", tmp_path / "demo", "--arch", "amn-bogus")
     assert result.exit_code == 2 and "'amn-bogus' is not one of" in result.output

@@ -158,7 +158,9 @@ def make_parent(path: Path) -> Path:
 
 def _check_device(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """A device this machine lacks stops the command as it is parsed, before any slow work."""
-    from amn.models.runtime import resolve_device  # imports torch: only for the commands that take --device
+    if value == "auto":  # every machine has one (the GPU when present, else the CPU): no torch to import
+        return value
+    from amn.models.runtime import resolve_device  # imports torch: only for a device named
 
     try:
         resolve_device(value)

@@ -29,6 +29,8 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     AMN and ANN-Dense with 5-fold cross-validation, prints their growth-rate
     Q^2, saves the AMN trained on all samples and a predicted-vs-pFBA figure.
     """
+    check_output(out, folder=True)
+
     from sklearn.model_selection import KFold
 
     from amn.dataset import generate
@@ -40,7 +42,6 @@ def demo(out: Path, size: int, arch: str, epochs: int, seed: int) -> None:
     from amn.network import load_model, make_unidirectional
     from amn.solve import HighsLP
 
-    check_output(out, folder=True)
     t0 = time.perf_counter()
     original = load_model(BUNDLED_MODEL)
     net = make_unidirectional(original)

@@ -32,11 +32,12 @@ def design(model_dir, objective, max_compounds, max_total, levels, medium_file, 
     disagree, amn_growth, fba_growth, fba_status, then the uptake bound of
     every medium uptake of the model (the columns `amn predict --media` reads).
     """
+    check_inputs({"--medium": medium_file})
+    check_output(out)
+
     from amn.design import MediumDesigner
     from amn.media import read_medium
 
-    check_inputs({"--medium": medium_file})
-    check_output(out)
     designer = MediumDesigner(
         model_dir, objective=objective, max_compounds=max_compounds, max_total=max_total,
         levels=read_medium(medium_file) if medium_file else levels, restarts=restarts, steps=steps, lr=lr,

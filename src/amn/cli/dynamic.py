@@ -82,17 +82,19 @@ def _add(table: pd.DataFrame, additions) -> None:
 
 
 def _read(media, curves, plates, concentration, additions, every):
-    from amn.dynamics import read_curve_table, read_plate_folder
-
     if plates is not None:
         if media is not None or curves is not None:
             raise ParameterError("--plates: give either --plates or --media and --curves")
         check_inputs({}, {"--plates": plates})
+        from amn.dynamics import read_plate_folder
+
         data = with_notes(read_plate_folder, plates, concentration=concentration, every=every)
     else:
         if media is None or curves is None:
             raise ParameterError("--media and --curves are both needed (or --plates)")
         check_inputs({"--media": media, "--curves": curves})
+        from amn.dynamics import read_curve_table
+
         data = with_notes(read_curve_table, media, curves)
     _add(data.media, additions)
     return data
@@ -146,13 +148,6 @@ def cv(media, curves, plates, concentration, additions, every, model, base, laye
     With --report the runs (one per seed, and the forecast) are checkpointed under
     REPORT/checkpoints: rerun the same command after an interruption to resume.
     """
-    import numpy as np
-    import pandas as pd
-
-    from amn.dynamics import GrowthModel
-    from amn.dynamics.evaluation import forecast, forecast_time, heldout_members
-    from amn.dynamics.figures import plot_curves
-
     check_output(report, "--report", folder=True)
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
@@ -161,6 +156,14 @@ def cv(media, curves, plates, concentration, additions, every, model, base, laye
     if not seed_list:
         raise ParameterError(f"--seeds {seeds!r}: not comma-separated integers")
     data = _read(media, curves, plates, concentration, additions, every)
+
+    import numpy as np
+    import pandas as pd
+
+    from amn.dynamics import GrowthModel
+    from amn.dynamics.evaluation import forecast, forecast_time, heldout_members
+    from amn.dynamics.figures import plot_curves
+
     if folds > len(data.media):
         raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
     template = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
@@ -242,15 +245,16 @@ def fit(media, curves, plates, concentration, additions, every, model, base, lay
 def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
             figures, device) -> None:
     """Predict curves, substrate depletion and the learned kinetics of a saved dynamic AMN for the media of a table."""
+    check_inputs({"--media": media}, {"model_dir": model_dir})
+    check_output(out)
+    check_output(kinetics, "--kinetics")
+
     import numpy as np
     import pandas as pd
 
     from amn.dynamics import DynamicAMN, read_media
     from amn.dynamics.figures import plot_curves, plot_depletion
 
-    check_inputs({"--media": media}, {"model_dir": model_dir})
-    check_output(out)
-    check_output(kinetics, "--kinetics")
     estimator = DynamicAMN.load(model_dir, device=device)
     measured = None
     if curves is not None or plates is not None:

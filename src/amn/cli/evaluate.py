@@ -14,11 +14,12 @@ from amn.cli._options import check_inputs
 @click.option("--dataset", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Dataset to score the model on.")
 def evaluate(model_dir: Path, dataset: Path) -> None:
     """Score a saved model on a dataset: Q^2 of the measured fluxes, of all fluxes, and the loss terms."""
+    check_inputs({"--dataset": dataset})
+
     from amn.dataset import check_medium, check_network, load_dataset
     from amn.evaluation.metrics import r2
     from amn.models import load_model_dir
 
-    check_inputs({"--dataset": dataset})
     estimator = load_model_dir(model_dir)
     data = load_dataset(dataset)
     check_network(data, estimator.network_, str(dataset), f"the model in {model_dir}")

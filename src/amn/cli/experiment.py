@@ -41,12 +41,13 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
 
     Example: amn experiment growth-rates ../shared/data/experimental/ecoli_dh5a_growth/raw --out growth.csv
     """
-    from amn.plate_reader.curation import auto_growth_rates, compare
-    from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
-
     check_output(out)
     check_output(wells, "--wells")
     check_output(figures, "--figures", folder=True)
+
+    from amn.plate_reader.curation import auto_growth_rates, compare
+    from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
+
     result = auto_growth_rates(raw_dir) if auto else curated_growth_rates(raw_dir)
     for issue in result.issues:
         click.echo(f"amn: warning: {issue}", err=True)
@@ -86,9 +87,10 @@ def design(compounds: str, k: int, seed: int, out: Path | None) -> None:
 
     Example: amn experiment design --compounds EX_rib__D_e_i,EX_malt_e_i,EX_fru_e_i,EX_ac_e_i --on 2 --seed 0
     """
+    check_output(out)
+
     from amn.plate_reader.combinations import combinations_design, parse_compounds
 
-    check_output(out)
     with option_names(**{"k =": "--on"}):
         table = combinations_design(parse_compounds(compounds), k, seed)
     if out is None:
@@ -146,11 +148,12 @@ def reservoir_medium_command(data: Path, target: str, model: str, medium: Path, 
     Generate guided data with it (amn generate --medium OUT --experimental DATA), train
     an AMN on them, and give that AMN to `amn experiment fit|cv --growth-model`.
     """
+    check_inputs({"--data": data, "--medium": medium})
+    check_output(out)
+
     from amn.media import read_medium
     from amn.reservoir import reservoir_medium
 
-    check_inputs({"--data": data, "--medium": medium})
-    check_output(out)
     table, network = _table_and_network(data, target, model)
     widened, limiting = reservoir_medium(network, table, read_medium(medium), max_bound)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -203,6 +206,11 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     written: rerun the same command after an interruption to resume (a method's
     seconds then count the resumed part only).
     """
+    files = {f"--data {path}": path for path in data}
+    check_inputs({**files, "--medium": medium, "--test-data": test_data, "--mapping": mapping},
+                 {"--growth-model": growth_model})
+    check_output(out, folder=True)
+
     import warnings
 
     from amn.baselines.method import run_methods, run_methods_on, select_methods
@@ -211,10 +219,6 @@ def cv(data: tuple[Path, ...], target: str, all_targets: str | None, task: str, 
     from amn.media import read_medium
     from amn.network import make_unidirectional
 
-    files = {f"--data {path}": path for path in data}
-    check_inputs({**files, "--medium": medium, "--test-data": test_data, "--mapping": mapping},
-                 {"--growth-model": growth_model})
-    check_output(out, folder=True)
     seed_list, folds = _seeds(seeds), _cv_option(cv_folds)
     network = make_unidirectional(model) if model else None
     options = {"target": target, "all_targets": all_targets, "composition": composition, "ignore": ignore,
@@ -348,14 +352,15 @@ def fit(data: tuple[Path, ...], target: str, all_targets: str | None, task: str,
     applied to the COBRApy model with amn.solve.cobra_bounds.uptake_bounds(model, row)
     inside a `with` block.
     """
+    check_inputs({**{f"--data {path}": path for path in data}, "--mapping": mapping}, {"--growth-model": growth_model})
+    check_output(out)
+
     from amn.baselines.mechanistic import mechanistic_blocker, reservoir_knockout_blocker
     from amn.network import Knockouts
     from amn.reservoir import ReservoirClassifier, ReservoirRegressor
     from amn.reservoir.model import load_growth_model
     from amn.solve.cobra_bounds import check_bounds
 
-    check_inputs({**{f"--data {path}": path for path in data}, "--mapping": mapping}, {"--growth-model": growth_model})
-    check_output(out)
     network = load_growth_model(growth_model).network_  # the reservoir reuses it (cached)
     table = _read(data, network, target=target, all_targets=all_targets, task=task, composition=composition,
                   ignore=ignore, inputs=inputs, mapping=mapping, knockout_value=knockout_value, key=key)

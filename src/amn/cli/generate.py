@@ -47,6 +47,14 @@ def generate(model, medium, size, experimental, mapping, per_medium, method, bou
     that do not grow are kept (the negative class of a growth / no-growth
     model) instead of redrawn.
     """
+    if (size is None) == (experimental is None):
+        raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
+    knockouts_file = Path(knockouts_source) if knockouts_source and knockouts_source != "all" else None
+    if mapping is not None and experimental is None:
+        raise click.UsageError("--mapping names the columns of an --experimental table")
+    check_inputs({"--medium": medium, "--experimental": experimental, "--mapping": mapping, "--knockouts": knockouts_file})
+    check_output(out)
+
     from amn.csv_input import read_csv
     from amn.dataset import generate as generate_dataset
     from amn.dataset.lock import check_not_busy
@@ -56,13 +64,6 @@ def generate(model, medium, size, experimental, mapping, per_medium, method, bou
     from amn.network import RandomKnockouts, make_unidirectional
     from amn.network.knockouts import read_gene_list
 
-    if (size is None) == (experimental is None):
-        raise click.UsageError("give either --size N (random media) or --experimental TABLE.csv")
-    knockouts_file = Path(knockouts_source) if knockouts_source and knockouts_source != "all" else None
-    if mapping is not None and experimental is None:
-        raise click.UsageError("--mapping names the columns of an --experimental table")
-    check_inputs({"--medium": medium, "--experimental": experimental, "--mapping": mapping, "--knockouts": knockouts_file})
-    check_output(out)
     check_not_busy(out)  # before loading the model: a second run on the same file is refused at once
     spec = read_medium(medium)
     table = read_csv(experimental, MediumError) if experimental else None

@@ -39,11 +39,12 @@ def medium(model: str, variable, base: str, levels: int, max_value: float, ratio
 
     Example: amn medium iMM904 --variable carbon --base salts --out yeast_carbon.csv
     """
+    check_output(out)
+
     from amn.media.from_model import model_medium
     from amn.network import make_unidirectional
     from amn.solve.composition import sole_uptake_growth
 
-    check_output(out)
     network = make_unidirectional(model)
     try:
         with option_names(variable="--variable", base="--base", levels="--levels", max_value="--max-value",

@@ -26,12 +26,13 @@ def network(model: str, out: Path | None, medium: Path | None, as_json: bool, lp
     bundled with COBRApy).  Reversible reactions become <id>_for/<id>_rev,
     exchanges <id>_i (uptake) / <id>_o (outflow); all bounds are >= 0.
     """
+    check_inputs({"--medium": medium})  # before loading the model: a minute at genome scale
+    check_output(out)
+
     from amn.media import read_medium
     from amn.network import load_model, make_unidirectional
     from amn.solve.essential import essential_uptakes
 
-    check_inputs({"--medium": medium})  # before loading the model: a minute at genome scale
-    check_output(out)
     spec = read_medium(medium) if medium is not None else None
     timings = {}
     t0 = time.perf_counter()

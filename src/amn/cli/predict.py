@@ -28,6 +28,9 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, mapping: 
     knocked-out genes through the gene-reaction rules, for any gene of the
     network.  Missing folders of --out are created.
     """
+    check_inputs({"--media": media, "--knockouts": knockouts_path, "--mapping": mapping})
+    check_output(out)
+
     import numpy as np
     import pandas as pd
 
@@ -37,8 +40,6 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, mapping: 
     from amn.models import load_model_dir
     from amn.network.knockouts import read_knockout_table
 
-    check_inputs({"--media": media, "--knockouts": knockouts_path, "--mapping": mapping})
-    check_output(out)
     estimator = load_model_dir(model_dir)
     table = read_csv(media, DatasetMismatchError, index_col=None)
     ids = ModelIds.from_network(estimator.network_)

@@ -212,12 +212,13 @@ def train(dataset, arch, out, model, measured, hidden, dropout, epochs, batch_si
     interruption to resume.  Results do not depend on the number of workers.
     Options, the dataset and the test set are checked before OUT is created.
     """
+    check_inputs({"--dataset": dataset, "--test": test_path})
+    check_output(out, folder=True)
+
     from amn.evaluation.executors import executor_for
     from amn.models import AMNRegressor, save_model
     from amn.training.checkpoint import checkpoint_epochs
 
-    check_inputs({"--dataset": dataset, "--test": test_path})
-    check_output(out, folder=True)
     measured_ids = measured or None
     layers, layer_params = _hidden(hidden), _layer_params(layer_param)
     points = _grid(grid, layer_params)
