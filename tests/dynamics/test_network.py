@@ -54,14 +54,19 @@ def test_compounds_map_to_their_uptakes_whatever_the_exchange_ids(textbook):
 
     model = textbook.copy()
     model.reactions.get_by_id("EX_glc__D_e").id = "r_1714"
+    model.reactions.get_by_id("EX_o2_e").id = "r_1992"
     model.repair()
     network = make_unidirectional(model)
     exchange = next(r.id for r in model.boundary if "glc__D_e" in {m.id for m in r.metabolites})
     assert exchange == "r_1714"
     assert compound_uptakes(network, ["glc__D_e", "R_EX_ac_e", "o2_e (mM)"], "m.csv") == [
-        "r_1714_i", "EX_ac_e_i", "EX_o2_e_i"]
+        "r_1714_i", "EX_ac_e_i", "r_1992_i"]
     assert compound_uptakes(network, ["r_1714"], "m.csv") == ["r_1714_i"]
     with pytest.raises(UnknownReactionError, match=r"m\.csv: column r_1714: the same uptake r_1714_i as column glc__D_e"):
         compound_uptakes(network, ["glc__D_e", "r_1714"], "m.csv")
     with pytest.raises(UnknownReactionError, match=r"m\.csv: column foo_e: no uptake of model e_coli_core"):
         compound_uptakes(network, ["foo_e"], "m.csv")
+    # oxygen is found by its formula: its bound is the oxygen limit, the other salts stay open
+    dn = dynamic_network(model, ["glc__D_e"], base="model", oxygen=7.5, reduce=False)
+    assert dict(zip(dn.base, dn.base_bounds))["r_1992_i"] == 7.5
+    assert sorted(set(dn.base_bounds)) == [7.5, OPEN]

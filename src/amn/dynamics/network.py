@@ -141,6 +141,15 @@ def base_uptakes(network: UnidirectionalNetwork, base: str | Sequence[str], upta
     return [r for r in dict.fromkeys(base) if r not in compounds]
 
 
+def oxygen_uptake(network: UnidirectionalNetwork) -> str | None:
+    """The uptake of extracellular O2 (its metabolite's formula ``O2``, whatever the ids), or None."""
+    for uid in network.uptake_ids:
+        metabolites = list(network.model.reactions.get_by_id(uid).metabolites)
+        if len(metabolites) == 1 and metabolites[0].elements == {"O": 2}:
+            return uid
+    return None
+
+
 def sample_bounds(n: int, n_compounds: int, u_max: float, seed: int = 0) -> np.ndarray:
     """Random compound uptake bounds (n x n_compounds) for labelling: each compound present with a
     per-sample probability, its bound ``u_max * U^2`` (many small bounds: cultures near depletion)."""
@@ -178,7 +187,7 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
     compounds : sequence of str
         Compound columns of the media table (extracellular metabolite ids).
     base : "m9", "model" or sequence of str
-        Uptakes always open (:func:`base_uptakes`): at ``OPEN``, oxygen (``EX_o2_e_i``) at ``oxygen``.
+        Uptakes always open (:func:`base_uptakes`): at ``OPEN``, oxygen (:func:`oxygen_uptake`) at ``oxygen``.
     oxygen : float
         Oxygen uptake bound (mmol/gDW/h).
     u_max : float
@@ -214,7 +223,8 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
     network = make_unidirectional(cobra_model)
     uptakes = compound_uptakes(network, list(compounds), source)
     base_ids = base_uptakes(network, base, uptakes)
-    base_bounds = np.array([oxygen if r == "EX_o2_e_i" else OPEN for r in base_ids])
+    o2 = oxygen_uptake(network)
+    base_bounds = np.array([oxygen if r == o2 else OPEN for r in base_ids])
     full = len(network.reaction_ids)
     medium = [*base_ids, *uptakes]
     draws = sample_bounds(samples if reduce else min(samples, 20), len(uptakes), u_max, seed)
