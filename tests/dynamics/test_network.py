@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from amn.dynamics.network import BASE_M9, MAINTENANCE, OPEN, dynamic_network, label
+from amn.dynamics.network import BASE_M9, OPEN, dynamic_network, forced_reactions, label
 from amn.errors import MediumError, ParameterError, UnknownReactionError
 
 COMPOUNDS = ["glc__D_e", "ac_e"]
@@ -20,8 +20,8 @@ def test_model_base_is_the_model_files_open_uptakes_without_carbon(textbook):
     assert "EX_co2_e_i" not in dn.base and "EX_nh4_e_i" in dn.base  # CO2 holds carbon; ammonium is a salt here
     with textbook as model:  # growth on that base with 10 of glucose is COBRApy's FBA of the same bounds
         model.medium = {**{b[:-2]: (20.0 if b == "EX_o2_e_i" else OPEN) for b in dn.base}, "EX_glc__D_e": 10.0}
-        for rid in MAINTENANCE:
-            model.reactions.get_by_id(rid).lower_bound = 0.0
+        assert [r.id for r in forced_reactions(model)] == ["ATPM"]  # the maintenance the dynamic model frees
+        model.reactions.ATPM.lower_bound = 0.0
         reference = model.slim_optimize()
     _, growth = label(dn.network, dn.medium, dn.base_bounds, np.array([[10.0, 0.0]]))
     assert growth[0] == pytest.approx(reference, rel=1e-6)
@@ -55,6 +55,7 @@ def test_compounds_map_to_their_uptakes_whatever_the_exchange_ids(textbook):
     model = textbook.copy()
     model.reactions.get_by_id("EX_glc__D_e").id = "r_1714"
     model.reactions.get_by_id("EX_o2_e").id = "r_1992"
+    model.reactions.get_by_id("ATPM").id = "r_4046"
     model.repair()
     network = make_unidirectional(model)
     exchange = next(r.id for r in model.boundary if "glc__D_e" in {m.id for m in r.metabolites})
@@ -70,3 +71,6 @@ def test_compounds_map_to_their_uptakes_whatever_the_exchange_ids(textbook):
     dn = dynamic_network(model, ["glc__D_e"], base="model", oxygen=7.5, reduce=False)
     assert dict(zip(dn.base, dn.base_bounds))["r_1992_i"] == 7.5
     assert sorted(set(dn.base_bounds)) == [7.5, OPEN]
+    # maintenance is freed whatever its id: no substrate, no growth (not an infeasible LP)
+    _, growth = label(dn.network, dn.medium, dn.base_bounds, np.array([[0.0], [10.0]]))
+    assert growth[0] == 0.0 and growth[1] > 0.5

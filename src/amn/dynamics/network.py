@@ -3,10 +3,10 @@ and the pFBA samples its growth map is learned from.
 
 The medium of a dynamic model is a base (salts, oxygen: uptakes held at fixed
 bounds; E. coli's M9 salts by default, or the model's own salts for another
-organism) and the compounds of the media table, one uptake ``EX_<met>_i`` per
-compound column ``<met>``.  Non-growth maintenance (``ATPM``'s lower bound) is
-set to 0, so that a culture without substrate stops growing instead of making
-the LP infeasible.  Before training, the network is reduced
+organism) and the compounds of the media table, one uptake per compound column
+(:func:`compound_uptakes`).  Non-growth maintenance (every forced flux, such as
+``ATPM``'s lower bound) is set to 0, so that a culture without substrate stops
+growing instead of making the LP infeasible.  Before training, the network is reduced
 (:func:`~amn.network.reduce_network`) to the reactions that carry flux in the
 pFBA solutions of random bounds on those uptakes.
 """
@@ -38,8 +38,6 @@ BASES = ("m9", "model")
 OPEN = 1000.0
 #: Growth (1/h) below which a medium counts as no growth.
 NO_GROWTH = 1e-6
-#: Reactions whose lower bound (non-growth maintenance) is set to 0.
-MAINTENANCE = ("ATPM",)
 
 
 @dataclass
@@ -141,6 +139,12 @@ def base_uptakes(network: UnidirectionalNetwork, base: str | Sequence[str], upta
     return [r for r in dict.fromkeys(base) if r not in compounds]
 
 
+def forced_reactions(model) -> list:
+    """The reactions of a COBRApy model forced to carry flux (lower bound above 0) that are no exchange:
+    non-growth maintenance (``ATPM`` in BiGG models), whatever its id."""
+    return [r for r in model.reactions if r.lower_bound > 0 and not r.boundary]
+
+
 def oxygen_uptake(network: UnidirectionalNetwork) -> str | None:
     """The uptake of extracellular O2 (its metabolite's formula ``O2``, whatever the ids), or None."""
     for uid in network.uptake_ids:
@@ -217,9 +221,8 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
     cobra_model = load_model(model)
     if cobra_model is model:  # the caller's model stays as it is
         cobra_model = cobra_model.copy()
-    for reaction in cobra_model.reactions:
-        if reaction.id in MAINTENANCE:
-            reaction.lower_bound = 0.0
+    for reaction in forced_reactions(cobra_model):
+        reaction.lower_bound = 0.0
     network = make_unidirectional(cobra_model)
     uptakes = compound_uptakes(network, list(compounds), source)
     base_ids = base_uptakes(network, base, uptakes)
