@@ -61,6 +61,13 @@ class IdList(click.ParamType):
         return ids
 
 
+def note_renamed(source, renamed: Mapping[str, str]) -> None:
+    """One ``amn: note:`` line listing the columns of ``source`` read under the model's ids (old -> new)."""
+    if renamed:
+        click.echo(f"amn: note: {source}: column(s) read as the model's ids: "
+                   + ", ".join(f"{old} -> {new}" for old, new in renamed.items()), err=True)
+
+
 def with_notes(call: Callable, *args, **kwargs):
     """``call(*args, **kwargs)``, its ``UserWarning`` s (what it left out or skipped) printed as one
     ``amn: note:`` line each."""

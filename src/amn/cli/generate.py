@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, option_names
+from amn.cli._options import FiniteRange, IdList, check_inputs, check_output, note_renamed, option_names
 from amn.data import BUNDLED_MODEL
 from amn.errors import MediumError
 
@@ -58,7 +58,7 @@ def generate(model, medium, size, experimental, mapping, per_medium, method, bou
     from amn.csv_input import read_csv
     from amn.dataset import generate as generate_dataset
     from amn.dataset.lock import check_not_busy
-    from amn.dataset.names import ModelIds, check_mapping, model_columns, read_mapping
+    from amn.dataset.names import model_columns
     from amn.dataset.store import partial_dir
     from amn.media import GuidedMedia, RandomMedia, read_medium
     from amn.network import RandomKnockouts, make_unidirectional
@@ -71,14 +71,8 @@ def generate(model, medium, size, experimental, mapping, per_medium, method, bou
         media = RandomMedia(spec, size) if table is None else None
     network = make_unidirectional(model)
     if table is not None:
-        ids = ModelIds.from_network(network)
-        names = read_mapping(mapping, table.columns, str(experimental)) if mapping else None
-        if names:
-            check_mapping(names, ids, mapping)
-        table, renamed = model_columns(table, ids, spec.reaction_ids, str(experimental), names, units=True)
-        if renamed:
-            click.echo(f"amn: note: {experimental}: column(s) read as uptakes: "
-                       + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
+        table, renamed = model_columns(table, network, spec.reaction_ids, str(experimental), mapping, units=True)
+        note_renamed(experimental, renamed)
         with option_names(per_medium="--per-medium"):
             media = GuidedMedia(spec, table, per_medium, source=str(experimental))
     knockouts = None

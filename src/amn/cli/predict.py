@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import check_inputs, check_output, make_parent
+from amn.cli._options import check_inputs, check_output, make_parent, note_renamed
 from amn.errors import DatasetMismatchError, UnknownGeneError, id_list
 
 
@@ -35,22 +35,15 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, mapping: 
     import pandas as pd
 
     from amn.csv_input import read_csv
-    from amn.dataset.names import ModelIds, check_mapping, model_columns, read_mapping
+    from amn.dataset.names import model_columns
     from amn.media import validate_media_table
     from amn.models import load_model_dir
     from amn.network.knockouts import read_knockout_table
 
     estimator = load_model_dir(model_dir)
     table = read_csv(media, DatasetMismatchError, index_col=None)
-    ids = ModelIds.from_network(estimator.network_)
-    names = None
-    if mapping is not None:
-        names = read_mapping(mapping, [c.removeprefix("KO:") for c in map(str, table.columns)], str(media))
-        check_mapping(names, ids, mapping)
-    table, renamed = model_columns(table, ids, estimator.medium_, str(media), names)
-    if renamed:
-        click.echo(f"amn: note: {media}: column(s) read as the model's ids: "
-                   + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
+    table, renamed = model_columns(table, estimator.network_, estimator.medium_, str(media), mapping)
+    note_renamed(media, renamed)
     values = validate_media_table(table, estimator.medium_, source=str(media))
     if values.attrs.get("ignored"):
         click.echo(f"amn: note: {media}: column(s) {id_list(values.attrs['ignored'])} are not inputs of the model "

@@ -272,28 +272,28 @@ def check_mapping(mapping: Mapping[str, str], ids: ModelIds | None, path) -> Non
                 f"model {ids.model_id}")
 
 
-def model_columns(table: pd.DataFrame, ids: ModelIds, medium_ids: Sequence[str], source: str,
-                  mapping: Mapping[str, str] | None = None,
+def model_columns(table: pd.DataFrame, network, medium_ids: Sequence[str], source: str, mapping_file=None,
                   units: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
     """A media table's columns renamed to the ids a trained model takes, as its authors named them.
 
     A column that names one of ``medium_ids`` another way (its exchange ``EX_glc__D_e``, the
-    metabolite ``glc__D_e``, ``R_EX_glc__D_e_rev``, a ``mapping`` entry: :func:`resolve`) takes that
-    id; ``KO:<name>`` takes the gene id of a gene name or a ``mapping`` entry (``KO:pgi`` ->
+    metabolite ``glc__D_e``, ``R_EX_glc__D_e_rev``, a mapping entry: :func:`resolve`) takes that
+    id; ``KO:<name>`` takes the gene id of a gene name or a mapping entry (``KO:pgi`` ->
     ``KO:b4025``).  Other columns are left as they are, for the table's reader to judge.
 
     Parameters
     ----------
     table : pandas.DataFrame
         One medium per row.
-    ids : ModelIds
-        The ids of the model's network.
+    network : UnidirectionalNetwork
+        The model's network.
     medium_ids : sequence of str
         The uptakes the model takes.
     source : str
         Names the table in messages.
-    mapping : mapping of str to str, optional
-        A user mapping (column -> id, :func:`read_mapping`); a ``KO:`` column maps by its gene part.
+    mapping_file : str or Path, optional
+        The user's mapping file (:func:`read_mapping`, checked by :func:`check_mapping`); a ``KO:``
+        column maps by its gene part.
     units : bool, default False
         A column's unit hint (``glc__D_e (mM)``, :func:`split_unit`) is dropped before it is resolved:
         for readers to whom a value only says present or absent.  Without it such a column is left
@@ -307,18 +307,23 @@ def model_columns(table: pd.DataFrame, ids: ModelIds, medium_ids: Sequence[str],
     Raises
     ------
     DatasetMismatchError
-        Two columns name the same uptake or gene.
+        Two columns name the same uptake or gene; a mapping file as :func:`read_mapping` and
+        :func:`check_mapping` refuse it.
 
     Examples
     --------
     >>> from amn.network import make_unidirectional
-    >>> ids = ModelIds.from_network(make_unidirectional("textbook"))
     >>> table = pd.DataFrame({"glc__D_e": [10.0], "EX_o2_e": [20.0], "KO:pgi": [1], "note": ["x"]})
-    >>> model_columns(table, ids, ["EX_glc__D_e_i", "EX_o2_e_i"], "t.csv")[1]
+    >>> model_columns(table, make_unidirectional("textbook"), ["EX_glc__D_e_i", "EX_o2_e_i"], "t.csv")[1]
     {'glc__D_e': 'EX_glc__D_e_i', 'EX_o2_e': 'EX_o2_e_i', 'KO:pgi': 'KO:b4025'}
     """
-    from amn.network.knockouts import KO_PREFIX
+    from amn.network.knockouts import KO_PREFIX  # the network package imports PyTorch: not for the other readers
 
+    ids = ModelIds.from_network(network)
+    mapping = None
+    if mapping_file is not None:
+        mapping = read_mapping(mapping_file, [str(c).removeprefix(KO_PREFIX) for c in table.columns], source)
+        check_mapping(mapping, ids, mapping_file)
     accepted = set(medium_ids)
     renamed: dict[str, str] = {}
     for column in map(str, table.columns):
