@@ -53,6 +53,14 @@ def test_fit_then_predict(tmp_path):
     assert len(table) == 8 * 4
     assert (table["glc__D_e"] >= 0).all()
     assert (tmp_path / "fig" / "depletion.png").exists() and (tmp_path / "fig" / "depletion.svg").exists()
+    # the media named another way (exchange id, unit hint): read as the trained compounds, the same predictions
+    pd.read_csv(media).rename(columns={"glc__D_e": "EX_glc__D_e", "succ_e": "succ_e (mM)"}).to_csv(
+        tmp_path / "named.csv", index=False)
+    result = runner.invoke(dynamic, ["predict", str(tmp_path / "m"), "--media", str(tmp_path / "named.csv"), "--times",
+                                     "0,1,2,4", "--out", str(tmp_path / "named_p.csv")])
+    assert result.exit_code == 0, result.output
+    assert "column(s) read as the model's compounds: EX_glc__D_e -> glc__D_e, succ_e (mM) -> succ_e" in result.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "named_p.csv"), table)
     # `amn predict` on it: one line naming what reads it, before the network is read (here: removed)
     from amn.cli import main
 

@@ -275,6 +275,7 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, t
         if len(times) < 2 or (np.diff(times) <= 0).any() or times[0] < 0:
             raise ParameterError(f"--times {times_text!r}: needs at least two increasing times >= 0 h")
         start = np.full(len(table), -2.5 if od0 is None else od0)
+    table = with_notes(estimator.as_trained, table)
     log_od, conc = estimator.simulate(table, times, start)
     rows = []
     for i, medium in enumerate(table.index):

@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import json
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -291,7 +292,32 @@ class DynamicAMN(BaseEstimator):
         if not hasattr(self, "module_"):
             raise NotFittedError("DynamicAMN is not fitted: call fit(curves) or DynamicAMN.load(directory)")
 
+    def as_trained(self, media: pd.DataFrame) -> pd.DataFrame:
+        """``media`` with each column that names a trained compound another way (its exchange or uptake id,
+        a unit hint: :func:`~amn.dynamics.network.compound_uptakes`) under the compound's training name,
+        said in a ``UserWarning``; :meth:`simulate`, :meth:`predict` and :meth:`kinetics` read media so."""
+        self._check_fitted()
+        extra = [c for c in media.columns if c not in self.compounds_]
+        if not extra:
+            return media
+        from amn.dataset.names import ModelIds, resolve, split_unit
+
+        network = self.growth_model_.dynamic_network.network
+        ids = ModelIds.from_network(network)
+        trained = dict(zip(compound_uptakes(network, self.compounds_), self.compounds_))
+        renamed = {}
+        for column in extra:
+            found = resolve(split_unit(str(column))[0], ids)
+            name = trained.get(found.uptake) if found is not None else None
+            if name is not None and name not in media.columns and name not in renamed.values():
+                renamed[column] = name
+        if renamed:
+            warnings.warn(f"{media.attrs.get('source', 'media')}: column(s) read as the model's compounds: "
+                          + ", ".join(f"{old} -> {new}" for old, new in renamed.items()), UserWarning, stacklevel=3)
+        return media.rename(columns=renamed)
+
     def _media(self, media: pd.DataFrame) -> torch.Tensor:
+        media = self.as_trained(media)
         missing = [c for c in self.compounds_ if c not in media.columns]
         extra = [c for c in media.columns if c not in self.compounds_]
         if missing or extra:
