@@ -246,7 +246,7 @@ def test_predict_reads_uptakes_and_genes_as_the_table_names_them(tmp_path, textb
     media = ko_data.X[model.medium_].iloc[:3].assign(**{"KO:b1136": [0.0, 1.0, 0.0]})
     media.to_csv(tmp_path / "ids.csv", index=False)
     assert run("predict", tmp_path / "model", "--media", tmp_path / "ids.csv", "--out", tmp_path / "ids_f.csv").exit_code == 0
-    names = {"EX_glc__D_e_i": "glc__D_e", "EX_o2_e_i": "R_EX_o2_e_rev", "EX_nh4_e_i": "EX_nh4_e", "EX_pi_e_i": "phosphate",
+    names = {"EX_glc__D_e_i": "glc__D_e", "EX_o2_e_i": "R_EX_o2_e_rev", "EX_fru_e_i": "fru_e (mmol/gDW/h)", "EX_nh4_e_i": "EX_nh4_e", "EX_pi_e_i": "phosphate",
              "KO:b1136": "KO:icd"}
     media.rename(columns=names).to_csv(tmp_path / "named.csv", index=False)
     (tmp_path / "map.csv").write_text("column,id\nphosphate,pi_e\n")
@@ -254,12 +254,16 @@ def test_predict_reads_uptakes_and_genes_as_the_table_names_them(tmp_path, textb
                  "--out", tmp_path / "named_f.csv")
     assert result.exit_code == 0, result.output
     assert "glc__D_e -> EX_glc__D_e_i" in result.output and "KO:icd -> KO:b1136" in result.output
+    assert "fru_e (mmol/gDW/h) -> EX_fru_e_i" in result.output
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "named_f.csv"), pd.read_csv(tmp_path / "ids_f.csv"))
     assert pd.read_csv(tmp_path / "ids_f.csv").loc[1, ["ICDHyr_for", "ICDHyr_rev"]].eq(0).all()
     # two names of one uptake, and a mapping that names no column: one line each, naming the file
     media.assign(glc__D_e=1.0).to_csv(tmp_path / "twice.csv", index=False)
     (tmp_path / "none.csv").write_text("column,id\nsucrose,glc__D_e\n")
+    media.rename(columns={"EX_glc__D_e_i": "glc__D_e (mM)"}).to_csv(tmp_path / "mM.csv", index=False)
     for args, problem in ((["--media", tmp_path / "twice.csv"], "twice.csv: columns EX_glc__D_e_i and glc__D_e both name"),
+                          (["--media", tmp_path / "mM.csv"], ("mM.csv: column glc__D_e (mM): a concentration (mM), but "
+                                                              "the model takes uptake bounds (mmol/gDW/h) for EX_glc__D_e_i")),
                           (["--media", tmp_path / "named.csv", "--mapping", tmp_path / "none.csv"], "none.csv: names no column")):
         result = run("predict", tmp_path / "model", *args, "--out", tmp_path / "x.csv")
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1 and problem in result.output, result.output

@@ -296,8 +296,9 @@ def model_columns(table: pd.DataFrame, network, medium_ids: Sequence[str], sourc
         column maps by its gene part.
     units : bool, default False
         A column's unit hint (``glc__D_e (mM)``, :func:`split_unit`) is dropped before it is resolved:
-        for readers to whom a value only says present or absent.  Without it such a column is left
-        as it is, since its values are not the uptake bounds the model takes.
+        for readers to whom a value only says present or absent.  Without it only a bounds hint
+        (``glc__D_e (mmol/gDW/h)``) is, and a concentration column of an uptake is refused: its values
+        are not the uptake bounds the model takes.
 
     Returns
     -------
@@ -307,8 +308,8 @@ def model_columns(table: pd.DataFrame, network, medium_ids: Sequence[str], sourc
     Raises
     ------
     DatasetMismatchError
-        Two columns name the same uptake or gene; a mapping file as :func:`read_mapping` and
-        :func:`check_mapping` refuse it.
+        Two columns name the same uptake or gene; a concentration column of an uptake (without
+        ``units``); a mapping file as :func:`read_mapping` and :func:`check_mapping` refuse it.
 
     Examples
     --------
@@ -335,9 +336,14 @@ def model_columns(table: pd.DataFrame, network, medium_ids: Sequence[str], sourc
             if found is not None and found.kind == "gene" and found.id != name:
                 renamed[column] = KO_PREFIX + found.id
             continue
-        found = resolve(split_unit(column)[0] if units else column, ids, mapping)
-        if found is not None and found.uptake in accepted:
-            renamed[column] = found.uptake
+        name, unit = split_unit(column)
+        found = resolve(name, ids, mapping)
+        if found is None or found.uptake not in accepted:
+            continue
+        if unit == "concentration" and not units:
+            raise DatasetMismatchError(f"{source}: column {column}: a concentration (mM), but the model takes uptake "
+                                       f"bounds (mmol/gDW/h) for {found.uptake}")
+        renamed[column] = found.uptake
     named: dict[str, str] = {}
     for column in map(str, table.columns):
         target = renamed.get(column, column)
