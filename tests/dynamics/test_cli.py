@@ -97,27 +97,30 @@ def test_cv_writes_scores_and_figures(tmp_path):
         assert (tmp_path / "r" / f"{name}.png").exists() and (tmp_path / "r" / f"{name}.svg").exists()
 
 
-def test_cv_is_checkpointed_and_an_interrupted_cv_says_where(tmp_path, monkeypatch):
+def test_an_interrupted_cv_resumes_to_the_scores_of_an_uninterrupted_run(tmp_path, monkeypatch):
     from amn.dynamics import evaluation
 
     media, curves = _files(tmp_path)
-    args = ["cv", "--media", str(media), "--curves", str(curves), "--folds", "2", "--seeds", "0,1",
-            "--report", str(tmp_path / "r"), *FAST]
+    args = ["cv", "--media", str(media), "--curves", str(curves), "--folds", "2", "--seeds", "0,1", *FAST]
     runner = CliRunner()
-    assert runner.invoke(dynamic, args).exit_code == 0
-    for run in ("heldout-seed0", "heldout-seed1", "forecast"):
-        assert (tmp_path / "r" / "checkpoints" / run / "checkpoint.json").exists()
-    scores = pd.read_csv(tmp_path / "r" / "scores.csv")
-    assert runner.invoke(dynamic, args).exit_code == 0  # read back from the checkpoints: the same scores
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "r" / "scores.csv"), scores)
+    assert runner.invoke(dynamic, [*args, "--report", str(tmp_path / "whole")]).exit_code == 0
+    assert not (tmp_path / "whole" / "checkpoints").exists()  # removed once the scores are written
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(evaluation, "forecast", interrupted)
-    result = runner.invoke(dynamic, args)
+    with monkeypatch.context() as patch:
+        patch.setattr(evaluation, "forecast", interrupted)  # after both held-out runs
+        result = runner.invoke(dynamic, [*args, "--report", str(tmp_path / "r")])
     assert result.exit_code == 130
-    assert f"progress is kept in {tmp_path / 'r' / 'checkpoints'}" in result.output
+    assert f"progress is kept in {tmp_path / 'r' / 'checkpoints'}: rerun the same command to resume" in result.output
+    for run in ("heldout-seed0", "heldout-seed1"):
+        assert (tmp_path / "r" / "checkpoints" / run / "checkpoint.json").exists()
+    result = runner.invoke(dynamic, [*args, "--report", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "r" / "scores.csv"),
+                                  pd.read_csv(tmp_path / "whole" / "scores.csv"))
+    assert not (tmp_path / "r" / "checkpoints").exists()
 
 
 def test_unknown_compound_is_a_one_line_error(tmp_path):

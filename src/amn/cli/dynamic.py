@@ -6,6 +6,7 @@ Curves come from a curve table (``--media`` + ``--curves``, the ``T_<ID>`` /
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,14 +140,16 @@ def dynamic() -> None:
 @click.option("--seeds", default="0", show_default=True, help="Repeats (comma-separated seeds).")
 @click.option("--forecast-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=2 / 3,
               show_default="2/3", help="Share of each curve's points fitted in the forecast split.")
-@click.option("--report", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for figures and scores; the runs are checkpointed in REPORT/checkpoints.")
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/dynamic-cv"),
+              show_default=True, help="Folder for scores and figures; the runs are checkpointed in REPORT/checkpoints "
+                                      "until they are written.")
 def cv(media, curves, plates, concentration, additions, every, model, base, layer, epochs, lr, substeps, hidden, samples,
        od_to_biomass, ensemble, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
     """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
 
-    With --report the runs (one per seed, and the forecast) are checkpointed under
+    The runs (one per seed, and the forecast) are checkpointed under
     REPORT/checkpoints: rerun the same command after an interruption to resume.
+    The checkpoints are removed once the scores and figures are written.
     """
     check_output(report, "--report", folder=True)
     try:
@@ -175,30 +178,28 @@ def cv(media, curves, plates, concentration, additions, every, model, base, laye
     def make(s):
         return template.set_params(growth_model=gm, seed=s)
 
-    checkpoints = None if report is None else report / "checkpoints"
+    checkpoints = report / "checkpoints"
     until = forecast_time(data.times, forecast_fraction)
     try:
         held = heldout_members(make, data, seeds=seed_list, n_splits=folds, checkpoint_dir=checkpoints)
-        fc = forecast(make, data, until, seed=seed_list[0],
-                      checkpoint_dir=None if checkpoints is None else checkpoints / "forecast")
+        fc = forecast(make, data, until, seed=seed_list[0], checkpoint_dir=checkpoints / "forecast")
     except KeyboardInterrupt:
-        click.echo("amn: interrupted; nothing was kept (--report keeps checkpoints)" if checkpoints is None else
-                   f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
+        click.echo(f"amn: interrupted; progress is kept in {checkpoints}: rerun the same command to resume", err=True)
         sys.exit(130)
     click.echo(f"held-out media: mean curve R2 {held.mean_r2:.4f}, RMSE {held.rmse.mean():.4f}")
     click.echo(f"forecast (fitted up to {until:.2f} h): mean curve R2 {fc.mean_r2:.4f}, RMSE {fc.rmse.mean():.4f}; "
                f"after {until:.2f} h alone: mean R2 {fc.extra['r2_tail'].mean():.4f}, RMSE {fc.extra['rmse_tail']:.4f}")
-    if report is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"medium": data.ids, "r2_heldout": held.r2.mean(0), "r2_forecast": fc.r2[0]}).to_csv(
-            report / "scores.csv", index=False)
-        pick = np.argsort(held.r2[0])[:: max(1, len(data.ids) // 8)][:8]
-        sd = None if data.sd is None else data.sd[pick]
-        plot_curves(data.times, data.log_od[pick], held.predictions[0][pick], [data.ids[i] for i in pick],
-                    report / "heldout", sd=sd, r2=held.r2[0][pick], title="held-out media")
-        plot_curves(data.times, data.log_od[pick], fc.predictions[0][pick], [data.ids[i] for i in pick],
-                    report / "forecast", sd=sd, boundary=until, title="forecast")
-        click.echo(f"{report}: scores.csv, heldout.png/svg, forecast.png/svg")
+    report.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"medium": data.ids, "r2_heldout": held.r2.mean(0), "r2_forecast": fc.r2[0]}).to_csv(
+        report / "scores.csv", index=False)
+    pick = np.argsort(held.r2[0])[:: max(1, len(data.ids) // 8)][:8]
+    sd = None if data.sd is None else data.sd[pick]
+    plot_curves(data.times, data.log_od[pick], held.predictions[0][pick], [data.ids[i] for i in pick],
+                report / "heldout", sd=sd, r2=held.r2[0][pick], title="held-out media")
+    plot_curves(data.times, data.log_od[pick], fc.predictions[0][pick], [data.ids[i] for i in pick],
+                report / "forecast", sd=sd, boundary=until, title="forecast")
+    shutil.rmtree(checkpoints, ignore_errors=True)  # the results are written: the default folder serves the next run
+    click.echo(f"{report}: scores.csv, heldout.png/svg, forecast.png/svg")
 
 
 @dynamic.command()
