@@ -86,7 +86,7 @@ def test_select_methods_by_name_case_insensitive_and_unknown_names():
     chosen = select_methods(methods, "FBA, best single bound + affine,Ridge, random FOREST")
     assert [m.name for m in chosen] == ["ridge", "random forest", "FBA, best single bound + affine"]  # registry order
     assert select_methods(methods, None) == list(methods) and select_methods(methods, ["ridge"])[0].name == "ridge"
-    with pytest.raises(ParameterError, match=r"unknown method\(s\) 'lasso'; choices: ridge, Gaussian process"):
+    with pytest.raises(ParameterError, match=r"unknown method\(s\) 'lasso'; choices \(some names hold a comma\): ridge; Gaussian process"):
         select_methods(methods, "ridge,lasso")
 
 

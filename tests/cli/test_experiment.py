@@ -253,7 +253,7 @@ def test_cv_task_option_and_unknown_method(tmp_path):
     result = _cv("--data", data, "--methods", "ridge,lasso", "--out", out)  # 0/1 target: classification methods
     assert isinstance(result.exception, ParameterError)
     message = str(result.exception)
-    assert "unknown method(s) 'ridge', 'lasso'" in message and "choices: logistic regression" in message
+    assert "unknown method(s) 'ridge', 'lasso'" in message and "comma): logistic regression; " in message
 
 
 def test_cv_test_data_fits_all_rows_and_scores_the_other_table(tmp_path):

@@ -168,7 +168,8 @@ def select_methods(methods: Sequence[Method], names: str | Sequence[str] | None)
     unknown = [n for n in wanted if n.lower() not in known]
     if unknown:
         raise ParameterError(
-            f"--methods: unknown method(s) {', '.join(map(repr, unknown))}; choices: {', '.join(m.name for m in methods)}"
+            f"--methods: unknown method(s) {', '.join(map(repr, unknown))}; choices (some names hold a comma): "
+            f"{'; '.join(m.name for m in methods)}"
             " (FBA methods need --model, AMN-QP --model and --amn, the reservoir --growth-model; a method noted as"
             " skipped is no choice)"
         )
