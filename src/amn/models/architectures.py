@@ -232,7 +232,7 @@ class Architecture:
 
 
 #: Name -> (all_fluxes, layer, builder): what each architecture of :mod:`amn.models.names` is.
-_KINDS = {
+_TRAITS = {
     "ann-dense": (False, None, _dense),
     "ann-sv": (True, None, _dense),
     **{f"amn-{kind}": (True, kind, partial(_amn, kind)) for kind in ("w", "eb", "ub", "qp", "pdhg", "ipm")},
@@ -241,7 +241,7 @@ _KINDS = {
 
 #: Name -> :class:`Architecture`, read-only, in the order of :data:`ARCHITECTURES`.
 ARCHITECTURE_RECORDS: Mapping[str, Architecture] = MappingProxyType(
-    {name: Architecture(name, summary, *_KINDS[name]) for name, summary in ARCHITECTURE_SUMMARIES.items()})
+    {name: Architecture(name, summary, *_TRAITS[name]) for name, summary in ARCHITECTURE_SUMMARIES.items()})
 
 
 def get_architecture(name: str | Architecture, source: str | None = None) -> Architecture:
