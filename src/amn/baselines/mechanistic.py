@@ -236,7 +236,8 @@ def no_growth_blocker(network, table: ExperimentTable, medium: MediumSpec | None
     return (f"model {network.model_id} grows in no medium of the table, even with all {len(model.medium_ids)} "
             f"uptakes it may open at 1000 ({where}, every other uptake is closed"
             + (f"; essential uptakes closed: {id_list(closed)}" if closed else "")
-            + "); give --medium with the base compounds")
+            + "); give --medium with the base compounds (`amn medium MODEL --variable carbon --base salts --out "
+              "base.csv` writes the model's own salts)")
 
 
 def growth_methods(
