@@ -257,6 +257,18 @@ def test_predict_reads_uptakes_and_genes_as_the_table_names_them(tmp_path, textb
     assert "fru_e (mmol/gDW/h) -> EX_fru_e_i" in result.output
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "named_f.csv"), pd.read_csv(tmp_path / "ids_f.csv"))
     assert pd.read_csv(tmp_path / "ids_f.csv").loc[1, ["ICDHyr_for", "ICDHyr_rev"]].eq(0).all()
+    # the base the model only saw at one value may be left out: it takes that value (said); a varied uptake may not
+    constant = [c for c in model.medium_ if ko_data.X[c].nunique() == 1]
+    assert constant and set(constant) < set(model.medium_)
+    media.drop(columns=constant).to_csv(tmp_path / "varied.csv", index=False)
+    result = run("predict", tmp_path / "model", "--media", tmp_path / "varied.csv", "--out", tmp_path / "varied_f.csv")
+    assert result.exit_code == 0, result.output
+    assert f"only saw at one value, filled with it: {constant[0]}={ko_data.X[constant[0]].iloc[0]:g}" in result.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "varied_f.csv"), pd.read_csv(tmp_path / "ids_f.csv"))
+    varied = next(c for c in model.medium_ if c not in constant)
+    media.drop(columns=[*constant, varied]).to_csv(tmp_path / "short.csv", index=False)
+    result = run("predict", tmp_path / "model", "--media", tmp_path / "short.csv", "--out", tmp_path / "x.csv")
+    assert result.exit_code == 2 and f"short.csv: missing medium column(s) {varied}" in result.output
     # two names of one uptake, and a mapping that names no column: one line each, naming the file
     media.assign(glc__D_e=1.0).to_csv(tmp_path / "twice.csv", index=False)
     (tmp_path / "none.csv").write_text("column,id\nsucrose,glc__D_e\n")

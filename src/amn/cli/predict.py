@@ -26,7 +26,9 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, mapping: 
     from KO:<gene> indicator columns of the media table (1 = knocked out; a gene
     id or name) and from --knockouts; AMNs remove the reactions of the
     knocked-out genes through the gene-reaction rules, for any gene of the
-    network.  Missing folders of --out are created.
+    network.  A column the model only saw at one value in training (its base:
+    salts, oxygen) may be left out: it takes that value, and is printed.
+    Missing folders of --out are created.
     """
     check_inputs({"--media": media, "--knockouts": knockouts_path, "--mapping": mapping})
     check_output(out)
@@ -44,7 +46,12 @@ def predict(model_dir: Path, media: Path, knockouts_path: Path | None, mapping: 
     table = read_csv(media, DatasetMismatchError, index_col=None)
     table, renamed = model_columns(table, estimator.network_, estimator.medium_, str(media), mapping)
     note_renamed(media, renamed)
-    values = validate_media_table(table, estimator.medium_, source=str(media))
+    constants = {m: low for m, low, high in zip(estimator.medium_, estimator.input_min_, estimator.input_max_)
+                 if low == high}  # the base the model always saw at one value
+    values = validate_media_table(table, estimator.medium_, source=str(media), constants=constants)
+    if values.attrs["filled"]:
+        click.echo(f"amn: note: {media}: column(s) the model only saw at one value, filled with it: "
+                   + ", ".join(f"{m}={v:g}" for m, v in values.attrs["filled"].items()), err=True)
     if values.attrs.get("ignored"):
         click.echo(f"amn: note: {media}: column(s) {id_list(values.attrs['ignored'])} are not inputs of the model "
                    "(ignored)", err=True)

@@ -12,7 +12,7 @@ is refused: its values would be dropped while the user counts on them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +46,8 @@ def _first_bad_cell(values: pd.DataFrame, raw: pd.DataFrame, source: str, uptake
         raise DatasetMismatchError(f"{source}: row {row + 1}, column {column}: {problem}")
 
 
-def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source: str = "media table") -> pd.DataFrame:
+def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source: str = "media table",
+                         constants: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The model inputs of a media table already in memory.
 
     Parameters
@@ -57,12 +58,16 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
         The medium uptake ids the model takes, in its order.
     source : str, default "media table"
         Names the table in messages.
+    constants : mapping of str to float, optional
+        Medium uptakes the model only ever saw at one value (its base: salts, oxygen), by id: a
+        missing column of them takes that value, listed in ``attrs["filled"]``.
 
     Returns
     -------
     pandas.DataFrame
         The ``medium_ids`` columns, then the ``KO:<gene>`` columns of the
-        table, as floats; ``attrs["ignored"]`` lists the other columns.
+        table, as floats; ``attrs["ignored"]`` lists the other columns, ``attrs["filled"]``
+        the ``constants`` filled in (id -> value).
 
     Raises
     ------
@@ -82,6 +87,8 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
     medium_ids = list(medium_ids)
     if table.empty:
         raise DatasetMismatchError(f"{source}: no rows")
+    filled = {c: float(v) for c, v in (constants or {}).items() if c in medium_ids and c not in table.columns}
+    table = table.assign(**filled) if filled else table
     missing = [c for c in medium_ids if c not in table.columns]
     if missing:
         raise DatasetMismatchError(f"{source}: missing medium column(s) {id_list(missing)}")
@@ -100,6 +107,7 @@ def validate_media_table(table: pd.DataFrame, medium_ids: Sequence[str], source:
     _first_bad_cell(flags, table[flag_columns], source, uptakes=False)
     inputs = pd.concat([values, flags], axis=1).astype(float)
     inputs.attrs["ignored"] = [c for c in others if not c.startswith("Unnamed:")]
+    inputs.attrs["filled"] = filled
     return inputs
 
 
