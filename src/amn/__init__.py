@@ -28,8 +28,7 @@ for the command line.
 154
 """
 
-from importlib import import_module
-
+from amn._lazy import lazy_names
 from amn._version import __version__
 from amn.errors import (
     AMNError,
@@ -56,15 +55,7 @@ _LAZY = {
     "MediumDesigner": "amn.design",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'amn' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [  # noqa: RUF022 (grouped by subpackage, in the order of the data flow)

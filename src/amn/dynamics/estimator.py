@@ -302,9 +302,9 @@ class DynamicAMN(BaseEstimator):
             return media
         from amn.dataset.names import ModelIds, resolve, split_unit
 
-        network = self.growth_model_.dynamic_network.network
-        ids = ModelIds.from_network(network)
-        trained = dict(zip(compound_uptakes(network, self.compounds_), self.compounds_))
+        dn = self.growth_model_.dynamic_network
+        ids = ModelIds.from_network(dn.network)
+        trained = dict(zip(dn.uptakes, self.compounds_))  # checked to be the compounds' uptakes by fit
         renamed = {}
         for column in extra:
             found = resolve(split_unit(str(column))[0], ids)

@@ -9,7 +9,7 @@ The names are imported on first use, so the command line lists :data:`ARCHITECTU
 (from :mod:`amn.models.names`) without importing PyTorch.
 """
 
-from importlib import import_module
+from amn._lazy import lazy_names
 
 #: Public name -> the module that defines it, imported on first use.
 _LAZY = {
@@ -20,15 +20,7 @@ _LAZY = {
     "FluxAMNRegressor": "amn.models.flux",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'amn.models' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [
