@@ -130,9 +130,9 @@ def test_plate_folders_label_each_medium_by_its_own_design_and_say_what_they_lea
     np.testing.assert_array_equal(same.log_od, reference.log_od)
 
     plate = pd.read_csv(folder / f"{date}_data.csv")
-    from amn.plate_reader.files import well_name
+    from amn.plate_reader.files import DEFAULT_LAYOUT
 
-    kept = next(w for w in (well_name(0, r) for r in range(8)) if w.lower() not in spec["outlier_wells"])
+    kept = next(w for w in DEFAULT_LAYOUT[0] if w.lower() not in spec["outlier_wells"])
     plate[kept] = plate[kept].astype(object)
     plate.loc[3, kept] = "n/a"
     plate.to_csv(folder / f"{date}_data.csv", index=False)

@@ -17,9 +17,8 @@ from amn.plate_reader.curation import (
     robust_outliers,
 )
 from amn.plate_reader.growth_rates import (
-    REPLICATES,
+    DEFAULT_LAYOUT,
     PlateReaderError,
-    layout_wells,
     max_growth_rate,
     read_curation,
     read_plate,
@@ -28,7 +27,7 @@ from amn.plate_reader.growth_rates import (
 )
 from amn.plate_reader.growth_rates import curated_growth_rates as curated_run
 
-RATES = REPLICATES + ["GR_AVG", "GR_STD"]
+RATES = [f"GR_{i}" for i in range(1, 9)] + ["GR_AVG", "GR_STD"]  # EXP110: 8 replicates a medium
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +127,7 @@ def _synthetic_plate(raw_dir, rates, spoil):
     times = np.arange(0, 24, 1 / 6)
     rng = np.random.default_rng(0)
     columns = {}
-    for k, well in enumerate(layout_wells()):
+    for k, well in enumerate(w for medium in DEFAULT_LAYOUT for w in medium):
         od = _lag_logistic(times, rates[k // 8] * rng.normal(1, 0.03), lag=rng.uniform(1, 4))
         columns[well] = spoil.get(well, lambda t, y: y)(times, od) * np.exp(rng.normal(0, 0.005, times.size))
     _write_plate(raw_dir / "P1_data.csv", times, columns)
@@ -227,7 +226,7 @@ def _figure_plate(n=144, wells=("A2", "B2", "C2")):
 def test_plate_figure_shades_the_fit_window_as_a_span():
     from matplotlib.patches import Rectangle
 
-    from amn.plate_reader.plots import ALL_WELLS, _plate_figure
+    from amn.plate_reader.plots import _plate_figure, plate_grid
 
     window = 6
     times, od = _figure_plate()
@@ -236,7 +235,8 @@ def test_plate_figure_shades_the_fit_window_as_a_span():
                           "fit_start": [s for _, s in fits.values()], "excluded": [False, True, False]})
     wells.loc[2, ["growth_rate", "fit_start"]] = [np.nan, -1]  # C2: no fit, no span
     fig = _plate_figure(times, od, wells, "plate", window)
-    axes = dict(zip(ALL_WELLS, fig.axes))
+    assert len(fig.axes) == 96  # three wells of column 2: the 8 x 12 plate
+    axes = dict(zip(plate_grid(list(od.columns)), fig.axes))
     for well in ("A2", "B2"):
         first = fits[well][1]
         spans = [p for p in axes[well].patches if isinstance(p, Rectangle)]
@@ -257,5 +257,5 @@ def test_plate_figures_from_the_per_well_csv(raw_dir, curated, tmp_path):
     curated.wells[curated.wells["plate"] == date].to_csv(path, index=False)
     wells = pd.read_csv(path)
     assert {"plate", "well", "growth_rate", "fit_start", "excluded"} <= set(wells.columns)
-    (png,) = plate_figures(raw_dir, wells, tmp_path / "figures", window=read_curation(raw_dir)[0])
+    (png,) = plate_figures(raw_dir, wells, tmp_path / "figures")
     assert png.name == f"{date}_curves.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

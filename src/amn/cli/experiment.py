@@ -21,19 +21,20 @@ def experiment() -> None:
 @experiment.command("growth-rates")
 @click.argument("raw_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Medium table to write (EXP110.csv format: composition, GR_1..GR_8, GR_AVG, GR_STD).")
+              help="Medium table to write (EXP110.csv format: composition, GR_1..GR_n, GR_AVG, GR_STD).")
 @click.option("--auto", is_flag=True,
               help="Curate automatically (no start/stop, no outlier list) and compare with the curated table.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for one <date>_curves.png per plate (8 x 12 growth curves).")
+              help="Directory for one <date>_curves.png per plate (a growth curve per well).")
 @click.option("--wells", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the per-well table (rate, fit window, excluded, reason).")
 def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wells: Path | None) -> None:
     """Growth rates of every plate in RAW_DIR, one row per medium.
 
-    RAW_DIR holds plates.json (plates, design rows, outlier wells), the design
-    files compositions_<k>comps.csv, and per plate <date>_data.csv (TIME in hours,
-    OD600 per well) and, for the curated method, <date>_start_stop.csv.
+    RAW_DIR holds plates.json (plates, design rows, outlier wells and, for another
+    layout than 10 media in columns 2-11 of rows A-H, the wells of each medium), the
+    design files, and per plate <date>_data.csv (TIME in hours, OD600 per well; any
+    plate format) and, for the curated method, <date>_start_stop.csv.
     By default the published method is applied (start/stop windows and the
     curators' outliers); with --auto the exponential phase and the aberrant
     replicates are found automatically. Problems of single wells are reported as
@@ -46,7 +47,7 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
     check_output(figures, "--figures", folder=True)
 
     from amn.plate_reader.curation import auto_growth_rates, compare
-    from amn.plate_reader.growth_rates import curated_growth_rates, read_curation
+    from amn.plate_reader.growth_rates import curated_growth_rates
 
     result = auto_growth_rates(raw_dir) if auto else curated_growth_rates(raw_dir)
     for issue in result.issues:
@@ -61,8 +62,7 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
     if figures is not None:
         from amn.plate_reader.plots import plate_figures  # matplotlib only when asked
 
-        window, _, _ = read_curation(raw_dir)
-        for path in plate_figures(raw_dir, result.wells, figures, window):
+        for path in plate_figures(raw_dir, result.wells, figures):
             click.echo(f"{path}: curves")
     if auto:
         try:

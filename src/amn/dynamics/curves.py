@@ -30,7 +30,7 @@ import pandas as pd
 
 from amn.csv_input import read_csv
 from amn.errors import PlateReaderError, id_list
-from amn.plate_reader.files import read_compositions, read_curation, read_plate, well_name
+from amn.plate_reader.files import read_compositions, read_curation, read_plate
 
 #: Times of two curves closer than this (hours) are the same time.
 TIME_TOLERANCE = 1e-6
@@ -232,7 +232,7 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     Parameters
     ----------
     raw_dir : str or Path
-        Holds ``plates.json``, the design files and ``<date>_data.csv`` per plate.
+        Holds ``plates.json``, the design files and the curves of each plate (``<date>_data.csv``).
     concentration : float, default 1.0
         mM of a compound marked present.
     every : int, default 1
@@ -262,16 +262,15 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     curves, rows, ids, grids = [], [], [], []
     for spec in plates:
         design = read_compositions(raw_dir, spec)
-        times, od, unreadable = read_plate(raw_dir / f"{spec.date}_data.csv")
+        times, od, unreadable = read_plate(raw_dir / spec.data_file, spec.wells)
         notes += [f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out" for issue in unreadable
                   if issue.well not in spec.outlier_wells]
         grids.append(times)
-        for m, medium in enumerate(design.index):
-            wells = [well_name(m, r) for r in range(8)]
+        for medium, wells in zip(design.index, spec.layout):
             kept = [w for w in wells if w in od.columns and w not in spec.outlier_wells]
             if not kept:
-                raise PlateReaderError(f"{raw_dir / (spec.date + '_data.csv')}: medium {medium} (wells "
-                                       f"{wells[0]}..{wells[-1]}) has no readable well that is not an outlier")
+                raise PlateReaderError(f"{raw_dir / spec.data_file}: medium {medium} (wells "
+                                       f"{', '.join(wells)}) has no readable well that is not an outlier")
             curves.append(np.log(od[kept].to_numpy()))
             rows.append(design.loc[medium].astype(float).rename(compound_of) * concentration)  # named: any order
             ids.append(f"{spec.date}:{medium}")
@@ -282,8 +281,8 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
         end = min(end, int(np.searchsorted(grids[0], until + TIME_TOLERANCE)))
     for spec, grid in zip(plates, grids):
         if np.abs(grid[:end] - grids[0][:end]).max() > 1e-3:
-            raise PlateReaderError(f"{raw_dir / (spec.date + '_data.csv')}: column TIME: readings at other times "
-                                   f"than {plates[0].date}_data.csv")
+            raise PlateReaderError(f"{raw_dir / spec.data_file}: column TIME: readings at other times "
+                                   f"than {plates[0].data_file}")
     keep = np.arange(0, end, max(1, int(every)))
     mean = np.array([c[:end].mean(axis=1)[keep] for c in curves])
     sd = np.array([c[:end].std(axis=1, ddof=1)[keep] if c.shape[1] > 1 else np.zeros(len(keep)) for c in curves])

@@ -1,13 +1,21 @@
 """The files of a plate-reader experiment: the curation record, the design, the curves, the fit windows.
 
-A plate holds 96 wells read every 10 minutes; medium ``i`` (1..10) sits in
-column ``i + 1`` of rows A..H (8 replicates).  A directory of experiments has
-``plates.json`` (the curation record: per plate, its design file and rows and
-the wells the curators excluded) and, per plate, ``<date>_data.csv`` (the
-curves) and ``<date>_start_stop.csv`` (the curators' fit windows).
+A directory of experiments has ``plates.json`` (the curation record: per plate, its design file
+and rows, its layout and the wells the curators excluded) and, per plate, a table of curves
+(``<plate>_data.csv``: ``TIME`` in hours and one OD column per well) and, for the curated method,
+the curators' fit windows (``<plate>_start_stop.csv``).
 
-Problems of a single well are returned as :class:`WellIssue`; problems of a
-whole file raise :class:`~amn.errors.PlateReaderError`.
+A plate's layout says which wells hold the replicates of each medium it tests, medium by medium
+in the order of its design rows: a list of lists of wells in ``plates.json`` (``"layout"``, at the
+top for every plate or in a plate's entry), or the name of a CSV plate map with columns ``well``
+and ``medium`` (the medium's 1-based position among the plate's design rows, empty for a blank;
+a medium's wells are its replicates in the order of the map's rows).  Without one, the
+layout of the E. coli DH5-alpha plates: medium ``i`` (1..10) in column ``i + 1`` of rows A..H
+(8 replicates).  Any plate format is read (96, 384 or 1536 wells); well names are
+case-insensitive and may be zero-padded (``a02`` is ``A2``).
+
+Problems of a single well are returned as :class:`WellIssue`; problems of a whole file raise
+:class:`~amn.errors.PlateReaderError`.
 """
 
 from __future__ import annotations
@@ -23,10 +31,38 @@ import pandas as pd
 from amn.csv_input import read_csv
 from amn.errors import PlateReaderError
 
-ROWS = "ABCDEFGH"
-N_MEDIA = 10
+Layout = tuple[tuple[str, ...], ...]
+"""The wells of each medium of a plate, in the order of the plate's design rows."""
+
+DEFAULT_LAYOUT: Layout = tuple(tuple(f"{row}{m + 2}" for row in "ABCDEFGH") for m in range(10))
 WINDOW = 6
-_WELL = re.compile(r"[A-H](?:1[0-2]|[1-9])")
+_WELL = re.compile(r"([A-Z]{1,2})0*([1-9][0-9]?)")
+
+
+def canonical_well(name: object) -> str | None:
+    """The well a name stands for (``"a02"`` -> ``"A2"``), or None when it names no well.
+
+    Examples
+    --------
+    >>> canonical_well("a02"), canonical_well("P24"), canonical_well("C5F7"), canonical_well("TIME")
+    ('A2', 'P24', None, None)
+    """
+    found = _WELL.fullmatch(str(name).strip().upper())
+    return f"{found[1]}{int(found[2])}" if found else None
+
+
+def well_position(well: str) -> tuple[int, int]:
+    """0-based (row, column) of a canonical well name: A1 -> (0, 0), P24 -> (15, 23), AF48 -> (31, 47).
+
+    Examples
+    --------
+    >>> well_position("A1"), well_position("H12"), well_position("AF48")
+    ((0, 0), (7, 11), (31, 47))
+    """
+    found = _WELL.fullmatch(well)
+    letters = found[1]
+    row = ord(letters[-1]) - ord("A") + (26 * (ord(letters[0]) - ord("A") + 1) if len(letters) == 2 else 0)
+    return row, int(found[2]) - 1
 
 
 @dataclass(frozen=True)
@@ -50,6 +86,7 @@ class WellIssue:
     def __str__(self) -> str:
         return f"{self.file}: well {self.well}: {self.problem}"
 
+
 @dataclass(frozen=True)
 class PlateSpec:
     """One plate of ``plates.json``.
@@ -57,41 +94,88 @@ class PlateSpec:
     Attributes
     ----------
     date : str
-        The plate's name; its files are ``<date>_data.csv`` and ``<date>_start_stop.csv``.
+        The plate's name (its key in ``plates.json``).
     compositions_file : str
-        The design file (0/1 per compound, one row per medium).
+        The design file (one row per medium, one column per compound).
     rows : tuple of int
-        ``(first, last)``: the design rows ``first:last`` the plate tested (10 media).
+        ``(first, last)``: the design rows ``first:last`` the plate tested, one per medium of the layout.
     outlier_wells : frozenset of str
         The wells the curators excluded.
+    layout : tuple of tuple of str
+        The wells of each medium, in the order of the design rows.
+    data_file, windows_file : str
+        The curves and the curators' fit windows (default ``<date>_data.csv``,
+        ``<date>_start_stop.csv``).
     """
 
     date: str
     compositions_file: str
     rows: tuple[int, int]
     outlier_wells: frozenset[str]
+    layout: Layout = DEFAULT_LAYOUT
+    data_file: str = ""
+    windows_file: str = ""
 
-def well_name(medium: int, replicate: int) -> str:
-    """The well of a medium and a replicate, both 0-based.
+    def __post_init__(self) -> None:
+        if not self.data_file:
+            object.__setattr__(self, "data_file", f"{self.date}_data.csv")
+        if not self.windows_file:
+            object.__setattr__(self, "windows_file", f"{self.date}_start_stop.csv")
 
-    Examples
-    --------
-    >>> well_name(0, 0), well_name(9, 7)
-    ('A2', 'H11')
-    """
-    return f"{ROWS[replicate]}{medium + 2}"
+    @property
+    def wells(self) -> list[str]:
+        """The layout's wells, medium by medium.
+
+        Examples
+        --------
+        >>> wells = PlateSpec("P1", "design.csv", (0, 10), frozenset()).wells
+        >>> len(wells), wells[:3], wells[-1]
+        (80, ['A2', 'B2', 'C2'], 'H11')
+        """
+        return [well for medium in self.layout for well in medium]
 
 
-def layout_wells() -> list[str]:
-    """The 80 wells of the 10 media, medium by medium, replicates A..H.
-
-    Examples
-    --------
-    >>> wells = layout_wells()
-    >>> len(wells), wells[:3], wells[-1]
-    (80, ['A2', 'B2', 'C2'], 'H11')
-    """
-    return [well_name(m, r) for m in range(N_MEDIA) for r in range(len(ROWS))]
+def _read_layout(value: object, raw_dir: Path, where: str) -> Layout:
+    """A layout as ``plates.json`` gives it: None (the default), a list of lists of wells, or a CSV plate map."""
+    if value is None:
+        return DEFAULT_LAYOUT
+    if isinstance(value, str):
+        path = raw_dir / value
+        table = read_csv(path, PlateReaderError, "plate map")
+        if not {"well", "medium"} <= set(table.columns):
+            raise PlateReaderError(f"{path}: a plate map needs the columns 'well' and 'medium'")
+        table = table[table["medium"].notna()]  # blanks and controls: wells of no medium
+        position = pd.to_numeric(table["medium"], errors="coerce")
+        bad = np.flatnonzero(~(position.notna() & (position >= 1) & (position % 1 == 0)))
+        if bad.size:
+            raise PlateReaderError(f"{path}: column medium: {table['medium'].iloc[bad[0]]} at row {table.index[bad[0]] + 1} "
+                                   "is not a position 1, 2, ... among the plate's design rows")
+        media: list[list[object]] = [[] for _ in range(int(position.max()))]
+        for well, k in zip(table["well"], position.astype(int)):
+            media[k - 1].append(well)
+        where = f"{path}"
+    elif isinstance(value, list) and all(isinstance(medium, list) for medium in value):
+        media = value
+    else:
+        raise PlateReaderError(f"{where}: layout must be a list of lists of wells (one list per medium) "
+                               "or the name of a CSV plate map")
+    layout, seen = [], set()
+    for k, medium in enumerate(media, start=1):
+        wells = []
+        for entry in medium:
+            well = canonical_well(entry)
+            if well is None:
+                raise PlateReaderError(f"{where}: layout: {entry!r} (medium {k}) is not a well name")
+            if well in seen:
+                raise PlateReaderError(f"{where}: layout: well {well} is given to two media")
+            seen.add(well)
+            wells.append(well)
+        if not wells:
+            raise PlateReaderError(f"{where}: layout: medium {k} has no well")
+        layout.append(tuple(wells))
+    if not layout:
+        raise PlateReaderError(f"{where}: layout has no medium")
+    return tuple(layout)
 
 
 def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellIssue]]:
@@ -117,46 +201,66 @@ def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellI
     Raises
     ------
     PlateReaderError
-        If the file is missing or malformed.
+        If the file is missing or malformed, or a layout is not one.
     """
-    path = Path(raw_dir) / "plates.json"
+    raw_dir = Path(raw_dir)
+    path = raw_dir / "plates.json"
     try:
         doc = json.loads(path.read_text())
         window = int(doc.get("window_size_points", WINDOW))
         plates, issues = [], []
         for date, entry in doc["plates"].items():
             outliers = set()
-            for item in (str(w).strip().upper() for w in entry.get("outlier_wells", [])):  # "a2" is well A2
-                if _WELL.fullmatch(item):
-                    outliers.add(item)
+            for item in entry.get("outlier_wells", []):
+                well = canonical_well(item)
+                if well is not None:
+                    outliers.add(well)
                 else:
-                    issues.append(WellIssue(path.name, item, f"plate {date}: not a well name, no well excluded"))
+                    issues.append(WellIssue(path.name, str(item).strip().upper(), f"plate {date}: not a well name, no well excluded"))
             first, last = (int(x) for x in entry["rows"])
-            plates.append(PlateSpec(str(date), entry["compositions_file"], (first, last), frozenset(outliers)))
+            layout = _read_layout(entry.get("layout", doc.get("layout")), raw_dir, f"{path}: plate {date}")
+            plates.append(PlateSpec(str(date), entry["compositions_file"], (first, last), frozenset(outliers), layout,
+                                    entry.get("data_file", ""), entry.get("windows_file", "")))
+    except PlateReaderError:  # a layout's own message names its file
+        raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PlateReaderError(f"{path}: cannot read the plate curation ({type(exc).__name__}: {exc})") from exc
     return window, plates, issues
 
 
 def read_compositions(raw_dir: str | Path, spec: PlateSpec) -> pd.DataFrame:
-    """The design rows a plate tested (0/1 per compound, index as in the design file).
+    """The design rows a plate tested (one per medium of its layout; index as in the design file).
 
     Raises
     ------
     PlateReaderError
-        If the design file cannot be read or the rows do not hold 10 media.
+        If the design file cannot be read or the rows are not one per medium of the layout.
     """
     path = Path(raw_dir) / spec.compositions_file
     design = read_csv(path, PlateReaderError, "design file", index_col=0)  # a repeated compound is refused
     rows = design.iloc[spec.rows[0] : spec.rows[1]]
-    if len(rows) != N_MEDIA:
-        raise PlateReaderError(f"{path}: rows {spec.rows[0]}..{spec.rows[1]} hold {len(rows)} media, not {N_MEDIA}")
+    if len(rows) != len(spec.layout):
+        raise PlateReaderError(f"{path}: rows {spec.rows[0]}..{spec.rows[1]} of plate {spec.date} hold {len(rows)} "
+                               f"media, but its layout has {len(spec.layout)}")
     rows.index.name = None
     return rows
 
 
+def _well_columns(columns: pd.Index, path: Path) -> dict[str, str]:
+    """The columns of a table that name wells, by canonical well name (``a02`` -> ``A2``)."""
+    found: dict[str, str] = {}
+    for column in columns:
+        well = canonical_well(column)
+        if well is None:
+            continue
+        if well in found:
+            raise PlateReaderError(f"{path}: columns {found[well]!r} and {column!r} both name well {well}")
+        found[well] = column
+    return found
+
+
 def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.ndarray, pd.DataFrame, list[WellIssue]]:
-    """Read the curves of a ``<date>_data.csv``.
+    """Read a table of curves (``<plate>_data.csv``).
 
     A well that is missing, or has a non-numeric, missing or non-positive OD,
     is reported and left out of the returned OD table.
@@ -166,20 +270,21 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
     path : str or pathlib.Path
         A table with a ``TIME`` column (hours) and one column of OD600 per well.
     wells : list of str, optional
-        The wells to read (default: the 80 layout wells).
+        The wells to read, canonical names (default: every column that names a well).
 
     Returns
     -------
     times : numpy.ndarray
         Hours, increasing.
     od : pandas.DataFrame
-        One column per readable well.
+        One column per readable well, named canonically.
     issues : list of WellIssue
 
     Raises
     ------
     PlateReaderError
-        If the file cannot be read or ``TIME`` is missing, not numeric or not increasing.
+        If the file cannot be read, ``TIME`` is missing, not numeric or not increasing,
+        or two columns name one well.
     """
     path = Path(path)
     try:
@@ -191,13 +296,14 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
     times = pd.to_numeric(raw["TIME"], errors="coerce").to_numpy(float)
     if len(times) < 2 or np.isnan(times).any() or (np.diff(times) <= 0).any():
         raise PlateReaderError(f"{path}: TIME must be numeric and increasing")
+    columns = _well_columns(raw.columns, path)
     issues: list[WellIssue] = []
     od = {}
-    for well in wells if wells is not None else layout_wells():
-        if well not in raw.columns:
+    for well in wells if wells is not None else list(columns):
+        if well not in columns:
             issues.append(WellIssue(path.name, well, "missing from the plate file"))
             continue
-        text = raw[well]
+        text = raw[columns[well]]
         values = pd.to_numeric(text, errors="coerce").to_numpy(float)
         bad = np.flatnonzero(np.isnan(values))
         if bad.size:
@@ -213,7 +319,7 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
 
 
 def read_windows(path: str | Path, wells: list[str]) -> tuple[pd.DataFrame, list[WellIssue]]:
-    """Read the curators' fit windows of a ``<date>_start_stop.csv``.
+    """Read the curators' fit windows (``<plate>_start_stop.csv``).
 
     A well whose start is not before its stop, or whose values are not numbers,
     gets no window (row dropped) and an issue.
@@ -223,6 +329,7 @@ def read_windows(path: str | Path, wells: list[str]) -> tuple[pd.DataFrame, list
     path : str or pathlib.Path
         A table with rows ``start`` and ``stop`` and one column per well.
     wells : list of str
+        Canonical well names.
 
     Returns
     -------
@@ -242,10 +349,11 @@ def read_windows(path: str | Path, wells: list[str]) -> tuple[pd.DataFrame, list
         raise PlateReaderError(f"{path}: cannot read the start/stop file ({exc})") from exc
     if not {"start", "stop"} <= set(raw.index):
         raise PlateReaderError(f"{path}: needs a 'start' and a 'stop' row")
+    columns = _well_columns(raw.columns, path)
     issues: list[WellIssue] = []
     rows = {}
     for well in wells:
-        text = raw[well] if well in raw.columns else pd.Series({"start": None, "stop": None})
+        text = raw[columns[well]] if well in columns else pd.Series({"start": None, "stop": None})
         values = pd.to_numeric(text[["start", "stop"]], errors="coerce")
         if values.isna().to_numpy().tolist() != text[["start", "stop"]].isna().to_numpy().tolist():
             issues.append(WellIssue(path.name, well, f"start/stop {text['start']!r}/{text['stop']!r} is not numeric"))

@@ -1,7 +1,7 @@
 """Growth rates from plate-reader curves, by the published (hand-curated) method.
 
-A plate holds 96 wells read every 10 minutes; medium ``i`` (1..10) sits in
-column ``i + 1`` of rows A..H (8 replicates).  The growth rate of a well is the
+A plate's layout (:mod:`amn.plate_reader.files`) says which wells hold the replicates of each
+medium; the E. coli plates hold 10 media in 8 replicates, read every 10 minutes.  The growth rate of a well is the
 largest slope of ln(OD) fitted over windows of consecutive points of the
 smoothed curve, searched inside the curators' start/stop window; the wells the
 curators flagged as outliers are left out of the medium mean and SD.  The
@@ -24,28 +24,24 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from amn.errors import PlateReaderError
 from amn.plate_reader.files import (
-    N_MEDIA,
-    ROWS,
+    DEFAULT_LAYOUT,
     WINDOW,
     PlateSpec,
     WellIssue,
-    layout_wells,
     read_compositions,
     read_curation,
     read_plate,
     read_windows,
-    well_name,
 )
 
-REPLICATES = [f"GR_{i}" for i in range(1, len(ROWS) + 1)]
 SMOOTHING_PASSES = 4
 _TIME_TOLERANCE = 1e-6  # hours; start/stop are compared with times written to 15 digits
 
 __all__ = [  # the readers of amn.plate_reader.files are re-exported, as they were defined here
-    "N_MEDIA", "REPLICATES", "ROWS", "SMOOTHING_PASSES", "WINDOW",
+    "DEFAULT_LAYOUT", "SMOOTHING_PASSES", "WINDOW",
     "GrowthRates", "PlateReaderError", "PlateSpec", "WellIssue",
-    "collect", "curated_growth_rates", "layout_wells", "max_growth_rate", "medium_table", "plate_wells",
-    "read_compositions", "read_curation", "read_plate", "read_windows", "smooth", "well_name", "window_slopes",
+    "collect", "curated_growth_rates", "max_growth_rate", "medium_table", "plate_wells",
+    "read_compositions", "read_curation", "read_plate", "read_windows", "smooth", "window_slopes",
 ]
 
 
@@ -57,7 +53,8 @@ class GrowthRates:
     ----------
     table : pandas.DataFrame
         One row per tested medium, in ``EXP110.csv`` format: the composition, the replicate
-        rates ``GR_1..GR_8`` (NaN where excluded), ``GR_AVG`` and ``GR_STD``.
+        rates ``GR_1..GR_n`` (n the most replicates of a medium; NaN where excluded or absent),
+        ``GR_AVG`` and ``GR_STD``.
     wells : pandas.DataFrame
         One row per well (columns as :func:`plate_wells`).
     issues : list of WellIssue
@@ -181,7 +178,7 @@ def plate_wells(
     Returns
     -------
     wells : pandas.DataFrame
-        Columns: plate, well, medium (design index), replicate (1..8), growth_rate,
+        Columns: plate, well, medium (design index), replicate (1.. in the layout's order), growth_rate,
         fit_start (index of the fit window's first point, -1 if none), ln_gain
         (ln of the smoothed curve's max over its first value), excluded, reason.
     issues : list of WellIssue
@@ -192,19 +189,18 @@ def plate_wells(
         If a file of the plate cannot be read.
     """
     raw_dir = Path(raw_dir)
-    wells = layout_wells()
-    times, od, issues = read_plate(raw_dir / f"{spec.date}_data.csv", wells)
+    media = read_compositions(raw_dir, spec).index  # first: a design that does not fit the layout is the problem
+    wells = spec.wells
+    times, od, issues = read_plate(raw_dir / spec.data_file, wells)
     if curated:
-        windows, window_issues = read_windows(raw_dir / f"{spec.date}_start_stop.csv", wells)
+        windows, window_issues = read_windows(raw_dir / spec.windows_file, wells)
         issues += window_issues
     else:
         windows = pd.DataFrame(np.nan, index=wells, columns=["start", "stop"])
     problems = {issue.well: issue.problem for issue in issues}
-    media = read_compositions(raw_dir, spec).index
     records = []
-    for m, medium in enumerate(media):
-        for r in range(len(ROWS)):
-            well = well_name(m, r)
+    for medium, medium_wells in zip(media, spec.layout):
+        for r, well in enumerate(medium_wells):
             rate, fit_start, gain, reason = np.nan, -1, np.nan, problems.get(well, "")
             if not reason:
                 curve = od[well].to_numpy()
@@ -213,7 +209,7 @@ def plate_wells(
                 rate, fit_start = max_growth_rate(times, curve, *windows.loc[well], window=window)
                 if np.isnan(rate):
                     reason = "start/stop window too short for a fit"
-                    issues.append(WellIssue(f"{spec.date}_start_stop.csv", well, reason))
+                    issues.append(WellIssue(spec.windows_file, well, reason))
                 elif curated and well in spec.outlier_wells:
                     reason = "outlier (curated)"
             records.append((spec.date, well, medium, r + 1, rate, fit_start, gain, bool(reason), reason))
@@ -221,8 +217,8 @@ def plate_wells(
     return pd.DataFrame.from_records(records, columns=columns), issues
 
 
-def medium_table(wells: pd.DataFrame, compositions: pd.DataFrame) -> pd.DataFrame:
-    """Per medium: composition, replicate rates GR_1..GR_8 (NaN if excluded), GR_AVG and GR_STD (ddof=1).
+def medium_table(wells: pd.DataFrame, compositions: pd.DataFrame, replicates: int) -> pd.DataFrame:
+    """Per medium: composition, replicate rates GR_1..GR_n (NaN if excluded), GR_AVG and GR_STD (ddof=1).
 
     Parameters
     ----------
@@ -230,6 +226,8 @@ def medium_table(wells: pd.DataFrame, compositions: pd.DataFrame) -> pd.DataFram
         The per-well table of one plate (:func:`plate_wells`).
     compositions : pandas.DataFrame
         The design rows of the plate (:func:`read_compositions`).
+    replicates : int
+        n, the number of replicate columns (at least the most wells of a medium).
 
     Returns
     -------
@@ -237,10 +235,10 @@ def medium_table(wells: pd.DataFrame, compositions: pd.DataFrame) -> pd.DataFram
     """
     kept = wells.assign(growth_rate=wells["growth_rate"].where(~wells["excluded"]))
     rates = kept.pivot(index="medium", columns="replicate", values="growth_rate")
-    rates = rates.reindex(index=compositions.index, columns=range(1, len(ROWS) + 1))
-    rates.columns = REPLICATES
-    rates["GR_AVG"] = rates[REPLICATES].mean(axis=1)
-    rates["GR_STD"] = rates[REPLICATES].std(axis=1, ddof=1)
+    rates = rates.reindex(index=compositions.index, columns=range(1, replicates + 1))
+    rates.columns = columns = [f"GR_{i}" for i in rates.columns]
+    rates["GR_AVG"] = rates[columns].mean(axis=1)
+    rates["GR_STD"] = rates[columns].std(axis=1, ddof=1)
     table = pd.concat([compositions, rates], axis=1)
     table.index.name = None
     return table
@@ -262,11 +260,12 @@ def collect(raw_dir: str | Path, plate_fn: Callable[..., tuple[pd.DataFrame, lis
         The medium table (one row per tested medium), the per-well table and all issues.
     """
     window, plates, issues = read_curation(raw_dir)
+    replicates = max(len(medium) for spec in plates for medium in spec.layout)  # one set of columns for all plates
     tables, all_wells = [], []
     for spec in plates:
         wells, plate_issues = plate_fn(raw_dir, spec, window)
         issues += plate_issues
-        tables.append(medium_table(wells, read_compositions(raw_dir, spec)))
+        tables.append(medium_table(wells, read_compositions(raw_dir, spec), replicates))
         all_wells.append(wells)
     return GrowthRates(pd.concat(tables, ignore_index=True), pd.concat(all_wells, ignore_index=True), issues)
 
@@ -277,8 +276,8 @@ def curated_growth_rates(raw_dir: str | Path) -> GrowthRates:
     Parameters
     ----------
     raw_dir : str or pathlib.Path
-        Holds ``plates.json``, the design files and, per plate, ``<date>_data.csv`` and
-        ``<date>_start_stop.csv``.
+        Holds ``plates.json``, the design files and, per plate, its curves and fit windows
+        (``<date>_data.csv`` and ``<date>_start_stop.csv`` unless ``plates.json`` names others).
 
     Returns
     -------

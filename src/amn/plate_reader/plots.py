@@ -1,4 +1,5 @@
-"""Per-plate figures: the 8 x 12 grid of growth curves with the fitted window, for checking a curation by eye."""
+"""Per-plate figures: the grid of growth curves (8 x 12, 16 x 24 or 32 x 48 wells) with the fitted window,
+for checking a curation by eye."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, MaxNLocator, NullLocator
 
-from amn.plate_reader.growth_rates import ROWS, WINDOW, read_plate, smooth
+from amn.errors import PlateReaderError
+from amn.plate_reader.files import read_curation, well_position
+from amn.plate_reader.growth_rates import WINDOW, read_plate, smooth
 
-ALL_WELLS = [f"{row}{col}" for row in ROWS for col in range(1, 13)]
+PLATE_FORMATS = ((8, 12), (16, 24), (32, 48))  # rows x columns of the 96-, 384- and 1536-well plates
 KEPT, EXCLUDED, OTHER = "tab:blue", "tab:red", "0.6"
 FIT, FIT_EDGE = "orange", "darkorange"
 
@@ -21,6 +24,24 @@ def _has_fit(row: pd.Series, n_times: int, window: int) -> bool:
     """Whether a per-well row has a fit window inside the curve (``fit_start`` >= 0, a finite rate)."""
     start, rate = row.get("fit_start", -1), row.get("growth_rate", np.nan)
     return bool(pd.notna(start) and pd.notna(rate) and 0 <= int(start) and int(start) + window <= n_times)
+
+
+def plate_grid(wells: list[str]) -> list[str]:
+    """Every well of the smallest plate format that holds ``wells``, row by row.
+
+    Examples
+    --------
+    >>> grid = plate_grid(["A2", "H11"])
+    >>> len(grid), grid[:2], grid[-1]
+    (96, ['A1', 'A2'], 'H12')
+    >>> len(plate_grid(["P24"])), plate_grid(["AF48"])[-1]
+    (384, 'AF48')
+    """
+    rows = max((well_position(w)[0] for w in wells), default=0)
+    columns = max((well_position(w)[1] for w in wells), default=0)
+    n_rows, n_columns = next(((r, c) for r, c in PLATE_FORMATS if rows < r and columns < c), PLATE_FORMATS[-1])
+    letters = [chr(ord("A") + r) if r < 26 else "A" + chr(ord("A") + r - 26) for r in range(n_rows)]
+    return [f"{row}{column}" for row in letters for column in range(1, n_columns + 1)]
 
 
 def plot_plate(
@@ -38,7 +59,7 @@ def plot_plate(
     times : numpy.ndarray
         Hours.
     od : pandas.DataFrame
-        One column per well (any of the 96).
+        One column per well, named canonically (``A2``).
     wells : pandas.DataFrame
         One row per layout well, with columns well, growth_rate, fit_start (index of the
         fit window's first point, -1 or NaN for none) and excluded, as
@@ -64,13 +85,16 @@ def plot_plate(
 
 
 def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, title: str, window: int) -> Figure:
-    """The figure :func:`plot_plate` writes (axes in ``ALL_WELLS`` order)."""
+    """The figure :func:`plot_plate` writes (axes in :func:`plate_grid` order)."""
     times = np.asarray(times, dtype=float)
     info = wells.set_index("well")
-    fig = Figure(figsize=(24, 14))  # Agg canvas, no pyplot: no global backend state, nothing left open
+    grid = plate_grid([*od.columns, *info.index])
+    n_columns = max(well_position(w)[1] for w in grid) + 1
+    n_rows = len(grid) // n_columns
+    fig = Figure(figsize=(2 * n_columns, 1.75 * n_rows))  # Agg canvas, no pyplot: no global state, nothing left open
     FigureCanvasAgg(fig)
-    axes = fig.subplots(len(ROWS), 12, sharex=True, sharey=True)
-    for ax, well in zip(axes.flat, ALL_WELLS):
+    axes = fig.subplots(n_rows, n_columns, sharex=True, sharey=True)
+    for ax, well in zip(axes.flat, grid):
         ax.set_title(well, fontsize=8, pad=2, y=1.0)  # fixed y: no tick-bbox layout per axes (slow)
         if well not in od:
             ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", fontsize=7)
@@ -96,7 +120,7 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
             ax.plot(t, smoothed[fit], "o", color="k", markersize=2.2)
             ax.plot(t, np.exp(intercept + rate * t), "k-", linewidth=1.6)
             ax.set_title(f"{well}  {rate:.3f}/h", fontsize=8, pad=2, y=1.0, color=colour)
-    # ticks computed once for the shared axes: locating ticks on 96 axes dominates drawing time
+    # ticks computed once for the shared axes: locating ticks on every axes dominates drawing time
     axes[0, 0].set_yscale("log")
     values = od.to_numpy(dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
@@ -118,28 +142,28 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
     return fig
 
 
-def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path, window: int = WINDOW) -> list[Path]:
+def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     """Write one ``<date>_curves.png`` per plate of a per-well table.
 
     Parameters
     ----------
     raw_dir : str or pathlib.Path
-        The directory of the ``<date>_data.csv`` curves.
+        The plate-reader directory (``plates.json`` gives each plate's curves and the fit window).
     wells : pandas.DataFrame
         A per-well table (``GrowthRates.wells``), with a column ``plate``.
     out_dir : str or pathlib.Path
         Where the figures go.
-    window : int
-        Points per fit.
 
     Returns
     -------
     list of pathlib.Path
     """
+    window, plates, _ = read_curation(raw_dir)
+    data_files = {spec.date: spec.data_file for spec in plates}
     paths = []
     for date, plate in wells.groupby("plate", sort=False):
-        data = Path(raw_dir) / f"{date}_data.csv"
-        columns = set(pd.read_csv(data, nrows=0).columns)  # read once, not once a well
-        times, od, _ = read_plate(data, [w for w in ALL_WELLS if w in columns])
+        if str(date) not in data_files:
+            raise PlateReaderError(f"{Path(raw_dir) / 'plates.json'}: no plate {date} (named by the per-well table)")
+        times, od, _ = read_plate(Path(raw_dir) / data_files[str(date)])  # every well; grey outside the layout
         paths.append(plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window))
     return paths
