@@ -202,7 +202,7 @@ def test_start_after_stop_reported(tmp_path):
 def test_whole_file_problems_raise(tmp_path):
     path = tmp_path / "no_time.csv"
     path.write_text("A2,B2\n0.1,0.1\n")
-    with pytest.raises(PlateReaderError, match="no_time.csv: no TIME column"):
+    with pytest.raises(PlateReaderError, match="no_time.csv: needs one time column .*found none"):
         read_plate(path)
     assert issubclass(PlateReaderError, AMNError)
 

@@ -177,3 +177,28 @@ def test_growth_rates_cli_on_another_layout(moved, tmp_path):
     assert result.exit_code == 0, result.output
     assert "10 media, 80 wells" in result.output
     assert list(pd.read_csv(out, index_col=0).columns[-10:]) == RATES
+
+
+@pytest.mark.parametrize("column, convert", [
+    ("Time [s]", lambda h: (h * 3600).round(3)),
+    ("time (min)", lambda h: (h * 60).round(6)),
+    ("Time", lambda h: (h * 60).round().astype(int).map(lambda m: f"{m // 60}:{m % 60:02d}:00")),  # h:mm:ss
+])
+def test_time_columns_as_plate_readers_write_them(tmp_path, column, convert):
+    _synthetic(tmp_path, {"P1": ([0.3, 0.6], 3)})
+    from amn.plate_reader.curation import auto_growth_rates
+
+    expected = auto_growth_rates(tmp_path).table
+    data = pd.read_csv(tmp_path / "P1_data.csv")
+    data.insert(0, column, convert(data.pop("TIME")))
+    data.to_csv(tmp_path / "P1_data.csv", index=False)
+    pd.testing.assert_frame_equal(auto_growth_rates(tmp_path).table, expected, rtol=1e-6)
+
+
+def test_times_must_increase(tmp_path):
+    _synthetic(tmp_path, {"P1": ([0.3], 2)})
+    data = pd.read_csv(tmp_path / "P1_data.csv").rename(columns={"TIME": "Time [s]"})
+    data.loc[5, "Time [s]"] = data.loc[4, "Time [s]"]
+    data.to_csv(tmp_path / "P1_data.csv", index=False)
+    with pytest.raises(PlateReaderError, match=r"P1_data\.csv: column Time \[s\]: times must be .* increasing"):
+        curated_growth_rates(tmp_path)

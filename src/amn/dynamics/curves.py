@@ -281,7 +281,7 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
         end = min(end, int(np.searchsorted(grids[0], until + TIME_TOLERANCE)))
     for spec, grid in zip(plates, grids):
         if np.abs(grid[:end] - grids[0][:end]).max() > 1e-3:
-            raise PlateReaderError(f"{raw_dir / spec.data_file}: column TIME: readings at other times "
+            raise PlateReaderError(f"{raw_dir / spec.data_file}: readings at other times "
                                    f"than {plates[0].data_file}")
     keep = np.arange(0, end, max(1, int(every)))
     mean = np.array([c[:end].mean(axis=1)[keep] for c in curves])

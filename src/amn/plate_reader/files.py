@@ -2,7 +2,7 @@
 
 A directory of experiments has ``plates.json`` (the curation record: per plate, its design file
 and rows, its layout and the wells the curators excluded) and, per plate, a table of curves
-(``<plate>_data.csv``: ``TIME`` in hours and one OD column per well) and, for the curated method,
+(``<plate>_data.csv``: a time column and one OD column per well) and, for the curated method,
 the curators' fit windows (``<plate>_start_stop.csv``).
 
 A plate's layout says which wells hold the replicates of each medium it tests, medium by medium
@@ -37,6 +37,26 @@ Layout = tuple[tuple[str, ...], ...]
 DEFAULT_LAYOUT: Layout = tuple(tuple(f"{row}{m + 2}" for row in "ABCDEFGH") for m in range(10))
 WINDOW = 6
 _WELL = re.compile(r"([A-Z]{1,2})0*([1-9][0-9]?)")
+_TIME = re.compile(r"time\s*(?:[(\[]\s*(h|hours?|min|minutes?|s|sec|seconds?)\s*[)\]])?", re.IGNORECASE)
+
+
+def read_times(column: pd.Series, unit: str | None = None) -> np.ndarray:
+    """Hours from a plate reader's time column: numbers in ``unit`` (h, min or s; default h), or
+    durations such as ``0:10:00`` or ``1 days 02:30:00``; NaN where a value is neither.
+
+    Examples
+    --------
+    >>> read_times(pd.Series(["0:00:00", "0:10:00", "1:30:00"])).round(4).tolist()
+    [0.0, 0.1667, 1.5]
+    >>> read_times(pd.Series(["0", "600"]), "s").round(4).tolist()
+    [0.0, 0.1667]
+    """
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().all():
+        unit = (unit or "h").lower()
+        return numbers.to_numpy(float) * (1.0 if unit.startswith("h") else 1 / 60 if unit.startswith("m") else 1 / 3600)
+    durations = pd.to_timedelta(column.astype(str).str.strip(), errors="coerce")
+    return (durations.dt.total_seconds() / 3600).to_numpy(float)
 
 
 def canonical_well(name: object) -> str | None:
@@ -268,7 +288,8 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
     Parameters
     ----------
     path : str or pathlib.Path
-        A table with a ``TIME`` column (hours) and one column of OD600 per well.
+        A table with one time column (``TIME`` or ``Time``: hours, or h:mm:ss durations; a unit may
+        follow, ``Time [s]``, ``time (min)``) and one column of OD600 per well.
     wells : list of str, optional
         The wells to read, canonical names (default: every column that names a well).
 
@@ -283,7 +304,7 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
     Raises
     ------
     PlateReaderError
-        If the file cannot be read, ``TIME`` is missing, not numeric or not increasing,
+        If the file cannot be read, has not one time column or its times are not increasing,
         or two columns name one well.
     """
     path = Path(path)
@@ -291,11 +312,15 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)  # keep "n/a" etc. for the message
     except (OSError, ValueError) as exc:
         raise PlateReaderError(f"{path}: cannot read the plate ({exc})") from exc
-    if "TIME" not in raw.columns:
-        raise PlateReaderError(f"{path}: no TIME column")
-    times = pd.to_numeric(raw["TIME"], errors="coerce").to_numpy(float)
+    named = [(c, _TIME.fullmatch(str(c).strip())) for c in raw.columns]
+    named = [(c, found[1]) for c, found in named if found]
+    if len(named) != 1:
+        raise PlateReaderError(f"{path}: needs one time column (TIME in hours, 'Time [s]', 'time (min)', or h:mm:ss "
+                               f"values), found {len(named) or 'none'}" + (f": {', '.join(c for c, _ in named)}" if named else ""))
+    column, unit = named[0]
+    times = read_times(raw[column], unit)
     if len(times) < 2 or np.isnan(times).any() or (np.diff(times) <= 0).any():
-        raise PlateReaderError(f"{path}: TIME must be numeric and increasing")
+        raise PlateReaderError(f"{path}: column {column}: times must be numbers or h:mm:ss durations, increasing")
     columns = _well_columns(raw.columns, path)
     issues: list[WellIssue] = []
     od = {}
