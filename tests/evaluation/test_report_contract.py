@@ -11,6 +11,7 @@ import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score, roc_auc_score
 
+from amn.data import sha256_of
 from amn.errors import DatasetMismatchError
 from amn.evaluation.holdout import evaluate_on
 from amn.evaluation.metrics import METRICS, majority_rate, scores
@@ -22,7 +23,6 @@ from amn.evaluation.report import (
     predictions_table,
     published_for,
     results_frame,
-    sha256,
 )
 from amn.evaluation.validation import cross_validate
 
@@ -109,7 +109,7 @@ def test_published_figures_only_for_the_published_table(tmp_path):
         source = locate(PUBLISHED_TABLE)
     except DataError:
         pytest.skip("the published table is not in a data directory")
-    assert sha256(source) == PUBLISHED_SHA256  # the pin is the file's
+    assert sha256_of(source) == PUBLISHED_SHA256  # the pin is the file's
     copy = tmp_path / "any_name.csv"
     shutil.copyfile(source, copy)
     assert published_for(copy) == PUBLISHED  # by content, not by name

@@ -9,7 +9,6 @@ figures of :mod:`amn.evaluation.figures`.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from amn.data import sha256_of
 from amn.evaluation.metrics import VARIANCE_WEIGHTED
 from amn.evaluation.validation import CVResult
 
@@ -54,15 +54,6 @@ PUBLISHED: dict[str, str] = {
 }
 
 
-def sha256(path: str | Path) -> str:
-    """The sha256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def published_for(path: str | Path, target: str = "GR_AVG") -> dict[str, str]:
     """The published figures that belong beside results on the table at ``path``: :data:`PUBLISHED` when the
     file is the published table (its sha256 is :data:`PUBLISHED_SHA256`) and the target is ``GR_AVG``, else none.
@@ -80,7 +71,7 @@ def published_for(path: str | Path, target: str = "GR_AVG") -> dict[str, str]:
         Method name -> published value; empty for any other table or target.
     """
     try:
-        same = sha256(path) == PUBLISHED_SHA256
+        same = sha256_of(path) == PUBLISHED_SHA256
     except OSError:
         return {}
     return dict(PUBLISHED) if same and target == "GR_AVG" else {}

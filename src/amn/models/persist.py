@@ -16,7 +16,6 @@ also importable from here (the functional forms live in :mod:`amn.models`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from amn._version import __version__
+from amn.data import sha256_of
 from amn.errors import DatasetMismatchError, ModelLoadError, id_list
 from amn.network import UnidirectionalNetwork, ensure_network, make_unidirectional
 
@@ -46,14 +46,6 @@ def model_kind(description: dict) -> str:
     a kind (``dynamic-amn``), else ``amn``."""
     kind = description.get("kind", description.get("arch"))
     return kind if kind in KINDS else "amn"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _jsonable(value):
@@ -114,7 +106,7 @@ def write_model_dir(directory: str | Path, description: dict, weights: dict[str,
     description.setdefault("network_sha256", network.sha256())
     state = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
     save_file(state, str(directory / f".{WEIGHTS}.tmp"))
-    description["weights_sha256"] = _sha256(directory / f".{WEIGHTS}.tmp")
+    description["weights_sha256"] = sha256_of(directory / f".{WEIGHTS}.tmp")
     os.replace(directory / f".{WEIGHTS}.tmp", directory / WEIGHTS)
     network.write_sbml(directory / NETWORK)
     (directory / DESCRIPTION).write_text(json.dumps(description, indent=1))
@@ -184,7 +176,7 @@ def read_model_dir(directory: str | Path, network: UnidirectionalNetwork | str |
 
 def _read_weights(path: Path, sha256: str | None) -> dict[str, torch.Tensor]:
     """The tensors of ``path``, checked against the recorded ``sha256`` (if any) and for finite values."""
-    if sha256 is not None and _sha256(path) != sha256:
+    if sha256 is not None and sha256_of(path) != sha256:
         raise ModelLoadError(f"{path}: not the file that was saved (its sha256 differs from the one in {DESCRIPTION}); "
                              "it is corrupt or was changed")
     try:
