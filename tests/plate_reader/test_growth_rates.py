@@ -236,6 +236,8 @@ def test_plate_figure_shades_the_fit_window_as_a_span():
     wells.loc[2, ["growth_rate", "fit_start"]] = [np.nan, -1]  # C2: no fit, no span
     fig = _plate_figure(times, od, wells, "plate", window)
     assert len(fig.axes) == 96  # three wells of column 2: the 8 x 12 plate
+    assert len({ax.get_xlim() for ax in fig.axes}) == 1 and len({ax.get_ylim() for ax in fig.axes}) == 1  # one scale
+    assert fig.axes[0].get_yscale() == "log" and od.min().min() >= fig.axes[0].get_ylim()[0]
     axes = dict(zip(plate_grid(list(od.columns)), fig.axes))
     for well in ("A2", "B2"):
         first = fits[well][1]

@@ -93,7 +93,8 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
     n_rows = len(grid) // n_columns
     fig = Figure(figsize=(2 * n_columns, 1.75 * n_rows))  # Agg canvas, no pyplot: no global state, nothing left open
     FigureCanvasAgg(fig)
-    axes = fig.subplots(n_rows, n_columns, sharex=True, sharey=True)
+    # one scale for all axes, set on each: sharing axes links every pair of them (quadratic in the wells)
+    axes = fig.subplots(n_rows, n_columns)
     for ax, well in zip(axes.flat, grid):
         ax.set_title(well, fontsize=8, pad=2, y=1.0)  # fixed y: no tick-bbox layout per axes (slow)
         if well not in od:
@@ -120,21 +121,27 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
             ax.plot(t, smoothed[fit], "o", color="k", markersize=2.2)
             ax.plot(t, np.exp(intercept + rate * t), "k-", linewidth=1.6)
             ax.set_title(f"{well}  {rate:.3f}/h", fontsize=8, pad=2, y=1.0, color=colour)
-    # ticks computed once for the shared axes: locating ticks on every axes dominates drawing time
-    axes[0, 0].set_yscale("log")
     values = od.to_numpy(dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
-    if values.size:
-        low, high = values.min(), values.max()
-        axes[0, 0].yaxis.set_major_locator(FixedLocator([y for y in LogLocator(subs=(1.0, 2.0, 5.0)).tick_values(low, high)
-                                                         if low <= y <= high] or [low]))
-    axes[0, 0].yaxis.set_minor_locator(NullLocator())
-    axes[0, 0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    if len(times):
-        xticks = MaxNLocator(nbins=5).tick_values(times.min(), times.max())
-        axes[0, 0].xaxis.set_major_locator(FixedLocator([x for x in xticks if times.min() <= x <= times.max()]))
-    for ax in axes.flat:
+    low, high = (values.min(), values.max()) if values.size else (0.01, 1.0)
+    yticks = [y for y in LogLocator(subs=(1.0, 2.0, 5.0)).tick_values(low, high) if low <= y <= high] or [low]
+    xlim = (times.min(), times.max()) if len(times) else (0.0, 1.0)
+    xticks = [x for x in MaxNLocator(nbins=5).tick_values(*xlim) if xlim[0] <= x <= xlim[1]]
+    for (row, column), ax in np.ndenumerate(axes):
+        ax.set_yscale("log")
+        ax.set_ylim(low / 1.05, high * 1.05)
+        ax.set_xlim(xlim[0] - 0.05 * (xlim[1] - xlim[0]), xlim[1] + 0.05 * (xlim[1] - xlim[0]))  # matplotlib's margins
         ax.tick_params(labelsize=6, length=2)
+        if row == n_rows - 1:  # ticks drawn on the outer axes only: drawing them on every axes is most of the time
+            ax.xaxis.set_major_locator(FixedLocator(xticks))
+        else:
+            ax.xaxis.set_visible(False)
+        if column == 0:
+            ax.yaxis.set_major_locator(FixedLocator(yticks))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        else:
+            ax.yaxis.set_visible(False)
     fig.suptitle(f"{title}  (blue: kept, red: excluded, grey: outside layout; shaded orange: fit window, dashed: fitted exponential)")
     fig.supxlabel("time (h)")
     fig.supylabel("OD600")
