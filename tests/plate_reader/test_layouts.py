@@ -202,3 +202,34 @@ def test_times_must_increase(tmp_path):
     data.to_csv(tmp_path / "P1_data.csv", index=False)
     with pytest.raises(PlateReaderError, match=r"P1_data\.csv: column Time \[s\]: times must be .* increasing"):
         curated_growth_rates(tmp_path)
+
+
+def test_plates_read_at_other_times_are_interpolated_onto_the_first(tmp_path):
+    from amn.dynamics import read_plate_folder
+
+    _synthetic(tmp_path, {"P1": ([0.3, 0.5], 3), "P2": ([0.4], 2)})
+    every_15_min = np.arange(0.05, 20, 0.25)  # P2 read every 15 min from 3 min on, for longer than P1
+    curve = 0.02 * np.exp(0.4 * np.clip(every_15_min - 2, 0, None))
+    pd.DataFrame({"Time [s]": every_15_min * 3600, "A1": curve, "A2": curve * 1.01}).to_csv(
+        tmp_path / "P2_data.csv", index=False)
+    with pytest.warns(UserWarning, match=r"P2_data\.csv: read at other times than P1_data\.csv; its curves are "
+                                         r"interpolated onto those readings"):
+        curves = read_plate_folder(tmp_path)
+    p1 = np.arange(0, 16, 1 / 6)
+    np.testing.assert_allclose(curves.times, p1[p1 >= 0.05 - 1e-6])  # P1's readings inside P2's span
+    exact = np.log(0.02 * np.exp(0.4 * np.clip(curves.times - 2, 0, None)))
+    np.testing.assert_allclose(curves.log_od[2], exact + np.log(1.01) / 2, atol=0.02)  # piecewise linear: exact but at the lag
+    far = np.abs(curves.times - 2) > 0.25
+    np.testing.assert_allclose(curves.log_od[2][far], (exact + np.log(1.01) / 2)[far], atol=1e-9)
+    np.testing.assert_allclose(curves.log_od[0], np.log(0.02 * np.exp(0.3 * np.clip(curves.times - 2, 0, None))))
+
+
+def test_plates_that_share_no_time_are_refused(tmp_path):
+    from amn.dynamics import read_plate_folder
+
+    _synthetic(tmp_path, {"P1": ([0.3], 2), "P2": ([0.4], 2)})
+    data = pd.read_csv(tmp_path / "P2_data.csv")
+    data["TIME"] += 100
+    data.to_csv(tmp_path / "P2_data.csv", index=False)
+    with pytest.raises(PlateReaderError, match=r"plates\.json: the plates' readings share no span of time"):
+        read_plate_folder(tmp_path)

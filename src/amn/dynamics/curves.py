@@ -225,8 +225,9 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     """Mean curves per medium of the plates of a plate-reader folder (see :mod:`amn.plate_reader.files`).
 
     Per medium, the wells that are readable and not flagged as outliers give the mean ln OD and its
-    SD at every time; the plates are cut to the shortest one (or ``until``) and must share their
-    reading times.  The design's 0/1 columns (uptake ids, ``EX_<met>_i``) become compound columns
+    SD at every time.  The readings of the first plate are the times of every curve, cut to the span
+    that every plate covers (and to ``until``); a plate read at other times has its wells' ln OD
+    interpolated linearly onto them, with a note.  The design's 0/1 columns (uptake ids, ``EX_<met>_i``) become compound columns
     ``<met>`` at ``concentration`` mM when present.
 
     Parameters
@@ -248,19 +249,21 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     Raises
     ------
     PlateReaderError
-        A missing or malformed file, a medium without a usable well, or plates read at other times.
+        A missing or malformed file, a medium without a usable well, or plates whose readings share
+        no span of time.
 
     Warns
     -----
     UserWarning
         One line per well left out because its file cannot give it (missing, a non-numeric or
-        non-positive reading; curated outliers aside), and per curation entry that names no well.
+        non-positive reading; curated outliers aside), per curation entry that names no well, and
+        per plate interpolated onto the first plate's readings.
     """
     raw_dir = Path(raw_dir)
     _, plates, issues = read_curation(raw_dir)
     notes = [f"{raw_dir / issue.file}: {issue.well}: {issue.problem}" for issue in issues]
     curves, rows, ids, grids = [], [], [], []
-    for spec in plates:
+    for k, spec in enumerate(plates):
         design = read_compositions(raw_dir, spec)
         times, od, unreadable = read_plate(raw_dir / spec.data_file, spec.wells)
         notes += [f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out" for issue in unreadable
@@ -271,22 +274,34 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
             if not kept:
                 raise PlateReaderError(f"{raw_dir / spec.data_file}: medium {medium} (wells "
                                        f"{', '.join(wells)}) has no readable well that is not an outlier")
-            curves.append(np.log(od[kept].to_numpy()))
+            curves.append((k, np.log(od[kept].to_numpy())))
             rows.append(design.loc[medium].astype(float).rename(compound_of) * concentration)  # named: any order
             ids.append(f"{spec.date}:{medium}")
+    low = max(g[0] for g in grids) - TIME_TOLERANCE
+    high = min([g[-1] for g in grids] + ([until] if until is not None else [])) + TIME_TOLERANCE
+    times = grids[0][(grids[0] >= low) & (grids[0] <= high)]
+    if len(times) < 2:
+        raise PlateReaderError(f"{raw_dir / 'plates.json'}: the plates' readings share no span of time "
+                               f"({plates[0].data_file} reads {grids[0][0]:g}-{grids[0][-1]:g} h)")
+    starts: list[int | None] = []  # per plate: where the common readings start in its own, None: interpolate
+    for spec, grid in zip(plates, grids):
+        first = int(np.searchsorted(grid, times[0] - TIME_TOLERANCE))
+        shared = grid[first : first + len(times)]
+        if len(shared) == len(times) and np.abs(shared - times).max() <= 1e-3:
+            starts.append(first)
+        else:
+            starts.append(None)
+            notes.append(f"{raw_dir / spec.data_file}: read at other times than {plates[0].data_file}; "
+                         "its curves are interpolated onto those readings")
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
-    end = min(len(g) for g in grids)
-    if until is not None:
-        end = min(end, int(np.searchsorted(grids[0], until + TIME_TOLERANCE)))
-    for spec, grid in zip(plates, grids):
-        if np.abs(grid[:end] - grids[0][:end]).max() > 1e-3:
-            raise PlateReaderError(f"{raw_dir / spec.data_file}: readings at other times "
-                                   f"than {plates[0].data_file}")
-    keep = np.arange(0, end, max(1, int(every)))
-    mean = np.array([c[:end].mean(axis=1)[keep] for c in curves])
-    sd = np.array([c[:end].std(axis=1, ddof=1)[keep] if c.shape[1] > 1 else np.zeros(len(keep)) for c in curves])
+    keep = np.arange(0, len(times), max(1, int(every)))
+    curves = [(lnod[starts[k] : starts[k] + len(times)] if starts[k] is not None
+               else np.column_stack([np.interp(times, grids[k], well) for well in lnod.T]))[keep]
+              for k, lnod in curves]
+    mean = np.array([c.mean(axis=1) for c in curves])
+    sd = np.array([c.std(axis=1, ddof=1) if c.shape[1] > 1 else np.zeros(len(keep)) for c in curves])
     # a compound missing from a plate's design is absent from that plate's media
     media = pd.DataFrame(rows).fillna(0.0).set_axis(pd.Index(ids, name="ID"))
     media.attrs["source"] = str(raw_dir)
-    return CurveSet(media, grids[0][keep], mean, sd, str(raw_dir))
+    return CurveSet(media, times[keep], mean, sd, str(raw_dir))
