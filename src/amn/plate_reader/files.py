@@ -36,7 +36,7 @@ Layout = tuple[tuple[str, ...], ...]
 
 DEFAULT_LAYOUT: Layout = tuple(tuple(f"{row}{m + 2}" for row in "ABCDEFGH") for m in range(10))
 WINDOW = 6
-_WELL = re.compile(r"([A-Z]{1,2})0*([1-9][0-9]?)")
+_WELL = re.compile(r"(A[A-F]|[A-Z])0*([1-9]|[1-3][0-9]|4[0-8])")  # rows A..AF, columns 1..48: up to 1536 wells
 _TIME = re.compile(r"time\s*(?:[(\[]\s*(h|hours?|min|minutes?|s|sec|seconds?)\s*[)\]])?", re.IGNORECASE)
 
 
@@ -64,7 +64,7 @@ def canonical_well(name: object) -> str | None:
 
     Examples
     --------
-    >>> canonical_well("a02"), canonical_well("P24"), canonical_well("C5F7"), canonical_well("TIME")
+    >>> canonical_well("a02"), canonical_well("P24"), canonical_well("C5F7"), canonical_well("GR1")
     ('A2', 'P24', None, None)
     """
     found = _WELL.fullmatch(str(name).strip().upper())

@@ -1,11 +1,11 @@
 """Growth rates from plate-reader curves, by the published (hand-curated) method.
 
 A plate's layout (:mod:`amn.plate_reader.files`) says which wells hold the replicates of each
-medium; the E. coli plates hold 10 media in 8 replicates, read every 10 minutes.  The growth rate of a well is the
-largest slope of ln(OD) fitted over windows of consecutive points of the
-smoothed curve, searched inside the curators' start/stop window; the wells the
-curators flagged as outliers are left out of the medium mean and SD.  The
-conventions below reproduce the published ``<date>_results.csv`` to 1e-9.
+medium; the E. coli plates hold 10 media in 8 replicates, read every 10 minutes.  The growth
+rate of a well is the largest slope of ln(OD) fitted over windows of consecutive points of the
+smoothed curve, searched inside the curators' start/stop window; the wells the curators flagged
+as outliers are left out of the medium mean and SD.  The conventions below reproduce the
+published ``<date>_results.csv`` to 1e-9.
 
 Problems of a single well (missing column, non-numeric or non-positive OD,
 start after stop) are collected as :class:`WellIssue` and the other wells are
