@@ -228,3 +228,37 @@ def test_media_without_a_curve_are_named_in_a_note(tmp_path):
                                           str(tmp_path / "m"), *FAST])
     assert result.exit_code == 0, result.output
     assert f"amn: note: {media}: 1 medium(s) without a curve in {curves} left out: 8" in result.stderr
+
+
+def test_a_mapping_file_names_the_compounds(tmp_path):
+    media, curves = _files(tmp_path)
+    named = tmp_path / "named.csv"
+    pd.read_csv(media).rename(columns={"glc__D_e": "glucose", "succ_e": "Succinate"}).to_csv(named, index=False)
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("column,id\nglucose,glc__D_e\nSuccinate,succ_e\nlactose,lcts_e\n")  # lactose: not in this table
+    runner = CliRunner()
+    for table, extra, out in ((media, [], "ids"), (named, ["--mapping", str(mapping)], "mapped")):
+        result = runner.invoke(dynamic, ["fit", "--media", str(table), "--curves", str(curves), *extra, "--out",
+                                         str(tmp_path / out), *FAST])
+        assert result.exit_code == 0, result.output
+    assert "named.csv: column(s) read as the model's ids: glucose -> glc__D_e, Succinate -> succ_e" in result.output
+    predictions = {}
+    for out, table, extra in (("ids", media, []), ("mapped", media, []), ("mapped", named, ["--mapping", str(mapping)])):
+        result = runner.invoke(dynamic, ["predict", str(tmp_path / out), "--media", str(table), *extra, "--times",
+                                         "0,2,4", "--out", str(tmp_path / "p.csv")])
+        assert result.exit_code == 0, result.output
+        predictions[out, table.name] = pd.read_csv(tmp_path / "p.csv")
+    reference = predictions["ids", "media.csv"]  # the same model as trained on the ids, seed for seed
+    pd.testing.assert_frame_equal(predictions["mapped", "media.csv"], reference)
+    pd.testing.assert_frame_equal(predictions["mapped", "named.csv"], reference)
+    # a mapping that names no column, or maps onto a column the table has: one line naming the file
+    mapping.write_text("column,id\nlactose,lcts_e\n")
+    result = runner.invoke(dynamic, ["fit", "--media", str(named), "--curves", str(curves), "--mapping", str(mapping),
+                                     "--out", str(tmp_path / "x"), *FAST])
+    assert "mapping.csv: names no column of" in str(result.exception) and "\n" not in str(result.exception)
+    mapping.write_text("column,id\nglucose,Succinate\n")
+    result = runner.invoke(dynamic, ["fit", "--media", str(named), "--curves", str(curves), "--mapping", str(mapping),
+                                     "--out", str(tmp_path / "x"), *FAST])
+    assert isinstance(result.exception, ParameterError)
+    assert "mapping.csv: maps column glucose to Succinate, already a column of" in str(result.exception)
+    assert not (tmp_path / "x").exists()

@@ -36,6 +36,8 @@ def _curve_options(f):
                      help="A compound in every medium (e.g. the base carbon source glyc_e=1), repeatable.")(f)
     f = click.option("--every", type=POSITIVE, default=1, show_default=True,
                      help="--plates: keep every n-th reading.")(f)
+    f = click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+                     help="CSV `column,id`: the model id (metabolite, exchange or uptake) each compound column means.")(f)
     return f
 
 
@@ -82,21 +84,39 @@ def _add(table: pd.DataFrame, additions) -> None:
         table[name] = mm
 
 
-def _read(media, curves, plates, concentration, additions, every):
+def _rename(table: pd.DataFrame, mapping: Path | None) -> None:
+    """``--mapping``: the compound columns of ``table`` the mapping file names, renamed to their ids."""
+    if mapping is None:
+        return
+    from amn.cli._options import note_renamed
+    from amn.dataset.names import read_mapping
+
+    source = table.attrs.get("source", "the media")
+    names = read_mapping(mapping, list(table.columns), source)
+    renamed = {column: names[column] for column in map(str, table.columns) if column in names}
+    for column, target in renamed.items():
+        if target in table.columns and target not in renamed:
+            raise ParameterError(f"{mapping}: maps column {column} to {target}, already a column of {source}")
+    table.rename(columns=renamed, inplace=True)
+    note_renamed(source, renamed)
+
+
+def _read(media, curves, plates, concentration, additions, every, mapping):
     if plates is not None:
         if media is not None or curves is not None:
             raise ParameterError("--plates: give either --plates or --media and --curves")
-        check_inputs({}, {"--plates": plates})
+        check_inputs({"--mapping": mapping}, {"--plates": plates})
         from amn.dynamics import read_plate_folder
 
         data = with_notes(read_plate_folder, plates, concentration=concentration, every=every)
     else:
         if media is None or curves is None:
             raise ParameterError("--media and --curves are both needed (or --plates)")
-        check_inputs({"--media": media, "--curves": curves})
+        check_inputs({"--media": media, "--curves": curves, "--mapping": mapping})
         from amn.dynamics import read_curve_table
 
         data = with_notes(read_curve_table, media, curves)
+    _rename(data.media, mapping)
     _add(data.media, additions)
     return data
 
@@ -143,7 +163,7 @@ def dynamic() -> None:
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/dynamic-cv"),
               show_default=True, help="Folder for scores and figures; the runs are checkpointed in REPORT/checkpoints "
                                       "until they are written.")
-def cv(media, curves, plates, concentration, additions, every, model, base, layer, epochs, lr, substeps, hidden, samples,
+def cv(media, curves, plates, concentration, additions, every, mapping, model, base, layer, epochs, lr, substeps, hidden, samples,
        od_to_biomass, ensemble, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
     """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
 
@@ -158,7 +178,7 @@ def cv(media, curves, plates, concentration, additions, every, model, base, laye
         seed_list = []
     if not seed_list:
         raise ParameterError(f"--seeds {seeds!r}: not comma-separated integers")
-    data = _read(media, curves, plates, concentration, additions, every)
+    data = _read(media, curves, plates, concentration, additions, every, mapping)
 
     import numpy as np
     import pandas as pd
@@ -206,7 +226,7 @@ def cv(media, curves, plates, concentration, additions, every, model, base, laye
 @_curve_options
 @_train_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
-def fit(media, curves, plates, concentration, additions, every, model, base, layer, epochs, lr, substeps, hidden, samples,
+def fit(media, curves, plates, concentration, additions, every, mapping, model, base, layer, epochs, lr, substeps, hidden, samples,
         od_to_biomass, ensemble, seed, device, quiet, out) -> None:
     """Train a dynamic AMN on every curve and save it.
 
@@ -214,7 +234,7 @@ def fit(media, curves, plates, concentration, additions, every, model, base, lay
     resume (the result is that of an uninterrupted run).
     """
     check_output(out, folder=True)
-    data = _read(media, curves, plates, concentration, additions, every)
+    data = _read(media, curves, plates, concentration, additions, every, mapping)
     estimator = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
                            device, quiet)
     checkpoints = out / "checkpoints"
@@ -243,10 +263,10 @@ def fit(media, curves, plates, concentration, additions, every, model, base, lay
               help="CSV of the learned kinetics per medium: lags, Vmax, availability, Km, amounts, death rate and delay.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
 @device_option
-def predict(model_dir, media, curves, plates, concentration, additions, every, times_text, od0, out, kinetics,
+def predict(model_dir, media, curves, plates, concentration, additions, every, mapping, times_text, od0, out, kinetics,
             figures, device) -> None:
     """Predict curves, substrate depletion and the learned kinetics of a saved dynamic AMN for the media of a table."""
-    check_inputs({"--media": media}, {"model_dir": model_dir})
+    check_inputs({"--media": media, "--mapping": mapping}, {"model_dir": model_dir})
     check_output(out)
     check_output(kinetics, "--kinetics")
 
@@ -262,12 +282,13 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, t
         if times_text is not None or od0 is not None:
             raise ParameterError("--times and --od0 are for media without curves: with --curves or --plates the "
                                  "curves' own times and first readings are used")
-        measured = _read(media, curves, plates, concentration, additions, every)
+        measured = _read(media, curves, plates, concentration, additions, every, mapping)
         table, times, start = measured.media, measured.times, measured.log_od[:, 0]
     else:
         if media is None or times_text is None:
             raise ParameterError("--media with --times (or --curves) is needed")
         table = read_media(media)
+        _rename(table, mapping)
         _add(table, additions)
         try:
             times = np.array([float(t) for t in times_text.split(",")])
