@@ -233,3 +233,21 @@ def test_plates_that_share_no_time_are_refused(tmp_path):
     data.to_csv(tmp_path / "P2_data.csv", index=False)
     with pytest.raises(PlateReaderError, match=r"plates\.json: the plates' readings share no span of time"):
         read_plate_folder(tmp_path)
+
+
+def test_figures_of_a_plate_plates_json_lacks_are_refused_before_any_is_drawn(moved, tmp_path):
+    from amn.plate_reader.plots import plate_figures
+
+    folder, _ = moved
+    wells = curated_growth_rates(folder).wells
+    wells = pd.concat([wells, wells.assign(plate="P9")])
+    with pytest.raises(PlateReaderError, match=r"plates\.json: no plate P9 \(named by the per-well table\)"):
+        list(plate_figures(folder, wells, tmp_path / "figures"))
+    assert not (tmp_path / "figures").exists()
+
+
+def test_a_plate_without_its_design_rows_is_named(tmp_path):
+    (tmp_path / "plates.json").write_text(json.dumps({"plates": {"P1": {"compositions_file": "design.csv"}}}))
+    with pytest.raises(PlateReaderError, match=r"plates\.json: plate P1 has no 'rows' \(its design file and the design "
+                                               r"rows first:last it tested\)"):
+        read_curation(tmp_path)

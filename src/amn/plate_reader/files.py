@@ -230,6 +230,10 @@ def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellI
         window = int(doc.get("window_size_points", WINDOW))
         plates, issues = [], []
         for date, entry in doc["plates"].items():
+            missing = [key for key in ("compositions_file", "rows") if key not in entry]
+            if missing:
+                raise PlateReaderError(f"{path}: plate {date} has no {' and no '.join(repr(k) for k in missing)} "
+                                       "(its design file and the design rows first:last it tested)")
             outliers = set()
             for item in entry.get("outlier_wells", []):
                 well = canonical_well(item)

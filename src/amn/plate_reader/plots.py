@@ -3,6 +3,7 @@ for checking a curation by eye."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -149,8 +150,9 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
     return fig
 
 
-def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Write one ``<date>_curves.png`` per plate of a per-well table.
+def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path) -> Iterator[Path]:
+    """Write one ``<date>_curves.png`` per plate of a per-well table, yielding each path once written
+    (a caller shows progress; nothing is drawn until the iteration runs).
 
     Parameters
     ----------
@@ -161,16 +163,20 @@ def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path)
     out_dir : str or pathlib.Path
         Where the figures go.
 
-    Returns
-    -------
-    list of pathlib.Path
+    Yields
+    ------
+    pathlib.Path
+
+    Raises
+    ------
+    PlateReaderError
+        A plate of the table that ``plates.json`` does not list, before any figure is drawn.
     """
     window, plates, _ = read_curation(raw_dir)
     data_files = {spec.date: spec.data_file for spec in plates}
-    paths = []
-    for date, plate in wells.groupby("plate", sort=False):
+    for date in wells["plate"].unique():
         if str(date) not in data_files:
             raise PlateReaderError(f"{Path(raw_dir) / 'plates.json'}: no plate {date} (named by the per-well table)")
+    for date, plate in wells.groupby("plate", sort=False):
         times, od, _ = read_plate(Path(raw_dir) / data_files[str(date)])  # every well; grey outside the layout
-        paths.append(plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window))
-    return paths
+        yield plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window)
