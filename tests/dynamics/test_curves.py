@@ -142,3 +142,65 @@ def test_plate_folders_label_each_medium_by_its_own_design_and_say_what_they_lea
         (f"{folder / (date + '_data.csv')}: well {kept}: non-numeric OD 'n/a' at TIME="
         f"{plate['TIME'].iloc[3]:g} h; left out")]
     assert not np.array_equal(read.log_od[0], reference.log_od[0])  # the first medium, without that well
+
+
+def _long(wide: pd.DataFrame, replicates: int = 1, noise: float = 0.0) -> pd.DataFrame:
+    """The wide curves as one reading a row (in another order), each reading ``replicates`` times as raw OD."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for column in [c for c in wide.columns if c.startswith("OD_")]:
+        i = column[3:]
+        for t, y in zip(wide[f"T_{i}"], wide[column]):
+            rows += [{"medium": i, "Time [s]": t * 3600, "od": np.exp(y + rng.normal(0, noise))} for _ in range(replicates)]
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # any row order
+
+
+def test_a_table_with_one_reading_a_row_is_the_wide_table(tmp_path):
+    wide = read_curve_table(*_write(tmp_path))
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    long = _long(curves)
+    long["sd"] = 0.01
+    long.loc[long["medium"] == "2", "sd"] = 0.02
+    _write(tmp_path, curves=long)
+    read = read_curve_table(tmp_path / "media.csv", tmp_path / "curves.csv")
+    assert read.ids == ["1", "2"] or read.ids == ["2", "1"]
+    order = [read.ids.index(i) for i in wide.ids]
+    np.testing.assert_allclose(read.times, wide.times)
+    np.testing.assert_allclose(read.log_od[order], wide.log_od, atol=1e-12)
+    np.testing.assert_allclose(read.sd[order], wide.sd)
+
+
+def test_replicate_rows_give_the_mean_ln_od_and_its_sd(tmp_path):
+    _write(tmp_path)
+    long = _long(pd.read_csv(tmp_path / "curves.csv"), replicates=3, noise=0.05)
+    _write(tmp_path, curves=long)
+    read = read_curve_table(tmp_path / "media.csv", tmp_path / "curves.csv")
+    k = read.ids.index("2")
+    at_1h = np.log(long.loc[(long["medium"] == "2") & (long["Time [s]"] == 3600), "od"].to_numpy())
+    assert read.log_od[k, 1] == pytest.approx(at_1h.mean())
+    assert read.sd[k, 1] == pytest.approx(at_1h.std(ddof=1))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t.assign(od=t["od"].where(t.index != t.index[0], 0.0)), r"column od: OD 0 at row 1 is not positive"),
+    (lambda t: t.assign(medium=t["medium"].replace("2", "9")), r"column medium \(9\): no medium 9 in .*media\.csv"),
+    (lambda t: t.assign(note="x"), r"column note: not medium, Time \[s\], od or sd"),
+    (lambda t: t[~((t["medium"] == "2") & (t["Time [s]"] == 3600))],
+     r"column Time \[s\]: the times of medium . differ from those of medium ."),
+    (lambda t: pd.concat([t, t]).assign(sd=0.1), r"medium . has two readings at . h and an sd column"),
+    (lambda t: t.rename(columns={"od": "absorbance"}), r"no OD_<ID> column \(wide layout\), nor the columns ID, a time"),
+])
+def test_a_long_table_that_is_not_one_is_refused_in_one_line(tmp_path, change, message):
+    _write(tmp_path)
+    _write(tmp_path, curves=change(_long(pd.read_csv(tmp_path / "curves.csv"))))
+    with pytest.raises(PlateReaderError, match=r"curves\.csv: " + message) as info:
+        read_curve_table(tmp_path / "media.csv", tmp_path / "curves.csv")
+    assert "\n" not in str(info.value)
+
+
+def test_long_table_ids_are_read_as_written(tmp_path):
+    media = pd.DataFrame({"ID": ["005", "5"], "glc__D_e": [1.0, 2.0]})
+    long = pd.DataFrame({"ID": ["005", "005", "5", "5"], "time": [0, 1, 0, 1], "log_od": [-3, -2, -3, -1]})
+    read = read_curve_table(*_write(tmp_path, media=media, curves=long))
+    assert read.ids == ["005", "5"] and read.sd is None
+    np.testing.assert_array_equal(read.log_od, [[-3, -2], [-3, -1]])

@@ -1,7 +1,7 @@
 """``amn dynamic cv|fit|predict``: dynamic AMNs trained on whole growth curves.
 
-Curves come from a curve table (``--media`` + ``--curves``, the ``T_<ID>`` /
-``OD_<ID>`` / ``DEV_<ID>`` layout) or a plate-reader folder (``--plates``).
+Curves come from a curve table (``--media`` + ``--curves``: the ``T_<ID>`` /
+``OD_<ID>`` / ``DEV_<ID>`` layout, or one reading a row) or a plate-reader folder (``--plates``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def _curve_options(f):
     f = click.option("--plates", type=click.Path(file_okay=False, path_type=Path),
                      help="Plate-reader folder (plates.json, <date>_data.csv, designs) instead of --media/--curves.")(f)
     f = click.option("--curves", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Curves: T_<ID> (h), OD_<ID> (ln OD600), DEV_<ID> (SD) per medium.")(f)
+                     help="Curves: T_<ID> (h), OD_<ID> (ln OD600), DEV_<ID> (SD) per medium; or one reading a row: ID, "
+                          "time (h, or Time [s], h:mm:ss), log_od or od, optional sd (replicate rows averaged).")(f)
     f = click.option("--media", type=click.Path(dir_okay=False, path_type=Path),
                      help="Media: an ID column and one column per compound (mM), named by its extracellular metabolite, "
                           "exchange or uptake id.")(f)

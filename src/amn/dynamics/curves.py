@@ -9,7 +9,8 @@ SD.  Two sources are read:
 - a curve table (:func:`read_curve_table`): a media file with an ``ID`` column
   and one column per compound, and a curves file with ``T_<ID>`` (hours),
   ``OD_<ID>`` (ln OD) and optionally ``DEV_<ID>`` (SD) per medium, as the M28
-  data set of the dynamic AMN work;
+  data set of the dynamic AMN work, or with one reading a row (``ID``, a time,
+  ``log_od`` or ``od``, optionally ``sd``; replicate rows averaged);
 - a plate-reader folder (:func:`read_plate_folder`), as read by
   :mod:`amn.plate_reader`: the wells of each medium (outliers left out) give
   the mean ln OD and its SD.
@@ -127,15 +128,25 @@ def read_media(path: str | Path) -> pd.DataFrame:
 
 
 def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSet:
-    """Curves in the ``T_<ID>`` / ``OD_<ID>`` / ``DEV_<ID>`` layout, with the media they grew in.
+    """Curves in a table, with the media they grew in.
+
+    Two layouts of the curves file are read:
+
+    - wide, as the M28 data set: per medium ``T_<ID>`` (hours), ``OD_<ID>`` (ln OD600) and
+      optionally ``DEV_<ID>`` (its SD);
+    - long, one reading a row: an ``ID`` (or ``medium``) column, a time column (``time`` in
+      hours, ``Time [s]``, ``time (min)``, or h:mm:ss), and ``log_od`` (ln OD600) or ``od``
+      (OD600), optionally ``sd`` (SD of ln OD).  Rows of one medium at one time are its
+      replicates: their mean ln OD and its SD are the curve (then no ``sd`` column).
+
+    Every curve is on the same times.
 
     Parameters
     ----------
     media_path : str or Path
         See :func:`read_media`.
     curves_path : str or Path
-        Per medium ``T_<ID>`` (hours), ``OD_<ID>`` (ln OD600) and optionally ``DEV_<ID>`` (its SD);
-        every curve on the same times.
+        The curves, wide or long.
 
     Returns
     -------
@@ -145,10 +156,10 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
     Raises
     ------
     PlateReaderError
-        A curve without a medium in the media file (or without its ``T_`` column), a column that is
-        no curve's (``T_``/``OD_``/``DEV_`` of a curve), SDs for some curves only, times that are not
-        increasing or differ between curves, a NaN or non-numeric OD or SD, a negative SD, or an OD
-        above :data:`MAX_LOG_OD` (not a ln OD) -- file and column named.
+        A curve without a medium in the media file (or without its times), a column that is no
+        curve's, SDs for some curves only, times that are not increasing or differ between curves,
+        a NaN or non-numeric OD or SD, a negative SD, a non-positive OD, or a ln OD above
+        :data:`MAX_LOG_OD` (not a ln OD) -- file and column named.
 
     Warns
     -----
@@ -158,13 +169,35 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
     media = read_media(media_path)
     path = Path(curves_path)
     table = _read_csv(path, "curves")
-    ids = [c[3:] for c in table.columns if c.startswith("OD_")]
-    if not ids:
-        raise PlateReaderError(f"{path}: no OD_<ID> column")
+    if any(str(c).startswith("OD_") for c in table.columns):
+        ids, times, od, sd = _wide_curves(table, path, media, media_path)
+    else:  # ids as written, as in the media file: 005 is not 5
+        ids, times, od, sd = _long_curves(_read_csv(path, "curves", dtype=str), path, media, media_path)
+    unused = [str(i) for i in media.index if str(i) not in set(ids)]
+    if unused:
+        warnings.warn(f"{media_path}: {len(unused)} medium(s) without a curve in {path} left out: {id_list(unused)}",
+                      UserWarning, stacklevel=2)
+    return CurveSet(media.loc[ids], times, od, sd, str(path))
+
+
+def _unknown_media(ids: list[str], media: pd.DataFrame, path: Path, media_path, column: str) -> None:
     unknown = [i for i in ids if i not in media.index]
     if unknown:
-        raise PlateReaderError(f"{path}: column OD_{unknown[0]}: no medium {unknown[0]} in {media_path} "
+        raise PlateReaderError(f"{path}: column {column.format(unknown[0])}: no medium {unknown[0]} in {media_path} "
                                f"({len(unknown)} curve(s) without a medium: {id_list(unknown)})")
+
+
+def _check_log_od(values: np.ndarray, path: Path, column: str, rows: np.ndarray | None = None) -> None:
+    if (values > MAX_LOG_OD).any():
+        k = int(np.flatnonzero(values > MAX_LOG_OD)[0])
+        raise PlateReaderError(f"{path}: column {column}: {values[k]:g} at row {(k if rows is None else rows[k]) + 1} is "
+                               f"not a ln OD600 (above {MAX_LOG_OD:g}, OD600 {np.exp(MAX_LOG_OD):.0f}): give ln OD")
+
+
+def _wide_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_path):
+    """The ``T_<ID>`` / ``OD_<ID>`` / ``DEV_<ID>`` layout: ids, times, ln OD, SD (or None)."""
+    ids = [c[3:] for c in table.columns if c.startswith("OD_")]
+    _unknown_media(ids, media, path, media_path, "OD_{}")
     expected = {f"{kind}_{i}" for i in ids for kind in ("T", "OD", "DEV")}
     stray = [str(c) for c in table.columns if c not in expected and not str(c).startswith("Unnamed:")]
     if stray:
@@ -175,10 +208,6 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
         raise PlateReaderError(f"{path}: column DEV_{ids[with_sd.index(False)]} is missing: give the SD of every "
                                "curve, or of none")
     with_sd = all(with_sd)
-    unused = [str(i) for i in media.index if str(i) not in set(ids)]
-    if unused:
-        warnings.warn(f"{media_path}: {len(unused)} medium(s) without a curve in {path} left out: {id_list(unused)}",
-                      UserWarning, stacklevel=2)
     times = None
     od, sd = [], []
     for i in ids:
@@ -193,16 +222,75 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
         elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
             raise PlateReaderError(f"{path}: column T_{i}: times differ from T_{first} (curves must share one time grid)")
         od.append(_numeric(table[f"OD_{i}"], path, f"OD_{i}", "OD"))
-        if (od[-1] > MAX_LOG_OD).any():
-            k = int(np.flatnonzero(od[-1] > MAX_LOG_OD)[0])
-            raise PlateReaderError(f"{path}: column OD_{i}: {od[-1][k]:g} at row {k + 1} is not a ln OD600 (above "
-                                   f"{MAX_LOG_OD:g}, OD600 {np.exp(MAX_LOG_OD):.0f}): give ln OD")
+        _check_log_od(od[-1], path, f"OD_{i}")
         if with_sd:
             sd.append(_numeric(table[f"DEV_{i}"], path, f"DEV_{i}", "SD"))
             if (sd[-1] < 0).any():
                 k = int(np.flatnonzero(sd[-1] < 0)[0])
                 raise PlateReaderError(f"{path}: column DEV_{i}: SD {sd[-1][k]:g} at row {k + 1} is negative")
-    return CurveSet(media.loc[ids], times, np.array(od), np.array(sd) if with_sd else None, str(path))
+    return ids, times, np.array(od), np.array(sd) if with_sd else None
+
+
+def _long_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_path):
+    """One reading a row (``ID``, a time, ``log_od`` or ``od``, optional ``sd``): ids, times, ln OD, SD (or None)."""
+    from amn.plate_reader.files import read_times, time_column, time_unit
+
+    names = {str(c).strip().lower(): c for c in table.columns if not str(c).startswith("Unnamed:")}
+    id_column = names.get("id", names.get("medium"))
+    ods = [names[k] for k in ("log_od", "ln_od", "od", "od600") if k in names]
+    if id_column is None or len(ods) != 1:
+        raise PlateReaderError(f"{path}: no OD_<ID> column (wide layout), nor the columns ID, a time, and one of "
+                               "log_od (ln OD600) or od (OD600) of a table with one reading a row")
+    od_column, sd_column = ods[0], names.get("sd")
+    time = time_column(table.drop(columns=[id_column]), path)
+    stray = [str(c) for c in names.values() if c not in {id_column, time, od_column, sd_column}]
+    if stray:
+        raise PlateReaderError(f"{path}: column {stray[0]}: not {id_column}, {time}, {od_column} or sd of a table with "
+                               "one reading a row")
+    rows = pd.DataFrame({"id": table[id_column].astype(str).str.strip(), "t": read_times(table[time].astype(str),
+                                                                                          time_unit(time))})
+    bad = np.flatnonzero(np.isnan(rows["t"].to_numpy()))
+    if bad.size:
+        raise PlateReaderError(f"{path}: column {time}: {table[time].iloc[bad[0]]!r} at row {bad[0] + 1} is not a time")
+    values = _numeric(table[od_column], path, str(od_column), "OD")
+    if str(od_column).lower() in ("od", "od600"):
+        if (values <= 0).any():
+            k = int(np.flatnonzero(values <= 0)[0])
+            raise PlateReaderError(f"{path}: column {od_column}: OD {values[k]:g} at row {k + 1} is not positive "
+                                   "(give blank-free OD600 > 0, or ln OD as log_od)")
+        values = np.log(values)
+    _check_log_od(values, path, str(od_column))
+    rows["y"] = values
+    if sd_column is not None:
+        rows["sd"] = _numeric(table[sd_column], path, str(sd_column), "SD")
+        if (rows["sd"] < 0).any():
+            k = int(np.flatnonzero(rows["sd"] < 0)[0])
+            raise PlateReaderError(f"{path}: column {sd_column}: SD {rows['sd'].iloc[k]:g} at row {k + 1} is negative")
+    ids = list(dict.fromkeys(rows["id"]))
+    _unknown_media(ids, media, path, media_path, id_column + " ({})")
+    readings = rows.groupby(["id", "t"], sort=False)
+    if sd_column is not None and (readings.size() > 1).any():
+        (i, t), _ = next(item for item in readings.size().items() if item[1] > 1)
+        raise PlateReaderError(f"{path}: medium {i} has two readings at {t:g} h and an sd column: give the replicates "
+                               "without sd (their SD is computed), or their mean with it")
+    times = None
+    od, sd = [], []
+    for i in ids:
+        curve = rows[rows["id"] == i].groupby("t")
+        t = np.array(list(curve.groups))
+        t.sort()
+        if times is None:
+            times, first = t, i
+        elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
+            raise PlateReaderError(f"{path}: column {time}: the times of medium {i} differ from those of medium "
+                                   f"{first} (curves must share one time grid)")
+        od.append(curve["y"].mean().loc[t].to_numpy())
+        sd.append(curve["sd"].mean().loc[t].to_numpy() if sd_column is not None
+                  else curve["y"].std(ddof=1).fillna(0.0).loc[t].to_numpy())
+    if len(times) < 2:
+        raise PlateReaderError(f"{path}: column {time}: a curve needs two times or more")
+    replicated = sd_column is not None or (readings.size() > 1).any()
+    return ids, times, np.array(od), np.array(sd) if replicated else None
 
 
 def _numeric(column: pd.Series, path: Path, name: str, what: str) -> np.ndarray:

@@ -59,6 +59,33 @@ def read_times(column: pd.Series, unit: str | None = None) -> np.ndarray:
     return (durations.dt.total_seconds() / 3600).to_numpy(float)
 
 
+def time_column(table: pd.DataFrame, path: str | Path) -> str:
+    """The one time column of a table (``TIME``, ``Time [s]``, ``time (min)``: :func:`read_times` reads it).
+
+    Raises
+    ------
+    PlateReaderError
+        No time column, or more than one.
+    """
+    named = [c for c in table.columns if _TIME.fullmatch(str(c).strip())]
+    if len(named) != 1:
+        raise PlateReaderError(f"{path}: needs one time column (TIME in hours, 'Time [s]', 'time (min)', or h:mm:ss "
+                               f"values), found {len(named) or 'none'}" + (f": {', '.join(map(str, named))}" if named else ""))
+    return named[0]
+
+
+def time_unit(column: str) -> str | None:
+    """The unit a time column's name gives (``"Time [s]"`` -> ``"s"``; None: hours).
+
+    Examples
+    --------
+    >>> time_unit("Time [s]"), time_unit("time (min)"), time_unit("TIME")
+    ('s', 'min', None)
+    """
+    found = _TIME.fullmatch(str(column).strip())
+    return found[1] if found else None
+
+
 def canonical_well(name: object) -> str | None:
     """The well a name stands for (``"a02"`` -> ``"A2"``), or None when it names no well.
 
@@ -316,13 +343,8 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)  # keep "n/a" etc. for the message
     except (OSError, ValueError) as exc:
         raise PlateReaderError(f"{path}: cannot read the plate ({exc})") from exc
-    named = [(c, _TIME.fullmatch(str(c).strip())) for c in raw.columns]
-    named = [(c, found[1]) for c, found in named if found]
-    if len(named) != 1:
-        raise PlateReaderError(f"{path}: needs one time column (TIME in hours, 'Time [s]', 'time (min)', or h:mm:ss "
-                               f"values), found {len(named) or 'none'}" + (f": {', '.join(c for c, _ in named)}" if named else ""))
-    column, unit = named[0]
-    times = read_times(raw[column], unit)
+    column = time_column(raw, path)
+    times = read_times(raw[column], time_unit(column))
     if len(times) < 2 or np.isnan(times).any() or (np.diff(times) <= 0).any():
         raise PlateReaderError(f"{path}: column {column}: times must be numbers or h:mm:ss durations, increasing")
     columns = _well_columns(raw.columns, path)
