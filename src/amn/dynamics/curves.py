@@ -31,7 +31,7 @@ import pandas as pd
 
 from amn.csv_input import read_csv
 from amn.errors import PlateReaderError, id_list
-from amn.plate_reader.files import read_compositions, read_curation, read_plate
+from amn.plate_reader.files import read_compositions, read_curation, read_plate, read_times, time_column, time_unit
 
 #: Times of two curves closer than this (hours) are the same time.
 TIME_TOLERANCE = 1e-6
@@ -233,8 +233,6 @@ def _wide_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_pat
 
 def _long_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_path):
     """One reading a row (``ID``, a time, ``log_od`` or ``od``, optional ``sd``): ids, times, ln OD, SD (or None)."""
-    from amn.plate_reader.files import read_times, time_column, time_unit
-
     names = {str(c).strip().lower(): c for c in table.columns if not str(c).startswith("Unnamed:")}
     id_column = names.get("id", names.get("medium"))
     ods = [names[k] for k in ("log_od", "ln_od", "od", "od600") if k in names]
@@ -268,29 +266,29 @@ def _long_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_pat
             raise PlateReaderError(f"{path}: column {sd_column}: SD {rows['sd'].iloc[k]:g} at row {k + 1} is negative")
     ids = list(dict.fromkeys(rows["id"]))
     _unknown_media(ids, media, path, media_path, id_column + " ({})")
-    readings = rows.groupby(["id", "t"], sort=False)
-    if sd_column is not None and (readings.size() > 1).any():
-        (i, t), _ = next(item for item in readings.size().items() if item[1] > 1)
+    readings = rows.groupby(["id", "t"])  # sorted: each medium's times increase
+    counts = readings.size()
+    replicated = bool((counts > 1).any())
+    if sd_column is not None and replicated:
+        i, t = counts[counts > 1].index[0]
         raise PlateReaderError(f"{path}: medium {i} has two readings at {t:g} h and an sd column: give the replicates "
                                "without sd (their SD is computed), or their mean with it")
+    mean = readings["y"].mean()
+    spread = readings["sd"].mean() if sd_column is not None else readings["y"].std(ddof=1).fillna(0.0)
     times = None
-    od, sd = [], []
     for i in ids:
-        curve = rows[rows["id"] == i].groupby("t")
-        t = np.array(list(curve.groups))
-        t.sort()
+        t = mean.loc[i].index.to_numpy(float)
         if times is None:
             times, first = t, i
         elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
             raise PlateReaderError(f"{path}: column {time}: the times of medium {i} differ from those of medium "
                                    f"{first} (curves must share one time grid)")
-        od.append(curve["y"].mean().loc[t].to_numpy())
-        sd.append(curve["sd"].mean().loc[t].to_numpy() if sd_column is not None
-                  else curve["y"].std(ddof=1).fillna(0.0).loc[t].to_numpy())
     if len(times) < 2:
         raise PlateReaderError(f"{path}: column {time}: a curve needs two times or more")
-    replicated = sd_column is not None or (readings.size() > 1).any()
-    return ids, times, np.array(od), np.array(sd) if replicated else None
+    od = np.array([mean.loc[i].to_numpy() for i in ids])
+    sd = np.array([spread.loc[i].to_numpy() for i in ids]) if sd_column is not None or replicated else None
+    return ids, times, od, sd
+
 
 
 def _numeric(column: pd.Series, path: Path, name: str, what: str) -> np.ndarray:
