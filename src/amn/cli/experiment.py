@@ -32,7 +32,8 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
     """Growth rates of every plate in RAW_DIR, one row per medium.
 
     RAW_DIR holds plates.json (plates, design rows, outlier wells and, for another
-    layout than 10 media in columns 2-11 of rows A-H, the wells of each medium), the
+    layout than 10 media in columns 2-11 of rows A-H, the wells of each medium;
+    blank wells, if listed, are subtracted), the
     design files, and per plate <date>_data.csv (a time column: TIME in hours,
     Time [s], time (min) or h:mm:ss; OD600 per well; any plate format) and, for the
     curated method, <date>_start_stop.csv.
@@ -57,6 +58,11 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
     result.table.to_csv(out)
     excluded = int(result.wells["excluded"].sum())
     click.echo(f"{out}: {len(result.table)} media, {len(result.wells)} wells, {excluded} excluded")
+    blanked = result.wells.groupby("plate", sort=False)["loq"].first()
+    if (blanked > 0).any():
+        shown = blanked[blanked > 0]
+        click.echo(f"blank wells subtracted on {len(shown)} of {len(blanked)} plates; points fitted from the limit of "
+                   f"quantification on, {shown.min():.3g}-{shown.max():.3g} OD above the blank")
     if wells is not None:
         result.wells.to_csv(make_parent(wells), index=False)
         click.echo(f"{wells}: per-well table")

@@ -31,7 +31,8 @@ import pandas as pd
 
 from amn.csv_input import read_csv
 from amn.errors import PlateReaderError, id_list
-from amn.plate_reader.files import read_compositions, read_curation, read_plate, read_times, time_column, time_unit
+from amn.plate_reader.files import read_compositions, read_curation, read_times, time_column, time_unit
+from amn.plate_reader.growth_rates import plate_curves
 
 #: Times of two curves closer than this (hours) are the same time.
 TIME_TOLERANCE = 1e-6
@@ -311,7 +312,8 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     """Mean curves per medium of the plates of a plate-reader folder (see :mod:`amn.plate_reader.files`).
 
     Per medium, the wells that are readable and not flagged as outliers give the mean ln OD and its
-    SD at every time.  The readings of the first plate are the times of every curve, cut to the span
+    SD at every time; on a plate that declares blank wells, of the OD above the blank, floored at the
+    limit of quantification (:func:`~amn.plate_reader.growth_rates.plate_curves`).  The readings of the first plate are the times of every curve, cut to the span
     that every plate covers (and to ``until``); a plate read at other times has its wells' ln OD
     interpolated linearly onto them, with a note.  The design's 0/1 columns (uptake ids, ``EX_<met>_i``) become compound columns
     ``<met>`` at ``concentration`` mM when present.
@@ -351,9 +353,13 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     curves, rows, ids, grids = [], [], [], []
     for k, spec in enumerate(plates):
         design = read_compositions(raw_dir, spec)
-        times, od, unreadable = read_plate(raw_dir / spec.data_file, spec.wells)
+        times, od, blank, unreadable = plate_curves(raw_dir, spec)
         notes += [f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out" for issue in unreadable
                   if issue.well not in spec.outlier_wells]
+        if blank is not None:  # below the limit of quantification, a blanked reading says only "that low or less"
+            notes.append(f"{raw_dir / spec.data_file}: median of the blank wells {', '.join(blank.wells)} subtracted; "
+                         f"readings below {blank.loq:.3g} OD (the limit of quantification) set to it")
+            od = od.clip(lower=blank.loq)
         grids.append(times)
         for medium, wells in zip(design.index, spec.layout):
             kept = [w for w in wells if w in od.columns and w not in spec.outlier_wells]

@@ -6,7 +6,8 @@ the whole curve (same smoothing, fit window and end margin as the published meth
 E. coli plates this is the curators' window for 96% of the wells they kept; restricting the
 search to the first growth phase or to ODs above a detection floor did not bring it closer
 (benchmarks/platereader.py prints the comparison), so the published definition is kept and the
-rates stay on the published scale (raw OD, no blank subtraction).
+rates stay on the published scale (raw OD; blank wells are subtracted only where a plate declares
+them).
 
 Replicates of a medium are rejected by robust statistics, each threshold a parameter of
 :class:`AutoCuration`: a well that does not grow (less than one doubling of its smoothed OD),

@@ -8,8 +8,10 @@ the curators' fit windows (``<plate>_start_stop.csv``).
 A plate's layout says which wells hold the replicates of each medium it tests, medium by medium
 in the order of its design rows: a list of lists of wells in ``plates.json`` (``"layout"``, at the
 top for every plate or in a plate's entry), or the name of a CSV plate map with columns ``well``
-and ``medium`` (the medium's 1-based position among the plate's design rows, empty for a blank;
-a medium's wells are its replicates in the order of the map's rows).  Without one, the
+and ``medium`` (the medium's 1-based position among the plate's design rows, ``blank`` for a
+blank well, empty for a well of no use; a medium's wells are its replicates in the order of the
+map's rows).  Blank wells (medium without cells) may also be listed under ``"blanks"``, at the
+top or per plate: their median reading is subtracted from every well.  Without a layout, the
 layout of the E. coli DH5-alpha plates: medium ``i`` (1..10) in column ``i + 1`` of rows A..H
 (8 replicates).  Any plate format is read (96, 384 or 1536 wells); well names are
 case-insensitive and may be zero-padded (``a02`` is ``A2``).
@@ -153,6 +155,8 @@ class PlateSpec:
     data_file, windows_file : str
         The curves and the curators' fit windows (default ``<date>_data.csv``,
         ``<date>_start_stop.csv``).
+    blanks : tuple of str
+        Wells of medium without cells, whose reading is subtracted (none: the readings are used raw).
     """
 
     date: str
@@ -162,6 +166,7 @@ class PlateSpec:
     layout: Layout = DEFAULT_LAYOUT
     data_file: str = ""
     windows_file: str = ""
+    blanks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.data_file:
@@ -182,22 +187,26 @@ class PlateSpec:
         return [well for medium in self.layout for well in medium]
 
 
-def _read_layout(value: object, raw_dir: Path, where: str) -> Layout:
-    """A layout as ``plates.json`` gives it: None (the default), a list of lists of wells, or a CSV plate map."""
+def _read_layout(value: object, raw_dir: Path, where: str) -> tuple[Layout, tuple[str, ...]]:
+    """A layout as ``plates.json`` gives it (None: the default, a list of lists of wells, or a CSV plate
+    map), and the blank wells a plate map marks ``blank``."""
     if value is None:
-        return DEFAULT_LAYOUT
+        return DEFAULT_LAYOUT, ()
+    blanks: list[object] = []
     if isinstance(value, str):
         path = raw_dir / value
         table = read_csv(path, PlateReaderError, "plate map")
         if not {"well", "medium"} <= set(table.columns):
             raise PlateReaderError(f"{path}: a plate map needs the columns 'well' and 'medium'")
-        table = table[table["medium"].notna()]  # blanks and controls: wells of no medium
+        is_blank = table["medium"].astype(str).str.strip().str.lower() == "blank"
+        blanks = table.loc[is_blank, "well"].tolist()
+        table = table[table["medium"].notna() & ~is_blank]  # empty: wells of no use (controls, edges)
         position = pd.to_numeric(table["medium"], errors="coerce")
         bad = np.flatnonzero(~(position.notna() & (position >= 1) & (position % 1 == 0)))
         if bad.size:
             raise PlateReaderError(f"{path}: column medium: {table['medium'].iloc[bad[0]]} at row {table.index[bad[0]] + 1} "
-                                   "is not a position 1, 2, ... among the plate's design rows")
-        media: list[list[object]] = [[] for _ in range(int(position.max()))]
+                                   "is not a position 1, 2, ... among the plate's design rows, nor 'blank'")
+        media: list[list[object]] = [[] for _ in range(int(position.max()))] if len(position) else []
         for well, k in zip(table["well"], position.astype(int)):
             media[k - 1].append(well)
         where = f"{path}"
@@ -222,7 +231,22 @@ def _read_layout(value: object, raw_dir: Path, where: str) -> Layout:
         layout.append(tuple(wells))
     if not layout:
         raise PlateReaderError(f"{where}: layout has no medium")
-    return tuple(layout)
+    return tuple(layout), _read_blanks(blanks, where)
+
+
+def _read_blanks(value: object, where: str) -> tuple[str, ...]:
+    """Blank wells as ``plates.json`` or a plate map give them: a list of well names."""
+    if not isinstance(value, list):
+        raise PlateReaderError(f"{where}: blanks must be a list of wells")
+    wells = []
+    for entry in value:
+        well = canonical_well(entry)
+        if well is None:
+            raise PlateReaderError(f"{where}: blanks: {entry!r} is not a well name")
+        if well in wells:
+            raise PlateReaderError(f"{where}: blanks: well {well} is given twice")
+        wells.append(well)
+    return tuple(wells)
 
 
 def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellIssue]]:
@@ -269,9 +293,15 @@ def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellI
                 else:
                     issues.append(WellIssue(path.name, str(item).strip().upper(), f"plate {date}: not a well name, no well excluded"))
             first, last = (int(x) for x in entry["rows"])
-            layout = _read_layout(entry.get("layout", doc.get("layout")), raw_dir, f"{path}: plate {date}")
+            where = f"{path}: plate {date}"
+            layout, mapped = _read_layout(entry.get("layout", doc.get("layout")), raw_dir, where)
+            listed = _read_blanks(entry.get("blanks", doc.get("blanks", [])), where)
+            blanks = tuple(dict.fromkeys(mapped + listed))
+            in_media = sorted(set(blanks) & {well for medium in layout for well in medium})
+            if in_media:
+                raise PlateReaderError(f"{where}: well {in_media[0]} is both a blank and a medium's well")
             plates.append(PlateSpec(str(date), entry["compositions_file"], (first, last), frozenset(outliers), layout,
-                                    entry.get("data_file", ""), entry.get("windows_file", "")))
+                                    entry.get("data_file", ""), entry.get("windows_file", ""), blanks))
     except PlateReaderError:  # a layout's own message names its file
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -7,6 +7,11 @@ smoothed curve, searched inside the curators' start/stop window; the wells the c
 as outliers are left out of the medium mean and SD.  The conventions below reproduce the
 published ``<date>_results.csv`` to 1e-9.
 
+A plate that declares blank wells (medium without cells) has their median reading subtracted from
+every well at each time, and only the points of a smoothed curve at or above the limit of
+quantification (``LOQ_SDS`` robust SDs of the blank readings) are fitted: the background of the
+plastic and the medium otherwise flattens the slope of ln(OD).  The published plates declare none.
+
 Problems of a single well (missing column, non-numeric or non-positive OD,
 start after stop) are collected as :class:`WellIssue` and the other wells are
 still processed; only problems of a whole file raise :class:`PlateReaderError`.
@@ -35,12 +40,14 @@ from amn.plate_reader.files import (
 )
 
 SMOOTHING_PASSES = 4
+LOQ_SDS = 10.0  # limit of quantification in SDs of the blank (the analytical convention: 3 for detection, 10)
+MAD_SCALE = 1.4826  # makes a median absolute deviation a consistent estimator of the SD
 _TIME_TOLERANCE = 1e-6  # hours; start/stop are compared with times written to 15 digits
 
 __all__ = [  # the readers of amn.plate_reader.files are re-exported, as they were defined here
     "DEFAULT_LAYOUT", "SMOOTHING_PASSES", "WINDOW",
-    "GrowthRates", "PlateReaderError", "PlateSpec", "WellIssue",
-    "collect", "curated_growth_rates", "max_growth_rate", "medium_table", "plate_wells",
+    "Blank", "GrowthRates", "PlateReaderError", "PlateSpec", "WellIssue",
+    "collect", "curated_growth_rates", "max_growth_rate", "medium_table", "plate_curves", "plate_wells",
     "read_compositions", "read_curation", "read_plate", "read_windows", "smooth", "window_slopes",
 ]
 
@@ -113,7 +120,8 @@ def window_slopes(times: np.ndarray, values: np.ndarray, window: int = WINDOW) -
 
 
 def max_growth_rate(
-    times: np.ndarray, od: np.ndarray, start: float = np.nan, stop: float = np.nan, window: int = WINDOW
+    times: np.ndarray, od: np.ndarray, start: float = np.nan, stop: float = np.nan, window: int = WINDOW,
+    floor: float = 0.0,
 ) -> tuple[float, int]:
     """Largest ln(OD) slope of the smoothed curve: the growth rate of one well.
 
@@ -126,11 +134,14 @@ def max_growth_rate(
     times : array_like
         Hours.
     od : array_like
-        The raw curve (positive).
+        The curve: raw (positive), or blank-subtracted with a ``floor``.
     start, stop : float
         The search window in hours (NaN: the curve's start, end).
     window : int
         Points per fit.
+    floor : float
+        Only windows whose smoothed points are all at or above it are fitted (a blank-subtracted
+        curve's limit of quantification; 0: every window of a raw curve).
 
     Returns
     -------
@@ -154,9 +165,89 @@ def max_growth_rate(
     if inside.size < window + 2:
         return np.nan, -1
     first, last = inside[0], inside[-1] - 2  # last point a window may use
-    slopes = window_slopes(times[first : last + 1], np.log(smooth(od))[first : last + 1], window)
-    best = int(np.argmax(slopes))
+    smoothed = smooth(od)[first : last + 1]
+    quantified = smoothed >= floor if floor > 0 else np.ones(len(smoothed), bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slopes = window_slopes(times[first : last + 1], np.log(np.where(quantified, smoothed, 1.0)), window)
+    slopes[~sliding_window_view(quantified, window).all(axis=1)] = np.nan
+    if np.isnan(slopes).all():
+        return np.nan, -1
+    best = int(np.nanargmax(slopes))
     return float(slopes[best]), int(first + best)
+
+
+@dataclass(frozen=True)
+class Blank:
+    """The blank of a plate: what its blank wells read, subtracted from every well.
+
+    Attributes
+    ----------
+    level : numpy.ndarray
+        Per reading, the median of the blank wells.
+    sd : float
+        Robust SD of a blank reading: of the blank wells about their median (well-to-well
+        differences included), or of one well's successive readings when it is the only one.
+    wells : tuple of str
+        The blank wells read.
+    """
+
+    level: np.ndarray
+    sd: float
+    wells: tuple[str, ...]
+
+    @property
+    def loq(self) -> float:
+        """Limit of quantification: ``LOQ_SDS`` SDs of the blank."""
+        return LOQ_SDS * self.sd
+
+
+def plate_curves(
+    raw_dir: str | Path, spec: PlateSpec, wells: list[str] | None = None
+) -> tuple[np.ndarray, pd.DataFrame, Blank | None, list[WellIssue]]:
+    """A plate's curves, its blank subtracted when it declares blank wells.
+
+    Parameters
+    ----------
+    raw_dir : str or pathlib.Path
+        The directory of the plate files.
+    spec : PlateSpec
+        The plate.
+    wells : list of str, optional
+        The wells to return [default: the layout's].
+
+    Returns
+    -------
+    times : numpy.ndarray
+        Hours.
+    od : pandas.DataFrame
+        One column per readable well: raw OD, or OD minus the blank (then possibly <= 0).
+    blank : Blank or None
+        None when the plate declares no blank wells.
+    issues : list of WellIssue
+        Unreadable wells, blank wells included.
+
+    Raises
+    ------
+    PlateReaderError
+        The file cannot be read, or none of the plate's blank wells is readable.
+    """
+    path = Path(raw_dir) / spec.data_file
+    wells = spec.wells if wells is None else wells
+    times, od, issues = read_plate(path, [*wells, *spec.blanks])
+    if not spec.blanks:
+        return times, od, None, issues
+    readable = [w for w in spec.blanks if w in od.columns]
+    if not readable:
+        raise PlateReaderError(f"{path}: plate {spec.date}: no readable blank well ({', '.join(spec.blanks)})")
+    readings = od[readable].to_numpy()
+    level = np.median(readings, axis=1)
+    if len(readable) > 1:
+        sd = MAD_SCALE * float(np.median(np.abs(readings - level[:, None])))
+    else:  # one well: the noise of its successive readings
+        sd = MAD_SCALE * float(np.median(np.abs(np.diff(readings[:, 0])))) / np.sqrt(2.0)
+    blank = Blank(level, max(sd, np.finfo(float).eps), tuple(readable))
+    kept = [w for w in wells if w in od.columns]
+    return times, od[kept].sub(level, axis=0), blank, issues
 
 
 def plate_wells(
@@ -180,7 +271,9 @@ def plate_wells(
     wells : pandas.DataFrame
         Columns: plate, well, medium (design index), replicate (1.. in the layout's order), growth_rate,
         fit_start (index of the fit window's first point, -1 if none), ln_gain
-        (ln of the smoothed curve's max over its first value), excluded, reason.
+        (ln of the smoothed curve's max over its first value; with a blank, both at least the limit of
+        quantification), loq (the limit of quantification of a blank-subtracted plate, OD above its
+        blank; 0: raw readings), excluded, reason.
     issues : list of WellIssue
 
     Raises
@@ -191,7 +284,8 @@ def plate_wells(
     raw_dir = Path(raw_dir)
     media = read_compositions(raw_dir, spec).index  # first: a design that does not fit the layout is the problem
     wells = spec.wells
-    times, od, issues = read_plate(raw_dir / spec.data_file, wells)
+    times, od, blank, issues = plate_curves(raw_dir, spec)
+    floor = 0.0 if blank is None else blank.loq
     if curated:
         windows, window_issues = read_windows(raw_dir / spec.windows_file, wells)
         issues += window_issues
@@ -205,15 +299,19 @@ def plate_wells(
             if not reason:
                 curve = od[well].to_numpy()
                 smoothed = smooth(curve)
-                gain = float(np.log(smoothed.max() / smoothed[0]))
-                rate, fit_start = max_growth_rate(times, curve, *windows.loc[well], window=window)
-                if np.isnan(rate):
+                gain = float(np.log(max(smoothed.max(), floor) / max(smoothed[0], floor)))
+                rate, fit_start = max_growth_rate(times, curve, *windows.loc[well], window=window, floor=floor)
+                if np.isnan(rate) and blank is not None and smoothed.max() < floor:
+                    reason = f"never above the limit of quantification ({floor:.3g} OD above the blank)"
+                    issues.append(WellIssue(spec.data_file, well, reason))
+                elif np.isnan(rate):
                     reason = "start/stop window too short for a fit"
                     issues.append(WellIssue(spec.windows_file, well, reason))
                 elif curated and well in spec.outlier_wells:
                     reason = "outlier (curated)"
-            records.append((spec.date, well, medium, r + 1, rate, fit_start, gain, bool(reason), reason))
-    columns = ["plate", "well", "medium", "replicate", "growth_rate", "fit_start", "ln_gain", "excluded", "reason"]
+            records.append((spec.date, well, medium, r + 1, rate, fit_start, gain, floor, bool(reason), reason))
+    columns = ["plate", "well", "medium", "replicate", "growth_rate", "fit_start", "ln_gain", "loq", "excluded",
+               "reason"]
     return pd.DataFrame.from_records(records, columns=columns), issues
 
 
