@@ -186,14 +186,27 @@ def test_options_that_cannot_apply_are_one_line_errors_before_any_training(tmp_p
         (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--hidden", "0"], ("--hidden '0': comma-separated layer "
                                                                               "sizes >= 1, e.g. 64,64")),
         (["cv", *data, *FAST, "--folds", "2", "--seeds", ","], "--seeds ',': not comma-separated integers"),
-        (["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--base", "EX_o2_e_i,"],
-         "--base 'EX_o2_e_i,': one of m9, model, or comma-separated uptake ids"),
     ]
     for args, message in cases:
         result = CliRunner().invoke(dynamic, args)
         assert isinstance(result.exception, ParameterError), (args, result.output)
         assert str(result.exception) == message
+    result = CliRunner().invoke(dynamic, ["fit", *data, "--out", str(tmp_path / "m"), *FAST, "--base", "EX_o2_e_i,"])
+    assert result.exit_code == 2  # a usage error, as for --variable of amn medium (the same option type)
+    assert "Invalid value for '--base': 'EX_o2_e_i,' holds an empty id" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_named_choices_of_the_cli_are_the_library_s():
+    from amn.cli.dynamic import fit
+    from amn.cli.medium import medium
+    from amn.dynamics.network import BASES
+    from amn.media.from_model import NUTRIENTS
+
+    base = next(p for p in fit.params if p.name == "base")
+    variable = next(p for p in medium.params if p.name == "variable")
+    assert base.type.names == BASES and set(variable.type.names) == set(NUTRIENTS)
+    assert base.type.convert("EX_a_i, EX_b_i", base, None) == ["EX_a_i", "EX_b_i"]
 
 
 def test_predict_refuses_what_the_saved_model_cannot_read(tmp_path):

@@ -61,6 +61,17 @@ class IdList(click.ParamType):
         return ids
 
 
+class NameOrIds(IdList):
+    """One of a few names (``--base m9``), or comma-separated ids as :class:`IdList` reads them."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.name = "|".join(names) + "|ID,ID,..."
+
+    def convert(self, value, param, ctx):
+        return value if value in self.names else super().convert(value, param, ctx)
+
+
 def note_renamed(source, renamed: Mapping[str, str]) -> None:
     """One ``amn: note:`` line listing the columns of ``source`` read under the model's ids (old -> new)."""
     if renamed:

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from amn.cli._options import check_inputs, check_output, device_option, epochs_line, make_parent, with_notes
+from amn.cli._options import (
+    NameOrIds,
+    check_inputs,
+    check_output,
+    device_option,
+    epochs_line,
+    make_parent,
+    with_notes,
+)
 from amn.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -45,7 +53,7 @@ def _curve_options(f):
 def _train_options(f):
     for option in reversed([
         click.option("--model", default="iML1515", show_default=True, help="Metabolic model (BiGG id, file, textbook)."),
-        click.option("--base", default="m9", show_default=True,
+        click.option("--base", type=NameOrIds(("m9", "model")), default="m9", show_default=True,
                      help="Uptakes always open beside the media: m9 (E. coli's M9 salts and O2), model (the model "
                           "file's own open uptakes without carbon: another organism's salts), or comma-separated "
                           "uptake ids."),
@@ -122,18 +130,6 @@ def _read(media, curves, plates, concentration, additions, every, mapping):
     return data
 
 
-def _base(base: str) -> str | list[str]:
-    """``--base``: a named base, or the uptake ids."""
-    from amn.dynamics.network import BASES
-
-    if base in BASES:
-        return base
-    ids = [r.strip() for r in base.split(",")]
-    if not all(ids):
-        raise ParameterError(f"--base {base!r}: one of {', '.join(BASES)}, or comma-separated uptake ids")
-    return ids
-
-
 def _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed, device,
                quiet):
     from amn.dynamics import DynamicAMN
@@ -144,7 +140,7 @@ def _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_
         sizes = ()
     if not sizes or min(sizes) < 1:
         raise ParameterError(f"--hidden {hidden!r}: comma-separated layer sizes >= 1, e.g. 64,64")
-    return DynamicAMN(model=model, base=_base(base), layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
+    return DynamicAMN(model=model, base=base, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
                       surrogate_samples=samples, od_to_biomass=od_to_biomass, ensemble=ensemble, seed=seed, device=device,
                       verbose=not quiet)
 

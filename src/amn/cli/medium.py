@@ -6,24 +6,13 @@ from pathlib import Path
 
 import click
 
-from amn.cli._options import FiniteRange, IdList, check_output, make_parent, option_names
+from amn.cli._options import FiniteRange, NameOrIds, check_output, make_parent, option_names
 from amn.errors import UnknownReactionError
-
-
-class _Variable(IdList):
-    """``carbon``, ``nitrogen`` or comma-separated uptake ids."""
-
-    name = "carbon|nitrogen|ID,ID,..."
-
-    def convert(self, value, param, ctx):
-        from amn.media.from_model import NUTRIENTS
-
-        return value if value in NUTRIENTS else super().convert(value, param, ctx)
 
 
 @click.command()
 @click.argument("model")
-@click.option("--variable", required=True, type=_Variable(), help="Uptakes drawn per medium: `carbon` or `nitrogen` (every uptake whose metabolite holds C / N, outside the base), or comma-separated uptake ids (EX_glc__D_e_i,...).")
+@click.option("--variable", required=True, type=NameOrIds(("carbon", "nitrogen")), help="Uptakes drawn per medium: `carbon` or `nitrogen` (every uptake whose metabolite holds C / N, outside the base), or comma-separated uptake ids (EX_glc__D_e_i,...).")
 @click.option("--base", type=click.Choice(["model", "salts"]), default="model", show_default=True, help="Always open at the model file's bounds: every uptake the model leaves open, or those without the variable nutrient's element (its salts).")
 @click.option("--levels", type=click.IntRange(min=2), default=5, show_default=True, help="Levels of a variable uptake: k * max-value / (levels - 1), k in 1..levels-1.")
 @click.option("--max-value", type=FiniteRange(min=0, min_open=True), default=10.0, show_default=True, help="Largest bound of a variable uptake (mmol/gDW/h).")
