@@ -24,15 +24,16 @@ BLANK_OFFSET, NOISE = 0.0015, 0.0005  # SD of a well's optical offset; of a read
 TIMES = np.arange(0, 24, 1 / 6)
 
 
-def _plate(folder, blanks=("A12", "B12", "C12", "D12"), offset=BLANK_OFFSET, noise=NOISE, seed=0):
+def _plate(folder, blanks=("A12", "B12", "C12", "D12"), offset=BLANK_OFFSET, noise=NOISE, seed=0, by_reader=False):
     """One plate of 4 media (rows A-D, 3 replicates in columns 1-3) growing exponentially at RATES
     from START until CAP, read over BACKGROUND with a per-well offset (SD ``offset``) and reading
     noise (SD ``noise``; when not 0, rounded to 3 decimals as readers write); blank wells read the
-    background alone, with the offsets of blank wells (SD BLANK_OFFSET) and the same noise."""
+    background alone, with the offsets of blank wells (SD BLANK_OFFSET) and the same noise.
+    ``by_reader``: the reader subtracted BACKGROUND before writing (no blank wells, ``"blanked": true``)."""
     rng = np.random.default_rng(seed)
 
     def reading(cells, sd=offset):
-        od = BACKGROUND + rng.normal(0, sd) + cells + rng.normal(0, noise, len(TIMES))
+        od = BACKGROUND * (not by_reader) + rng.normal(0, sd) + cells + rng.normal(0, noise, len(TIMES))
         return np.round(od, 3) if noise else od
 
     layout = [[f"{row}{c}" for c in (1, 2, 3)] for row in "ABCD"]
@@ -44,6 +45,8 @@ def _plate(folder, blanks=("A12", "B12", "C12", "D12"), offset=BLANK_OFFSET, noi
     entry = {"compositions_file": "design.csv", "rows": [0, 4], "layout": layout}
     if blanks:
         entry["blanks"] = list(blanks)
+    if by_reader:
+        entry["blanked"] = True
     (folder / "plates.json").write_text(json.dumps({"plates": {"P1": entry}}))
     return folder
 
@@ -161,3 +164,47 @@ def test_growth_rates_cli_says_blanks_were_subtracted(tmp_path):
                                         "--auto"])
     assert result.exit_code == 0, result.output
     assert "blank wells subtracted on 1 of 1 plates" in result.output
+
+
+@pytest.mark.parametrize("offset, noise, rtol", [(0.0, 0.0, 1e-9), (BLANK_OFFSET, NOISE, 0.2)])
+def test_readings_the_reader_blanked_give_the_exponential_rates(tmp_path, offset, noise, rtol):
+    result = auto_growth_rates(_plate(tmp_path, blanks=(), offset=offset, noise=noise, by_reader=True))
+    np.testing.assert_allclose(result.table["GR_AVG"], RATES, rtol=rtol)
+    if noise:  # readings at or below 0 are read; the wells' zero is known to their offsets' spread
+        assert (pd.read_csv(tmp_path / "P1_data.csv").drop(columns="TIME").to_numpy() <= 0).any()
+        assert LOQ_SDS * 0.5 * BLANK_OFFSET < result.wells["loq"].iloc[0] < LOQ_SDS * 1.5 * BLANK_OFFSET
+
+
+def test_blanked_readings_not_declared_are_named_with_the_remedy(tmp_path):
+    _plate(tmp_path, blanks=(), offset=0.0, by_reader=True)
+    record = json.loads((tmp_path / "plates.json").read_text())
+    del record["plates"]["P1"]["blanked"]
+    (tmp_path / "plates.json").write_text(json.dumps(record))
+    issues = [str(i) for i in auto_growth_rates(tmp_path).issues]
+    assert issues and all(i.endswith('(readings a reader blanked: "blanked": true in plates.json)') for i in issues)
+
+
+def test_a_given_limit_of_quantification_is_used(tmp_path):
+    _plate(tmp_path)
+    record = json.loads((tmp_path / "plates.json").read_text())
+    record["loq"] = 0.05  # at the top: every plate
+    (tmp_path / "plates.json").write_text(json.dumps(record))
+    wells = auto_growth_rates(tmp_path).wells
+    assert (wells["loq"] == 0.05).all()
+    assert (wells["fit_start"] >= 0).all()
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"blanked": True}, r'plate P1: readings already blanked \("blanked": true\) cannot have blank wells subtracted'),
+    ({"blanked": "yes"}, r"plate P1: blanked must be true or false, got 'yes'"),
+    ({"loq": -1}, r"plate P1: loq must be a positive OD, got -1"),
+    ({"blanks": [], "loq": 0.01}, r"plate P1: loq applies to blank-subtracted readings"),
+])
+def test_blank_settings_that_contradict_are_refused(tmp_path, settings, message):
+    _plate(tmp_path)
+    record = json.loads((tmp_path / "plates.json").read_text())
+    record["plates"]["P1"].update(settings)
+    (tmp_path / "plates.json").write_text(json.dumps(record))
+    with pytest.raises(PlateReaderError, match=message) as info:
+        read_curation(tmp_path)
+    assert "\n" not in str(info.value)

@@ -357,8 +357,7 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
         notes += [f"{raw_dir / issue.file}: well {issue.well}: {issue.problem}; left out" for issue in unreadable
                   if issue.well not in spec.outlier_wells]
         if blank is not None:  # below the limit of quantification, a blanked reading says only "that low or less"
-            notes.append(f"{raw_dir / spec.data_file}: median of the blank wells {', '.join(blank.wells)} subtracted; "
-                         f"readings below {blank.loq:.3g} OD (the limit of quantification) set to it")
+            notes.append(f"{raw_dir / spec.data_file}: {blank}; readings below it set to it")
             od = od.clip(lower=blank.loq)
         grids.append(times)
         for medium, wells in zip(design.index, spec.layout):

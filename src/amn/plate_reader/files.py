@@ -11,7 +11,9 @@ top for every plate or in a plate's entry), or the name of a CSV plate map with 
 and ``medium`` (the medium's 1-based position among the plate's design rows, ``blank`` for a
 blank well, empty for a well of no use; a medium's wells are its replicates in the order of the
 map's rows).  Blank wells (medium without cells) may also be listed under ``"blanks"``, at the
-top or per plate: their median reading is subtracted from every well.  Without a layout, the
+top or per plate: their median reading is subtracted from every well.  ``"blanked": true`` says
+the reader already subtracted a blank (readings may then be 0 or negative), and ``"loq"`` may give
+the limit of quantification in OD.  Without a layout, the
 layout of the E. coli DH5-alpha plates: medium ``i`` (1..10) in column ``i + 1`` of rows A..H
 (8 replicates).  Any plate format is read (96, 384 or 1536 wells); well names are
 case-insensitive and may be zero-padded (``a02`` is ``A2``).
@@ -157,6 +159,11 @@ class PlateSpec:
         ``<date>_start_stop.csv``).
     blanks : tuple of str
         Wells of medium without cells, whose reading is subtracted (none: the readings are used raw).
+    blanked : bool
+        The readings are already blank-subtracted (by the reader): they may be 0 or negative.
+    loq : float or None
+        The limit of quantification (OD above the blank) given in ``plates.json`` [default: estimated
+        from the blank wells, or from the readings' noise].
     """
 
     date: str
@@ -167,6 +174,8 @@ class PlateSpec:
     data_file: str = ""
     windows_file: str = ""
     blanks: tuple[str, ...] = ()
+    blanked: bool = False
+    loq: float | None = None
 
     def __post_init__(self) -> None:
         if not self.data_file:
@@ -300,8 +309,20 @@ def read_curation(raw_dir: str | Path) -> tuple[int, list[PlateSpec], list[WellI
             in_media = sorted(set(blanks) & {well for medium in layout for well in medium})
             if in_media:
                 raise PlateReaderError(f"{where}: well {in_media[0]} is both a blank and a medium's well")
+            blanked, loq = entry.get("blanked", doc.get("blanked", False)), entry.get("loq", doc.get("loq"))
+            if not isinstance(blanked, bool):
+                raise PlateReaderError(f"{where}: blanked must be true or false, got {blanked!r}")
+            if blanked and blanks:
+                raise PlateReaderError(f"{where}: readings already blanked (\"blanked\": true) cannot have blank wells "
+                                       "subtracted too")
+            if loq is not None and (isinstance(loq, bool) or not isinstance(loq, (int, float)) or not loq > 0):
+                raise PlateReaderError(f"{where}: loq must be a positive OD, got {loq!r}")
+            if loq is not None and not (blanked or blanks):
+                raise PlateReaderError(f"{where}: loq applies to blank-subtracted readings: give blank wells or "
+                                       "\"blanked\": true")
             plates.append(PlateSpec(str(date), entry["compositions_file"], (first, last), frozenset(outliers), layout,
-                                    entry.get("data_file", ""), entry.get("windows_file", ""), blanks))
+                                    entry.get("data_file", ""), entry.get("windows_file", ""), blanks, blanked,
+                                    None if loq is None else float(loq)))
     except PlateReaderError:  # a layout's own message names its file
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -340,10 +361,11 @@ def _well_columns(columns: pd.Index, path: Path) -> dict[str, str]:
     return found
 
 
-def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.ndarray, pd.DataFrame, list[WellIssue]]:
+def read_plate(path: str | Path, wells: list[str] | None = None, blanked: bool = False
+               ) -> tuple[np.ndarray, pd.DataFrame, list[WellIssue]]:
     """Read a table of curves (``<plate>_data.csv``).
 
-    A well that is missing, or has a non-numeric, missing or non-positive OD,
+    A well that is missing, or has a non-numeric, missing or (unless ``blanked``) non-positive OD,
     is reported and left out of the returned OD table.
 
     Parameters
@@ -353,6 +375,8 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
         follow, ``Time [s]``, ``time (min)``) and one column of OD600 per well.
     wells : list of str, optional
         The wells to read, canonical names (default: every column that names a well).
+    blanked : bool
+        The readings are blank-subtracted: 0 and negative ODs are readings too.
 
     Returns
     -------
@@ -391,9 +415,10 @@ def read_plate(path: str | Path, wells: list[str] | None = None) -> tuple[np.nda
             shown = repr(text.iloc[bad[0]]) if text.iloc[bad[0]].strip() else "(empty)"
             issues.append(WellIssue(path.name, well, f"non-numeric OD {shown} at TIME={times[bad[0]]:g} h"))
             continue
-        bad = np.flatnonzero(values <= 0)
-        if bad.size:
-            issues.append(WellIssue(path.name, well, f"non-positive OD {values[bad[0]]:g} at TIME={times[bad[0]]:g} h"))
+        bad = np.flatnonzero(values <= 0) if not blanked else []
+        if len(bad):
+            issues.append(WellIssue(path.name, well, f"non-positive OD {values[bad[0]]:g} at TIME={times[bad[0]]:g} h "
+                                    "(readings a reader blanked: \"blanked\": true in plates.json)"))
             continue
         od[well] = values
     return times, pd.DataFrame(od), issues

@@ -178,33 +178,49 @@ def max_growth_rate(
 
 @dataclass(frozen=True)
 class Blank:
-    """The blank of a plate: what its blank wells read, subtracted from every well.
+    """The blank of a plate: what is subtracted from every well, and how precisely it is known.
 
     Attributes
     ----------
     level : numpy.ndarray
-        Per reading, the median of the blank wells.
+        Per reading, the median of the blank wells (0 for readings the reader blanked).
     sd : float
         Robust SD of a blank reading: of the blank wells about their median (well-to-well
-        differences included), or of one well's successive readings when it is the only one.
+        differences included); of one blank well's successive readings when it is the only one;
+        for readings the reader blanked, of the wells' first readings about their median (how well
+        each well's zero is known: offsets of the plastic and the inoculum), or of their reading noise
+        (second differences) if larger.
     wells : tuple of str
-        The blank wells read.
+        The blank wells read (none for readings the reader blanked).
+    loq : float
+        Limit of quantification (OD above the blank): ``LOQ_SDS`` SDs, or as ``plates.json`` gives it.
     """
 
     level: np.ndarray
     sd: float
     wells: tuple[str, ...]
+    loq: float
 
-    @property
-    def loq(self) -> float:
-        """Limit of quantification: ``LOQ_SDS`` SDs of the blank."""
-        return LOQ_SDS * self.sd
+    def __str__(self) -> str:
+        what = (f"median of the blank wells {', '.join(self.wells)} subtracted" if self.wells
+                else "readings blanked by the reader")
+        return f"{what}; limit of quantification {self.loq:.3g} OD"
+
+
+def _zero_sd(readings: np.ndarray, first: int = 3) -> float:
+    """Robust SD of the zero of blanked curves (readings x wells): the spread of the wells' means over
+    their ``first`` readings, or their reading noise from second differences if larger (a smooth curve
+    keeps those near 0: ``Var(y[i-1] - 2 y[i] + y[i+1]) = 6 sd**2`` for independent noise)."""
+    start = readings[:first].mean(axis=0)
+    spread = MAD_SCALE * float(np.median(np.abs(start - np.median(start))))
+    noise = MAD_SCALE * float(np.median(np.abs(np.diff(readings, n=2, axis=0)))) / np.sqrt(6.0)
+    return max(spread, noise)
 
 
 def plate_curves(
     raw_dir: str | Path, spec: PlateSpec, wells: list[str] | None = None
 ) -> tuple[np.ndarray, pd.DataFrame, Blank | None, list[WellIssue]]:
-    """A plate's curves, its blank subtracted when it declares blank wells.
+    """A plate's curves, blank-subtracted when it declares blank wells or readings blanked by the reader.
 
     Parameters
     ----------
@@ -220,9 +236,9 @@ def plate_curves(
     times : numpy.ndarray
         Hours.
     od : pandas.DataFrame
-        One column per readable well: raw OD, or OD minus the blank (then possibly <= 0).
+        One column per readable well: raw OD, or OD above the blank (then possibly <= 0).
     blank : Blank or None
-        None when the plate declares no blank wells.
+        None for raw readings.
     issues : list of WellIssue
         Unreadable wells, blank wells included.
 
@@ -233,20 +249,25 @@ def plate_curves(
     """
     path = Path(raw_dir) / spec.data_file
     wells = spec.wells if wells is None else wells
-    times, od, issues = read_plate(path, [*wells, *spec.blanks])
-    if not spec.blanks:
-        return times, od, None, issues
-    readable = [w for w in spec.blanks if w in od.columns]
-    if not readable:
-        raise PlateReaderError(f"{path}: plate {spec.date}: no readable blank well ({', '.join(spec.blanks)})")
-    readings = od[readable].to_numpy()
-    level = np.median(readings, axis=1)
-    if len(readable) > 1:
-        sd = MAD_SCALE * float(np.median(np.abs(readings - level[:, None])))
-    else:  # one well: the noise of its successive readings
-        sd = MAD_SCALE * float(np.median(np.abs(np.diff(readings[:, 0])))) / np.sqrt(2.0)
-    blank = Blank(level, max(sd, np.finfo(float).eps), tuple(readable))
+    times, od, issues = read_plate(path, [*wells, *spec.blanks], blanked=spec.blanked)
     kept = [w for w in wells if w in od.columns]
+    if spec.blanked:
+        sd = _zero_sd(od[kept].to_numpy()) if kept and len(times) > 2 else 0.0
+        level, blank_wells = np.zeros(len(times)), ()
+    elif spec.blanks:
+        blank_wells = tuple(w for w in spec.blanks if w in od.columns)
+        if not blank_wells:
+            raise PlateReaderError(f"{path}: plate {spec.date}: no readable blank well ({', '.join(spec.blanks)})")
+        readings = od[list(blank_wells)].to_numpy()
+        level = np.median(readings, axis=1)
+        if len(blank_wells) > 1:
+            sd = MAD_SCALE * float(np.median(np.abs(readings - level[:, None])))
+        else:  # one well: the noise of its successive readings
+            sd = MAD_SCALE * float(np.median(np.abs(np.diff(readings[:, 0])))) / np.sqrt(2.0)
+    else:
+        return times, od, None, issues
+    sd = max(sd, np.finfo(float).eps)
+    blank = Blank(level, sd, blank_wells, spec.loq if spec.loq is not None else LOQ_SDS * sd)
     return times, od[kept].sub(level, axis=0), blank, issues
 
 
