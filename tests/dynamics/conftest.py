@@ -42,3 +42,14 @@ def synthetic_curves(growth_model: GrowthModel, n: int = 12, seed: int = 0) -> C
     noisy = y + np.random.default_rng(seed + 1).normal(0, 0.02, y.shape)
     noisy[:, 0] = -3.0
     return CurveSet(media, times, noisy, np.full(y.shape, 0.02), "synthetic")
+
+
+def thinned(curves: CurveSet, keep: float = 0.6, seed: int = 0) -> CurveSet:
+    """The curves as if each medium had been read at its own times: the first reading and a random
+    ``keep`` share of the others, NaN elsewhere (flasks sampled by hand)."""
+    rng = np.random.default_rng(seed)
+    read = rng.random(curves.log_od.shape) < keep
+    read[:, 0] = True
+    read[read.sum(axis=1) < 2, -1] = True  # a curve is two readings or more
+    sd = None if curves.sd is None else np.where(read, curves.sd, np.nan)
+    return CurveSet(curves.media, curves.times, np.where(read, curves.log_od, np.nan), sd, "thinned")

@@ -8,7 +8,7 @@ import pytest
 from amn.dynamics import CurveSet
 from amn.dynamics.baselines import CurveParameterBoosting, SigmoidForecast, fit_sigmoid, gompertz, logistic
 from amn.errors import ParameterError
-from tests.dynamics.conftest import synthetic_media
+from tests.dynamics.conftest import synthetic_media, thinned
 
 
 @pytest.mark.parametrize("kind,f", [("gompertz", gompertz), ("logistic", logistic)])
@@ -35,3 +35,15 @@ def test_boosting_predicts_curves_from_the_first_point():
     np.testing.assert_allclose(p[:, 0], y[:, 0], atol=1e-6)
     with pytest.raises(ParameterError):
         CurveParameterBoosting().fit(CurveSet(media, t, y), until=5.0)
+
+
+def test_sigmoid_baselines_fit_curves_at_their_own_readings():
+    media = synthetic_media(20)
+    t = np.linspace(0, 24, 25)
+    y = np.array([-3 + gompertz(t, 1 + g / 5, 0.5, 3.0) for g in media["glc__D_e"]])
+    sparse = thinned(CurveSet(media, t, y), keep=0.5)
+    forecast = SigmoidForecast("gompertz").fit(sparse, until=12.0).predict(sparse)
+    np.testing.assert_allclose(forecast, y, atol=1e-3)  # the whole curve, from the readings before 12 h
+    boosted = CurveParameterBoosting().fit(sparse).predict(sparse)
+    assert np.isfinite(boosted).all()
+    np.testing.assert_allclose(boosted, CurveParameterBoosting().fit(CurveSet(media, t, y)).predict(sparse), atol=0.05)

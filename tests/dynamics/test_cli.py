@@ -97,6 +97,22 @@ def test_cv_writes_scores_and_figures(tmp_path):
         assert (tmp_path / "r" / f"{name}.png").exists() and (tmp_path / "r" / f"{name}.svg").exists()
 
 
+def test_cv_on_flasks_read_at_different_times(tmp_path):
+    """One reading a row, each medium sampled at its own times: cross-validated, scored and drawn at its readings."""
+    media, curves = _files(tmp_path)
+    wide = pd.read_csv(curves)
+    rows = [{"ID": i, "time": t, "log_od": y} for i in range(1, 9)
+            for k, (t, y) in enumerate(zip(wide[f"T_{i}"], wide[f"OD_{i}"])) if k == 0 or (k + i) % 3]
+    pd.DataFrame(rows).to_csv(tmp_path / "flasks.csv", index=False)
+    result = CliRunner().invoke(dynamic, ["cv", "--media", str(media), "--curves", str(tmp_path / "flasks.csv"),
+                                          "--folds", "2", "--report", str(tmp_path / "r"), *FAST])
+    assert result.exit_code == 0, result.output
+    assert "curves read at different times (6-7 readings each): on the 9 times of all of them" in result.output
+    scores = pd.read_csv(tmp_path / "r" / "scores.csv")
+    assert len(scores) == 8 and scores.select_dtypes("number").notna().all().all()
+    assert (tmp_path / "r" / "heldout.png").exists()
+
+
 def test_an_interrupted_cv_resumes_to_the_scores_of_an_uninterrupted_run(tmp_path, monkeypatch):
     from amn.dynamics import evaluation
 

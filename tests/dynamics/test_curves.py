@@ -49,10 +49,40 @@ def test_nan_od(tmp_path):
         read_curve_table(*_write(tmp_path, media=pd.DataFrame({"ID": [1], "glc__D_e": [5.0]}), curves=curves))
 
 
-def test_times_differ_between_curves(tmp_path):
-    curves = pd.DataFrame({"T_1": [0.0, 1.0], "OD_1": [-3.0, -2.0], "T_2": [0.0, 1.5], "OD_2": [-3.0, -2.0]})
-    with pytest.raises(PlateReaderError, match=r"column T_2: times differ from T_1"):
-        read_curve_table(*_write(tmp_path, curves=curves))
+def test_curves_read_at_different_times_share_the_union_of_their_times(tmp_path):
+    """Flasks sampled by hand: each curve keeps its own readings, NaN at the others' times; a curve read
+    fewer times ends in empty cells of the wide layout, and the long layout gives the same curves."""
+    curves = pd.DataFrame({"T_1": [0.0, 1.0, 3.0], "OD_1": [-3.0, -2.0, -1.0], "DEV_1": [0.0, 0.1, 0.1],
+                           "T_2": [0.0, 1.5, None], "OD_2": [-3.0, -2.5, None], "DEV_2": [0.0, 0.2, None]})
+    with pytest.warns(UserWarning, match=r"curves\.csv: curves read at different times \(2-3 readings each\): on the "
+                                         r"4 times of all of them"):
+        data = read_curve_table(*_write(tmp_path, curves=curves))
+    np.testing.assert_array_equal(data.times, [0.0, 1.0, 1.5, 3.0])
+    np.testing.assert_array_equal(data.log_od, [[-3.0, -2.0, np.nan, -1.0], [-3.0, np.nan, -2.5, np.nan]])
+    np.testing.assert_array_equal(data.sd, [[0.0, 0.1, np.nan, 0.1], [0.0, np.nan, 0.2, np.nan]])
+    np.testing.assert_array_equal(data.read.sum(axis=1), [3, 2])
+    long = pd.DataFrame({"ID": ["1", "1", "1", "2", "2"], "time": [0.0, 1.0, 3.0, 0.0, 1.5],
+                         "log_od": [-3.0, -2.0, -1.0, -3.0, -2.5], "sd": [0.0, 0.1, 0.1, 0.0, 0.2]})
+    with pytest.warns(UserWarning, match="curves read at different times"):
+        same = read_curve_table(*_write(tmp_path, curves=long))
+    np.testing.assert_array_equal(same.log_od, data.log_od)
+    np.testing.assert_array_equal(same.sd, data.sd)
+
+
+@pytest.mark.parametrize("curves, message", [
+    ({"T_1": [0.0, 1.0], "OD_1": [-3.0, -2.0], "T_2": [0.5, 1.5], "OD_2": [-3.0, -2.0]},
+     r"medium 2 is first read at 0\.5 h, after the first reading of another curve \(0 h\)"),
+    ({"T_1": [0.0, 1.0], "OD_1": [-3.0, -2.0], "T_2": [0.0, None], "OD_2": [-3.0, None]},
+     r"medium 2 has one reading: a curve needs two or more"),
+    ({"T_1": [0.0, 1.0, 2.0], "OD_1": [-3.0, -2.0, -1.0], "T_2": [0.0, None, 2.0], "OD_2": [-3.0, None, -2.0]},
+     r"column T_2: time missing at row 2 is not a number"),  # an empty cell inside a curve is no reading
+    ({"T_1": [0.0, 1.0, 2.0], "OD_1": [-3.0, -2.0, -1.0], "T_2": [0.0, 1.0, None], "OD_2": [-3.0, -2.0, -1.0]},
+     r"column T_2: time missing at row 3 is not a number"),
+])
+def test_curves_read_at_different_times_that_cannot_be_are_refused(tmp_path, curves, message):
+    with pytest.raises(PlateReaderError, match=message) as info:
+        read_curve_table(*_write(tmp_path, curves=pd.DataFrame(curves)))
+    assert "\n" not in str(info.value)
 
 
 def test_negative_concentration(tmp_path):
@@ -185,8 +215,7 @@ def test_replicate_rows_give_the_mean_ln_od_and_its_sd(tmp_path):
     (lambda t: t.assign(od=t["od"].where(t.index != t.index[0], 0.0)), r"column od: OD 0 at row 1 is not positive"),
     (lambda t: t.assign(medium=t["medium"].replace("2", "9")), r"column medium \(9\): no medium 9 in .*media\.csv"),
     (lambda t: t.assign(note="x"), r"column note: not medium, Time \[s\], od or sd"),
-    (lambda t: t[~((t["medium"] == "2") & (t["Time [s]"] == 3600))],
-     r"column Time \[s\]: the times of medium . differ from those of medium ."),
+    (lambda t: t[~((t["medium"] == "2") & (t["Time [s]"] == 0))], r"medium 2 is first read at 1 h, after the first"),
     (lambda t: pd.concat([t, t]).assign(sd=0.1), r"medium . has two readings at . h and an sd column"),
     (lambda t: t.rename(columns={"od": "absorbance"}), r"no OD_<ID> column \(wide layout\), nor the columns ID, a time"),
 ])
@@ -204,3 +233,12 @@ def test_long_table_ids_are_read_as_written(tmp_path):
     read = read_curve_table(*_write(tmp_path, media=media, curves=long))
     assert read.ids == ["005", "5"] and read.sd is None
     np.testing.assert_array_equal(read.log_od, [[-3, -2], [-3, -1]])
+
+
+def test_a_curve_set_refuses_an_sd_that_is_no_sd_where_read():
+    from amn.dynamics import CurveSet
+
+    media = pd.DataFrame({"glc__D_e": [1.0]}, index=pd.Index(["a"], name="ID"))
+    with pytest.raises(PlateReaderError, match=r"x: SD nan of medium a at 1 h is not a number >= 0"):
+        CurveSet(media, [0.0, 1.0, 2.0], [[-3.0, -2.0, np.nan]], [[0.1, np.nan, np.nan]], "x")
+    CurveSet(media, [0.0, 1.0, 2.0], [[-3.0, -2.0, np.nan]], [[0.1, 0.1, np.nan]], "x")  # none where not read

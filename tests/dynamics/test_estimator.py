@@ -9,7 +9,7 @@ import torch
 from amn.dynamics import CurveSet, DynamicAMN
 from amn.dynamics.evaluation import fold_labels
 from amn.errors import ModelLoadError, NotFittedError, ParameterError, UnknownReactionError
-from tests.dynamics.conftest import synthetic_curves
+from tests.dynamics.conftest import synthetic_curves, thinned
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
@@ -27,6 +27,34 @@ def test_fit_learns_the_curves(fitted, core_surrogate):
     assert model.score(curves) > untrained.score(curves) + 0.2
     assert model.history_[-1]["loss"] < model.history_[0]["loss"]
     assert model.n_reactions_kept_ < 154
+
+
+def test_curves_read_at_different_times_are_fitted_at_their_own_readings(fitted, core_surrogate):
+    """Each medium read at 60 % of the times (its own): the fit learns the whole curves from the readings
+    alone, and what a medium was not read at carries no weight (any value there fits the same)."""
+    curves, full = fitted
+    sparse = thinned(curves)
+    model = DynamicAMN(growth_model=core_surrogate, epochs=100, substeps=2).fit(sparse)
+    assert model.score(curves) > 0.85 and abs(model.score(curves) - full.score(curves)) < 0.05
+    assert np.isfinite([h["loss"] for h in model.history_]).all()
+    other, read = thinned(curves), sparse.read
+    other.log_od = np.where(read, other.log_od, 0.0)  # values that were never read: weighed 0 ...
+    other.sd = np.where(read, other.sd, 1e9)  # ... through their SD
+    again = DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=2).fit(sparse)
+    np.testing.assert_allclose(DynamicAMN(growth_model=core_surrogate, epochs=5, substeps=2).fit(other).predict(curves),
+                               again.predict(curves), atol=1e-6)
+
+
+def test_a_loss_never_finite_is_a_one_line_error(core_surrogate, monkeypatch):
+    from amn.dynamics.model import DynamicFBA
+
+    def diverged(self, c0, times, log_od0, return_state=False):
+        return self.log_km.sum() * float("nan") + torch.zeros(self.members, len(c0), len(times), dtype=torch.float64)
+
+    curves = synthetic_curves(core_surrogate, n=4)
+    monkeypatch.setattr(DynamicFBA, "forward", diverged)
+    with pytest.raises(ParameterError, match=r"synthetic: the loss was not finite in any epoch \(last nan\)"):
+        DynamicAMN(growth_model=core_surrogate, epochs=2, substeps=1).fit(curves)
 
 
 def test_fit_is_deterministic_given_the_seed(core_surrogate):

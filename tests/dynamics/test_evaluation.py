@@ -8,7 +8,7 @@ import pytest
 from amn.dynamics import CurveSet, curve_r2, growth_rates, heldout, rmse
 from amn.dynamics.baselines import PointRegressor
 from amn.dynamics.evaluation import forecast_time, q2, unforeseen_falls
-from tests.dynamics.conftest import synthetic_media
+from tests.dynamics.conftest import synthetic_media, thinned
 
 
 def test_curve_r2_counts_negative_as_zero():
@@ -58,3 +58,30 @@ def test_heldout_point_regressor_on_linear_curves():
     result = heldout(lambda s: PointRegressor("ridge", s), CurveSet(media, times, y), n_splits=5)
     assert result.mean_r2 > 0.99
     assert result.predictions.shape == (1, 40, 6)
+
+
+def test_curves_read_at_different_times_are_scored_at_their_own_readings():
+    y = np.array([[0.0, 1.0, np.nan, 3.0], [0.0, np.nan, 2.0, np.nan]])
+    p = np.array([[0.0, 1.0, 9.0, 2.0], [0.0, 9.0, 1.0, 9.0]])
+    expected = [1 - 1.0 / ((np.array([0.0, 1.0, 3.0]) - 4 / 3) ** 2).sum(), 1 - 1.0 / 2.0]
+    np.testing.assert_allclose(curve_r2(y, p), expected)
+    assert rmse(y, p) == pytest.approx(np.sqrt(2.0 / 5))
+    t = np.arange(60) / 6
+    curve = np.log(0.05) + np.minimum(0.4 * t, 2.0)
+    sparse = np.where(np.arange(60) % 2 == 0, curve, np.nan)  # read every 20 minutes on a 10-minute grid
+    assert growth_rates(t, sparse[None])[0] == pytest.approx(growth_rates(t[::2], curve[None, ::2])[0], rel=1e-12)
+    falls, bound = unforeseen_falls(np.arange(5.0), np.array([[0.0, 2.0, np.nan, 1.0, 1.0]]), until=1.0)
+    assert falls.tolist() == [0] and bound[0] < 1.0
+
+
+def test_heldout_point_regressor_on_curves_read_at_different_times():
+    media = synthetic_media(40)
+    times = np.linspace(0, 5, 6)
+    y = -3 + np.outer(media["glc__D_e"].to_numpy() + 0.5, times) * 0.1
+    read = thinned(CurveSet(media, times, y)).read
+    read[:, -1] = True  # read to the end: between its readings, a straight line is interpolated exactly
+    sparse = CurveSet(media, times, np.where(read, y, np.nan))
+    assert not sparse.read.all()
+    result = heldout(lambda s: PointRegressor("ridge", s), sparse, n_splits=5)
+    assert result.mean_r2 > 0.99
+    np.testing.assert_allclose(result.r2, curve_r2(sparse.log_od, result.predictions[0])[None])

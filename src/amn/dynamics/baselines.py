@@ -70,13 +70,12 @@ class SigmoidForecast:
         self.kind = kind
 
     def fit(self, curves: CurveSet, until: float | None = None) -> SigmoidForecast:
-        known = curves.times <= (np.inf if until is None else until + 1e-9)
-        t = curves.times[known]
         self.params_ = {}
         for i, medium in enumerate(curves.ids):
+            known = curves.read[i] & (curves.times <= (np.inf if until is None else until + 1e-9))
             y = curves.log_od[i]
             sigma = None if curves.sd is None else np.sqrt(curves.sd[i][known] ** 2 + 0.05 ** 2)
-            self.params_[medium] = fit_sigmoid(t, y[known] - y[0], self.kind, sigma)
+            self.params_[medium] = fit_sigmoid(curves.times[known], y[known] - y[0], self.kind, sigma)
         return self
 
     def predict(self, curves: CurveSet) -> np.ndarray:
@@ -84,8 +83,17 @@ class SigmoidForecast:
         return np.array([curves.log_od[i, 0] + f(curves.times, *self.params_[m]) for i, m in enumerate(curves.ids)])
 
 
+def on_every_time(curves: CurveSet) -> np.ndarray:
+    """The ln OD of every curve at every time: a curve not read at a time is interpolated there (linear
+    between its readings, flat after its last), for the methods that regress whole curves."""
+    return np.array([np.interp(curves.times, curves.times[read], y[read]) for y, read in zip(curves.log_od, curves.read)])
+
+
 class PointRegressor:
     """Concentrations -> the ln-OD points, by a random forest (300 trees) or ridge regression (held-out media).
+
+    Curves read at different times are regressed on every time, each interpolated where it was not
+    read (:func:`on_every_time`).
 
     Parameters
     ----------
@@ -105,7 +113,7 @@ class PointRegressor:
             self.model_ = RandomForestRegressor(300, random_state=self.seed, n_jobs=1)
         else:
             self.model_ = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
-        self.model_.fit(curves.media.to_numpy(float), curves.log_od)
+        self.model_.fit(curves.media.to_numpy(float), on_every_time(curves))
         return self
 
     def predict(self, curves: CurveSet) -> np.ndarray:
@@ -124,7 +132,7 @@ class CurveParameterBoosting:
     def fit(self, curves: CurveSet, until: float | None = None) -> CurveParameterBoosting:
         if until is not None:
             raise ParameterError("CurveParameterBoosting predicts new media, not the later points of known ones (until)")
-        params = np.array([fit_sigmoid(curves.times, y - y[0]) for y in curves.log_od])
+        params = np.array([fit_sigmoid(curves.times[read], y[read] - y[0]) for y, read in zip(curves.log_od, curves.read)])
         X = curves.media.to_numpy(float)
         self.models_ = [GradientBoostingRegressor(random_state=self.seed).fit(X, params[:, j]) for j in range(3)]
         return self

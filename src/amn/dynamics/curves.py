@@ -4,7 +4,9 @@ A :class:`CurveSet` holds, per medium, its initial composition (mM of each
 compound, columns named by extracellular metabolite ids such as ``glc__D_e``, or by exchange or
 uptake ids: :func:`amn.dynamics.network.compound_uptakes` maps them)
 and its curve on one shared time grid: ln OD600 and, where known, its replicate
-SD.  Two sources are read:
+SD.  Curves read at different times (flasks sampled by hand) share the union of their
+times, NaN where a medium was not read; each is fitted and scored at its own readings.
+Two sources are read:
 
 - a curve table (:func:`read_curve_table`): a media file with an ``ID`` column
   and one column per compound, and a curves file with ``T_<ID>`` (hours),
@@ -51,7 +53,8 @@ class CurveSet:
     times : numpy.ndarray
         Hours, strictly increasing, shared by every curve.
     log_od : numpy.ndarray
-        media x times, ln OD600.
+        media x times, ln OD600; NaN where a medium was not read at that time (never at the first
+        time, the inoculum every simulation starts from).
     sd : numpy.ndarray or None
         media x times, replicate SD of ``log_od`` (None when not measured).
     source : str
@@ -74,8 +77,25 @@ class CurveSet:
             self.sd = np.asarray(self.sd, dtype=float)
             if self.sd.shape != (n, t):
                 raise PlateReaderError(f"{self.source}: SD is {self.sd.shape}, expected {n} media x {t} times")
+            bad = np.argwhere(np.isfinite(self.log_od) & ~(self.sd >= 0))
+            if bad.size:
+                i, k = bad[0]
+                raise PlateReaderError(f"{self.source}: SD {self.sd[i, k]:g} of medium {self.media.index[i]} at "
+                                       f"{self.times[k]:g} h is not a number >= 0")
         if t < 2 or (np.diff(self.times) <= 0).any():
             raise PlateReaderError(f"{self.source}: times must be increasing")
+        unread = np.flatnonzero(~np.isfinite(self.log_od[:, 0]))
+        if unread.size:
+            raise PlateReaderError(f"{self.source}: medium {self.ids[unread[0]]} has no reading at the first time, "
+                                   f"{self.times[0]:g} h (every curve starts from its inoculum there)")
+        few = np.flatnonzero(self.read.sum(axis=1) < 2)
+        if few.size:
+            raise PlateReaderError(f"{self.source}: medium {self.ids[few[0]]} has one reading: a curve needs two or more")
+
+    @property
+    def read(self) -> np.ndarray:
+        """media x times booleans: where a medium was read (all True on one shared grid)."""
+        return np.isfinite(self.log_od)
 
     @property
     def ids(self) -> list[str]:
@@ -140,7 +160,8 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
       (OD600), optionally ``sd`` (SD of ln OD).  Rows of one medium at one time are its
       replicates: their mean ln OD and its SD are the curve (then no ``sd`` column).
 
-    Every curve is on the same times.
+    Curves read at different times are put on the union of their times, NaN where a medium was not
+    read (a note says so); every curve must be read at the first of them, its inoculum.
 
     Parameters
     ----------
@@ -158,7 +179,7 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
     ------
     PlateReaderError
         A curve without a medium in the media file (or without its times), a column that is no
-        curve's, SDs for some curves only, times that are not increasing or differ between curves,
+        curve's, SDs for some curves only, times that are not increasing, a curve first read after the others,
         a NaN or non-numeric OD or SD, a negative SD, a non-positive OD, or a ln OD above
         :data:`MAX_LOG_OD` (not a ln OD) -- file and column named.
 
@@ -209,27 +230,33 @@ def _wide_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_pat
         raise PlateReaderError(f"{path}: column DEV_{ids[with_sd.index(False)]} is missing: give the SD of every "
                                "curve, or of none")
     with_sd = all(with_sd)
-    times = None
-    od, sd = [], []
+    grids, od, sd = [], [], []
     for i in ids:
         if f"T_{i}" not in table.columns:
             raise PlateReaderError(f"{path}: column OD_{i} has no T_{i} column")
-        t = _numeric(table[f"T_{i}"], path, f"T_{i}", "time")
+        columns = [f"T_{i}", f"OD_{i}"] + ([f"DEV_{i}"] if with_sd else [])
+        rows = _readings(table[columns], path)
+        t = _numeric(rows[f"T_{i}"], path, f"T_{i}", "time")
         if (np.diff(t) <= 0).any():
             k = int(np.flatnonzero(np.diff(t) <= 0)[0]) + 1
             raise PlateReaderError(f"{path}: column T_{i}: times not increasing (row {k + 1}: {t[k]:g} h after {t[k - 1]:g} h)")
-        if times is None:
-            times, first = t, i
-        elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
-            raise PlateReaderError(f"{path}: column T_{i}: times differ from T_{first} (curves must share one time grid)")
-        od.append(_numeric(table[f"OD_{i}"], path, f"OD_{i}", "OD"))
+        grids.append(t)
+        od.append(_numeric(rows[f"OD_{i}"], path, f"OD_{i}", "OD"))
         _check_log_od(od[-1], path, f"OD_{i}")
         if with_sd:
-            sd.append(_numeric(table[f"DEV_{i}"], path, f"DEV_{i}", "SD"))
+            sd.append(_numeric(rows[f"DEV_{i}"], path, f"DEV_{i}", "SD"))
             if (sd[-1] < 0).any():
                 k = int(np.flatnonzero(sd[-1] < 0)[0])
                 raise PlateReaderError(f"{path}: column DEV_{i}: SD {sd[-1][k]:g} at row {k + 1} is negative")
-    return ids, times, np.array(od), np.array(sd) if with_sd else None
+    return ids, *_on_shared_times(grids, od, sd if with_sd else None, ids, path)
+
+
+def _readings(columns: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The rows of one wide curve (``T_``, ``OD_``, ``DEV_``) up to its last reading: a curve read fewer times
+    than others ends in empty cells; an empty cell before that is an error of :func:`_numeric`."""
+    filled = columns.notna().any(axis=1).to_numpy()
+    end = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return columns.iloc[:end]
 
 
 def _long_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_path):
@@ -276,20 +303,44 @@ def _long_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_pat
                                "without sd (their SD is computed), or their mean with it")
     mean = readings["y"].mean()
     spread = readings["sd"].mean() if sd_column is not None else readings["y"].std(ddof=1).fillna(0.0)
-    times = None
-    for i in ids:
-        t = mean.loc[i].index.to_numpy(float)
-        if times is None:
-            times, first = t, i
-        elif len(t) != len(times) or np.abs(t - times).max() > TIME_TOLERANCE:
-            raise PlateReaderError(f"{path}: column {time}: the times of medium {i} differ from those of medium "
-                                   f"{first} (curves must share one time grid)")
-    if len(times) < 2:
-        raise PlateReaderError(f"{path}: column {time}: a curve needs two times or more")
-    od = np.array([mean.loc[i].to_numpy() for i in ids])
-    sd = np.array([spread.loc[i].to_numpy() for i in ids]) if sd_column is not None or replicated else None
-    return ids, times, od, sd
+    grids = [mean.loc[i].index.to_numpy(float) for i in ids]
+    few = [i for i, t in zip(ids, grids) if len(t) < 2]
+    if few:
+        raise PlateReaderError(f"{path}: column {time}: medium {few[0]} has one time: a curve needs two times or more")
+    with_sd = sd_column is not None or replicated
+    return ids, *_on_shared_times(grids, [mean.loc[i].to_numpy() for i in ids],
+                                  [spread.loc[i].to_numpy() for i in ids] if with_sd else None, ids, path)
 
+
+
+def _on_shared_times(grids: list[np.ndarray], values: list[np.ndarray], sds: list[np.ndarray] | None, ids: list[str],
+                     path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Curves each on its own times (``grids``) as media x times arrays on the union of the times (NaN where a
+    medium was not read), with a note when they differ; times closer than ``TIME_TOLERANCE`` are one."""
+    few = [i for i, g in zip(ids, grids) if len(g) < 2]
+    if few:
+        raise PlateReaderError(f"{path}: medium {few[0]} has one reading: a curve needs two or more")
+    first = grids[0]
+    if all(len(g) == len(first) and np.abs(g - first).max() <= TIME_TOLERANCE for g in grids):
+        return first, np.array(values), None if sds is None else np.array(sds)
+    every = np.sort(np.concatenate(grids))
+    times = every[np.concatenate([[True], np.diff(every) > TIME_TOLERANCE])]
+    late = [i for i, g in zip(ids, grids) if g[0] > times[0] + TIME_TOLERANCE]
+    if late:
+        raise PlateReaderError(f"{path}: medium {late[0]} is first read at {grids[ids.index(late[0])][0]:g} h, after the "
+                               f"first reading of another curve ({times[0]:g} h): curves read at different times must "
+                               "all be read at the start, the inoculum")
+    od = np.full((len(grids), len(times)), np.nan)
+    sd = None if sds is None else np.full_like(od, np.nan)
+    for k, grid in enumerate(grids):
+        at = np.minimum(np.searchsorted(times, grid - TIME_TOLERANCE), len(times) - 1)
+        od[k, at] = values[k]
+        if sd is not None:
+            sd[k, at] = sds[k]
+    warnings.warn(f"{path}: curves read at different times ({min(map(len, grids))}-{max(map(len, grids))} readings "
+                  f"each): on the {len(times)} times of all of them, each fitted and scored at its own readings",
+                  UserWarning, stacklevel=3)
+    return times, od, sd
 
 
 def _numeric(column: pd.Series, path: Path, name: str, what: str) -> np.ndarray:

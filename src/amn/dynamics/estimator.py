@@ -256,6 +256,9 @@ class DynamicAMN(BaseEstimator):
                 saved = time.perf_counter()
         if bar is not None:
             bar.close()
+        if best_state is None:
+            raise ParameterError(f"{curves.source}: the loss was not finite in any epoch (last {history[-1]['loss']}): "
+                                 "try a smaller lr")
         module.load_state_dict(best_state)
         self.module_, self.growth_model_, self.history_ = module.eval(), growth_model, history
         self.compounds_, self.scale_, self.folds_ = list(curves.compounds), scale, folds
@@ -279,9 +282,10 @@ class DynamicAMN(BaseEstimator):
     def _tensors(self, curves: CurveSet, until: float | None):
         c0 = torch.as_tensor(curves.media.to_numpy(float), dtype=torch.float64)
         times = torch.as_tensor(curves.times, dtype=torch.float64)
-        y = torch.as_tensor(curves.log_od, dtype=torch.float64)
-        sd = np.zeros_like(curves.log_od) if curves.sd is None else curves.sd
-        w = torch.as_tensor(1.0 / (sd ** 2 + float(self.sd_floor) ** 2), dtype=torch.float64)
+        read = curves.read  # a time a medium was not read at weighs nothing
+        y = torch.as_tensor(np.where(read, curves.log_od, 0.0), dtype=torch.float64)
+        sd = np.zeros_like(curves.log_od) if curves.sd is None else np.where(read, curves.sd, 0.0)
+        w = torch.as_tensor(read / (sd ** 2 + float(self.sd_floor) ** 2), dtype=torch.float64)
         if until is not None:
             w = w * torch.as_tensor(curves.times <= until + 1e-9, dtype=torch.float64)
         w[:, 0] = 0.0  # the first point is the initial condition

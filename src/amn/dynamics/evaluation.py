@@ -39,7 +39,8 @@ FORECAST_FRACTION = 2 / 3
 
 
 def curve_r2(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Per medium (row), R² of the prediction over the (masked) time points, negative counted as 0.
+    """Per medium (row), R² of the prediction over the (masked) time points it was read at (``y`` not
+    NaN), negative counted as 0.
 
     A flat measured curve (no variance) scores 0 unless predicted exactly.
 
@@ -49,7 +50,7 @@ def curve_r2(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = No
     array([1., 0.])
     """
     y, prediction = np.asarray(y, float), np.asarray(prediction, float)
-    m = np.ones_like(y, dtype=bool) if mask is None else np.broadcast_to(mask, y.shape)
+    m = np.isfinite(y) & (True if mask is None else np.broadcast_to(mask, y.shape))
     out = np.zeros(len(y))
     for i in range(len(y)):
         yi, pi = y[i][m[i]], prediction[i][m[i]]
@@ -60,9 +61,9 @@ def curve_r2(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = No
 
 
 def rmse(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Root mean squared error over the (masked) points."""
+    """Root mean squared error over the (masked) points read (``y`` not NaN)."""
     diff = np.asarray(y, float) - np.asarray(prediction, float)
-    m = np.ones_like(diff, dtype=bool) if mask is None else np.broadcast_to(mask, diff.shape)
+    m = np.isfinite(diff) & (True if mask is None else np.broadcast_to(mask, diff.shape))
     return float(np.sqrt((diff[m] ** 2).mean()))
 
 
@@ -81,7 +82,7 @@ def growth_rates(times: np.ndarray, log_od: np.ndarray, windows: np.ndarray | No
     times : numpy.ndarray
         T hours.
     log_od : numpy.ndarray
-        media x T ln OD.
+        media x T ln OD (NaN: not read).
     windows : numpy.ndarray, optional
         media x 2 (start, stop) hours searched (NaN: curve start / end).
     window : int
@@ -90,7 +91,8 @@ def growth_rates(times: np.ndarray, log_od: np.ndarray, windows: np.ndarray | No
     rates = np.empty(len(log_od))
     for i, curve in enumerate(np.asarray(log_od, float)):
         start, stop = (np.nan, np.nan) if windows is None else windows[i]
-        rates[i] = max_growth_rate(times, np.exp(curve), start, stop, window)[0]
+        read = np.isfinite(curve)  # a curve's own readings
+        rates[i] = max_growth_rate(np.asarray(times, float)[read], np.exp(curve[read]), start, stop, window)[0]
     return rates
 
 
@@ -229,10 +231,11 @@ def unforeseen_falls(times: np.ndarray, log_od: np.ndarray, until: float, drop: 
     times, log_od = np.asarray(times, float), np.asarray(log_od, float)
     bound, falls = log_od.copy(), []
     for i, curve in enumerate(log_od):
-        fallen = np.flatnonzero(curve < np.maximum.accumulate(curve) - drop)
-        if len(fallen) and times[fallen[0]] > until + 1e-9:
+        read = np.flatnonzero(np.isfinite(curve))  # a curve's own readings
+        fallen = np.flatnonzero(curve[read] < np.maximum.accumulate(curve[read]) - drop)
+        if len(fallen) and times[read[fallen[0]]] > until + 1e-9:
             falls.append(i)
-            bound[i, fallen[0]:] = curve[fallen[0] - 1]
+            bound[i, read[fallen[0]]:] = curve[read[fallen[0] - 1]]
     return np.array(falls, dtype=int), curve_r2(log_od, bound)
 
 

@@ -46,7 +46,7 @@ def plot_curves(times: np.ndarray, measured: np.ndarray, predicted: np.ndarray, 
     times : numpy.ndarray
         T hours.
     measured, predicted : numpy.ndarray
-        media x T ln OD.
+        media x T ln OD (measured NaN: not read).
     ids : sequence of str
         Medium names (panel titles).
     path : str or Path
@@ -66,9 +66,11 @@ def plot_curves(times: np.ndarray, measured: np.ndarray, predicted: np.ndarray, 
     """
     plt, fig, axes = _grid(len(ids))
     for i, ax in enumerate(axes[: len(ids)]):
+        read = np.isfinite(measured[i])  # a curve's own readings
         if sd is not None:
-            ax.fill_between(times, measured[i] - sd[i], measured[i] + sd[i], color="0.8", label="measured ± SD")
-        ax.plot(times, measured[i], "o", ms=3, color="k", label="measured")
+            ax.fill_between(times[read], (measured[i] - sd[i])[read], (measured[i] + sd[i])[read], color="0.8",
+                            label="measured ± SD")
+        ax.plot(times[read], measured[i][read], "o", ms=3, color="k", label="measured")
         ax.plot(times, predicted[i], "-", color="tab:red", label="predicted")
         if boundary is not None:
             ax.axvline(boundary, ls="--", color="tab:blue", lw=1, label="forecast boundary")
