@@ -208,3 +208,23 @@ def test_blank_settings_that_contradict_are_refused(tmp_path, settings, message)
     with pytest.raises(PlateReaderError, match=message) as info:
         read_curation(tmp_path)
     assert "\n" not in str(info.value)
+
+
+def test_plate_figures_draw_the_blanked_curves_the_fits_used(tmp_path):
+    from amn.plate_reader.plots import _plate_figure, plate_figures
+
+    result = auto_growth_rates(_plate(tmp_path))
+    (png,) = plate_figures(tmp_path, result.wells, tmp_path / "fig")
+    assert png.exists()
+    (spec,) = read_curation(tmp_path)[1]
+    times, od, blank, _ = plate_curves(tmp_path, spec)
+    fig = _plate_figure(times, od, result.wells, "P1", 6, blank.loq)
+    ax = fig.axes[0]  # A1: a kept well with its fit
+    assert ax.get_ylim()[0] == pytest.approx(blank.loq / 3 / 1.05)
+    assert any(np.allclose(line.get_ydata(), blank.loq) for line in ax.get_lines())
+    fitted = [line for line in ax.get_lines() if line.get_linestyle() == "-" and line.get_color() == "k"]
+    rate = result.wells.set_index("well").loc["A1", "growth_rate"]
+    x, y = fitted[0].get_data()  # the fitted exponential over the window, on the blanked curve
+    assert np.log(y[-1] / y[0]) / (x[-1] - x[0]) == pytest.approx(rate)
+    first = int(result.wells.set_index("well").loc["A1", "fit_start"])
+    assert od["A1"].iloc[first] == pytest.approx(y[0], rel=0.2)  # drawn where the blanked readings are

@@ -35,7 +35,8 @@ def _curve_options(f):
                      help="Plate-reader folder (plates.json, <date>_data.csv, designs) instead of --media/--curves.")(f)
     f = click.option("--curves", type=click.Path(dir_okay=False, path_type=Path),
                      help="Curves: T_<ID> (h), OD_<ID> (ln OD600), DEV_<ID> (SD) per medium; or one reading a row: ID, "
-                          "time (h, or Time [s], h:mm:ss), log_od or od, optional sd (replicate rows averaged).")(f)
+                          "time (h, or Time [s], h:mm:ss), log_od or od, optional sd (replicate rows averaged). Curves "
+                          "may be read at different times (all at the first).")(f)
     f = click.option("--media", type=click.Path(dir_okay=False, path_type=Path),
                      help="Media: an ID column and one column per compound (mM), named by its extracellular metabolite, "
                           "exchange or uptake id.")(f)

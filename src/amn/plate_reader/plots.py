@@ -14,7 +14,7 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, MaxN
 
 from amn.errors import PlateReaderError
 from amn.plate_reader.files import read_curation, well_position
-from amn.plate_reader.growth_rates import WINDOW, read_plate, smooth
+from amn.plate_reader.growth_rates import WINDOW, plate_curves, read_plate, smooth
 
 PLATE_FORMATS = ((8, 12), (16, 24), (32, 48))  # rows x columns of the 96-, 384- and 1536-well plates
 KEPT, EXCLUDED, OTHER = "tab:blue", "tab:red", "0.6"
@@ -46,11 +46,12 @@ def plate_grid(wells: list[str]) -> list[str]:
 
 
 def plot_plate(
-    times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, path: str | Path, title: str, window: int = WINDOW
+    times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, path: str | Path, title: str, window: int = WINDOW,
+    loq: float = 0.0,
 ) -> Path:
     """Write the figure of one plate as a PNG.
 
-    Each well's raw OD (dots) and smoothed curve on a log scale; the fit window
+    Each well's OD (dots) and smoothed curve on a log scale; the fit window
     shaded in orange from its first to its last point, its points marked, the
     fitted exponential drawn over it (solid) and continued either side (dashed);
     excluded wells in red, wells outside the layout in grey.
@@ -60,7 +61,7 @@ def plot_plate(
     times : numpy.ndarray
         Hours.
     od : pandas.DataFrame
-        One column per well, named canonically (``A2``).
+        One column per well, named canonically (``A2``): the OD the fits used (raw, or above the blank).
     wells : pandas.DataFrame
         One row per layout well, with columns well, growth_rate, fit_start (index of the
         fit window's first point, -1 or NaN for none) and excluded, as
@@ -72,20 +73,23 @@ def plot_plate(
         Figure title.
     window : int
         Points per fit.
+    loq : float
+        The limit of quantification of blank-subtracted OD (a dotted line; the scale starts below it), 0 for raw OD.
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
-    fig = _plate_figure(times, od, wells, title, window)
+    fig = _plate_figure(times, od, wells, title, window, loq)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)
     return path
 
 
-def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, title: str, window: int) -> Figure:
+def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, title: str, window: int,
+                  loq: float = 0.0) -> Figure:
     """The figure :func:`plot_plate` writes (axes in :func:`plate_grid` order)."""
     times = np.asarray(times, dtype=float)
     info = wells.set_index("well")
@@ -125,6 +129,11 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
     values = od.to_numpy(dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
     low, high = (values.min(), values.max()) if values.size else (0.01, 1.0)
+    if loq > 0:  # blank-subtracted: what lies far below the limit is noise about 0
+        low = max(low, loq / 3)
+        for ax, well in zip(axes.flat, grid):
+            if well in od:
+                ax.axhline(loq, ls=":", color="0.4", linewidth=0.7)
     yticks = [y for y in LogLocator(subs=(1.0, 2.0, 5.0)).tick_values(low, high) if low <= y <= high] or [low]
     xlim = (times.min(), times.max()) if len(times) else (0.0, 1.0)
     xticks = [x for x in MaxNLocator(nbins=5).tick_values(*xlim) if xlim[0] <= x <= xlim[1]]
@@ -143,9 +152,11 @@ def _plate_figure(times: np.ndarray, od: pd.DataFrame, wells: pd.DataFrame, titl
             ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         else:
             ax.yaxis.set_visible(False)
-    fig.suptitle(f"{title}  (blue: kept, red: excluded, grey: outside layout; shaded orange: fit window, dashed: fitted exponential)")
+    blanked = f"; dotted: limit of quantification {loq:.3g}" if loq > 0 else ""
+    fig.suptitle(f"{title}  (blue: kept, red: excluded, grey: outside layout; shaded orange: fit window, dashed: "
+                 f"fitted exponential{blanked})")
     fig.supxlabel("time (h)")
-    fig.supylabel("OD600")
+    fig.supylabel("OD600 above the blank" if loq > 0 else "OD600")
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.05, top=0.93, wspace=0.15, hspace=0.35)
     return fig
 
@@ -173,10 +184,15 @@ def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path)
         A plate of the table that ``plates.json`` does not list, before any figure is drawn.
     """
     window, plates, _ = read_curation(raw_dir)
-    data_files = {spec.date: spec.data_file for spec in plates}
+    specs = {spec.date: spec for spec in plates}
     for date in wells["plate"].unique():
-        if str(date) not in data_files:
+        if str(date) not in specs:
             raise PlateReaderError(f"{Path(raw_dir) / 'plates.json'}: no plate {date} (named by the per-well table)")
     for date, plate in wells.groupby("plate", sort=False):
-        times, od, _ = read_plate(Path(raw_dir) / data_files[str(date)])  # every well; grey outside the layout
-        yield plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window)
+        spec = specs[str(date)]
+        times, od, _ = read_plate(Path(raw_dir) / spec.data_file, blanked=spec.blanked)  # every well: grey outside the layout
+        _, _, blank, _ = plate_curves(raw_dir, spec)
+        if blank is not None:  # the curves the fits used
+            od = od.sub(blank.level, axis=0)
+        yield plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window,
+                         0.0 if blank is None else blank.loq)
