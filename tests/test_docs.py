@@ -61,6 +61,18 @@ def test_every_public_class_and_function_is_documented(html, page):
     assert not missing, f"amn.{page}: not in the API reference (no docstring?): {', '.join(missing)}"
 
 
+def test_members_the_reference_lists_exist():
+    """autodoc passes over a ``:members:`` name the module lacks without a warning: a renamed or removed
+    function would silently leave the reference."""
+    import re
+
+    for page in sorted(API.glob("*.rst")):
+        for module, members in re.findall(r"\.\. automodule:: (\S+)\n(?:\s+:[\w-]+:.*\n)*?\s+:members: (.+)",
+                                           page.read_text(encoding="utf-8")):
+            missing = [n.strip() for n in members.split(",") if not hasattr(importlib.import_module(module), n.strip())]
+            assert not missing, f"{page.name}: {module} has no {', '.join(missing)}"
+
+
 def _modules_with_examples() -> list[str]:
     """The modules of the package whose source has ``>>>`` examples (read, not imported)."""
     root = Path(amn.__file__).parent

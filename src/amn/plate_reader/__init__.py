@@ -2,7 +2,8 @@
 per-plate figures, and the design of media to test.
 
 - :mod:`~amn.plate_reader.files`: the files of an experiment (curation record, design, curves, windows);
-- :mod:`~amn.plate_reader.growth_rates`: growth rates by the published, hand-curated method;
+- :mod:`~amn.plate_reader.growth_rates`: growth rates by the published, hand-curated method (and
+  blank subtraction where a plate declares blank wells or readings its reader blanked);
 - :mod:`~amn.plate_reader.curation`: automatic curation, and its comparison with the curators';
 - :mod:`~amn.plate_reader.plots`: one figure per plate, to check a curation by eye;
 - :mod:`~amn.plate_reader.combinations`: the design of media to test.
@@ -24,15 +25,18 @@ from amn.plate_reader.curation import (
     compare,
 )
 from amn.plate_reader.growth_rates import (
+    Blank,
     GrowthRates,
     WellIssue,
     curated_growth_rates,
     max_growth_rate,
+    plate_curves,
     smooth,
 )
 
 __all__ = [
     "AutoCuration",
+    "Blank",
     "Comparison",
     "GrowthRates",
     "PlateReaderError",
@@ -43,5 +47,6 @@ __all__ = [
     "curated_growth_rates",
     "max_growth_rate",
     "parse_compounds",
+    "plate_curves",
     "smooth",
 ]
