@@ -66,6 +66,7 @@ def test_curves_read_at_different_times_are_scored_at_their_own_readings():
     expected = [1 - 1.0 / ((np.array([0.0, 1.0, 3.0]) - 4 / 3) ** 2).sum(), 1 - 1.0 / 2.0]
     np.testing.assert_allclose(curve_r2(y, p), expected)
     assert rmse(y, p) == pytest.approx(np.sqrt(2.0 / 5))
+    assert np.isnan(rmse(y, np.where(np.isnan(y), 0.0, np.nan)))  # a failed prediction where read is not dropped
     t = np.arange(60) / 6
     curve = np.log(0.05) + np.minimum(0.4 * t, 2.0)
     sparse = np.where(np.arange(60) % 2 == 0, curve, np.nan)  # read every 20 minutes on a 10-minute grid

@@ -163,7 +163,7 @@ def test_growth_rates_cli_says_blanks_were_subtracted(tmp_path):
     result = CliRunner().invoke(main, ["experiment", "growth-rates", str(tmp_path), "--out", str(tmp_path / "g.csv"),
                                         "--auto"])
     assert result.exit_code == 0, result.output
-    assert "blank wells subtracted on 1 of 1 plates" in result.output
+    assert "readings blank-subtracted on 1 of 1 plates (blank wells, or by the reader)" in result.output
 
 
 @pytest.mark.parametrize("offset, noise, rtol", [(0.0, 0.0, 1e-9), (BLANK_OFFSET, NOISE, 0.2)])
@@ -228,3 +228,15 @@ def test_plate_figures_draw_the_blanked_curves_the_fits_used(tmp_path):
     assert np.log(y[-1] / y[0]) / (x[-1] - x[0]) == pytest.approx(rate)
     first = int(result.wells.set_index("well").loc["A1", "fit_start"])
     assert od["A1"].iloc[first] == pytest.approx(y[0], rel=0.2)  # drawn where the blanked readings are
+
+
+def test_a_curated_window_below_the_limit_is_named(tmp_path):
+    _plate(tmp_path)
+    wells = [f"{row}{c}" for row in "ABCD" for c in (1, 2, 3)]
+    windows = pd.DataFrame({w: [np.nan, np.nan] for w in wells}, index=["start", "stop"])
+    windows["A1"] = [0.0, 3.0]  # 3 h: the first 19 readings of A1, all below the limit (0.3 1/h from 0.001 OD)
+    windows.to_csv(tmp_path / "P1_start_stop.csv")
+    result = curated_growth_rates(tmp_path)
+    assert result.wells.set_index("well").loc["A1", "reason"].startswith(
+        "no fit window inside start/stop above the limit of quantification")
+    assert result.wells.set_index("well").drop("A1")["growth_rate"].notna().all()

@@ -61,8 +61,9 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
     blanked = result.wells.groupby("plate", sort=False)["loq"].first()
     if (blanked > 0).any():
         shown = blanked[blanked > 0]
-        click.echo(f"blank wells subtracted on {len(shown)} of {len(blanked)} plates; points fitted from the limit of "
-                   f"quantification on, {shown.min():.3g}-{shown.max():.3g} OD above the blank")
+        click.echo(f"readings blank-subtracted on {len(shown)} of {len(blanked)} plates (blank wells, or by the reader); "
+                   f"points fitted from the limit of quantification on, {shown.min():.3g}-{shown.max():.3g} OD above "
+                   "the blank")
     if wells is not None:
         result.wells.to_csv(make_parent(wells), index=False)
         click.echo(f"{wells}: per-well table")

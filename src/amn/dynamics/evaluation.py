@@ -61,9 +61,10 @@ def curve_r2(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = No
 
 
 def rmse(y: np.ndarray, prediction: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Root mean squared error over the (masked) points read (``y`` not NaN)."""
-    diff = np.asarray(y, float) - np.asarray(prediction, float)
-    m = np.isfinite(diff) & (True if mask is None else np.broadcast_to(mask, diff.shape))
+    """Root mean squared error over the (masked) points read (``y`` not NaN; a NaN prediction there gives NaN)."""
+    y = np.asarray(y, float)
+    diff = y - np.asarray(prediction, float)
+    m = np.isfinite(y) & (True if mask is None else np.broadcast_to(mask, diff.shape))
     return float(np.sqrt((diff[m] ** 2).mean()))
 
 

@@ -325,6 +325,9 @@ def plate_wells(
                 if np.isnan(rate) and blank is not None and smoothed.max() < floor:
                     reason = f"never above the limit of quantification ({floor:.3g} OD above the blank)"
                     issues.append(WellIssue(spec.data_file, well, reason))
+                elif np.isnan(rate) and blank is not None and curated:
+                    reason = f"no fit window inside start/stop above the limit of quantification ({floor:.3g} OD)"
+                    issues.append(WellIssue(spec.windows_file, well, reason))
                 elif np.isnan(rate):
                     reason = "start/stop window too short for a fit"
                     issues.append(WellIssue(spec.windows_file, well, reason))
