@@ -33,7 +33,8 @@ def growth_rates(raw_dir: Path, out: Path, auto: bool, figures: Path | None, wel
 
     RAW_DIR holds plates.json (plates, design rows, outlier wells and, for another
     layout than 10 media in columns 2-11 of rows A-H, the wells of each medium;
-    blank wells, if listed, are subtracted), the
+    blank wells, if listed, are subtracted; "blanked": true for readings the
+    reader blanked), the
     design files, and per plate <date>_data.csv (a time column: TIME in hours,
     Time [s], time (min) or h:mm:ss; OD600 per well; any plate format) and, for the
     curated method, <date>_start_stop.csv.

@@ -312,7 +312,6 @@ def _long_curves(table: pd.DataFrame, path: Path, media: pd.DataFrame, media_pat
                                   [spread.loc[i].to_numpy() for i in ids] if with_sd else None, ids, path)
 
 
-
 def _on_shared_times(grids: list[np.ndarray], values: list[np.ndarray], sds: list[np.ndarray] | None, ids: list[str],
                      path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Curves each on its own times (``grids``) as media x times arrays on the union of the times (NaN where a
@@ -363,10 +362,10 @@ def read_plate_folder(raw_dir: str | Path, concentration: float = 1.0, every: in
     """Mean curves per medium of the plates of a plate-reader folder (see :mod:`amn.plate_reader.files`).
 
     Per medium, the wells that are readable and not flagged as outliers give the mean ln OD and its
-    SD at every time; on a plate that declares blank wells, of the OD above the blank, floored at the
-    limit of quantification (:func:`~amn.plate_reader.growth_rates.plate_curves`).  The readings of the first plate are the times of every curve, cut to the span
-    that every plate covers (and to ``until``); a plate read at other times has its wells' ln OD
-    interpolated linearly onto them, with a note.  The design's 0/1 columns (uptake ids, ``EX_<met>_i``) become compound columns
+    SD at every time; on a blank-subtracted plate, of the OD above the blank, floored at the limit of
+    quantification (:func:`~amn.plate_reader.growth_rates.plate_curves`).  The readings of the first
+    plate are the times of every curve, cut to the span that every plate covers (and to ``until``);
+    a plate read at other times has its wells' ln OD interpolated linearly onto them, with a note.  The design's 0/1 columns (uptake ids, ``EX_<met>_i``) become compound columns
     ``<met>`` at ``concentration`` mM when present.
 
     Parameters

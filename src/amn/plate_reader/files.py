@@ -163,7 +163,7 @@ class PlateSpec:
         The readings are already blank-subtracted (by the reader): they may be 0 or negative.
     loq : float or None
         The limit of quantification (OD above the blank) given in ``plates.json`` [default: estimated
-        from the blank wells, or from the readings' noise].
+        from the blank wells, or from the wells' first readings and reading noise].
     """
 
     date: str

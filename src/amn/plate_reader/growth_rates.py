@@ -8,9 +8,11 @@ as outliers are left out of the medium mean and SD.  The conventions below repro
 published ``<date>_results.csv`` to 1e-9.
 
 A plate that declares blank wells (medium without cells) has their median reading subtracted from
-every well at each time, and only the points of a smoothed curve at or above the limit of
-quantification (``LOQ_SDS`` robust SDs of the blank readings) are fitted: the background of the
-plastic and the medium otherwise flattens the slope of ln(OD).  The published plates declare none.
+every well at each time; one whose reader already subtracted a blank is read as it is, 0 and
+negative ODs included.  Either way only the windows of a smoothed curve at or above the limit of
+quantification (``LOQ_SDS`` robust SDs of the blank, :class:`Blank`) are fitted: the background of
+the plastic and the medium otherwise flattens the slope of ln(OD).  The published plates declare
+neither.
 
 Problems of a single well (missing column, non-numeric or non-positive OD,
 start after stop) are collected as :class:`WellIssue` and the other wells are
@@ -217,9 +219,7 @@ def _zero_sd(readings: np.ndarray, first: int = 3) -> float:
     return max(spread, noise)
 
 
-def plate_curves(
-    raw_dir: str | Path, spec: PlateSpec, wells: list[str] | None = None
-) -> tuple[np.ndarray, pd.DataFrame, Blank | None, list[WellIssue]]:
+def plate_curves(raw_dir: str | Path, spec: PlateSpec) -> tuple[np.ndarray, pd.DataFrame, Blank | None, list[WellIssue]]:
     """A plate's curves, blank-subtracted when it declares blank wells or readings blanked by the reader.
 
     Parameters
@@ -228,15 +228,13 @@ def plate_curves(
         The directory of the plate files.
     spec : PlateSpec
         The plate.
-    wells : list of str, optional
-        The wells to return [default: the layout's].
 
     Returns
     -------
     times : numpy.ndarray
         Hours.
     od : pandas.DataFrame
-        One column per readable well: raw OD, or OD above the blank (then possibly <= 0).
+        One column per readable well of the layout: raw OD, or OD above the blank (then possibly <= 0).
     blank : Blank or None
         None for raw readings.
     issues : list of WellIssue
@@ -248,7 +246,7 @@ def plate_curves(
         The file cannot be read, or none of the plate's blank wells is readable.
     """
     path = Path(raw_dir) / spec.data_file
-    wells = spec.wells if wells is None else wells
+    wells = spec.wells
     times, od, issues = read_plate(path, [*wells, *spec.blanks], blanked=spec.blanked)
     kept = [w for w in wells if w in od.columns]
     if spec.blanked:
