@@ -27,6 +27,7 @@ import pandas as pd
 
 from amn.evaluation import metrics
 from amn.plate_reader.growth_rates import (
+    MAD_SCALE,
     WINDOW,
     GrowthRates,
     PlateSpec,
@@ -35,7 +36,6 @@ from amn.plate_reader.growth_rates import (
     plate_wells,
 )
 
-MAD_SCALE = 1.4826  # makes the MAD a consistent estimator of the SD for normal data
 MIN_REPLICATES = 3  # fewer replicates cannot outvote one another
 
 

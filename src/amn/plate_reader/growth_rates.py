@@ -49,7 +49,7 @@ _TIME_TOLERANCE = 1e-6  # hours; start/stop are compared with times written to 1
 __all__ = [  # the readers of amn.plate_reader.files are re-exported, as they were defined here
     "DEFAULT_LAYOUT", "SMOOTHING_PASSES", "WINDOW",
     "Blank", "GrowthRates", "PlateReaderError", "PlateSpec", "WellIssue",
-    "collect", "curated_growth_rates", "max_growth_rate", "medium_table", "plate_curves", "plate_wells",
+    "blank_of", "collect", "curated_growth_rates", "max_growth_rate", "medium_table", "plate_curves", "plate_wells",
     "read_compositions", "read_curation", "read_plate", "read_windows", "smooth", "window_slopes",
 ]
 
@@ -246,12 +246,25 @@ def plate_curves(raw_dir: str | Path, spec: PlateSpec) -> tuple[np.ndarray, pd.D
         The file cannot be read, or none of the plate's blank wells is readable.
     """
     path = Path(raw_dir) / spec.data_file
-    wells = spec.wells
-    times, od, issues = read_plate(path, [*wells, *spec.blanks], blanked=spec.blanked)
-    kept = [w for w in wells if w in od.columns]
+    times, od, issues = read_plate(path, [*spec.wells, *spec.blanks], blanked=spec.blanked)
+    blank = blank_of(od, spec, path)
+    kept = [w for w in spec.wells if w in od.columns]
+    return times, od[kept] if blank is None else od[kept].sub(blank.level, axis=0), blank, issues
+
+
+def blank_of(od: pd.DataFrame, spec: PlateSpec, path: str | Path) -> Blank | None:
+    """The blank of a plate from its readings (``od``: a column per readable well, the plate's blank wells
+    and layout wells among them), None for raw readings.
+
+    Raises
+    ------
+    PlateReaderError
+        None of the plate's blank wells is readable.
+    """
     if spec.blanked:
-        sd = _zero_sd(od[kept].to_numpy()) if kept and len(times) > 2 else 0.0
-        level, blank_wells = np.zeros(len(times)), ()
+        kept = [w for w in spec.wells if w in od.columns]
+        sd = _zero_sd(od[kept].to_numpy()) if kept and len(od) > 2 else 0.0
+        level, blank_wells = np.zeros(len(od)), ()
     elif spec.blanks:
         blank_wells = tuple(w for w in spec.blanks if w in od.columns)
         if not blank_wells:
@@ -263,10 +276,9 @@ def plate_curves(raw_dir: str | Path, spec: PlateSpec) -> tuple[np.ndarray, pd.D
         else:  # one well: the noise of its successive readings
             sd = MAD_SCALE * float(np.median(np.abs(np.diff(readings[:, 0])))) / np.sqrt(2.0)
     else:
-        return times, od, None, issues
+        return None
     sd = max(sd, np.finfo(float).eps)
-    blank = Blank(level, sd, blank_wells, spec.loq if spec.loq is not None else LOQ_SDS * sd)
-    return times, od[kept].sub(level, axis=0), blank, issues
+    return Blank(level, sd, blank_wells, spec.loq if spec.loq is not None else LOQ_SDS * sd)
 
 
 def plate_wells(

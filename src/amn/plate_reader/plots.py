@@ -14,7 +14,7 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, MaxN
 
 from amn.errors import PlateReaderError
 from amn.plate_reader.files import read_curation, well_position
-from amn.plate_reader.growth_rates import WINDOW, plate_curves, read_plate, smooth
+from amn.plate_reader.growth_rates import WINDOW, blank_of, read_plate, smooth
 
 PLATE_FORMATS = ((8, 12), (16, 24), (32, 48))  # rows x columns of the 96-, 384- and 1536-well plates
 KEPT, EXCLUDED, OTHER = "tab:blue", "tab:red", "0.6"
@@ -190,8 +190,9 @@ def plate_figures(raw_dir: str | Path, wells: pd.DataFrame, out_dir: str | Path)
             raise PlateReaderError(f"{Path(raw_dir) / 'plates.json'}: no plate {date} (named by the per-well table)")
     for date, plate in wells.groupby("plate", sort=False):
         spec = specs[str(date)]
-        times, od, _ = read_plate(Path(raw_dir) / spec.data_file, blanked=spec.blanked)  # every well: grey outside the layout
-        _, _, blank, _ = plate_curves(raw_dir, spec)
+        path = Path(raw_dir) / spec.data_file
+        times, od, _ = read_plate(path, blanked=spec.blanked)  # every well: grey outside the layout
+        blank = blank_of(od, spec, path)
         if blank is not None:  # the curves the fits used
             od = od.sub(blank.level, axis=0)
         yield plot_plate(times, od, plate, Path(out_dir) / f"{date}_curves.png", f"plate {date}", window,
