@@ -66,6 +66,10 @@ def _train_options(f):
         click.option("--hidden", default="32", show_default=True, help="Hidden sizes, comma-separated."),
         click.option("--samples", type=POSITIVE, default=3000, show_default=True,
                      help="pFBA solutions the surrogate learns from."),
+        click.option("--secretions", default="", metavar="IDS",
+                     help="Comma-separated compounds the cells secrete that feed back as substrates (e.g. ac_e): "
+                          "tracked from 0 mM (or the medium's amount), made at the network's secretion flux, taken "
+                          "up again with learned kinetics."),
         click.option("--od-to-biomass", type=click.FloatRange(min=0, min_open=True), default=0.4, show_default=True,
                      help="gDW/L per OD600 unit."),
         click.option("--ensemble", type=POSITIVE, default=1, show_default=True,
@@ -131,8 +135,8 @@ def _read(media, curves, plates, concentration, additions, every, mapping):
     return data
 
 
-def _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed, device,
-               quiet):
+def _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, secretions, od_to_biomass, ensemble, seed,
+               device, quiet):
     from amn.dynamics import DynamicAMN
 
     try:
@@ -141,9 +145,10 @@ def _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_
         sizes = ()
     if not sizes or min(sizes) < 1:
         raise ParameterError(f"--hidden {hidden!r}: comma-separated layer sizes >= 1, e.g. 64,64")
+    names = tuple(name.strip() for name in secretions.split(",") if name.strip())
     return DynamicAMN(model=model, base=base, layer=layer, epochs=epochs, lr=lr, substeps=substeps, hidden=sizes,
-                      surrogate_samples=samples, od_to_biomass=od_to_biomass, ensemble=ensemble, seed=seed, device=device,
-                      verbose=not quiet)
+                      surrogate_samples=samples, secretions=names, od_to_biomass=od_to_biomass, ensemble=ensemble,
+                      seed=seed, device=device, verbose=not quiet)
 
 
 @click.group()
@@ -162,7 +167,7 @@ def dynamic() -> None:
               show_default=True, help="Folder for scores and figures; the runs are checkpointed in REPORT/checkpoints "
                                       "until they are written.")
 def cv(media, curves, plates, concentration, additions, every, mapping, model, base, layer, epochs, lr, substeps, hidden, samples,
-       od_to_biomass, ensemble, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
+       secretions, od_to_biomass, ensemble, seed, device, quiet, folds, seeds, forecast_fraction, report) -> None:
     """Held-out media (k-fold by medium) and forecast scores of a dynamic AMN.
 
     The runs (one per seed, and the forecast) are checkpointed under
@@ -187,10 +192,11 @@ def cv(media, curves, plates, concentration, additions, every, mapping, model, b
 
     if folds > len(data.media):
         raise ParameterError(f"--folds {folds}: more folds than the {len(data.media)} media of {data.source}")
-    template = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
-                          device, quiet)
+    template = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, secretions, od_to_biomass, ensemble,
+                          seed, device, quiet)
     gm = with_notes(GrowthModel.build, model, data.compounds, layer=layer, base=template.base, samples=samples,
-                    seed=seed, source=data.media.attrs.get("source", data.source), log=None if quiet else click.echo)
+                    seed=seed, source=data.media.attrs.get("source", data.source), secretions=template.secretions,
+                    log=None if quiet else click.echo)
     click.echo(f"reactions kept: {len(gm.dynamic_network.network.reaction_ids)} of {gm.dynamic_network.full_reactions}")
 
     def make(s):
@@ -225,7 +231,7 @@ def cv(media, curves, plates, concentration, additions, every, mapping, model, b
 @_train_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory to write.")
 def fit(media, curves, plates, concentration, additions, every, mapping, model, base, layer, epochs, lr, substeps, hidden, samples,
-        od_to_biomass, ensemble, seed, device, quiet, out) -> None:
+        secretions, od_to_biomass, ensemble, seed, device, quiet, out) -> None:
     """Train a dynamic AMN on every curve and save it.
 
     The run is checkpointed under OUT/checkpoints: rerun the same command after an interruption to
@@ -233,8 +239,8 @@ def fit(media, curves, plates, concentration, additions, every, mapping, model, 
     """
     check_output(out, folder=True)
     data = _read(media, curves, plates, concentration, additions, every, mapping)
-    estimator = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, od_to_biomass, ensemble, seed,
-                           device, quiet)
+    estimator = _estimator(model, base, layer, epochs, lr, substeps, hidden, samples, secretions, od_to_biomass,
+                           ensemble, seed, device, quiet)
     checkpoints = out / "checkpoints"
     try:
         with_notes(estimator.fit, data, checkpoint_dir=checkpoints)
@@ -256,7 +262,8 @@ def fit(media, curves, plates, concentration, additions, every, mapping, model, 
               "(starting from --od0 at the first).")
 @click.option("--od0", type=float, help="ln OD at the first time, without --curves [default: -2.5].")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV of predicted curves: medium, time, log_od, and one column per compound (mM).")
+              help="CSV of predicted curves: medium, time, log_od, and one column per compound and secreted product "
+                   "(mM).")
 @click.option("--kinetics", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of the learned kinetics per medium: lags, Vmax, availability, Km, amounts, death rate and delay.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), help="Folder for curve figures.")
@@ -301,7 +308,7 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, m
     for i, medium in enumerate(table.index):
         for k, t in enumerate(times):
             rows.append({"medium": medium, "time": t, "log_od": log_od[i, k],
-                         **{c: conc[i, k, j] for j, c in enumerate(estimator.compounds_)}})
+                         **{c: conc[i, k, j] for j, c in enumerate(estimator.state_)}})
     pd.DataFrame(rows).to_csv(make_parent(out), index=False)
     click.echo(f"{out}: {len(table)} media x {len(times)} times")
     if kinetics is not None:
@@ -309,7 +316,7 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, m
         click.echo(f"{kinetics}: learned kinetics of {len(table)} media")
     if figures is not None:
         ids = [str(i) for i in table.index[:12]]
-        plot_depletion(times, conc[:12], estimator.compounds_, ids, figures / "depletion")
+        plot_depletion(times, conc[:12], estimator.state_, ids, figures / "depletion")
         if measured is not None:
             plot_curves(times, measured.log_od[:12], log_od[:12], ids, figures / "curves",
                         sd=None if measured.sd is None else measured.sd[:12])

@@ -165,13 +165,15 @@ class PlainDynamicFBA:
 
     def fit(self, curves: CurveSet, until: float | None = None) -> PlainDynamicFBA:
         """Nothing to learn: builds the fixed model for the curves' compounds."""
-        scale = curves.media.to_numpy(float).max(axis=0)
+        dn = self.growth_model.dynamic_network
+        scale = dn.initial_state(curves.media.to_numpy(float)).max(axis=0)
         self.module_ = DynamicFBA(self.growth_model.growth_map, scale, u_max=self.growth_model.u_max,
-                                  substeps=self.substeps, od_to_biomass=self.od_to_biomass).double()
+                                  substeps=self.substeps, od_to_biomass=self.od_to_biomass,
+                                  secreted=dn.secreted_index).double()
         self.module_.fix_kinetics(self.vmax, self.km)
         return self
 
     def predict(self, curves: CurveSet) -> np.ndarray:
         with torch.no_grad():
-            c0 = torch.as_tensor(curves.media.to_numpy(float))
+            c0 = torch.as_tensor(self.growth_model.dynamic_network.initial_state(curves.media.to_numpy(float)))
             return self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od[:, 0]))[0].numpy()

@@ -31,9 +31,9 @@ from sklearn.base import BaseEstimator
 
 from amn.dynamics.curves import CurveSet
 from amn.dynamics.evaluation import curve_r2
-from amn.dynamics.growth_model import GrowthModel, surrogate_shape
-from amn.dynamics.model import DynamicFBA, LayerGrowth, SurrogateGrowth
-from amn.dynamics.network import DynamicNetwork, compound_uptakes
+from amn.dynamics.growth_model import GrowthModel, layer_growth, surrogate_shape
+from amn.dynamics.model import DynamicFBA, SurrogateGrowth
+from amn.dynamics.network import DynamicNetwork, compound_uptakes, secretion_outflows
 from amn.errors import ModelLoadError, NotFittedError, ParameterError
 from amn.models.persist import read_model_dir, write_model_dir
 from amn.models.runtime import resolve_device
@@ -70,6 +70,10 @@ class DynamicAMN(BaseEstimator):
     reduce : bool, default True
         Reduce the network on the media's compounds.
     surrogate_samples : int, default 3000
+    secretions : sequence of str, default ()
+        Compounds the cells secrete that feed back as substrates (acetate: ``ac_e``): tracked from the
+        medium's amount (0 mM when the table lacks them), made at the network's secretion flux and taken
+        up again with learned kinetics (diauxie on a by-product).
     hidden : sequence of int, default (32,)
         Hidden sizes of the network from the initial medium to the kinetics.
     substeps : int, default 4
@@ -104,14 +108,16 @@ class DynamicAMN(BaseEstimator):
     ----------
     module_, growth_model_, history_, compounds_, scale_, folds_, learn_amounts_, device_,
     seconds_per_epoch_, n_reactions_kept_, resumed_epochs_
+    products_ : list of str
+        Secreted compounds the media lack, tracked after ``compounds_`` (see ``secretions``).
     """
 
     def __init__(self, model="iML1515", layer: str = "surrogate", growth_model: GrowthModel | None = None,
                  base: str | Sequence[str] = "m9", oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True,
-                 surrogate_samples: int = 3000, hidden: Sequence[int] = (32,), substeps: int = 4,
-                 od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto", epochs: int = 400,
-                 lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05, ensemble: int = 1, seed: int = 0,
-                 device: str = "auto", verbose: bool = False) -> None:
+                 surrogate_samples: int = 3000, secretions: Sequence[str] = (), hidden: Sequence[int] = (32,),
+                 substeps: int = 4, od_to_biomass: float = 0.4, background: bool = True, amounts: str = "auto",
+                 epochs: int = 400, lr: float = 0.02, weight_decay: float = 1e-4, sd_floor: float = 0.05,
+                 ensemble: int = 1, seed: int = 0, device: str = "auto", verbose: bool = False) -> None:
         self.model = model
         self.layer = layer
         self.growth_model = growth_model
@@ -120,6 +126,7 @@ class DynamicAMN(BaseEstimator):
         self.u_max = u_max
         self.reduce = reduce
         self.surrogate_samples = surrogate_samples
+        self.secretions = secretions
         self.hidden = hidden
         self.substeps = substeps
         self.od_to_biomass = od_to_biomass
@@ -140,7 +147,13 @@ class DynamicAMN(BaseEstimator):
             return self.growth_model
         return GrowthModel.build(self.model, curves.compounds, layer=self.layer, base=self.base, oxygen=self.oxygen,
                                  u_max=self.u_max, reduce=self.reduce, samples=self.surrogate_samples, seed=self.seed,
-                                 source=curves.media.attrs.get("source", curves.source))
+                                 source=curves.media.attrs.get("source", curves.source),
+                                 secretions=self._secretions())
+
+    def _secretions(self) -> list[str]:
+        if self.secretions is None:
+            return []
+        return [self.secretions] if isinstance(self.secretions, str) else list(self.secretions)
 
     def _check_params(self) -> None:
         for name in ("epochs", "substeps", "ensemble"):
@@ -149,6 +162,8 @@ class DynamicAMN(BaseEstimator):
         for name in ("lr", "od_to_biomass", "u_max", "sd_floor"):
             if not float(getattr(self, name)) > 0:
                 raise ParameterError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not all(isinstance(name, str) and name for name in self._secretions()):
+            raise ParameterError(f"secretions: compound names, got {self.secretions!r}")
         if self.amounts not in AMOUNTS:
             raise ParameterError(f"amounts must be one of {', '.join(AMOUNTS)}, got {self.amounts!r}")
         if not len(self.hidden) or min(int(h) for h in self.hidden) < 1:
@@ -191,13 +206,16 @@ class DynamicAMN(BaseEstimator):
         self._check_params()
         device = resolve_device(self.device)
         growth_model = self._growth_model(curves)
-        uptakes = compound_uptakes(growth_model.dynamic_network.network, curves.compounds,
-                                   curves.media.attrs.get("source", curves.source))
-        if uptakes != growth_model.dynamic_network.uptakes:
+        dn = growth_model.dynamic_network
+        uptakes = compound_uptakes(dn.network, curves.compounds, curves.media.attrs.get("source", curves.source))
+        if uptakes != dn.uptakes[:len(dn.compounds)]:
             raise ParameterError(f"{curves.source}: compounds differ from those of the growth model "
-                                 f"({len(curves.compounds)} vs {len(growth_model.dynamic_network.uptakes)})")
+                                 f"({len(curves.compounds)} vs {len(dn.compounds)})")
+        if secretion_outflows(dn.network, self._secretions(), dn.compounds)[2] != dn.outflows:
+            raise ParameterError(f"secretions {self._secretions()} differ from those of the growth model "
+                                 f"({dn.secreted})")
         torch.manual_seed(self.seed)
-        scale = curves.media.to_numpy(float).max(axis=0)
+        scale = dn.initial_state(curves.media.to_numpy(float)).max(axis=0)
         folds = None if folds is None else np.asarray(folds, dtype=int)
         n_folds = 1 if folds is None else int(folds.max()) + 1
         members = n_folds * int(self.ensemble)  # member e * n_folds + f: copy e of fold f
@@ -207,9 +225,9 @@ class DynamicAMN(BaseEstimator):
         module = DynamicFBA(growth_map, scale, u_max=growth_model.u_max, hidden=tuple(self.hidden),
                             substeps=self.substeps, od_to_biomass=self.od_to_biomass, members=members,
                             learn_amounts=learn_amounts, background=self.background,
-                            lag0=LAG_START * span, width0=WIDTH_START * span,
-                            delay0=DELAY_START * span).to(device=device, dtype=torch.float64)
-        c0, times, y, w, y0 = (t.to(device) for t in self._tensors(curves, until))
+                            lag0=LAG_START * span, width0=WIDTH_START * span, delay0=DELAY_START * span,
+                            secreted=dn.secreted_index).to(device=device, dtype=torch.float64)
+        c0, times, y, w, y0 = (t.to(device) for t in self._tensors(curves, until, dn))
         w = w.expand(members, -1, -1)
         if folds is not None:
             member_fold = np.arange(members) % n_folds
@@ -261,7 +279,7 @@ class DynamicAMN(BaseEstimator):
                                  "try a smaller lr")
         module.load_state_dict(best_state)
         self.module_, self.growth_model_, self.history_ = module.eval(), growth_model, history
-        self.compounds_, self.scale_, self.folds_ = list(curves.compounds), scale, folds
+        self.compounds_, self.products_, self.scale_, self.folds_ = list(curves.compounds), list(dn.products), scale, folds
         self.learn_amounts_, self.device_ = learn_amounts, device
         ran = history[start_epoch:]  # the epochs run in this call (a resumed run's others were timed before)
         self.resumed_epochs_ = start_epoch
@@ -279,8 +297,8 @@ class DynamicAMN(BaseEstimator):
             digest.update(repr(value).encode() if not torch.is_tensor(value) else value.detach().cpu().numpy().tobytes())
         return digest.hexdigest()
 
-    def _tensors(self, curves: CurveSet, until: float | None):
-        c0 = torch.as_tensor(curves.media.to_numpy(float), dtype=torch.float64)
+    def _tensors(self, curves: CurveSet, until: float | None, dn: DynamicNetwork):
+        c0 = torch.as_tensor(dn.initial_state(curves.media.to_numpy(float)), dtype=torch.float64)
         times = torch.as_tensor(curves.times, dtype=torch.float64)
         read = curves.read  # a time a medium was not read at weighs nothing
         y = torch.as_tensor(np.where(read, curves.log_od, 0.0), dtype=torch.float64)
@@ -335,10 +353,17 @@ class DynamicAMN(BaseEstimator):
             raise ParameterError(f"{media.attrs.get('source', 'media')}: column {self.compounds_[j]}: "
                                  f"{values[row, j]:g} is not a 0/1 mark (the model was trained on 0/1 media and "
                                  "learned the amounts)")
+        values = self.growth_model_.dynamic_network.initial_state(values)
         return torch.as_tensor(values, dtype=torch.float64, device=self.device_)
 
+    @property
+    def state_(self) -> list[str]:
+        """The concentrations simulated: ``compounds_``, then ``products_``."""
+        self._check_fitted()
+        return [*self.compounds_, *self.products_]
+
     def simulate(self, media: pd.DataFrame, times, log_od0, members: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """ln OD (media x T) and concentrations (media x T x compounds, mM) of new media: the members' mean,
+        """ln OD (media x T) and concentrations (media x T x ``state_``, mM) of new media: the members' mean,
         or with ``members`` each member's (a leading axis: the ensemble's copies, times the folds when
         fitted with folds).
 
@@ -391,14 +416,15 @@ class DynamicAMN(BaseEstimator):
     def kinetics(self, media: pd.DataFrame) -> pd.DataFrame:
         """The learned kinetics per medium: the lags' width (h), the death rate of the starved culture
         (1/h), its delay (h of starvation) and the delay's width (h), and per compound its lag (h),
-        Vmax, availability, Km (mM) and the amount (mM per unit of the table; 1 for given concentrations)."""
+        Vmax, availability, Km (mM) and the amount (mM per unit of the table; 1 for given concentrations),
+        products (``products_``) included."""
         self._check_fitted()
         with torch.no_grad():
             k = {key: value.mean(0).cpu() for key, value in self.module_.kinetics(self._media(media)).items()}
             amounts = self.module_.amounts().mean(0).cpu()
         columns = {"lag_width_h": k["width"][:, 0].numpy(), "death_rate_per_h": k["death"][:, 0].numpy(),
                    "death_delay_h": k["delay"][:, 0].numpy(), "death_width_h": k["death_width"][:, 0].numpy()}
-        for j, c in enumerate(self.compounds_):
+        for j, c in enumerate(self.state_):
             columns[f"lag_h_{c}"] = k["lag"][:, j].numpy()
             columns[f"vmax_{c}"] = k["vmax"][:, j].numpy()
             columns[f"availability_{c}"] = k["availability"][:, j].numpy()
@@ -415,11 +441,13 @@ class DynamicAMN(BaseEstimator):
         params = {k: v for k, v in self.get_params().items() if k not in ("growth_model", "model", "device")}
         params["base"] = params["base"] if isinstance(params["base"], str) else list(params["base"])
         params["hidden"] = list(params["hidden"])
+        params["secretions"] = self._secretions()
         description = {
             "arch": ARCH, "params": params, "model": str(self.model) if isinstance(self.model, (str, Path)) else None,
             "medium": dn.medium, "measured": [dn.network.objective_id], "loss_scales": {},
             "input_min": [0.0] * len(self.compounds_), "input_max": [float(s) for s in self.scale_],
-            "compounds": self.compounds_, "base_bounds": dn.base_bounds.tolist(), "full_reactions": dn.full_reactions,
+            "compounds": self.compounds_, "products": dn.products, "secreted": dn.secreted, "outflows": dn.outflows,
+            "base_bounds": dn.base_bounds.tolist(), "full_reactions": dn.full_reactions,
             "n_reactions_kept": self.n_reactions_kept_, "surrogate_r2": gm.surrogate_r2,
             "surrogate_shape": surrogate_shape(gm.growth_map), "seconds_per_epoch": self.seconds_per_epoch_,
             "history": self.history_, "metrics": metrics or {}, "members": self.module_.members,
@@ -447,22 +475,20 @@ class DynamicAMN(BaseEstimator):
             estimator = cls(model=d.get("model") or "network.xml", device=device, **params)
             n_base = len(d["base_bounds"])
             dn = DynamicNetwork(saved.network, int(d["full_reactions"]), list(d["medium"][:n_base]),
-                                list(d["compounds"]), list(d["medium"][n_base:]), np.asarray(d["base_bounds"]), 0.0)
+                                list(d["compounds"]), list(d["medium"][n_base:]), np.asarray(d["base_bounds"]), 0.0,
+                                list(d.get("products", [])), list(d.get("secreted", [])), list(d.get("outflows", [])))
             if estimator.layer == "surrogate":
                 shape = d["surrogate_shape"]
-                growth_map = SurrogateGrowth(len(dn.compounds), estimator.u_max, shape["pieces"], shape["hidden"]).double()
+                growth_map = SurrogateGrowth(len(dn.state), estimator.u_max, shape["pieces"], shape["hidden"],
+                                             dn.secreted_index).double()
             else:
-                from amn.layers import ExactFBA, InteriorPoint
-
-                matrices = dn.network.matrices(medium=dn.medium)
-                inner = ExactFBA(matrices, method="pfba") if estimator.layer == "exact" else InteriorPoint(matrices)
-                growth_map = LayerGrowth(inner, matrices.objective, n_base, dn.base_bounds)
+                growth_map = layer_growth(dn, estimator.layer)
             growth_map.requires_grad_(False)
             learn_amounts = bool(d["learn_amounts"])
             module = DynamicFBA(growth_map, d["input_max"], u_max=estimator.u_max, hidden=tuple(estimator.hidden),
                                 substeps=estimator.substeps, od_to_biomass=estimator.od_to_biomass,
                                 members=int(d.get("members", 1)), learn_amounts=learn_amounts,
-                                background=bool(estimator.background)).double()
+                                background=bool(estimator.background), secreted=dn.secreted_index).double()
             module.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in saved.weights.items()})
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -471,6 +497,7 @@ class DynamicAMN(BaseEstimator):
         estimator.module_ = module.to(estimator.device_).eval()
         estimator.growth_model_ = GrowthModel(dn, growth_map, estimator.layer, estimator.u_max, d.get("surrogate_r2"))
         estimator.history_, estimator.compounds_ = d.get("history", []), list(d["compounds"])
+        estimator.products_ = list(dn.products)
         estimator.scale_ = np.asarray(d["input_max"], dtype=float)
         estimator.folds_ = None if d.get("folds") is None else np.asarray(d["folds"], dtype=int)
         estimator.learn_amounts_ = learn_amounts

@@ -86,7 +86,8 @@ def plot_curves(times: np.ndarray, measured: np.ndarray, predicted: np.ndarray, 
 
 def plot_depletion(times: np.ndarray, concentrations: np.ndarray, compounds: Sequence[str], ids: Sequence[str],
                    path, top: int = 5, title: str = "") -> list[Path]:
-    """Predicted concentrations (mM) over time, one panel per medium, its ``top`` most abundant compounds.
+    """Predicted concentrations (mM) over time, one panel per medium, its ``top`` most abundant compounds
+    (at their peak: a secreted product that starts at 0 mM counts).
 
     Parameters
     ----------
@@ -107,9 +108,9 @@ def plot_depletion(times: np.ndarray, concentrations: np.ndarray, compounds: Seq
     """
     plt, fig, axes = _grid(len(ids))
     for i, ax in enumerate(axes[: len(ids)]):
-        start = concentrations[i, 0]
-        for j in np.argsort(-start)[:top]:
-            if start[j] > 0:
+        peak = concentrations[i].max(axis=0)
+        for j in np.argsort(-peak)[:top]:
+            if peak[j] > 0:
                 ax.plot(times, concentrations[i, :, j], label=compounds[j])
         ax.set_title(str(ids[i]), fontsize=9)
         ax.set_xlabel("hours", fontsize=8)

@@ -63,6 +63,7 @@ class GrowthModel:
         dn.network.write_sbml(directory / "network.xml")
         (directory / "growth.json").write_text(json.dumps({
             "base": dn.base, "compounds": dn.compounds, "uptakes": dn.uptakes, "base_bounds": dn.base_bounds.tolist(),
+            "products": dn.products, "secreted": dn.secreted, "outflows": dn.outflows,
             "full_reactions": dn.full_reactions, "u_max": self.u_max, "surrogate_r2": self.surrogate_r2,
             "shape": surrogate_shape(self.growth_map), "seconds": self.seconds}, indent=1))
         return directory
@@ -81,8 +82,10 @@ class GrowthModel:
             d = json.loads((directory / "growth.json").read_text())
             network = make_unidirectional(directory / "network.xml")
             dn = DynamicNetwork(network, d["full_reactions"], d["base"], d["compounds"], d["uptakes"],
-                                np.asarray(d["base_bounds"]), 0.0)
-            growth_map = SurrogateGrowth(len(dn.compounds), d["u_max"], d["shape"]["pieces"], d["shape"]["hidden"])
+                                np.asarray(d["base_bounds"]), 0.0, d.get("products", []), d.get("secreted", []),
+                                d.get("outflows", []))
+            growth_map = SurrogateGrowth(len(dn.state), d["u_max"], d["shape"]["pieces"], d["shape"]["hidden"],
+                                         dn.secreted_index)
             growth_map = growth_map.double()
             growth_map.load_state_dict(load_file(str(directory / "growth.safetensors")))
         except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
@@ -93,7 +96,8 @@ class GrowthModel:
     @classmethod
     def build(cls, model, compounds: Sequence[str], *, layer: str = "surrogate", base: str | Sequence[str] = "m9",
               oxygen: float = 20.0, u_max: float = 10.0, reduce: bool = True, samples: int = 3000, seed: int = 0,
-              source: str = "media", surrogate_epochs: int = 1000, log=None) -> GrowthModel:
+              source: str = "media", surrogate_epochs: int = 1000, secretions: Sequence[str] = (),
+              log=None) -> GrowthModel:
         """Reduce the network on the compounds and build its growth map.
 
         Parameters
@@ -109,6 +113,9 @@ class GrowthModel:
             pFBA solutions the surrogate learns from (a fifth more are solved to measure it).
         surrogate_epochs : int
             Adam steps of the surrogate's fit.
+        secretions : sequence of str
+            Compounds whose secretion feeds back as a substrate (acetate: ``ac_e``); those the media
+            lack are tracked from 0 mM (:func:`~amn.dynamics.network.secretion_outflows`).
         log : callable, optional
             Called with a line per stage.
 
@@ -121,33 +128,55 @@ class GrowthModel:
         say = log or (lambda line: None)
         start = time.perf_counter()
         dn = dynamic_network(model, compounds, base=base, oxygen=oxygen, u_max=u_max, reduce=reduce, seed=seed,
-                             source=source)
+                             source=source, secretions=secretions)
         say(f"network: {dn.full_reactions} -> {len(dn.network.reaction_ids)} reactions kept ({dn.seconds:.0f} s)")
-        matrices = dn.network.matrices(medium=dn.medium)
         if layer == "surrogate":
             n_test = max(samples // 5, 10)
             bounds = sample_bounds(samples + n_test, len(dn.uptakes), u_max, seed + 1)
             fluxes, growth = label(dn.network, dn.medium, dn.base_bounds, bounds)
-            uptakes = fluxes[:, dn.network.index(dn.uptakes)]
+            uptakes = net_uptakes(dn, fluxes)
             growth_map = fit_surrogate(bounds[:samples], growth[:samples], uptakes[:samples], u_max, seed=seed,
-                                       epochs=surrogate_epochs)
-            r2 = surrogate_scores(growth_map, bounds[samples:], growth[samples:], uptakes[samples:])
-            say(f"surrogate: {samples} pFBA solutions; held-out R2 growth {r2['growth']:.4f}, uptakes {r2['uptakes']:.4f}")
+                                       epochs=surrogate_epochs, secreted=dn.secreted_index)
+            r2 = surrogate_scores(growth_map, bounds[samples:], growth[samples:], uptakes[samples:], dn.secreted_index)
+            secreted = f", secreted {r2['secreted']:.4f}" if "secreted" in r2 else ""
+            say(f"surrogate: {samples} pFBA solutions; held-out R2 growth {r2['growth']:.4f}, uptakes "
+                f"{r2['uptakes']:.4f}{secreted}")
         else:
-            from amn.layers import ExactFBA, InteriorPoint
-
-            inner = ExactFBA(matrices, method="pfba") if layer == "exact" else InteriorPoint(matrices)
-            growth_map, r2 = LayerGrowth(inner, matrices.objective, len(dn.base), dn.base_bounds), None
+            growth_map, r2 = layer_growth(dn, layer), None
             growth_map.requires_grad_(False)
         return cls(dn, growth_map, layer, u_max, r2, time.perf_counter() - start)
 
 
-def surrogate_scores(surrogate: SurrogateGrowth, bounds, growth, uptakes) -> dict:
-    """R² of the surrogate against pFBA on samples it did not learn from: growth, and uptakes pooled."""
+def net_uptakes(dn: DynamicNetwork, fluxes: np.ndarray) -> np.ndarray:
+    """Net uptake of each tracked compound (samples x state) in fluxes of the network: uptake minus
+    secretion for the secreted ones."""
+    net = fluxes[:, dn.network.index(dn.uptakes)]
+    if dn.secreted:
+        net[:, dn.secreted_index] -= fluxes[:, dn.network.index(dn.outflows)]
+    return net
+
+
+def layer_growth(dn: DynamicNetwork, layer: str) -> LayerGrowth:
+    """The growth map of the mechanistic layer ``"exact"`` (:class:`~amn.layers.ExactFBA`, pFBA) or ``"ipm"``
+    (:class:`~amn.layers.InteriorPoint`) on the network's medium, secretions subtracted."""
+    from amn.layers import ExactFBA, InteriorPoint
+
+    matrices = dn.network.matrices(medium=dn.medium)
+    inner = ExactFBA(matrices, method="pfba") if layer == "exact" else InteriorPoint(matrices)
+    return LayerGrowth(inner, matrices.objective, len(dn.base), dn.base_bounds, dn.network.index(dn.outflows),
+                       dn.secreted_index)
+
+
+def surrogate_scores(surrogate: SurrogateGrowth, bounds, growth, uptakes, secreted: Sequence[int] = ()) -> dict:
+    """R² of the surrogate against pFBA on samples it did not learn from: growth, net uptakes pooled, and
+    the net uptakes of the secreted compounds pooled (when there are)."""
     ok = np.isfinite(growth)
     with torch.no_grad():
         mu, v = surrogate(torch.as_tensor(bounds[ok], dtype=torch.float64))
-    return {"growth": r2(growth[ok], mu.numpy()), "uptakes": r2(uptakes[ok].ravel(), v.numpy().ravel())}
+    scores = {"growth": r2(growth[ok], mu.numpy()), "uptakes": r2(uptakes[ok].ravel(), v.numpy().ravel())}
+    if len(secreted):
+        scores["secreted"] = r2(uptakes[ok][:, secreted].ravel(), v.numpy()[:, secreted].ravel())
+    return scores
 
 
 def surrogate_shape(growth_map) -> dict | None:

@@ -10,13 +10,15 @@ reading may be optical background.  At each step
    width ``w`` predicted from the initial medium by a small network, and ``Km_j`` learned per
    compound; capped by what is there, ``u_j <= C_j / (X h)``.  ``t`` counts hours from the first
    time, the inoculum the simulation starts from: a clock that starts at 10 h changes nothing;
-2. a growth map turns the bounds into a growth rate ``mu`` and uptake fluxes
-   ``v`` (mmol/gDW/h) -- the mechanistic layer: :class:`LayerGrowth` runs one of
+2. a growth map turns the bounds into a growth rate ``mu`` and net uptake fluxes
+   ``v`` (mmol/gDW/h; negative for a compound the cells secrete, such as acetate, which then
+   accumulates and is taken up again once its own uptake opens) -- the mechanistic layer: :class:`LayerGrowth` runs one of
    :mod:`amn.layers` (exact FBA, interior point) on the network,
    :class:`SurrogateGrowth` is that map learned once from the network's pFBA
    solutions and then frozen (the reservoir pattern);
 3. Euler on ``log X``: ``log X += (mu - d) h``, and ``C -= v X h phi(mu h)`` (``phi(z) = (e^z - 1) / z``,
-   the consumption of the step's exponential growth, exact for constant rates), never below zero.
+   the consumption or secretion of the step's exponential growth, exact for constant rates), never
+   below zero.
 
 Starved cultures decline (lysis in stationary phase): a starvation clock ``tau`` runs at the share of
 the initial uptake capacity that is gone, ``s = 1 - sum_j Vmax_j C_j / (Km_j + C_j) / (the same at
@@ -88,9 +90,14 @@ class LayerGrowth(nn.Module):
         Number of base uptakes (first medium inputs), held at ``base_bounds``.
     base_bounds : array_like
         Their bounds.
+    outflows : sequence of int
+        Columns of the outflows of the secreted compounds (their fluxes are subtracted from their uptakes).
+    secreted : sequence of int
+        Where each secreted compound sits among the compounds.
     """
 
-    def __init__(self, layer: nn.Module, objective, n_base: int, base_bounds) -> None:
+    def __init__(self, layer: nn.Module, objective, n_base: int, base_bounds, outflows: Sequence[int] = (),
+                 secreted: Sequence[int] = ()) -> None:
         super().__init__()
         self.layer = layer
         self.n_base = int(n_base)
@@ -98,13 +105,18 @@ class LayerGrowth(nn.Module):
         self.register_buffer("compound_columns", index[self.n_base:].long())
         self.register_buffer("c", torch.as_tensor(np.asarray(objective, dtype=float)))
         self.register_buffer("base_bounds", torch.as_tensor(np.asarray(base_bounds, dtype=float)))
+        self.register_buffer("outflow_columns", torch.as_tensor(np.asarray(outflows, dtype=np.int64)), persistent=False)
+        self.register_buffer("secreted_index", torch.as_tensor(np.asarray(secreted, dtype=np.int64)), persistent=False)
 
     def forward(self, u: Tensor) -> tuple[Tensor, Tensor]:
-        """``(growth (batch,), uptakes (batch x n_c))`` for compound uptake bounds ``u`` (batch x n_c)."""
+        """``(growth (batch,), net uptakes (batch x n_c))`` for compound uptake bounds ``u`` (batch x n_c)."""
         base = self.base_bounds.to(u.dtype).expand(u.shape[0], -1)
         V = self.layer(torch.cat([base, u], dim=1))
         V = torch.nan_to_num(V.to(u.dtype))
-        return V @ self.c.to(u.dtype), V[:, self.compound_columns]
+        v = V[:, self.compound_columns]
+        if len(self.secreted_index):
+            v = v.index_add(1, self.secreted_index, -V[:, self.outflow_columns])
+        return V @ self.c.to(u.dtype), v
 
 
 class SurrogateGrowth(nn.Module):
@@ -113,7 +125,8 @@ class SurrogateGrowth(nn.Module):
     Growth has the shape of an LP value function: ``mu(u) = max(0, min_k (b_k + w_k . u))``
     with ``w_k >= 0`` and ``b_k >= 0`` (concave, non-decreasing, piecewise linear), and one
     piece through the origin so that no substrate means no growth.  Uptakes are fractions of
-    the bounds, ``v = u * sigmoid(g(u))``, so a compound is never taken up beyond its bound.
+    the bounds, ``v = u * sigmoid(g(u))``, so a compound is never taken up beyond its bound; a
+    secreted compound's net uptake subtracts its secretion, ``u_max softplus(s(u))``.
 
     Parameters
     ----------
@@ -123,15 +136,20 @@ class SurrogateGrowth(nn.Module):
     pieces : int
         Number of affine pieces of the growth.
     hidden : int
-        Width of the uptake network.
+        Width of the uptake (and secretion) network.
+    secreted : sequence of int
+        The compounds whose secretion is learned.
     """
 
-    def __init__(self, n_compounds: int, u_max: float = 10.0, pieces: int = 64, hidden: int = 64) -> None:
+    def __init__(self, n_compounds: int, u_max: float = 10.0, pieces: int = 64, hidden: int = 64,
+                 secreted: Sequence[int] = ()) -> None:
         super().__init__()
         self.u_max = float(u_max)
         self.w = nn.Parameter(torch.randn(pieces, n_compounds) * 0.5 - 2.0)
         self.b = nn.Parameter(torch.randn(pieces) * 0.5 - 1.0)
         self.uptake = _mlp([n_compounds, hidden, hidden, n_compounds])
+        self.register_buffer("secreted_index", torch.as_tensor(np.asarray(secreted, dtype=np.int64)), persistent=False)
+        self.secretion = _mlp([n_compounds, hidden, hidden, len(secreted)]) if len(secreted) else None
 
     def growth(self, u: Tensor) -> Tensor:
         """Growth rate (1/h) for bounds ``u`` (batch x n_c)."""
@@ -140,8 +158,12 @@ class SurrogateGrowth(nn.Module):
         return torch.relu((s @ nn.functional.softplus(self.w).T + b).amin(dim=1))
 
     def forward(self, u: Tensor) -> tuple[Tensor, Tensor]:
-        """``(growth (batch,), uptakes (batch x n_c))``."""
-        return self.growth(u), u * torch.sigmoid(self.uptake(u / self.u_max))
+        """``(growth (batch,), net uptakes (batch x n_c))``."""
+        v = u * torch.sigmoid(self.uptake(u / self.u_max))
+        if self.secretion is not None:
+            made = self.u_max * nn.functional.softplus(self.secretion(u / self.u_max))
+            v = v.index_add(1, self.secreted_index, -made)
+        return self.growth(u), v
 
 
 class _MemberMLP(nn.Module):
@@ -201,14 +223,21 @@ class DynamicFBA(nn.Module):
         none and stays there.
     delay0 : float
         Starting death delay (hours of starvation).
+    secreted : sequence of int
+        Compounds the growth map may secrete: their uptake kinetics hold in every medium, those that
+        start at 0 mM included.
     """
 
     def __init__(self, growth_map: nn.Module, scale, u_max: float = 10.0, hidden: Sequence[int] = (32,),
                  substeps: int = 4, od_to_biomass: float = 0.4, members: int = 1, learn_amounts: bool = False,
-                 background: bool = False, lag0: float = 2.0, width0: float = 0.5, delay0: float = 2.0) -> None:
+                 background: bool = False, lag0: float = 2.0, width0: float = 0.5, delay0: float = 2.0,
+                 secreted: Sequence[int] = ()) -> None:
         super().__init__()
         scale = np.asarray(scale, dtype=float)
         n = len(scale)
+        made = np.zeros(n, dtype=bool)
+        made[np.asarray(secreted, dtype=int)] = True
+        self.register_buffer("made", torch.as_tensor(made), persistent=False)
         self.growth_map = growth_map
         self.n_compounds, self.u_max, self.substeps, self.members = n, float(u_max), int(substeps), int(members)
         self.log_factor = float(np.log(od_to_biomass))
@@ -261,7 +290,7 @@ class DynamicFBA(nn.Module):
         x = (c0 / self.scale).to(self.log_km.dtype).expand(self.members, -1, -1)
         raw = self.net(x)
         out = {name: raw[..., where] for name, where in self.slices.items()}
-        present = (c0 > 0).to(x.dtype)
+        present = ((c0 > 0) | self.made).to(x.dtype)
         return {"vmax": self.u_max * torch.sigmoid(out["vmax"]) * present,
                 "availability": torch.sigmoid(out["availability"]),
                 "lag": nn.functional.softplus(out["lag"]),
@@ -326,7 +355,8 @@ class DynamicFBA(nn.Module):
 
 
 def fit_surrogate(bounds: np.ndarray, growth: np.ndarray, uptakes: np.ndarray, u_max: float, *, pieces: int = 64,
-                  hidden: int = 64, epochs: int = 3000, lr: float = 1e-2, seed: int = 0) -> SurrogateGrowth:
+                  hidden: int = 64, epochs: int = 3000, lr: float = 1e-2, seed: int = 0,
+                  secreted: Sequence[int] = ()) -> SurrogateGrowth:
     """Learn the growth map of pFBA solutions (samples of :func:`amn.dynamics.network.label`), frozen.
 
     Parameters
@@ -336,10 +366,10 @@ def fit_surrogate(bounds: np.ndarray, growth: np.ndarray, uptakes: np.ndarray, u
     growth : numpy.ndarray
         samples growth rates (NaN rows are dropped).
     uptakes : numpy.ndarray
-        samples x n_c uptake fluxes.
+        samples x n_c net uptake fluxes (uptake minus secretion).
     u_max : float
         Largest bound.
-    pieces, hidden : int
+    pieces, hidden, secreted
         See :class:`SurrogateGrowth`.
     epochs : int
         Full-batch Adam steps.
@@ -353,7 +383,7 @@ def fit_surrogate(bounds: np.ndarray, growth: np.ndarray, uptakes: np.ndarray, u
     """
     ok = np.isfinite(growth) & np.isfinite(uptakes).all(axis=1)
     torch.manual_seed(seed)
-    model = SurrogateGrowth(bounds.shape[1], u_max, pieces, hidden).double()
+    model = SurrogateGrowth(bounds.shape[1], u_max, pieces, hidden, secreted).double()
     U, g, V = (torch.as_tensor(a[ok], dtype=torch.float64) for a in (bounds, growth, uptakes))
     g_scale = g.abs().max().clamp_min(1e-12)
     v_scale = 0.1 * float(u_max)

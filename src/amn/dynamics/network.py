@@ -4,7 +4,9 @@ and the pFBA samples its growth map is learned from.
 The medium of a dynamic model is a base (salts, oxygen: uptakes held at fixed
 bounds; E. coli's M9 salts by default, or the model's own salts for another
 organism) and the compounds of the media table, one uptake per compound column
-(:func:`compound_uptakes`).  Non-growth maintenance (every forced flux, such as
+(:func:`compound_uptakes`).  Products the cells secrete and take up again (acetate) are tracked
+as compounds too (:func:`secretion_outflows`): the growth map gives their net uptake, uptake minus
+secretion, so that they accumulate in the medium and feed back as substrates.  Non-growth maintenance (every forced flux, such as
 ``ATPM``'s lower bound) is set to 0, so that a culture without substrate stops
 growing instead of making the LP infeasible.  Before training, the network is reduced
 (:func:`~amn.network.reduce_network`) to the reactions that carry flux in the
@@ -16,7 +18,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -53,11 +55,19 @@ class DynamicNetwork:
     base : list of str
         Base uptake ids (fixed bounds ``base_bounds``).
     compounds : list of str
-        Compound ids, in media-table order; their uptakes are ``uptakes``.
+        Compound ids, in media-table order.
     uptakes : list of str
+        The uptakes of the compounds, then of the products.
     base_bounds : numpy.ndarray
     seconds : float
         Time to build it.
+    products : list of str
+        Secreted compounds the media table lacks, tracked after its compounds from 0 mM.
+    secreted : list of str
+        The compounds and products whose secretion feeds back (a product, or a table compound the cells
+        also make), in the order of ``outflows``.
+    outflows : list of str
+        Their outflow ids (``EX_ac_e_o``).
     """
 
     network: UnidirectionalNetwork
@@ -67,11 +77,29 @@ class DynamicNetwork:
     uptakes: list[str]
     base_bounds: np.ndarray
     seconds: float
+    products: list[str] = field(default_factory=list)
+    secreted: list[str] = field(default_factory=list)
+    outflows: list[str] = field(default_factory=list)
 
     @property
     def medium(self) -> list[str]:
-        """Base uptakes followed by the compounds' uptakes: the inputs of the mechanistic layer."""
+        """Base uptakes followed by the compounds' and products' uptakes: the inputs of the mechanistic layer."""
         return [*self.base, *self.uptakes]
+
+    @property
+    def state(self) -> list[str]:
+        """The concentrations a dynamic model tracks: the compounds, then the products."""
+        return [*self.compounds, *self.products]
+
+    @property
+    def secreted_index(self) -> list[int]:
+        """Where each secreted compound sits in :attr:`state`."""
+        return [self.state.index(c) for c in self.secreted]
+
+    def initial_state(self, media: np.ndarray) -> np.ndarray:
+        """Initial concentrations (media x state) of media table values (media x compounds): products at 0."""
+        media = np.asarray(media, dtype=float)
+        return np.hstack([media, np.zeros((len(media), len(self.products)))])
 
 
 def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], source: str = "media") -> list[str]:
@@ -100,6 +128,36 @@ def compound_uptakes(network: UnidirectionalNetwork, compounds: Sequence[str], s
                                        f"{seen[found.uptake]}")
         seen[found.uptake] = compound
     return list(seen)
+
+
+def secretion_outflows(network: UnidirectionalNetwork, secretions: Sequence[str], compounds: Sequence[str],
+                       source: str = "--secretions") -> tuple[list[str], list[str], list[str]]:
+    """The secreted compounds of a dynamic model: ``(products, secreted, outflows)``.
+
+    A secretion named like a compound of the media (by any of its names: ``ac_e``, ``EX_ac_e``) is that
+    compound, secreted besides taken up; another is a product the media lack, tracked from 0 mM under
+    the name given.
+
+    Raises
+    ------
+    UnknownReactionError
+        A secretion without an uptake or an open outflow in the model, or named twice.
+    """
+    uptakes = compound_uptakes(network, list(compounds)) if compounds else []
+    table = dict(zip(uptakes, compounds))
+    found = compound_uptakes(network, list(secretions), source)  # unknown names and repeats refused here
+    open_outflows = {r for r in network.outflow_ids if network.model.reactions.get_by_id(r).upper_bound > 0}
+    products, secreted, outflows = [], [], []
+    for name, uptake in zip(secretions, found):
+        outflow = uptake.removesuffix("_i") + "_o"
+        if outflow not in open_outflows:
+            raise UnknownReactionError(f"{source}: {name}: model {network.model_id} cannot secrete it (no open "
+                                       f"outflow {outflow})")
+        if uptake not in table:
+            products.append(name)
+        secreted.append(table.get(uptake, name))
+        outflows.append(outflow)
+    return products, secreted, outflows
 
 
 def base_uptakes(network: UnidirectionalNetwork, base: str | Sequence[str], uptakes: Sequence[str]) -> list[str]:
@@ -181,7 +239,7 @@ def label(network: UnidirectionalNetwork, medium: Sequence[str], base_bounds: np
 
 def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str] = "m9", oxygen: float = 20.0,
                     u_max: float = 10.0, reduce: bool = True, samples: int = 200, seed: int = 0,
-                    source: str = "media") -> DynamicNetwork:
+                    source: str = "media", secretions: Sequence[str] = ()) -> DynamicNetwork:
     """The network of a dynamic model of media of ``compounds``.
 
     Parameters
@@ -203,6 +261,8 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
     seed : int
     source : str
         The media file, named when a compound has no uptake.
+    secretions : sequence of str
+        Compounds whose secretion feeds back (:func:`secretion_outflows`); their outflows are kept.
 
     Returns
     -------
@@ -211,7 +271,7 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
     Raises
     ------
     UnknownReactionError
-        A compound without uptake in the model, a base id that is not an uptake.
+        A compound without uptake in the model, a base id that is not an uptake, a secretion without outflow.
     MediumError
         No random medium of the compounds grows on the base: the base lacks something the model needs.
     """
@@ -225,6 +285,8 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
         reaction.lower_bound = 0.0
     network = make_unidirectional(cobra_model)
     uptakes = compound_uptakes(network, list(compounds), source)
+    products, secreted, outflows = secretion_outflows(network, list(secretions), compounds)
+    uptakes += compound_uptakes(network, products, "--secretions")
     base_ids = base_uptakes(network, base, uptakes)
     o2 = oxygen_uptake(network)
     base_bounds = np.array([oxygen if r == o2 else OPEN for r in base_ids])
@@ -238,6 +300,6 @@ def dynamic_network(model, compounds: Sequence[str], *, base: str | Sequence[str
                           f": the base lacks an uptake the model needs (base 'model': its own salts)")
     if reduce:
         table = pd.DataFrame(np.nan_to_num(fluxes), columns=network.reaction_ids)
-        network = reduce_network(network, table, keep=medium, tol=1e-9)
+        network = reduce_network(network, table, keep=[*medium, *outflows], tol=1e-9)
     return DynamicNetwork(network, full, base_ids, list(compounds), uptakes, base_bounds,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, products, secreted, outflows)
