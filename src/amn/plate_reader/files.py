@@ -18,14 +18,21 @@ layout of the E. coli DH5-alpha plates: medium ``i`` (1..10) in column ``i + 1``
 (8 replicates).  Any plate format is read (96, 384 or 1536 wells); well names are
 case-insensitive and may be zero-padded (``a02`` is ``A2``).
 
+A table of curves may also be a plate reader's own export (:func:`read_export`): CSV (comma,
+semicolon or tab; decimal commas read) or Excel, its table below lines of metadata, with wells as
+columns under a time header (Gen5-like) or as rows under a time row (Tecan-like).
+
 Problems of a single well are returned as :class:`WellIssue`; problems of a whole file raise
 :class:`~amn.errors.PlateReaderError`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +49,8 @@ DEFAULT_LAYOUT: Layout = tuple(tuple(f"{row}{m + 2}" for row in "ABCDEFGH") for 
 WINDOW = 6
 _WELL = re.compile(r"(A[A-F]|[A-Z])0*([1-9]|[1-3][0-9]|4[0-8])")  # rows A..AF, columns 1..48: up to 1536 wells
 _TIME = re.compile(r"time\s*(?:[(\[]\s*(h|hours?|min|minutes?|s|sec|seconds?)\s*[)\]])?", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+(?:[eE][-+]?\d+)?")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def read_times(column: pd.Series, unit: str | None = None) -> np.ndarray:
@@ -361,6 +370,94 @@ def _well_columns(columns: pd.Index, path: Path) -> dict[str, str]:
     return found
 
 
+def _is_time(cell: str) -> bool:
+    return bool(_TIME.fullmatch(cell.strip()))
+
+
+def _grid(path: Path) -> list[list[str]]:
+    """The cells of a file as strings, row by row: the first sheet of an Excel file, or a CSV split at the
+    delimiter (tab, semicolon or comma) that yields a time header cell, decimal commas made points."""
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        try:
+            sheet = pd.read_excel(path, header=None, dtype=str, sheet_name=0)
+        except ImportError:
+            raise PlateReaderError(f"{path}: reading Excel files needs openpyxl (pip install openpyxl)") from None
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise PlateReaderError(f"{path}: cannot read the plate ({exc})") from None
+        return sheet.fillna("").astype(str).to_numpy().tolist()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlateReaderError(f"{path}: cannot read the plate ({exc})") from None
+    for delimiter in ("\t", ";", ","):
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if any(_is_time(cell) for row in rows for cell in row):
+            break
+    if delimiter != ",":
+        rows = [[c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c.strip()) else c for c in row] for row in rows]
+    return rows
+
+
+def _export_table(rows: list[list[str]]) -> pd.DataFrame | None:
+    """The first table of curves in the rows of a reader's export, as a header of column names and rows of
+    strings (None: none found).  Its corner is a time cell (``Time``, ``Time [s]``) with either well names
+    beside it in its row (wells as columns; the table ends at the first row with no time) or well names
+    below it in its column (wells as rows, other rows such as ``Temp. [°C]`` skipped; the table ends at
+    the first empty cell of the time row, and of the label column)."""
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if not _is_time(cell):
+                continue
+            if any(canonical_well(other) for other in row):
+                body = []
+                for line in rows[r + 1:]:
+                    if c >= len(line) or not line[c].strip():
+                        break
+                    body.append((line + [""] * len(row))[: len(row)])
+                return pd.DataFrame(body, columns=row)
+            width = next((k for k, value in enumerate(row[c + 1:]) if not value.strip()), len(row) - c - 1)
+            columns = {cell: row[c + 1 : c + 1 + width]}
+            for line in rows[r + 1:]:
+                if c >= len(line) or not line[c].strip():
+                    break
+                if canonical_well(line[c]):
+                    columns.setdefault(line[c], (line[c + 1 :] + [""] * width)[:width])
+            if len(columns) > 1:
+                return pd.DataFrame(columns)
+    return None
+
+
+def read_export(path: str | Path) -> pd.DataFrame:
+    """A table of curves as strings, its header the column names: a CSV whose first line is the header
+    (a time column and well columns), or a plate reader's export, CSV or Excel (:func:`_export_table`).
+
+    Raises
+    ------
+    PlateReaderError
+        The file cannot be read.
+    """
+    path = Path(path)
+    plain, failure = None, None
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        try:
+            plain = pd.read_csv(path, dtype=str, keep_default_na=False)  # keep "n/a" etc. for the message
+        except OSError as exc:
+            raise PlateReaderError(f"{path}: cannot read the plate ({exc})") from exc
+        except ValueError as exc:  # ragged lines of metadata above an export's table, or no table at all
+            failure = exc
+        if plain is not None and any(_is_time(str(column)) for column in plain.columns):
+            return plain
+    rows = _grid(path)
+    table = _export_table(rows)
+    if table is not None:
+        return table
+    if failure is not None:
+        raise PlateReaderError(f"{path}: cannot read the plate ({failure})")
+    if plain is not None:
+        return plain
+    return pd.DataFrame(rows[1:], columns=rows[0]) if rows else pd.DataFrame()
+
+
 def read_plate(path: str | Path, wells: list[str] | None = None, blanked: bool = False
                ) -> tuple[np.ndarray, pd.DataFrame, list[WellIssue]]:
     """Read a table of curves (``<plate>_data.csv``).
@@ -372,7 +469,8 @@ def read_plate(path: str | Path, wells: list[str] | None = None, blanked: bool =
     ----------
     path : str or pathlib.Path
         A table with one time column (``TIME`` or ``Time``: hours, or h:mm:ss durations; a unit may
-        follow, ``Time [s]``, ``time (min)``) and one column of OD600 per well.
+        follow, ``Time [s]``, ``time (min)``) and one column of OD600 per well; or a reader's export
+        (:func:`read_export`).
     wells : list of str, optional
         The wells to read, canonical names (default: every column that names a well).
     blanked : bool
@@ -393,10 +491,7 @@ def read_plate(path: str | Path, wells: list[str] | None = None, blanked: bool =
         or two columns name one well.
     """
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)  # keep "n/a" etc. for the message
-    except (OSError, ValueError) as exc:
-        raise PlateReaderError(f"{path}: cannot read the plate ({exc})") from exc
+    raw = read_export(path)
     column = time_column(raw, path)
     times = read_times(raw[column], time_unit(column))
     if len(times) < 2 or np.isnan(times).any() or (np.diff(times) <= 0).any():
