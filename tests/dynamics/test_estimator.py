@@ -48,7 +48,7 @@ def test_curves_read_at_different_times_are_fitted_at_their_own_readings(fitted,
 def test_a_loss_never_finite_is_a_one_line_error(core_surrogate, monkeypatch):
     from amn.dynamics.model import DynamicFBA
 
-    def diverged(self, c0, times, log_od0, return_state=False):
+    def diverged(self, c0, times, log_od0, return_state=False, start=None):
         return self.log_km.sum() * float("nan") + torch.zeros(self.members, len(c0), len(times), dtype=torch.float64)
 
     curves = synthetic_curves(core_surrogate, n=4)

@@ -36,7 +36,7 @@ def _curve_options(f):
     f = click.option("--curves", type=click.Path(dir_okay=False, path_type=Path),
                      help="Curves: T_<ID> (h), OD_<ID> (ln OD600), DEV_<ID> (SD) per medium; or one reading a row: ID, "
                           "time (h, or Time [s], h:mm:ss), log_od or od, optional sd (replicate rows averaged). Curves "
-                          "may be read at different times (all at the first).")(f)
+                          "may be read at different times (each simulated from its first reading).")(f)
     f = click.option("--media", type=click.Path(dir_okay=False, path_type=Path),
                      help="Media: an ID column and one column per compound (mM), named by its extracellular metabolite, "
                           "exchange or uptake id.")(f)
@@ -288,7 +288,7 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, m
             raise ParameterError("--times and --od0 are for media without curves: with --curves or --plates the "
                                  "curves' own times and first readings are used")
         measured = _read(media, curves, plates, concentration, additions, every, mapping)
-        table, times, start = measured.media, measured.times, measured.log_od[:, 0]
+        table, times, od0, start = measured.media, measured.times, measured.log_od0, measured.start
     else:
         if media is None or times_text is None:
             raise ParameterError("--media with --times (or --curves) is needed")
@@ -301,9 +301,9 @@ def predict(model_dir, media, curves, plates, concentration, additions, every, m
             raise ParameterError(f"--times {times_text!r}: not comma-separated hours") from None
         if len(times) < 2 or (np.diff(times) <= 0).any() or times[0] < 0:
             raise ParameterError(f"--times {times_text!r}: needs at least two increasing times >= 0 h")
-        start = np.full(len(table), -2.5 if od0 is None else od0)
+        od0, start = np.full(len(table), -2.5 if od0 is None else od0), None
     table = with_notes(estimator.as_trained, table)
-    log_od, conc = estimator.simulate(table, times, start)
+    log_od, conc = estimator.simulate(table, times, od0, start=start)
     rows = []
     for i, medium in enumerate(table.index):
         for k, t in enumerate(times):

@@ -75,17 +75,17 @@ class SigmoidForecast:
             known = curves.read[i] & (curves.times <= (np.inf if until is None else until + 1e-9))
             y = curves.log_od[i]
             sigma = None if curves.sd is None else np.sqrt(curves.sd[i][known] ** 2 + 0.05 ** 2)
-            self.params_[medium] = fit_sigmoid(curves.times[known], y[known] - y[0], self.kind, sigma)
+            self.params_[medium] = fit_sigmoid(curves.times[known], y[known] - curves.log_od0[i], self.kind, sigma)
         return self
 
     def predict(self, curves: CurveSet) -> np.ndarray:
         f = CURVES[self.kind]
-        return np.array([curves.log_od[i, 0] + f(curves.times, *self.params_[m]) for i, m in enumerate(curves.ids)])
+        return np.array([curves.log_od0[i] + f(curves.times, *self.params_[m]) for i, m in enumerate(curves.ids)])
 
 
 def on_every_time(curves: CurveSet) -> np.ndarray:
     """The ln OD of every curve at every time: a curve not read at a time is interpolated there (linear
-    between its readings, flat after its last), for the methods that regress whole curves."""
+    between its readings, flat before its first and after its last), for the methods that regress whole curves."""
     return np.array([np.interp(curves.times, curves.times[read], y[read]) for y, read in zip(curves.log_od, curves.read)])
 
 
@@ -132,7 +132,8 @@ class CurveParameterBoosting:
     def fit(self, curves: CurveSet, until: float | None = None) -> CurveParameterBoosting:
         if until is not None:
             raise ParameterError("CurveParameterBoosting predicts new media, not the later points of known ones (until)")
-        params = np.array([fit_sigmoid(curves.times[read], y[read] - y[0]) for y, read in zip(curves.log_od, curves.read)])
+        params = np.array([fit_sigmoid(curves.times[read], y[read] - y0)
+                           for y, read, y0 in zip(curves.log_od, curves.read, curves.log_od0)])
         X = curves.media.to_numpy(float)
         self.models_ = [GradientBoostingRegressor(random_state=self.seed).fit(X, params[:, j]) for j in range(3)]
         return self
@@ -140,7 +141,7 @@ class CurveParameterBoosting:
     def predict(self, curves: CurveSet) -> np.ndarray:
         X = curves.media.to_numpy(float)
         a, mu, lam = (np.clip(m.predict(X), 0, None) for m in self.models_)
-        return np.array([curves.log_od[i, 0] + gompertz(curves.times, a[i], mu[i], lam[i]) for i in range(len(X))])
+        return np.array([curves.log_od0[i] + gompertz(curves.times, a[i], mu[i], lam[i]) for i in range(len(X))])
 
 
 class PlainDynamicFBA:
@@ -176,4 +177,6 @@ class PlainDynamicFBA:
     def predict(self, curves: CurveSet) -> np.ndarray:
         with torch.no_grad():
             c0 = torch.as_tensor(self.growth_model.dynamic_network.initial_state(curves.media.to_numpy(float)))
-            return self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od[:, 0]))[0].numpy()
+            start = None if (curves.first == 0).all() else torch.as_tensor(curves.start)
+            return self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od0),
+                                start=start)[0].numpy()

@@ -53,8 +53,8 @@ class CurveSet:
     times : numpy.ndarray
         Hours, strictly increasing, shared by every curve.
     log_od : numpy.ndarray
-        media x times, ln OD600; NaN where a medium was not read at that time (never at the first
-        time, the inoculum every simulation starts from).
+        media x times, ln OD600; NaN where a medium was not read at that time.  A curve's first
+        reading is its inoculum, the state its simulation starts from (:attr:`start`, :attr:`log_od0`).
     sd : numpy.ndarray or None
         media x times, replicate SD of ``log_od`` (None when not measured).
     source : str
@@ -84,10 +84,6 @@ class CurveSet:
                                        f"{self.times[k]:g} h is not a number >= 0")
         if t < 2 or (np.diff(self.times) <= 0).any():
             raise PlateReaderError(f"{self.source}: times must be increasing")
-        unread = np.flatnonzero(~np.isfinite(self.log_od[:, 0]))
-        if unread.size:
-            raise PlateReaderError(f"{self.source}: medium {self.ids[unread[0]]} has no reading at the first time, "
-                                   f"{self.times[0]:g} h (every curve starts from its inoculum there)")
         few = np.flatnonzero(self.read.sum(axis=1) < 2)
         if few.size:
             raise PlateReaderError(f"{self.source}: medium {self.ids[few[0]]} has one reading: a curve needs two or more")
@@ -96,6 +92,21 @@ class CurveSet:
     def read(self) -> np.ndarray:
         """media x times booleans: where a medium was read (all True on one shared grid)."""
         return np.isfinite(self.log_od)
+
+    @property
+    def first(self) -> np.ndarray:
+        """Per medium, the index of its first reading among ``times``."""
+        return self.read.argmax(axis=1)
+
+    @property
+    def start(self) -> np.ndarray:
+        """Per medium, the time of its first reading (hours): its simulation starts there."""
+        return self.times[self.first]
+
+    @property
+    def log_od0(self) -> np.ndarray:
+        """Per medium, its first reading (ln OD): the inoculum its simulation starts from."""
+        return self.log_od[np.arange(len(self.log_od)), self.first]
 
     @property
     def ids(self) -> list[str]:
@@ -161,7 +172,7 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
       replicates: their mean ln OD and its SD are the curve (then no ``sd`` column).
 
     Curves read at different times are put on the union of their times, NaN where a medium was not
-    read (a note says so); every curve must be read at the first of them, its inoculum.
+    read (a note says so); each curve's simulation starts from its own first reading, its inoculum.
 
     Parameters
     ----------
@@ -179,8 +190,7 @@ def read_curve_table(media_path: str | Path, curves_path: str | Path) -> CurveSe
     ------
     PlateReaderError
         A curve without a medium in the media file (or without its times), a column that is no
-        curve's, SDs for some curves only, times that are not increasing, a curve first read after the others,
-        a NaN or non-numeric OD or SD, a negative SD, a non-positive OD, or a ln OD above
+        curve's, SDs for some curves only, times that are not increasing, a NaN or non-numeric OD or SD, a negative SD, a non-positive OD, or a ln OD above
         :data:`MAX_LOG_OD` (not a ln OD) -- file and column named.
 
     Warns
@@ -324,11 +334,7 @@ def _on_shared_times(grids: list[np.ndarray], values: list[np.ndarray], sds: lis
         return first, np.array(values), None if sds is None else np.array(sds)
     every = np.sort(np.concatenate(grids))
     times = every[np.concatenate([[True], np.diff(every) > TIME_TOLERANCE])]
-    late = [i for i, g in zip(ids, grids) if g[0] > times[0] + TIME_TOLERANCE]
-    if late:
-        raise PlateReaderError(f"{path}: medium {late[0]} is first read at {grids[ids.index(late[0])][0]:g} h, after the "
-                               f"first reading of another curve ({times[0]:g} h): curves read at different times must "
-                               "all be read at the start, the inoculum")
+    late = sum(g[0] > times[0] + TIME_TOLERANCE for g in grids)
     od = np.full((len(grids), len(times)), np.nan)
     sd = None if sds is None else np.full_like(od, np.nan)
     for k, grid in enumerate(grids):
@@ -337,7 +343,8 @@ def _on_shared_times(grids: list[np.ndarray], values: list[np.ndarray], sds: lis
         if sd is not None:
             sd[k, at] = sds[k]
     warnings.warn(f"{path}: curves read at different times ({min(map(len, grids))}-{max(map(len, grids))} readings "
-                  f"each): on the {len(times)} times of all of them, each fitted and scored at its own readings",
+                  f"each): on the {len(times)} times of all of them, each fitted and scored at its own readings"
+                  + (f"; {late} first read after {times[0]:g} h, each simulated from its first reading" if late else ""),
                   UserWarning, stacklevel=3)
     return times, od, sd
 

@@ -228,6 +228,7 @@ class DynamicAMN(BaseEstimator):
                             lag0=LAG_START * span, width0=WIDTH_START * span, delay0=DELAY_START * span,
                             secreted=dn.secreted_index).to(device=device, dtype=torch.float64)
         c0, times, y, w, y0 = (t.to(device) for t in self._tensors(curves, until, dn))
+        starts = _start(curves, device)
         w = w.expand(members, -1, -1)
         if folds is not None:
             member_fold = np.arange(members) % n_folds
@@ -238,7 +239,7 @@ class DynamicAMN(BaseEstimator):
         history, best, best_state, start_epoch = [], np.inf, None, 0
         if checkpoint_dir is not None:
             checkpoint_dir = Path(checkpoint_dir)
-            run = self._fingerprint(module, c0, times, y, w, until)
+            run = self._fingerprint(module, c0, times, y, w, until, starts)
             restored = load_checkpoint(checkpoint_dir, module, optimizer)
             if restored is not None:
                 record, best_state, _ = restored
@@ -252,7 +253,7 @@ class DynamicAMN(BaseEstimator):
         for epoch in range(start_epoch, self.epochs):
             start = time.perf_counter()
             optimizer.zero_grad()
-            pred = module(c0, times, y0)
+            pred = module(c0, times, y0, start=starts)
             loss = (w * (pred - y) ** 2).sum() / w.sum() * members
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 10.0)
@@ -306,8 +307,8 @@ class DynamicAMN(BaseEstimator):
         w = torch.as_tensor(read / (sd ** 2 + float(self.sd_floor) ** 2), dtype=torch.float64)
         if until is not None:
             w = w * torch.as_tensor(curves.times <= until + 1e-9, dtype=torch.float64)
-        w[:, 0] = 0.0  # the first point is the initial condition
-        return c0, times, y, w, y[:, 0]
+        w[np.arange(len(w)), curves.first] = 0.0  # a curve's first reading is its initial condition
+        return c0, times, y, w, torch.as_tensor(curves.log_od0, dtype=torch.float64)
 
     # -- predict ----------------------------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -362,7 +363,8 @@ class DynamicAMN(BaseEstimator):
         self._check_fitted()
         return [*self.compounds_, *self.products_]
 
-    def simulate(self, media: pd.DataFrame, times, log_od0, members: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(self, media: pd.DataFrame, times, log_od0, members: bool = False,
+                 start=None) -> tuple[np.ndarray, np.ndarray]:
         """ln OD (media x T) and concentrations (media x T x ``state_``, mM) of new media: the members' mean,
         or with ``members`` each member's (a leading axis: the ensemble's copies, times the folds when
         fitted with folds).
@@ -375,22 +377,30 @@ class DynamicAMN(BaseEstimator):
             Increasing hours; the simulation starts at ``times[0]``.
         log_od0 : float or array_like
             ln OD at ``times[0]`` (the inoculum), per medium or one for all.
+        members : bool
+        start : array_like, optional
+            Per medium, the time among ``times`` its culture starts from ``log_od0`` (default ``times[0]``).
         """
         self._check_fitted()
         c0 = self._media(media)
         times = torch.as_tensor(np.asarray(times, dtype=float), device=self.device_)
         y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy(), device=self.device_)
+        if start is not None:
+            start = np.broadcast_to(np.asarray(start, dtype=float), (len(c0),)).copy()
+            start = None if (start == float(times[0])).all() else torch.as_tensor(start, device=self.device_)
         with torch.no_grad():
-            log_od, conc = self.module_(c0, times, y0, return_state=True)
+            log_od, conc = self.module_(c0, times, y0, return_state=True, start=start)
         if members:
             return log_od.cpu().numpy(), conc.cpu().numpy()
         return log_od.mean(0).cpu().numpy(), conc.mean(0).cpu().numpy()
 
     def predict(self, curves: CurveSet, times=None, members: bool = False) -> np.ndarray:
-        """Predicted ln OD (media x T) of the curves' media, from their first point, on their times (or ``times``);
-        with ``members`` each member's (members x media x T, see :meth:`simulate`)."""
+        """Predicted ln OD (media x T) of the curves' media, each from its first reading, on their times (or
+        ``times``, from their first); with ``members`` each member's (members x media x T, see :meth:`simulate`)."""
         self._check_fitted()
-        return self.simulate(curves.media, curves.times if times is None else times, curves.log_od[:, 0], members)[0]
+        if times is not None:
+            return self.simulate(curves.media, times, curves.log_od0, members)[0]
+        return self.simulate(curves.media, curves.times, curves.log_od0, members, start=curves.start)[0]
 
     def predict_out_of_fold(self, curves: CurveSet, copies: bool = False) -> np.ndarray:
         """Held-out predictions of the curves fitted with ``folds``: each medium by the members that did not
@@ -403,8 +413,8 @@ class DynamicAMN(BaseEstimator):
             raise ParameterError("predict_out_of_fold needs the curves fitted with folds=...")
         c0 = self._media(curves.media)
         with torch.no_grad():
-            times, y0 = (torch.as_tensor(a, device=self.device_) for a in (curves.times, curves.log_od[:, 0]))
-            log_od = self.module_(c0, times, y0).cpu().numpy()
+            times, y0 = (torch.as_tensor(a, device=self.device_) for a in (curves.times, curves.log_od0))
+            log_od = self.module_(c0, times, y0, start=_start(curves, self.device_)).cpu().numpy()
         n_folds = int(self.folds_.max()) + 1
         per_copy = log_od.reshape(-1, n_folds, *log_od.shape[1:])[:, self.folds_, np.arange(len(c0))]
         return per_copy if copies else per_copy.mean(axis=0)
@@ -504,6 +514,13 @@ class DynamicAMN(BaseEstimator):
         estimator.seconds_per_epoch_ = d.get("seconds_per_epoch")
         estimator.n_reactions_kept_ = d.get("n_reactions_kept")
         return estimator
+
+
+def _start(curves: CurveSet, device) -> torch.Tensor | None:
+    """Each curve's start (its first reading) as the unrolled model takes it: None when all start at the first time."""
+    if (curves.first == 0).all():
+        return None
+    return torch.as_tensor(curves.start, dtype=torch.float64, device=device)
 
 
 def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:

@@ -300,9 +300,10 @@ class DynamicFBA(nn.Module):
                 "death_width": MIN_WIDTH + nn.functional.softplus(out["death_width"] - 1.0),
                 "km": torch.exp(self.log_km) * self.scale * self.amounts()}
 
-    def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False):
-        """Simulate from ``times[0]``: ln OD (members x batch x T), and with ``return_state`` the
-        concentrations (members x batch x T x n_c).
+    def forward(self, c0: Tensor, times: Tensor, log_od0: Tensor, return_state: bool = False,
+                start: Tensor | None = None):
+        """Simulate from ``times[0]`` (or each culture from its ``start``): ln OD (members x batch x T), and
+        with ``return_state`` the concentrations (members x batch x T x n_c).
 
         Parameters
         ----------
@@ -311,9 +312,12 @@ class DynamicFBA(nn.Module):
         times : Tensor
             T increasing times (hours), shared by the batch.
         log_od0 : Tensor
-            batch ln OD at ``times[0]`` (the inoculum).
+            batch ln OD at ``times[0]`` (the inoculum), or at ``start``.
         return_state : bool
             Also return the concentrations.
+        start : Tensor, optional
+            batch times among ``times`` (hours) at which each culture starts (a curve first read after the
+            others): before it, its state holds; its lags count from it.  None: every culture at ``times[0]``.
         """
         k = self.kinetics(c0)
         m, b, n = k["vmax"].shape
@@ -331,11 +335,14 @@ class DynamicFBA(nn.Module):
 
         capacity = saturation(C)
         capacity0, clock = capacity.sum(dim=2, keepdim=True).clamp_min(1e-12), torch.zeros_like(log_x)
+        late = start is not None
+        if late:
+            start = start.to(log_x.dtype).reshape(1, b, 1)
         outs, states = [reading(log_x)], [C]
         for i in range(len(times) - 1):
             h = (times[i + 1] - times[i]) / self.substeps
             for s in range(self.substeps):
-                t = times[i] - times[0] + s * h  # from the inoculum, whatever the clock says
+                t = times[i] - (start if late else times[0]) + s * h  # from the inoculum, whatever the clock says
                 gate = torch.sigmoid((t - k["lag"]) / k["width"]) if self.lagged else 1.0
                 X = torch.exp(log_x)
                 u = torch.minimum(capacity * gate, C / (X * h))
@@ -344,9 +351,13 @@ class DynamicFBA(nn.Module):
                 z = mu * h
                 phi = torch.where(z > 1e-6, torch.expm1(z) / z.clamp_min(1e-6), 1 + z / 2)
                 death = k["death"] * torch.sigmoid((clock - k["delay"]) / k["death_width"])
+                if late:  # cultures not started yet hold their state
+                    on = (t >= -1e-9).to(log_x.dtype)
+                    mu, v, death = mu * on, v * on, death * on
                 C = torch.clamp(C - v * X * h * phi, min=0.0)
                 capacity = saturation(C)
-                clock = clock + h * (1 - capacity.sum(dim=2, keepdim=True) / capacity0).clamp(0.0, 1.0)
+                starving = (1 - capacity.sum(dim=2, keepdim=True) / capacity0).clamp(0.0, 1.0)
+                clock = clock + h * (starving * on if late else starving)
                 log_x = log_x + (mu - death) * h
             outs.append(reading(log_x))
             states.append(C)
