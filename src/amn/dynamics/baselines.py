@@ -177,6 +177,5 @@ class PlainDynamicFBA:
     def predict(self, curves: CurveSet) -> np.ndarray:
         with torch.no_grad():
             c0 = torch.as_tensor(self.growth_model.dynamic_network.initial_state(curves.media.to_numpy(float)))
-            start = None if (curves.first == 0).all() else torch.as_tensor(curves.start)
             return self.module_(c0, torch.as_tensor(curves.times), torch.as_tensor(curves.log_od0),
-                                start=start)[0].numpy()
+                                start=torch.as_tensor(curves.start))[0].numpy()

@@ -228,7 +228,7 @@ class DynamicAMN(BaseEstimator):
                             lag0=LAG_START * span, width0=WIDTH_START * span, delay0=DELAY_START * span,
                             secreted=dn.secreted_index).to(device=device, dtype=torch.float64)
         c0, times, y, w, y0 = (t.to(device) for t in self._tensors(curves, until, dn))
-        starts = _start(curves, device)
+        starts = torch.as_tensor(curves.start, device=device)
         w = w.expand(members, -1, -1)
         if folds is not None:
             member_fold = np.arange(members) % n_folds
@@ -386,8 +386,7 @@ class DynamicAMN(BaseEstimator):
         times = torch.as_tensor(np.asarray(times, dtype=float), device=self.device_)
         y0 = torch.as_tensor(np.broadcast_to(np.asarray(log_od0, dtype=float), (len(c0),)).copy(), device=self.device_)
         if start is not None:
-            start = np.broadcast_to(np.asarray(start, dtype=float), (len(c0),)).copy()
-            start = None if (start == float(times[0])).all() else torch.as_tensor(start, device=self.device_)
+            start = torch.as_tensor(np.broadcast_to(np.asarray(start, dtype=float), (len(c0),)).copy(), device=self.device_)
         with torch.no_grad():
             log_od, conc = self.module_(c0, times, y0, return_state=True, start=start)
         if members:
@@ -414,7 +413,8 @@ class DynamicAMN(BaseEstimator):
         c0 = self._media(curves.media)
         with torch.no_grad():
             times, y0 = (torch.as_tensor(a, device=self.device_) for a in (curves.times, curves.log_od0))
-            log_od = self.module_(c0, times, y0, start=_start(curves, self.device_)).cpu().numpy()
+            start = torch.as_tensor(curves.start, device=self.device_)
+            log_od = self.module_(c0, times, y0, start=start).cpu().numpy()
         n_folds = int(self.folds_.max()) + 1
         per_copy = log_od.reshape(-1, n_folds, *log_od.shape[1:])[:, self.folds_, np.arange(len(c0))]
         return per_copy if copies else per_copy.mean(axis=0)
@@ -455,7 +455,7 @@ class DynamicAMN(BaseEstimator):
         description = {
             "arch": ARCH, "params": params, "model": str(self.model) if isinstance(self.model, (str, Path)) else None,
             "medium": dn.medium, "measured": [dn.network.objective_id], "loss_scales": {},
-            "input_min": [0.0] * len(self.compounds_), "input_max": [float(s) for s in self.scale_],
+            "input_min": [0.0] * len(self.scale_), "input_max": [float(s) for s in self.scale_],
             "compounds": self.compounds_, "products": dn.products, "secreted": dn.secreted, "outflows": dn.outflows,
             "base_bounds": dn.base_bounds.tolist(), "full_reactions": dn.full_reactions,
             "n_reactions_kept": self.n_reactions_kept_, "surrogate_r2": gm.surrogate_r2,
@@ -514,13 +514,6 @@ class DynamicAMN(BaseEstimator):
         estimator.seconds_per_epoch_ = d.get("seconds_per_epoch")
         estimator.n_reactions_kept_ = d.get("n_reactions_kept")
         return estimator
-
-
-def _start(curves: CurveSet, device) -> torch.Tensor | None:
-    """Each curve's start (its first reading) as the unrolled model takes it: None when all start at the first time."""
-    if (curves.first == 0).all():
-        return None
-    return torch.as_tensor(curves.start, dtype=torch.float64, device=device)
 
 
 def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:

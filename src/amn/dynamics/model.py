@@ -8,12 +8,12 @@ reading may be optical background.  At each step
 1. uptake bounds ``u_j = Vmax_j * C_j / (Km_j + C_j) * sigmoid((t - L_j) / w)``, with ``Vmax_j``,
    a lag ``L_j`` per compound (diauxie: substrates taken up one after another) and the lags'
    width ``w`` predicted from the initial medium by a small network, and ``Km_j`` learned per
-   compound; capped by what is there, ``u_j <= C_j / (X h)``.  ``t`` counts hours from the first
-   time, the inoculum the simulation starts from: a clock that starts at 10 h changes nothing;
-2. a growth map turns the bounds into a growth rate ``mu`` and net uptake fluxes
-   ``v`` (mmol/gDW/h; negative for a compound the cells secrete, such as acetate, which then
-   accumulates and is taken up again once its own uptake opens) -- the mechanistic layer: :class:`LayerGrowth` runs one of
-   :mod:`amn.layers` (exact FBA, interior point) on the network,
+   compound; capped by what is there, ``u_j <= C_j / (X h)``.  ``t`` counts hours from the culture's
+   first reading, the inoculum its simulation starts from: a clock that starts at 10 h changes nothing;
+2. a growth map turns the bounds into a growth rate ``mu`` and net uptake fluxes ``v``
+   (mmol/gDW/h; negative for a compound the cells secrete, such as acetate, which then accumulates
+   and is taken up again once its own uptake opens) -- the mechanistic layer: :class:`LayerGrowth`
+   runs one of :mod:`amn.layers` (exact FBA, interior point) on the network,
    :class:`SurrogateGrowth` is that map learned once from the network's pFBA
    solutions and then frozen (the reservoir pattern);
 3. Euler on ``log X``: ``log X += (mu - d) h``, and ``C -= v X h phi(mu h)`` (``phi(z) = (e^z - 1) / z``,
@@ -317,7 +317,8 @@ class DynamicFBA(nn.Module):
             Also return the concentrations.
         start : Tensor, optional
             batch times among ``times`` (hours) at which each culture starts (a curve first read after the
-            others): before it, its state holds; its lags count from it.  None: every culture at ``times[0]``.
+            others): before it, its state holds; its lags count from it.  None: every culture at ``times[0]``
+            (as when every start is ``times[0]``).
         """
         k = self.kinetics(c0)
         m, b, n = k["vmax"].shape
@@ -335,7 +336,7 @@ class DynamicFBA(nn.Module):
 
         capacity = saturation(C)
         capacity0, clock = capacity.sum(dim=2, keepdim=True).clamp_min(1e-12), torch.zeros_like(log_x)
-        late = start is not None
+        late = start is not None and bool((start != times[0]).any())
         if late:
             start = start.to(log_x.dtype).reshape(1, b, 1)
         outs, states = [reading(log_x)], [C]

@@ -6,11 +6,11 @@ bounds; E. coli's M9 salts by default, or the model's own salts for another
 organism) and the compounds of the media table, one uptake per compound column
 (:func:`compound_uptakes`).  Products the cells secrete and take up again (acetate) are tracked
 as compounds too (:func:`secretion_outflows`): the growth map gives their net uptake, uptake minus
-secretion, so that they accumulate in the medium and feed back as substrates.  Non-growth maintenance (every forced flux, such as
-``ATPM``'s lower bound) is set to 0, so that a culture without substrate stops
-growing instead of making the LP infeasible.  Before training, the network is reduced
-(:func:`~amn.network.reduce_network`) to the reactions that carry flux in the
-pFBA solutions of random bounds on those uptakes.
+secretion, so that they accumulate in the medium and feed back as substrates.  Non-growth
+maintenance (every forced flux, such as ``ATPM``'s lower bound) is set to 0, so that a culture
+without substrate stops growing instead of making the LP infeasible.  Before training, the network
+is reduced (:func:`~amn.network.reduce_network`) to the reactions that carry flux in the pFBA
+solutions of random bounds on those uptakes (the outflows of the secreted compounds kept).
 """
 
 from __future__ import annotations
