@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from amn.csv_input import duplicated_columns, read_csv
@@ -79,3 +80,37 @@ def test_spaces_around_header_names_are_dropped_and_then_checked_for_repeats(tmp
     path.write_text("a,a ,GR\n1,2,3\n")
     with pytest.raises(DatasetMismatchError, match="column a appears more than once"):
         read_csv(path, DatasetMismatchError)
+
+
+def test_a_spreadsheet_reads_as_its_csv(tmp_path):
+    # the first sheet, with the options the callers use: an index column, ids as text, blank rows kept
+    table = pd.DataFrame({"ID": ["005", "6", None, "7"], "EX_glc__D_e_i": [1.5, 0.5, None, 2.5], "GR_AVG": [0.5, 0.1, None, 0.3]})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    table.to_excel(tmp_path / "t.xlsx", index=False)
+    for options in ({}, {"index_col": 0}, {"dtype": {"ID": str}}, {"dtype": str, "keep_default_na": False}):
+        csv = read_csv(tmp_path / "t.csv", DatasetMismatchError, **options)
+        xlsx = read_csv(tmp_path / "t.xlsx", DatasetMismatchError, **options)
+        pd.testing.assert_frame_equal(xlsx, csv, check_dtype=False)
+    assert read_csv(tmp_path / "t.xlsx", DatasetMismatchError, dtype={"ID": str})["ID"].iloc[0] == "005"
+
+
+def test_an_experiment_table_in_a_spreadsheet_is_read_as_its_csv(tmp_path):
+    from amn.dataset.reading import read_table
+
+    table = pd.DataFrame({"EX_glc__D_e_i": [1, 0, 1, 0], "EX_fru_e_i": [0, 1, 1, 0], "GR_AVG": [0.5, 0.4, 0.8, 0.0]})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    table.to_excel(tmp_path / "t.xlsx", index=False)
+    csv, xlsx = read_table(tmp_path / "t.csv"), read_table(tmp_path / "t.xlsx")
+    pd.testing.assert_frame_equal(xlsx.X, csv.X)
+    pd.testing.assert_series_equal(xlsx.y, csv.y)
+    assert xlsx.composition_ids == csv.composition_ids == ["EX_glc__D_e_i", "EX_fru_e_i"]
+
+
+def test_a_spreadsheet_that_is_not_one_gives_one_line(tmp_path):
+    pd.DataFrame([[1, 2, 3]], columns=["a", "b", "a "]).to_excel(tmp_path / "dup.xlsx", index=False)
+    with pytest.raises(DatasetMismatchError, match=r"dup\.xlsx: column a appears more than once"):
+        read_csv(tmp_path / "dup.xlsx", DatasetMismatchError)
+    (tmp_path / "broken.xlsx").write_text("a,b\n1,2\n")  # a CSV named .xlsx
+    with pytest.raises(MediumError, match=r"broken\.xlsx: not a spreadsheet table \(File is not a zip file\)") as info:
+        read_csv(tmp_path / "broken.xlsx", MediumError)
+    assert "\n" not in str(info.value)
