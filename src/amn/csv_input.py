@@ -48,7 +48,11 @@ def duplicated_columns(path: str | Path, **options) -> list[str]:
     ['a']
     """
     kept = {k: v for k, v in options.items() if k in _HEADER_OPTIONS}
-    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kept)
+    return _repeated(pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kept))
+
+
+def _repeated(header: pd.DataFrame) -> list[str]:
+    """The names that occur more than once in a header row read as data (empty cells aside)."""
     if header.empty:
         return []
     names = [str(v).strip() for v in header.iloc[0] if str(v).strip()]
@@ -65,9 +69,7 @@ def _read_excel(path: Path, **options) -> tuple[pd.DataFrame, list[str]]:
     table.columns = [c if isinstance(c, str) else str(c) for c in table.columns]  # a cell 5 names column "5", as in a CSV
     header = pd.read_excel(path, sheet_name=0, engine="openpyxl", header=None, nrows=1, dtype=str,
                            skiprows=options.get("skiprows")).fillna("")
-    names = [str(v).strip() for v in header.iloc[0] if str(v).strip()] if len(header) else []
-    counts = Counter(names)
-    return table, [name for name in dict.fromkeys(names) if counts[name] > 1]
+    return table, _repeated(header)
 
 
 def read_csv(path: str | Path, error: type[AMNError], what: str = "CSV table", **options) -> pd.DataFrame:
