@@ -237,9 +237,7 @@ def _read_layout(value: object, raw_dir: Path, where: str) -> tuple[Layout, tupl
     for k, medium in enumerate(media, start=1):
         wells = []
         for entry in medium:
-            well = canonical_well(entry)
-            if well is None:
-                raise PlateReaderError(f"{where}: layout: {entry!r} (medium {k}) is not a well name")
+            well = _well(entry, f"{where}: layout", f" (medium {k})")
             if well in seen:
                 raise PlateReaderError(f"{where}: layout: well {well} is given to two media")
             seen.add(well)
@@ -252,15 +250,21 @@ def _read_layout(value: object, raw_dir: Path, where: str) -> tuple[Layout, tupl
     return tuple(layout), _read_blanks(blanks, where)
 
 
+def _well(entry: object, where: str, detail: str = "") -> str:
+    """The canonical name of a well entry of ``plates.json`` or a plate map, or a one-line error."""
+    well = canonical_well(entry)
+    if well is None:
+        raise PlateReaderError(f"{where}: {entry!r}{detail} is not a well name")
+    return well
+
+
 def _read_blanks(value: object, where: str) -> tuple[str, ...]:
     """Blank wells as ``plates.json`` or a plate map give them: a list of well names."""
     if not isinstance(value, list):
         raise PlateReaderError(f"{where}: blanks must be a list of wells")
     wells = []
     for entry in value:
-        well = canonical_well(entry)
-        if well is None:
-            raise PlateReaderError(f"{where}: blanks: {entry!r} is not a well name")
+        well = _well(entry, f"{where}: blanks")
         if well in wells:
             raise PlateReaderError(f"{where}: blanks: well {well} is given twice")
         wells.append(well)
